@@ -1,0 +1,173 @@
+# hist - one plain Makefile, no recursion.
+#   make            libhist.a, libhist.so.MAJOR, hist.pc, the tools
+#   make check      everything that tests (with -Werror), sanitizers included
+#   make asan       unit and CLI tests under ASan+UBSan
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make bench      benchmarks with ratios to floors from the same run
+#   make demo       the whole loop on the bundled sample suite
+#   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
+
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+CC ?= cc
+CLANG ?= clang
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+FUZZ_SECONDS ?= 30
+
+DEPS := libxml-2.0 zlib sqlite3 libxxhash
+MAJOR := $(shell sed -n 's/^\#define HIST_VERSION_MAJOR *//p' lib/hist.h)
+VERSION := $(shell sed -n 's/^\#define HIST_VERSION_STRING *"\(.*\)"/\1/p' lib/hist.h)
+
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS))
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+
+# Our flags live apart from CFLAGS so a user's CFLAGS still apply.
+# `make check` adds -Werror through WERROR (a target-specific variable that
+# its prerequisites inherit).
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wwrite-strings
+HIST_CFLAGS = -std=c11 $(WARN) $(WERROR) -fPIC -fvisibility=hidden -MMD -MP -Ilib \
+	-D_POSIX_C_SOURCE=200809L $(DEP_CFLAGS)
+CFLAGS ?= -O2 -g
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+TOOL_NAMES := $(sort $(basename $(notdir $(filter-out tools/cli.c,$(wildcard tools/*.c)))))
+TOOLS := $(addprefix build/bin/,$(TOOL_NAMES))
+CHECK_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+
+LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
+TEST_OBJ := $(LIB_SRC:lib/%.c=build/test/%.o)
+ASAN_OBJ := $(LIB_SRC:lib/%.c=build/asan/%.o)
+
+.PHONY: all check check-unit check-asan check-cli check-plugin check-header check-fuzz \
+	check-corpus asan fuzz bench demo install uninstall clean format deps
+
+all: build/libhist.a build/libhist.so.$(MAJOR) build/hist.pc $(TOOLS)
+
+# --- the library ---------------------------------------------------------
+build/obj/%.o: lib/%.c | build/obj
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) $(CFLAGS) -c $< -o $@
+build/test/%.o: lib/%.c | build/test
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -DHIST_TESTING -O1 -g -c $< -o $@
+build/asan/%.o: lib/%.c | build/asan
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -DHIST_TESTING -O1 -g $(SAN) -c $< -o $@
+
+build/libhist.a: $(LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+build/libhist.so.$(MAJOR): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libhist.so.$(MAJOR) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	ln -sf libhist.so.$(MAJOR) build/libhist.so
+build/hist.pc: lib/hist.pc.in lib/hist.h | build
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# --- the tools: thin front ends over libhist.a ----------------------------
+build/tools/%.o: tools/%.c | build/tools
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) $(CFLAGS) -c $< -o $@
+build/bin/%: build/tools/%.o build/tools/cli.o build/libhist.a | build/bin
+	$(CC) $(LDFLAGS) -o $@ $< build/tools/cli.o build/libhist.a $(DEP_LIBS) -lm
+build/asan/bin/%: tools/%.c tools/cli.c $(ASAN_OBJ) | build/asan/bin
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -O1 -g $(SAN) -o $@ $< tools/cli.c $(ASAN_OBJ) $(DEP_LIBS) -lm
+
+build build/obj build/test build/asan build/tools build/bin build/asan/bin build/fuzz:
+	mkdir -p $@
+
+# --- tests ---------------------------------------------------------------
+# Each tests/check_<module>.c defines `Suite *check_<module>_suite(void)`;
+# this list is made from the file names, so adding a suite is adding a file.
+build/check_suites.h: $(CHECK_SRC) | build
+	for f in $(CHECK_SRC); do n=$${f#tests/check_}; echo "SUITE($${n%.c})"; done > $@.tmp
+	mv $@.tmp $@
+build/check_unit: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check_suites.h $(TEST_OBJ)
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -DHIST_TESTING -Ibuild -Itests $(CHECK_CFLAGS) -O1 -g -o $@ \
+		tests/check_main.c $(CHECK_SRC) $(TEST_OBJ) $(CHECK_LIBS) $(DEP_LIBS) -lm
+build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check_suites.h $(ASAN_OBJ)
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -DHIST_TESTING -Ibuild -Itests $(CHECK_CFLAGS) -O1 -g $(SAN) -o $@ \
+		tests/check_main.c $(CHECK_SRC) $(ASAN_OBJ) $(CHECK_LIBS) $(DEP_LIBS) -lm
+
+check: WERROR := -Werror
+check: check-header check-unit check-asan check-cli check-fuzz check-corpus check-plugin
+	@echo "make check: all tests passed"
+
+# CK_FORK=no under ASan: forked children would hide leak reports.
+check-unit: build/check_unit
+	HIST_FIXTURES=fixtures ./build/check_unit
+check-asan: build/check_asan
+	HIST_FIXTURES=fixtures CK_FORK=no ASAN_OPTIONS=detect_leaks=1 ./build/check_asan
+
+check-cli: all
+	tests/cli/run.sh build/bin
+asan: WERROR := -Werror
+asan: build/check_asan $(TOOL_NAMES:%=build/asan/bin/%)
+	HIST_FIXTURES=fixtures CK_FORK=no ./build/check_asan
+	tests/cli/run.sh build/asan/bin
+
+# The public header stands alone in C99, C11 pedantic and C++.
+check-header: | build
+	$(CC) -std=c99 -Ilib -c tests/headertest.c -o build/headertest99.o
+	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Ilib -c tests/headertest.c -o build/headertest11.o
+	$(CXX) -x c++ -Wall -Wextra -Werror -Ilib -c tests/headertest.c -o build/headertestxx.o
+
+# Fuzz targets are linked to replay.c here and fed their corpus, so every
+# committed crash input stays fixed without needing libFuzzer.
+build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN_OBJ) | build/fuzz
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -O1 -g $(SAN) -o $@ $< tests/fuzz/replay.c $(ASAN_OBJ) $(DEP_LIBS) -lm
+check-fuzz: $(FUZZ_NAMES:%=build/fuzz/replay_%)
+	@for n in $(FUZZ_NAMES); do ./build/fuzz/replay_$$n tests/fuzz/corpus/$$n fixtures || exit 1; done
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) | build/fuzz
+	$(CLANG) -std=c11 -Ilib -D_POSIX_C_SOURCE=200809L -DHIST_TESTING $(DEP_CFLAGS) -O1 -g \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(DEP_LIBS) -lm
+fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+	@for n in $(FUZZ_NAMES); do mkdir -p build/fuzz/corpus_$$n && \
+		./build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=512 \
+		build/fuzz/corpus_$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# Reads ../shared/corpus when it is there; says SKIP otherwise.
+check-corpus: all
+	$(PYTHON) tests/corpus/conformance.py build/bin
+
+check-plugin: all
+	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin
+
+bench: all
+	bench/run.sh
+
+demo: all
+	scripts/demo.sh
+
+deps:
+	scripts/install-deps.sh
+
+# --- install -------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 644 build/libhist.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 build/libhist.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/
+	ln -sf libhist.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libhist.so
+	install -m 644 lib/hist.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 build/hist.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	scripts/install-plugin.sh install "$(DESTDIR)" "$(PREFIX)" "$(PYTHON)"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOL_NAMES))
+	rm -f $(DESTDIR)$(LIBDIR)/libhist.a $(DESTDIR)$(LIBDIR)/libhist.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libhist.so
+	rm -f $(DESTDIR)$(INCLUDEDIR)/hist.h $(DESTDIR)$(PKGCONFIGDIR)/hist.pc
+	scripts/install-plugin.sh uninstall "$(DESTDIR)" "$(PREFIX)" "$(PYTHON)"
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i lib/*.c lib/*.h tools/*.c tests/*.c tests/*.h tests/fuzz/*.c
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(ASAN_OBJ:.o=.d)

@@ -1,0 +1,87 @@
+/* err.c - error messages and codes.
+ * Owns: hist__err and the names of return codes, outcomes and formats. */
+#include "err.h"
+
+#include <stdio.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "hist.h"
+
+int hist__verror(hist__err *err, int code, const char *fmt, va_list ap)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+
+	hist__err_clear(err);
+	if (hist__buf_vprintf(&b, fmt, ap) < 0) {
+		hist__buf_free(&b);
+		return code;
+	}
+	err->msg = hist__buf_detach(&b);
+	return code;
+}
+
+int hist__error(hist__err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hist__verror(err, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *hist__err_msg(const hist__err *err)
+{
+	return err && err->msg ? err->msg : "";
+}
+
+void hist__err_clear(hist__err *err)
+{
+	hist__free(err->msg);
+	err->msg = NULL;
+}
+
+const char *hist_strerror(int code)
+{
+	switch (code) {
+	case HIST_OK: return "success";
+	case HIST_E_NOMEM: return "out of memory";
+	case HIST_E_IO: return "input/output error";
+	case HIST_E_PARSE: return "parse error";
+	case HIST_E_FORMAT: return "unknown input format";
+	case HIST_E_SCHEMA: return "not a hist database of a known schema";
+	case HIST_E_DB: return "database error";
+	case HIST_E_INVALID: return "invalid argument";
+	case HIST_E_NOTFOUND: return "not found";
+	}
+	return "unknown error";
+}
+
+const char *hist_outcome_name(hist_outcome o)
+{
+	static const char *const names[HIST_OUTCOME_COUNT] = {
+		"skipped", "xfailed", "passed", "xpassed", "failed", "error"
+	};
+
+	return (unsigned)o < HIST_OUTCOME_COUNT ? names[o] : NULL;
+}
+
+const char *hist_format_name(hist_format f)
+{
+	switch (f) {
+	case HIST_FORMAT_JUNIT: return "junit";
+	case HIST_FORMAT_REPORTLOG: return "reportlog";
+	case HIST_FORMAT_HIST: return "hist";
+	case HIST_FORMAT_BALANCE: return "balance";
+	case HIST_FORMAT_DURATIONS: return "durations";
+	case HIST_FORMAT_DATABASE: return "database";
+	case HIST_FORMAT_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+const char *hist_version(void)
+{
+	return HIST_VERSION_STRING;
+}

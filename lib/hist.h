@@ -1,0 +1,230 @@
+/* hist.h - the public interface of libhist.
+ *
+ * libhist keeps the history of pytest results in one SQLite file, estimates
+ * each test's duration and splits a suite into shards that finish together.
+ * The tools histmerge, histplan, histprune and histstats are thin front ends
+ * over this header; another program can do all they do through it.
+ *
+ * Conventions
+ * - Fallible calls return int: HIST_OK (0) or a negative HIST_E_* code, and
+ *   take their out-parameters first.
+ * - Handles are opaque with create/free pairs; every *_free accepts NULL.
+ * - hist_db_open returns a handle even when it fails (unless out of memory),
+ *   so hist_db_errmsg can say why. After any failing call on a handle,
+ *   hist_db_errmsg(db) names the file and line where that applies:
+ *   "r3.xml:1204: <testcase> has no name".
+ * - Option structs carry a version as their first member; initialise them
+ *   with the *_INIT macro. They are append-only: a caller built against a
+ *   newer header passes a newer version and gets HIST_E_INVALID.
+ * - The library never prints, exits, reads the environment or touches
+ *   signals, and keeps no mutable globals. Progress goes to callbacks.
+ * - Threads: a hist_db handle must be used by one thread at a time. Distinct
+ *   handles (also on the same file) may be used from different threads and
+ *   processes; SQLite's locking with a busy timeout serialises writers.
+ * - Strings are UTF-8. Durations are microseconds in int64_t.
+ */
+#ifndef HIST_H
+#define HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HIST_VERSION_MAJOR 0
+#define HIST_VERSION_MINOR 1
+#define HIST_VERSION_PATCH 0
+#define HIST_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define HIST_API __attribute__((visibility("default")))
+#else
+#define HIST_API
+#endif
+
+/* Return codes. Pass them up unchanged. */
+enum {
+	HIST_OK = 0,
+	HIST_E_NOMEM = -1,   /* an allocation failed; nothing was changed */
+	HIST_E_IO = -2,      /* a file could not be read or written */
+	HIST_E_PARSE = -3,   /* an input is malformed; errmsg has FILE:LINE */
+	HIST_E_FORMAT = -4,  /* an input is of no format hist knows */
+	HIST_E_SCHEMA = -5,  /* the database is not a hist history, or newer */
+	HIST_E_DB = -6,      /* SQLite failed (busy past the timeout, full...) */
+	HIST_E_INVALID = -7, /* a bad argument or option */
+	HIST_E_NOTFOUND = -8 /* the named thing does not exist */
+};
+
+/* A short English name for a return code ("parse error"). */
+HIST_API const char *hist_strerror(int code);
+
+/* The library's version string, and those of its dependencies, for --version. */
+HIST_API const char *hist_version(void);
+HIST_API const char *hist_dependency_versions(void); /* "SQLite 3.40.1, libxml2 2.9.14, zlib 1.2.13" */
+
+/* Outcomes, ordered by how bad they are (a merge keeps the worse). */
+typedef enum {
+	HIST_OUTCOME_SKIPPED = 0,
+	HIST_OUTCOME_XFAILED = 1,
+	HIST_OUTCOME_PASSED = 2,
+	HIST_OUTCOME_XPASSED = 3,
+	HIST_OUTCOME_FAILED = 4,
+	HIST_OUTCOME_ERROR = 5
+} hist_outcome;
+#define HIST_OUTCOME_COUNT 6
+
+/* "passed", "failed", ...; NULL for an out-of-range value. */
+HIST_API const char *hist_outcome_name(hist_outcome o);
+
+/* ------------------------------------------------------------------ */
+/* The history database                                                */
+
+typedef struct hist_db hist_db;
+
+#define HIST_DB_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	unsigned int busy_timeout_ms; /* wait this long for a writer; default 30000 */
+	int read_only;                /* open without creating or migrating */
+} hist_db_options;
+#define HIST_DB_OPTIONS_INIT { HIST_DB_OPTIONS_VERSION, 30000, 0 }
+
+/* Opens (creating it unless read_only) and migrates to the current schema.
+ * A file written by a newer libhist is HIST_E_SCHEMA; so is a file that is
+ * not a hist history. *out is set even on failure unless out of memory. */
+HIST_API int hist_db_open(hist_db **out, const char *path, const hist_db_options *opts);
+/* Closes, folding the WAL back into the main file. NULL is a no-op. */
+HIST_API void hist_db_free(hist_db *db);
+/* The message of the last failure on db; never NULL. */
+HIST_API const char *hist_db_errmsg(const hist_db *db);
+/* The schema version this build writes (PRAGMA user_version). */
+HIST_API int hist_db_schema_version(void);
+
+typedef struct {
+	int64_t runs;
+	int64_t tests;   /* distinct test identities with at least one result */
+	int64_t results;
+} hist_counts;
+
+/* Counts for one suite, or for all when suite is NULL. */
+HIST_API int hist_db_counts(hist_counts *out, hist_db *db, const char *suite);
+
+/* ------------------------------------------------------------------ */
+/* Ingesting results                                                   */
+
+typedef enum {
+	HIST_FORMAT_UNKNOWN = 0,
+	HIST_FORMAT_JUNIT,
+	HIST_FORMAT_REPORTLOG,  /* pytest-reportlog JSONL */
+	HIST_FORMAT_HIST,       /* the plugin's --hist-report JSONL */
+	HIST_FORMAT_BALANCE,    /* pytest-balance JSONL */
+	HIST_FORMAT_DURATIONS,  /* pytest-split .test_durations */
+	HIST_FORMAT_DATABASE    /* another hist database */
+} hist_format;
+
+HIST_API const char *hist_format_name(hist_format f); /* "junit", "reportlog", ... */
+
+#define HIST_INGEST_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	const char *suite;        /* runs are tagged with it; NULL = "default" */
+	const char *run_id;       /* the run these results belong to; required
+	                             except for database inputs, which keep theirs */
+	int64_t fallback_start_us; /* run start (µs since the epoch) when the input
+	                             carries none; the tool passes "now" */
+	/* Called now and then with bytes consumed of the current input. */
+	void (*progress)(const char *name, uint64_t bytes, void *payload);
+	void *payload;
+} hist_ingest_options;
+#define HIST_INGEST_OPTIONS_INIT { HIST_INGEST_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL }
+
+typedef struct {
+	hist_format format;
+	int64_t tests;      /* test records read from the input */
+	int64_t added;      /* results stored */
+	int64_t duplicates; /* results already stored (or the whole input seen) */
+	int already_seen;   /* the input's content was ingested before */
+} hist_ingest_stats;
+
+/* Ingests one input in one transaction: all of it or nothing. path "-" is
+ * stdin; name is what messages call it (NULL: path). A gzip input is detected
+ * by its magic bytes and the format by the content. Directories are walked by
+ * the caller (hist_walk below). Re-ingesting the same content adds nothing. */
+HIST_API int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path,
+	const char *name, const hist_ingest_options *opts);
+
+/* Calls fn for every regular file under path in byte order of names (path
+ * itself when it is a file), so directory inputs ingest deterministically.
+ * A non-zero return from fn stops the walk and is returned. errmsg_fn gets
+ * paths that cannot be read; the walk goes on. */
+HIST_API int hist_walk(const char *path, int (*fn)(const char *file, void *payload),
+	void (*errmsg_fn)(const char *file, const char *message, void *payload), void *payload);
+
+/* ------------------------------------------------------------------ */
+/* CI environment                                                      */
+
+/* Derives a run id from the CI environment through getenv_fn (so tests can
+ * pass their own). Writes at most size bytes including the NUL to buf.
+ * Returns HIST_OK, HIST_E_NOTFOUND when no known CI variable is set, or
+ * HIST_E_INVALID when buf is too small. Recognised: GitHub Actions
+ * (GITHUB_RUN_ID + GITHUB_RUN_ATTEMPT), GitLab (CI_PIPELINE_ID), Buildkite
+ * (BUILDKITE_BUILD_ID), CircleCI (CIRCLE_WORKFLOW_ID), Azure (BUILD_BUILDID). */
+HIST_API int hist_ci_run_id(char *buf, size_t size,
+	const char *(*getenv_fn)(const char *name, void *payload), void *payload);
+
+/* ------------------------------------------------------------------ */
+/* Nodeids                                                             */
+
+/* The stable shard hash: 64-bit FNV-1a over the nodeid's UTF-8 bytes
+ * (offset basis 0xcbf29ce484222325, prime 0x100000001b3). A test no plan
+ * lists goes to shard (hash % N) + 1. The plugin computes the same in Python;
+ * tests/hash_vectors.tsv holds cases both sides check. */
+HIST_API uint64_t hist_nodeid_hash(const char *nodeid, size_t len);
+
+/* The key pytest's junitxml (xunit2) reduces a nodeid to: "classname::name"
+ * with classname the dotted path of the file (.py dropped, / to .) followed
+ * by the classes, parameters kept in name. Writes a NUL-terminated string of
+ * at most size bytes; returns the length it needs (excluding NUL), so a
+ * caller can size a buffer, or HIST_E_INVALID for an empty nodeid. */
+HIST_API int64_t hist_nodeid_junit_key(char *buf, size_t size, const char *nodeid, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Planning                                                            */
+
+typedef enum { HIST_EST_EMA = 0, HIST_EST_MEDIAN, HIST_EST_LAST } hist_estimator;
+typedef enum { HIST_SCOPE_TEST = 0, HIST_SCOPE_CLASS, HIST_SCOPE_MODULE } hist_scope;
+
+typedef struct hist_plan hist_plan;
+
+#define HIST_PLAN_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	const char *suite;            /* NULL = "default" */
+	unsigned int shards;          /* N, or 0 with target_us */
+	int64_t target_us;            /* --target-seconds: fewest shards within it */
+	unsigned int max_shards;      /* cap for target_us; 0 = HIST_MAX_SHARDS */
+	hist_estimator estimator;
+	double alpha;                 /* EMA weight of the newest sample, (0,1] */
+	unsigned int window;          /* recent runs considered */
+	hist_scope scope;
+	const char *const *tests;     /* the suite as collected now, or NULL */
+	size_t test_count;
+	int64_t test_overhead_us;     /* -1: learn from history */
+	int64_t shard_overhead_us;    /* -1: learn from history */
+	unsigned int time_budget_ms;  /* improvement pass budget; 0 = default */
+} hist_plan_options;
+#define HIST_MAX_SHARDS 1024
+#define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0 }
+
+/* Builds a plan from the history in db. */
+HIST_API int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts);
+HIST_API void hist_plan_free(hist_plan *plan);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

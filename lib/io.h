@@ -1,0 +1,42 @@
+/* io.h - reading inputs and writing outputs atomically (private).
+ * An input is a file or stdin, gzip or not (by magic bytes, multi-member
+ * allowed, truncation an error), read as a stream of decompressed bytes with
+ * a content hash computed on the way. Outputs go to a temp file beside the
+ * target and are renamed into place. */
+#ifndef HIST_IO_H
+#define HIST_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct hist__input hist__input;
+
+/* path "-" reads stdin; name is what messages call it. */
+int hist__input_open(hist__input **out, const char *path, const char *name, hist__err *err);
+void hist__input_free(hist__input *in);
+const char *hist__input_name(const hist__input *in);
+int hist__input_is_gzip(const hist__input *in);
+/* Up to len decompressed bytes from the start, without consuming them.
+ * Returns how many (fewer at end of input) or a HIST_E_* code. */
+long hist__input_peek(hist__input *in, const unsigned char **data, size_t len);
+/* Reads up to len bytes; 0 at end of input; < 0 a HIST_E_* code with the
+ * message in the err given to open ("r.xml.gz: truncated gzip stream"). */
+long hist__input_read(hist__input *in, void *buf, size_t len);
+/* Compressed bytes consumed so far, for progress. */
+uint64_t hist__input_offset(const hist__input *in);
+/* The 128-bit hash of all decompressed bytes; valid once read returned 0. */
+void hist__input_hash(const hist__input *in, unsigned char out[16]);
+
+typedef struct hist__atomic hist__atomic;
+
+int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err);
+int hist__atomic_write(hist__atomic *f, const void *data, size_t len);
+int hist__atomic_puts(hist__atomic *f, const char *s);
+/* fsync, close, fchmod 0644 (umask applied), rename; always frees *f. */
+int hist__atomic_commit(hist__atomic **f);
+/* Unlinks the temp file; NULL is a no-op. */
+void hist__atomic_abort(hist__atomic *f);
+
+#endif

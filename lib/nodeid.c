@@ -1,0 +1,117 @@
+/* nodeid.c - pytest nodeid rules.
+ * Owns: splitting a nodeid into file, classes, name and parameters; the
+ * junitxml key; the xdist group suffix; the stable shard hash.
+ * Not here: reading nodeids from inputs (junit.c, jsonl.c). */
+#include "nodeid.h"
+
+#include <string.h>
+
+/* Where the path ends: the first "::", or len for a nodeid that is a path. */
+static size_t path_len(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == ':' && s[i + 1] == ':')
+			return i;
+	return len;
+}
+
+/* Where the names end: the first '[' after the path. */
+static size_t names_end(const char *s, size_t len, size_t from)
+{
+	const char *p = from < len ? memchr(s + from, '[', len - from) : NULL;
+
+	return p ? (size_t)(p - s) : len;
+}
+
+size_t hist__nodeid_scope_len(const char *s, size_t len, hist_scope scope)
+{
+	size_t path = path_len(s, len), end, last = path;
+
+	if (scope == HIST_SCOPE_MODULE)
+		return path;
+	if (scope != HIST_SCOPE_CLASS || path == len)
+		return scope == HIST_SCOPE_CLASS ? path : len;
+	/* The class scope ends at the last "::" before the parameters. */
+	end = names_end(s, len, path);
+	for (size_t i = path; i + 1 < end; i++)
+		if (s[i] == ':' && s[i + 1] == ':')
+			last = i;
+	return last;
+}
+
+size_t hist__nodeid_strip_group(const char *s, size_t len)
+{
+	size_t path = path_len(s, len);
+
+	/* Python names cannot hold '@', so an '@' among the names and after the
+	 * last ']' can only be xdist's group suffix; one inside "[...]" or in
+	 * the file path is data. */
+	for (size_t i = len; i-- > path;) {
+		if (s[i] == '@')
+			return i;
+		if (s[i] == ']')
+			break;
+	}
+	return len;
+}
+
+uint64_t hist_nodeid_hash(const char *nodeid, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)nodeid[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* pytest's junitxml (mangle_test_address): split the whole address at the
+ * first '[' (yes, even inside the path, as pytest does), the part before into
+ * "::" names; the first name, the file, gets '/' -> '.' and ".py" dropped;
+ * the parameters go back onto the last name. The key is classname "::" name
+ * where classname is the names but the last, joined by '.'. */
+int64_t hist_nodeid_junit_key(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t bracket = names_end(s, len, 0), path = path_len(s, bracket);
+	size_t last = path, file = path, n = 0, need;
+
+	if (len == 0)
+		return HIST_E_INVALID;
+	for (size_t i = path; i + 1 < bracket; i++)
+		if (s[i] == ':' && s[i + 1] == ':')
+			last = i;
+
+#define OUT(c) do { if (n + 1 < size) buf[n] = (c); n++; } while (0)
+	if (file >= 3 && memcmp(s + file - 3, ".py", 3) == 0)
+		file -= 3;
+	if (path == bracket) {
+		/* A single name (a file item such as a doctest file): no classname. */
+		OUT(':');
+		OUT(':');
+	}
+	for (size_t i = 0; i < file; i++)
+		OUT(s[i] == '/' ? '.' : s[i]);
+	if (path < bracket) {
+		/* Classes between the file and the last name join with '.'. */
+		for (size_t i = path; i < last; i++) {
+			if (s[i] == ':' && s[i + 1] == ':') {
+				OUT('.');
+				i++;
+			} else {
+				OUT(s[i]);
+			}
+		}
+		OUT(':');
+		OUT(':');
+		for (size_t i = last + 2; i < bracket; i++)
+			OUT(s[i]);
+	}
+	for (size_t i = bracket; i < len; i++)
+		OUT(s[i]);
+#undef OUT
+	need = n;
+	if (size)
+		buf[need < size ? need : size - 1] = '\0';
+	return (int64_t)need;
+}

@@ -1,0 +1,24 @@
+/* nodeid.h - pytest nodeid rules (private).
+ * One place knows how pytest spells a test: the parts of a nodeid, the key
+ * pytest's junitxml reduces it to, the xdist @group suffix and the stable
+ * shard hash. The plugin mirrors these in Python (plugin/pytest_hist). */
+#ifndef HIST_NODEID_H
+#define HIST_NODEID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+/* Length of the prefix of nodeid that names its scope: for HIST_SCOPE_MODULE
+ * the file path (up to the first "::"), for HIST_SCOPE_CLASS the path and all
+ * names but the last (the path when there is no class), for HIST_SCOPE_TEST
+ * len. Parameters ("[...]", which may hold "::", "/" and "[") never count
+ * as names: the names end at the first '[' after the path. */
+size_t hist__nodeid_scope_len(const char *nodeid, size_t len, hist_scope scope);
+
+/* Length of nodeid without an xdist "@group" suffix (pytest-xdist's
+ * --dist loadgroup appends it after the parameters). */
+size_t hist__nodeid_strip_group(const char *nodeid, size_t len);
+
+#endif

@@ -1,0 +1,77 @@
+/* check_buf.c - growable buffers, their cap, and error messages. */
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "check_util.h"
+#include "err.h"
+#include "hist.h"
+
+START_TEST(buf_grows_and_stays_terminated)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+
+	ck_assert_str_eq(hist__buf_cstr(&b), "");
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(hist__buf_putc(&b, 'x'), HIST_OK);
+	ck_assert_uint_eq(b.len, 1000);
+	ck_assert_int_eq(hist__buf_printf(&b, "%d-%s", 42, "y"), HIST_OK);
+	ck_assert_str_eq(hist__buf_cstr(&b) + 1000, "42-y");
+	hist__buf_clear(&b);
+	ck_assert_str_eq(hist__buf_cstr(&b), "");
+	hist__buf_free(&b);
+}
+END_TEST
+
+START_TEST(buf_refuses_past_its_limit)
+{
+	hist__buf b = HIST__BUF_INIT(4);
+
+	ck_assert_int_eq(hist__buf_puts(&b, "abcd"), HIST_OK);
+	ck_assert_int_eq(hist__buf_putc(&b, 'e'), HIST_E_PARSE);
+	ck_assert_str_eq(hist__buf_cstr(&b), "abcd");
+	hist__buf_free(&b);
+}
+END_TEST
+
+START_TEST(buf_reports_allocation_failure)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+
+	hist__alloc_fail_at(0);
+	ck_assert_int_eq(hist__buf_puts(&b, "abc"), HIST_E_NOMEM);
+	hist__alloc_fail_at(-1);
+	ck_assert_str_eq(hist__buf_cstr(&b), "");
+	ck_assert_int_eq(hist__buf_puts(&b, "abc"), HIST_OK);
+	hist__buf_free(&b);
+}
+END_TEST
+
+START_TEST(error_sets_message_and_returns_code)
+{
+	hist__err e = HIST__ERR_INIT;
+
+	ck_assert_str_eq(hist__err_msg(&e), "");
+	ck_assert_int_eq(hist__error(&e, HIST_E_PARSE, "%s:%d: bad", "r.xml", 7), HIST_E_PARSE);
+	ck_assert_str_eq(hist__err_msg(&e), "r.xml:7: bad");
+	hist__err_clear(&e);
+	ck_assert_str_eq(hist__err_msg(&e), "");
+	ck_assert_str_eq(hist_strerror(HIST_E_NOMEM), "out of memory");
+	ck_assert_str_eq(hist_outcome_name(HIST_OUTCOME_XPASSED), "xpassed");
+	ck_assert_ptr_null(hist_outcome_name((hist_outcome)6));
+}
+END_TEST
+
+Suite *check_buf_suite(void);
+Suite *check_buf_suite(void)
+{
+	Suite *s = suite_create("buf");
+	TCase *tc = tcase_create("buf");
+
+	tcase_add_test(tc, buf_grows_and_stays_terminated);
+	tcase_add_test(tc, buf_refuses_past_its_limit);
+	tcase_add_test(tc, buf_reports_allocation_failure);
+	tcase_add_test(tc, error_sets_message_and_returns_code);
+	suite_add_tcase(s, tc);
+	return s;
+}

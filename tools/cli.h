@@ -1,0 +1,32 @@
+/* cli.h - what every hist tool shares: the program name, diagnostics on
+ * stderr as "prog: message", usage errors (exit 2), progress on a terminal. */
+#ifndef HIST_CLI_H
+#define HIST_CLI_H
+
+#include <stdio.h>
+
+enum { CLI_OK = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
+
+void cli_init(const char *prog);
+const char *cli_prog(void);
+/* "prog: message" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: message" and "Try 'prog --help'." on stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --version: the tool, libhist and its dependencies, on stdout. */
+void cli_version(void);
+/* Progress shows only on a terminal and without -q (verbosity < 0). */
+void cli_set_verbosity(int verbosity);
+int cli_verbosity(void);
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_progress_done(void);
+/* Parses a whole decimal number in [min, max]; 0 on success, -1 otherwise. */
+int cli_parse_long(long *out, const char *s, long min, long max);
+/* Parses a finite double; 0 on success, -1 otherwise. */
+int cli_parse_double(double *out, const char *s);
+/* Value of --db, else $HIST_DB, else ".hist.db". */
+const char *cli_db_path(const char *option);
+/* Value of --suite, else $HIST_SUITE, else "default". */
+const char *cli_suite(const char *option);
+
+#endif
