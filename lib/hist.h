@@ -167,10 +167,15 @@ HIST_API int hist_walk(const char *path, int (*fn)(const char *file, void *paylo
 
 /* Derives a run id from the CI environment through getenv_fn (so tests can
  * pass their own). Writes at most size bytes including the NUL to buf.
- * Returns HIST_OK, HIST_E_NOTFOUND when no known CI variable is set, or
- * HIST_E_INVALID when buf is too small. Recognised: GitHub Actions
- * (GITHUB_RUN_ID + GITHUB_RUN_ATTEMPT), GitLab (CI_PIPELINE_ID), Buildkite
- * (BUILDKITE_BUILD_ID), CircleCI (CIRCLE_WORKFLOW_ID), Azure (BUILD_BUILDID). */
+ * Returns HIST_OK, HIST_E_NOTFOUND when no known CI variable is set (an
+ * empty value counts as unset), or HIST_E_INVALID when buf is too small or
+ * getenv_fn is NULL. Checked in this order, the first set one wins:
+ *   GitHub Actions  "gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>" (attempt 1
+ *                   when unset: a re-run is another run)
+ *   GitLab CI       "gl-<CI_PIPELINE_ID>"
+ *   Buildkite       "bk-<BUILDKITE_BUILD_ID>"
+ *   CircleCI        "circle-<CIRCLE_WORKFLOW_ID>"
+ *   Azure Pipelines "az-<BUILD_BUILDID>" */
 HIST_API int hist_ci_run_id(char *buf, size_t size,
 	const char *(*getenv_fn)(const char *name, void *payload), void *payload);
 
