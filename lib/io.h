@@ -13,8 +13,12 @@
 
 typedef struct hist__input hist__input;
 
-/* path "-" reads stdin; name is what messages call it. */
+/* path "-" reads stdin; name is what messages call it. err receives the
+ * messages of every later call on the input and must outlive it. */
 int hist__input_open(hist__input **out, const char *path, const char *name, hist__err *err);
+/* The same over len bytes in memory (not copied: they must outlive the
+ * input), for fuzz targets and tests. */
+int hist__input_open_mem(hist__input **out, const void *data, size_t len, const char *name, hist__err *err);
 void hist__input_free(hist__input *in);
 const char *hist__input_name(const hist__input *in);
 int hist__input_is_gzip(const hist__input *in);
@@ -38,5 +42,8 @@ int hist__atomic_puts(hist__atomic *f, const char *s);
 int hist__atomic_commit(hist__atomic **f);
 /* Unlinks the temp file; NULL is a no-op. */
 void hist__atomic_abort(hist__atomic *f);
+
+/* "1.2.13", for --version. */
+const char *hist__io_zlib_version(void);
 
 #endif
