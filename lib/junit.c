@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "hist.h"
+#include "nodeid.h"
 #include "num.h"
 #include "xmlscan.h"
 
@@ -213,7 +214,12 @@ static int make_id(junit *j, open_case *c)
 	}
 	if (!error)
 		error = hist__buf_put(&c->id, hist__buf_cstr(&j->tname), j->tname.len);
-	return error < 0 ? put_error(j, error, "test id") : HIST_OK;
+	if (error < 0)
+		return put_error(j, error, "test id");
+	/* pytest-xdist's --dist loadgroup appends "@group" to names. */
+	c->id.len = hist__nodeid_strip_group(c->id.ptr, c->id.len);
+	c->id.ptr[c->id.len] = '\0';
+	return HIST_OK;
 }
 
 static int send(junit *j, const open_case *c)
