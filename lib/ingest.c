@@ -102,6 +102,15 @@ static size_t content_start(const unsigned char *data, size_t len)
 	return i;
 }
 
+/* XML in UTF-16 (which libxml2 reads): a byte order mark, or "<" as the
+ * first 16-bit unit in either order. */
+static int utf16_xml(const unsigned char *d, size_t len)
+{
+	if (len >= 2 && ((d[0] == 0xff && d[1] == 0xfe) || (d[0] == 0xfe && d[1] == 0xff)))
+		return 1;
+	return len >= 2 && ((d[0] == '<' && d[1] == 0) || (d[0] == 0 && d[1] == '<'));
+}
+
 /* Reads what the parser left (trailing blank lines...), so the hash
  * covers the whole input. */
 static int drain(hist__input *in)
@@ -172,7 +181,7 @@ static int sniff(hist_format *out, hist__input *in, hist_db *db, const char *pat
 		return HIST_OK;
 	}
 	/* '<' is XML; '{' one of the JSON formats, which jsonl.c tells apart. */
-	if (start < (size_t)n && data[start] == '<')
+	if (utf16_xml(data, (size_t)n) || (start < (size_t)n && data[start] == '<'))
 		*out = HIST_FORMAT_JUNIT;
 	else if (start < (size_t)n && data[start] == '{')
 		*out = hist__jsonl_sniff(data, (size_t)n);

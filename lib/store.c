@@ -247,6 +247,8 @@ static int fail(hist_db *db, int rc)
 {
 	int code;
 
+	if (rc == SQLITE_IOERR_NOMEM)
+		rc = SQLITE_NOMEM;
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM:
 		return hist__error(&db->err, HIST_E_NOMEM, "%s", hist_strerror(HIST_E_NOMEM));
@@ -424,7 +426,10 @@ static int open_db(hist_db *db, const char *path, const hist_db_options *o)
 	int64_t version;
 	int rc, error;
 
-	flags |= o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* Read-only opens read-write without CREATE, then query_only: a
+	 * SQLITE_OPEN_READONLY connection cannot remove the -wal and -shm
+	 * files it makes on a WAL database, and would leave them behind. */
+	flags |= o->read_only ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if ((rc = sqlite3_open_v2(path, &db->sql, flags, NULL)) != SQLITE_OK) {
 		if (rc == SQLITE_CANTOPEN && o->read_only && sqlite3_system_errno(db->sql) == ENOENT)
 			return hist__error(&db->err, HIST_E_NOTFOUND, "%s: no such history database", path);
@@ -441,7 +446,7 @@ static int open_db(hist_db *db, const char *path, const hist_db_options *o)
 			return hist__error(&db->err, HIST_E_SCHEMA,
 				"%s: history has schema version %lld; open it writable once to upgrade it to %d", path,
 				(long long)version, SCHEMA_VERSION);
-		return exec(db, "PRAGMA foreign_keys = ON");
+		return exec(db, "PRAGMA query_only = ON");
 	}
 	if ((error = exec(db, "PRAGMA journal_mode = WAL")) < 0 || (error = exec(db, "PRAGMA foreign_keys = ON")) < 0)
 		return error;
@@ -1170,6 +1175,74 @@ int hist__store_check(hist_db *db)
 }
 
 #ifdef HIST_TESTING
+/* SQLite's allocations through alloc.c, so fault injection reaches them.
+ * SQLite wants each block's size back: an 8-byte header keeps it. */
+static void *sq_malloc(int n)
+{
+	int64_t *p = n > 0 ? hist__malloc((size_t)n + 8) : NULL;
+
+	if (!p)
+		return NULL;
+	p[0] = n;
+	return p + 1;
+}
+
+static void sq_free(void *p)
+{
+	if (p)
+		hist__free((int64_t *)p - 1);
+}
+
+static int sq_size(void *p)
+{
+	return p ? (int)((int64_t *)p)[-1] : 0;
+}
+
+static void *sq_realloc(void *p, int n)
+{
+	int64_t *q;
+
+	if (!p)
+		return sq_malloc(n);
+	if (n <= 0 || !(q = hist__realloc((int64_t *)p - 1, (size_t)n + 8)))
+		return NULL;
+	q[0] = n;
+	return q + 1;
+}
+
+static int sq_roundup(int n)
+{
+	return (n + 7) & ~7;
+}
+
+static int sq_init(void *unused)
+{
+	(void)unused;
+	return SQLITE_OK;
+}
+
+static void sq_shutdown(void *unused)
+{
+	(void)unused;
+}
+
+int hist__store_test_malloc(int on)
+{
+	static const sqlite3_mem_methods ours = { sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup, sq_init,
+		sq_shutdown, NULL };
+	static sqlite3_mem_methods saved;
+	static int have_saved;
+	int rc;
+
+	if ((rc = sqlite3_shutdown()) != SQLITE_OK)
+		return HIST_E_DB;
+	if (!have_saved && sqlite3_config(SQLITE_CONFIG_GETMALLOC, &saved) == SQLITE_OK)
+		have_saved = 1;
+	if (!have_saved || sqlite3_config(SQLITE_CONFIG_MALLOC, on ? &ours : &saved) != SQLITE_OK)
+		return HIST_E_DB;
+	return sqlite3_initialize() == SQLITE_OK ? HIST_OK : HIST_E_DB;
+}
+
 int hist__store_dump(hist__buf *out, hist_db *db)
 {
 	/* Everything by name, nothing by row id: two histories with the same

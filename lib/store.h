@@ -78,6 +78,9 @@ int hist__store_check(hist_db *db);
 /* Test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */
 void hist__store_test_migration(const char *sql);
+/* on: SQLite allocates through alloc.c (so hist__alloc_fail_at reaches
+ * it); off: back to SQLite's own. Only with no database open. */
+int hist__store_test_malloc(int on);
 /* The whole content, by names (never row ids), one row a line in a fixed
  * order: equal histories dump equal whatever order they were built in. */
 int hist__store_dump(hist__buf *out, hist_db *db);

@@ -27,6 +27,7 @@ START_TEST(ci_each_system_has_its_prefix)
 {
 	const char *gh[] = { "GITHUB_RUN_ID", "7311", "GITHUB_RUN_ATTEMPT", "2", NULL };
 	const char *gh_first[] = { "GITHUB_RUN_ID", "7311", NULL };
+	const char *gh_empty[] = { "GITHUB_RUN_ID", "7311", "GITHUB_RUN_ATTEMPT", "", NULL };
 	const char *gl[] = { "CI_PIPELINE_ID", "5521", "CI_JOB_ID", "99", NULL };
 	const char *bk[] = { "BUILDKITE_BUILD_ID", "0190-abc", NULL };
 	const char *circle[] = { "CIRCLE_WORKFLOW_ID", "6fa4-11", "CIRCLE_BUILD_NUM", "3", NULL };
@@ -34,6 +35,7 @@ START_TEST(ci_each_system_has_its_prefix)
 
 	run_id_is(gh, "gh-7311-2");
 	run_id_is(gh_first, "gh-7311-1");
+	run_id_is(gh_empty, "gh-7311-1");
 	run_id_is(gl, "gl-5521");
 	run_id_is(bk, "bk-0190-abc");
 	run_id_is(circle, "circle-6fa4-11");

@@ -138,7 +138,12 @@ START_TEST(store_rejects_files_that_are_not_histories)
 	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "text.db: not a hist history"));
 	hist_db_free(db);
 
-	/* Another program's database is neither changed nor taken. */
+	/* Another program's database (with a user_version of its own, or
+	 * none) is neither changed nor taken. */
+	copy_file(fixture("db/plain.db"), tmp(0, "plain.db"));
+	ck_assert_int_eq(hist_db_open(&db, tmp(0, "plain.db"), NULL), HIST_E_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "another program"));
+	hist_db_free(db);
 	copy_file(fixture("db/foreign.db"), tmp(0, "foreign.db"));
 	before = slurp(tmp(0, "foreign.db"), &before_len);
 	ck_assert_int_eq(hist_db_open(&db, tmp(0, "foreign.db"), NULL), HIST_E_SCHEMA);
@@ -156,6 +161,7 @@ START_TEST(store_read_only_never_creates)
 {
 	hist_db_options o = HIST_DB_OPTIONS_INIT;
 	hist_db *db = NULL;
+	int64_t run;
 
 	o.read_only = 1;
 	ck_assert_int_eq(hist_db_open(&db, tmp(0, "missing.db"), &o), HIST_E_NOTFOUND);
@@ -163,10 +169,18 @@ START_TEST(store_read_only_never_creates)
 	hist_db_free(db);
 	ck_assert_int_ne(access(tmp(0, "missing.db"), F_OK), 0);
 
-	hist_db_free(open_ok(tmp(0, "h.db")));
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "h.db"), &o), HIST_OK);
-	counts_are(db, NULL, 0, 0, 0);
+	db = open_ok(tmp(0, "h.db"));
+	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
 	hist_db_free(db);
+	ck_assert_int_eq(hist_db_open(&db, tmp(0, "h.db"), &o), HIST_OK);
+	counts_are(db, NULL, 1, 1, 1);
+	/* Reading only: a writer is refused, and closing leaves no -wal or
+	 * -shm file behind. */
+	ck_assert_int_eq(hist__store_begin(db), HIST_E_DB);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "r2", 1), HIST_E_DB);
+	hist_db_free(db);
+	ck_assert_int_ne(access(tmp(0, "h.db-wal"), F_OK), 0);
+	ck_assert_int_ne(access(tmp(0, "h.db-shm"), F_OK), 0);
 
 	o.version = HIST_DB_OPTIONS_VERSION + 1;
 	ck_assert_int_eq(hist_db_open(&db, tmp(0, "h.db"), &o), HIST_E_INVALID);
@@ -488,7 +502,7 @@ START_TEST(store_overheads_are_medians_of_the_window)
 	input(db, "default", "r3", 300, 4, -1, 30000, 100, 1);
 	/* Outside the window of 3 (oldest), or of another suite. */
 	input(db, "default", "r0", 50, 5, 999999, 999999, 1, 1);
-	input(db, "other", "r9", 400, 6, 999999, 999999, 1, 1);
+	input(db, "other", "r9", 400, 6, 999999, 999999, 1, 100);
 	ck_assert_int_eq(hist__store_overheads(&o, db, "default", 3), HIST_OK);
 	ck_assert_int_eq(o.test_overhead_us, 10);
 	ck_assert_int_eq(o.shard_overhead_us, 10000);
@@ -595,6 +609,8 @@ START_TEST(store_merge_refuses_what_it_cannot_merge)
 	ck_assert_msg(hist__store_merge(&st, db, tmp(1, "foreign.db")) == HIST_E_SCHEMA, "%s", hist_db_errmsg(db));
 	ck_assert_str_eq(hist_db_errmsg(db),
 		tmp(1, "foreign.db: not a hist history (a SQLite database of another program)"));
+	copy_file(fixture("db/plain.db"), tmp(1, "plain.db"));
+	ck_assert_int_eq(hist__store_merge(&st, db, tmp(1, "plain.db")), HIST_E_SCHEMA);
 	/* Still usable, nothing attached or changed. */
 	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
 	ck_assert_int_eq(hist__store_merge(&st, db, tmp(1, "foreign.db")), HIST_E_SCHEMA);
