@@ -358,6 +358,15 @@ const char *hist__io_zlib_version(void)
 	return zlibVersion();
 }
 
+#define IO_STR_(x) #x
+#define IO_STR(x) IO_STR_(x)
+const char *hist__io_xxhash_version(void)
+{
+	/* The version built against: a string from the header's numbers
+	 * needs no buffer (XXH_versionNumber() would). */
+	return IO_STR(XXH_VERSION_MAJOR) "." IO_STR(XXH_VERSION_MINOR) "." IO_STR(XXH_VERSION_RELEASE);
+}
+
 /* ------------------------------------------------------------------ */
 /* Atomic output                                                       */
 

@@ -45,5 +45,7 @@ void hist__atomic_abort(hist__atomic *f);
 
 /* "1.2.13", for --version. */
 const char *hist__io_zlib_version(void);
+/* "0.8.1", the xxHash built against, for --version. */
+const char *hist__io_xxhash_version(void);
 
 #endif
