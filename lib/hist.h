@@ -87,13 +87,18 @@ typedef struct hist_db hist_db;
 typedef struct {
 	unsigned int version;
 	unsigned int busy_timeout_ms; /* wait this long for a writer; default 30000 */
-	int read_only;                /* open without creating or migrating */
+	int read_only;                /* open without creating, migrating or
+	                                 writing (a missing file is
+	                                 HIST_E_NOTFOUND) */
 } hist_db_options;
 #define HIST_DB_OPTIONS_INIT { HIST_DB_OPTIONS_VERSION, 30000, 0 }
 
-/* Opens (creating it unless read_only) and migrates to the current schema.
- * A file written by a newer libhist is HIST_E_SCHEMA; so is a file that is
- * not a hist history. *out is set even on failure unless out of memory. */
+/* Opens (creating it unless read_only) and migrates to the current schema,
+ * one transaction per step. A file written by a newer libhist is
+ * HIST_E_SCHEMA; so is a file that is not a hist history (not SQLite, or
+ * another program's database, which is left untouched). opts NULL means
+ * HIST_DB_OPTIONS_INIT. *out is set even on failure unless out of memory;
+ * free it either way. */
 HIST_API int hist_db_open(hist_db **out, const char *path, const hist_db_options *opts);
 /* Closes, folding the WAL back into the main file. NULL is a no-op. */
 HIST_API void hist_db_free(hist_db *db);
@@ -108,7 +113,8 @@ typedef struct {
 	int64_t results;
 } hist_counts;
 
-/* Counts for one suite, or for all when suite is NULL. */
+/* Counts for one suite, or for all when suite is NULL (an unknown suite
+ * counts zero). */
 HIST_API int hist_db_counts(hist_counts *out, hist_db *db, const char *suite);
 
 /* ------------------------------------------------------------------ */
@@ -144,21 +150,31 @@ typedef struct {
 	hist_format format;
 	int64_t tests;      /* test records read from the input */
 	int64_t added;      /* results stored */
-	int64_t duplicates; /* results already stored (or the whole input seen) */
+	int64_t duplicates; /* tests - added: results already stored for that run
+	                       and test (kept if greater: attempts, outcome,
+	                       duration), or all of them when already_seen */
 	int already_seen;   /* the input's content was ingested before */
 } hist_ingest_stats;
 
 /* Ingests one input in one transaction: all of it or nothing. path "-" is
  * stdin; name is what messages call it (NULL: path). A gzip input is detected
  * by its magic bytes and the format by the content. Directories are walked by
- * the caller (hist_walk below). Re-ingesting the same content adds nothing. */
+ * the caller (hist_walk below). Re-ingesting the same content (by a hash of
+ * the decompressed bytes, whatever the run id) adds nothing and sets
+ * already_seen. A hist database input is merged with its own runs and
+ * suites (opts->suite and run_id do not apply); it must be a path, not
+ * stdin or gzip. On failure nothing is stored, *out is zero but for format,
+ * and hist_db_errmsg names the input: "r.xml:37: reason". opts NULL means
+ * HIST_INGEST_OPTIONS_INIT. */
 HIST_API int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path,
 	const char *name, const hist_ingest_options *opts);
 
 /* Calls fn for every regular file under path in byte order of names (path
- * itself when it is a file), so directory inputs ingest deterministically.
- * A non-zero return from fn stops the walk and is returned. errmsg_fn gets
- * paths that cannot be read; the walk goes on. */
+ * itself when it is not a directory), so directory inputs ingest
+ * deterministically. Symlinks under path are followed to files, never to
+ * directories; other special files are skipped. A non-zero return from fn
+ * stops the walk and is returned (HIST_E_NOMEM too). errmsg_fn gets paths
+ * that cannot be read, with strerror's text; the walk goes on. */
 HIST_API int hist_walk(const char *path, int (*fn)(const char *file, void *payload),
 	void (*errmsg_fn)(const char *file, const char *message, void *payload), void *payload);
 
@@ -167,10 +183,15 @@ HIST_API int hist_walk(const char *path, int (*fn)(const char *file, void *paylo
 
 /* Derives a run id from the CI environment through getenv_fn (so tests can
  * pass their own). Writes at most size bytes including the NUL to buf.
- * Returns HIST_OK, HIST_E_NOTFOUND when no known CI variable is set, or
- * HIST_E_INVALID when buf is too small. Recognised: GitHub Actions
- * (GITHUB_RUN_ID + GITHUB_RUN_ATTEMPT), GitLab (CI_PIPELINE_ID), Buildkite
- * (BUILDKITE_BUILD_ID), CircleCI (CIRCLE_WORKFLOW_ID), Azure (BUILD_BUILDID). */
+ * Returns HIST_OK, HIST_E_NOTFOUND when no known CI variable is set (an
+ * empty value counts as unset), or HIST_E_INVALID when buf is too small or
+ * getenv_fn is NULL. Checked in this order, the first set one wins:
+ *   GitHub Actions  "gh-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>" (attempt 1
+ *                   when unset: a re-run is another run)
+ *   GitLab CI       "gl-<CI_PIPELINE_ID>"
+ *   Buildkite       "bk-<BUILDKITE_BUILD_ID>"
+ *   CircleCI        "circle-<CIRCLE_WORKFLOW_ID>"
+ *   Azure Pipelines "az-<BUILD_BUILDID>" */
 HIST_API int hist_ci_run_id(char *buf, size_t size,
 	const char *(*getenv_fn)(const char *name, void *payload), void *payload);
 

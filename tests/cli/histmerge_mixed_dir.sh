@@ -1,0 +1,12 @@
+# A directory of good and bad files: each bad one is named with its reason,
+# the good ones are stored, the exit status is 1, the database is intact.
+mkdir "$T/in"
+cp fixtures/bad/* "$T/in/"
+cp fixtures/junit/pytest-xunit1.xml "$T/in/r1.xml"
+cp fixtures/junit/surefire.xml "$T/in/z-surefire.xml"
+histmerge --db "$T/h.db" --run-id r1 "$T/in"
+echo "exit $?"
+sqlite3 "$T/h.db" 'PRAGMA integrity_check'
+histstats --db "$T/h.db" --json
+# The XXE fixture names a secret file: its bytes are stored nowhere.
+if grep -q -F -f fixtures/secret/secret.txt "$T/h.db"; then echo "secret leaked"; fi
