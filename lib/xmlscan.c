@@ -267,6 +267,27 @@ long hist__xmlscan_filter(hist__xmlscan *s, unsigned char *buf, size_t n)
 			i += k;
 			if (i == n)
 				break;
+		} else if (s->state == S_TAG && s->name_done) {
+			/* Attributes: jump to the next quote, or out of a value to the
+			 * next byte that means something. Nothing here is dropped. */
+			size_t k = i;
+
+			if (s->quote) {
+				const unsigned char *q = memchr(buf + i, (int)s->quote, n - i);
+
+				k = q ? (size_t)(q - buf) : n;
+			} else {
+				while (k < n && buf[k] != '"' && buf[k] != '\'' && buf[k] != '>' && buf[k] != '/')
+					k++;
+				if (k > i && !is_space(buf[k - 1]))
+					s->slash = 0;
+			}
+			if (w != i)
+				memmove(buf + w, buf + i, k - i);
+			w += k - i;
+			i = k;
+			if (i == n)
+				break;
 		}
 		if ((r = step(s, buf[i])) < 0)
 			return -1;

@@ -311,6 +311,9 @@ static const struct {
 	{ HIST_FORMAT_DURATIONS, "{\"a\": 1,\n \"b\": 2\n}\n{}", "m:4: text after the durations object" },
 	{ HIST_FORMAT_DURATIONS, "{\"a\": 1,\n \"b\": 2,\n}", "m:3: expected a nodeid" },
 	{ HIST_FORMAT_DURATIONS, "[]", "m:1: expected a JSON object of nodeid: seconds" },
+	{ HIST_FORMAT_DURATIONS, "{\"a\": 1, \"b\\u0000c\": 2}", "m:1: nodeid contains U+0000" },
+	{ HIST_FORMAT_HIST, "{\"hist\": 1, \"type\": \"test\", \"nodeid\": \"\\u0000\", \"outcome\": \"passed\"}",
+		"m:1: nodeid contains U+0000" },
 	{ HIST_FORMAT_DURATIONS, "{\"a\": 1", "m:1: expected ',' or '}'" },
 };
 
@@ -346,6 +349,14 @@ START_TEST(bad_files)
 	ck_assert_int_eq(parse_in(in, HIST_FORMAT_HIST, &c, msg, sizeof msg, &e), HIST_E_PARSE);
 	ck_assert_str_eq(msg, "t.jsonl.gz: truncated gzip stream");
 	ck_assert_int_eq(c.sessions, 0);
+	hist__input_free(in);
+	collector_free(&c);
+	/* Found by fuzz_jsonl: an id with U+0000 in it. */
+	collector_init(&c);
+	ck_assert_int_eq(hist__input_open(&in, fixture("bad/nul-in-nodeid.json"), "nul.json", &e), 0);
+	ck_assert_int_eq(parse_in(in, HIST_FORMAT_DURATIONS, &c, msg, sizeof msg, &e), HIST_E_PARSE);
+	ck_assert_str_eq(msg, "nul.json:1: nodeid contains U+0000");
+	ck_assert_uint_eq(c.n, 0);
 	hist__input_free(in);
 	collector_free(&c);
 	hist__err_clear(&e);
