@@ -37,6 +37,7 @@ typedef struct {
 	int64_t test_us;     /* sum of known durations, for the overhead model */
 	hist__session session;
 	char *plan_id;       /* owned copy of session.plan_id */
+	hist__batch *batch;
 } ingest;
 
 /* Puts "where: " before the message a failing call left, so a store
@@ -60,24 +61,39 @@ static int record_failed(ingest *g, const hist__record *r, int error)
 	return prefixed(g->db, error, where);
 }
 
+static int flush(ingest *g)
+{
+	int64_t added;
+	int error;
+
+	if ((error = hist__store_batch(&added, g->db, g->run, g->batch)) < 0)
+		return error;
+	g->stats->added += added;
+	return HIST_OK;
+}
+
 static int on_record(void *ctx, const hist__record *r)
 {
 	ingest *g = ctx;
 	hist__record n = *r;
-	int added, error;
+	int error;
 
 	if (!n.id_is_key)
 		n.id_len = hist__nodeid_strip_group(n.id, n.id_len);
 	if (n.id_len == 0)
 		return hist__error(hist__db_err(g->db), HIST_E_PARSE, "%s:%lu: test with an empty id",
 			hist__input_name(g->in), r->line);
-	if ((error = hist__store_result(&added, g->db, g->run, &n)) < 0)
+	if ((error = hist__batch_add(g->batch, &n)) < 0) {
+		if (error == HIST_E_INVALID)
+			return hist__error(hist__db_err(g->db), HIST_E_INVALID,
+				"%s:%lu: result with outcome %d and %u attempts", hist__input_name(g->in), r->line,
+				(int)r->outcome, r->attempts);
+		return error;
+	}
+	/* Full: store it now (its last record names the line). */
+	if (error == 1 && (error = flush(g)) < 0)
 		return record_failed(g, r, error);
 	g->stats->tests++;
-	if (added)
-		g->stats->added++;
-	else
-		g->stats->duplicates++;
 	if (n.duration_us > 0 && hist__add_overflow(g->test_us, n.duration_us, &g->test_us))
 		g->test_us = INT64_MAX;
 	if (g->opts->progress && g->stats->tests % PROGRESS_EVERY == 0)
@@ -139,17 +155,22 @@ static int ingest_text(ingest *g, hist_format format, const char *suite)
 	hist__err *err = hist__db_err(g->db);
 	unsigned char hash[16];
 	int error, seen;
-	int64_t start;
+	int64_t start, seen_tests;
 
 	/* Started "never" until the input says when (min keeps the earliest). */
 	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, INT64_MAX)) < 0)
+		return error;
+	if ((error = hist__batch_new(&g->batch)) < 0)
 		return error;
 	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, err)
 					    : hist__jsonl_parse(g->in, format, &sink, err);
 	if (error < 0 || (error = drain(g->in)) < 0)
 		return error;
+	if ((error = flush(g)) < 0)
+		return prefixed(g->db, error, hist__input_name(g->in));
+	g->stats->duplicates = g->stats->tests - g->stats->added;
 	hist__input_hash(g->in, hash);
-	if ((error = hist__store_input_seen(&seen, g->db, hash)) < 0)
+	if ((error = hist__store_input_seen(&seen, &seen_tests, g->db, hash)) < 0)
 		return error;
 	if (seen) {
 		/* The caller rolls this back: same content, nothing new. */
@@ -159,7 +180,7 @@ static int ingest_text(ingest *g, hist_format format, const char *suite)
 	start = g->session.start_us >= 0 ? g->session.start_us : g->opts->fallback_start_us;
 	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, start)) < 0)
 		return error;
-	return hist__store_input_add(g->db, hash, g->run, &g->session, g->stats->tests, g->test_us);
+	return hist__store_input_add(g->db, hash, NULL, g->run, &g->session, g->stats->tests, g->test_us);
 }
 
 /* What the first bytes say; HIST_FORMAT_UNKNOWN with an error set when the
@@ -267,6 +288,7 @@ done:
 	}
 	hist__input_free(g.in);
 	hist__free(g.plan_id);
+	hist__batch_free(g.batch);
 	return error;
 }
 
