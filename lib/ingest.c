@@ -1,7 +1,7 @@
 /* ingest.c - one input into the history.
  * Owns: telling formats apart by content, running the parser into the store
- * inside one transaction, normalising nodeids on the way (xdist @group),
- * idempotence by content hash, the counts histmerge reports, and the
+ * inside one transaction (the parsers hand nodeids already normalised by
+ * nodeid.c), idempotence by content hash, the counts histmerge reports, and the
  * dependency versions for --version.
  * Not here: reading bytes and gzip (io.c), parsing (junit.c, jsonl.c),
  * the store thread (pipe.c), SQL (store.c), walking directories (walk.c). */
@@ -15,7 +15,6 @@
 #include "io.h"
 #include "jsonl.h"
 #include "junit.h"
-#include "nodeid.h"
 #include "pipe.h"
 #include "record.h"
 #include "store.h"
@@ -63,8 +62,6 @@ static int on_record(void *ctx, const hist__record *r)
 	hist__record n = *r;
 	int error;
 
-	if (!n.id_is_key)
-		n.id_len = hist__nodeid_strip_group(n.id, n.id_len);
 	if (n.id_len == 0)
 		return hist__error(&g->perr, HIST_E_PARSE, "%s:%lu: test with an empty id", hist__input_name(g->in),
 			r->line);

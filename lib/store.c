@@ -927,15 +927,24 @@ int hist__batch_add(hist__batch *b, const hist__record *r)
 	return b->count == HIST__BATCH_ROWS || b->names.len >= HIST__BATCH_BYTES;
 }
 
+/* For the batch's own table only (never stored): eight bytes a step. */
 static uint32_t name_hash(const char *s, size_t len, int is_key)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)is_key;
+	uint64_t h = 0x9e3779b97f4a7c15u ^ len ^ (uint64_t)is_key << 63, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
 	}
-	return h;
+	if (i < len) {
+		w = 0;
+		memcpy(&w, s + i, len - i);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+	}
+	h ^= h >> 29;
+	return (uint32_t)h;
 }
 
 /* Gives each row the lookup did not find an id from the counter and adds
