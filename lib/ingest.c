@@ -130,8 +130,9 @@ static int drain(hist__input *in)
 	return (int)n;
 }
 
-/* Parses and stores inside the open transaction. */
-static int ingest_text(ingest *g, hist_format format, const char *suite)
+/* Parses and stores inside the open transaction. raw: the file's raw
+ * hash, or NULL. */
+static int ingest_text(ingest *g, hist_format format, const char *suite, const unsigned char *raw)
 {
 	const hist__sink sink = { on_record, on_session, g };
 	unsigned char hash[16];
@@ -173,7 +174,7 @@ static int ingest_text(ingest *g, hist_format format, const char *suite)
 	start = g->session.start_us >= 0 ? g->session.start_us : g->opts->fallback_start_us;
 	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, start)) < 0)
 		return error;
-	return hist__store_input_add(g->db, hash, NULL, g->run, &g->session, g->stats->tests, g->test_us);
+	return hist__store_input_add(g->db, hash, raw, g->run, &g->session, g->stats->tests, g->test_us);
 }
 
 /* What the first bytes say; HIST_FORMAT_UNKNOWN with an error set when the
@@ -220,7 +221,9 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 	ingest g = { 0 };
 	hist_format format = HIST_FORMAT_UNKNOWN;
 	const char *suite;
-	int error, began = 0;
+	unsigned char raw[16];
+	int error, began = 0, have_raw, seen;
+	int64_t seen_tests;
 
 	memset(out, 0, sizeof *out);
 	if (!db)
@@ -256,10 +259,23 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 			hist__input_name(g.in));
 		goto done;
 	}
+	/* A file seen before is known by its bytes, before any parsing (or
+	 * inflating): re-ingesting costs a read instead of a full ingest. */
+	if ((error = have_raw = hist__input_raw_hash(g.in, raw)) < 0)
+		goto done;
+	if (have_raw) {
+		if ((error = hist__store_input_seen(&seen, &seen_tests, db, raw)) < 0)
+			goto done;
+		if (seen) {
+			out->already_seen = 1;
+			out->tests = out->duplicates = seen_tests;
+			goto done;
+		}
+	}
 	if ((error = hist__store_begin(db)) < 0)
 		goto done;
 	began = 1;
-	if ((error = ingest_text(&g, format, suite)) < 0)
+	if ((error = ingest_text(&g, format, suite, have_raw ? raw : NULL)) < 0)
 		goto done;
 	if (out->already_seen) {
 		hist__store_rollback(db);

@@ -353,6 +353,52 @@ void hist__input_hash(const hist__input *in, unsigned char out[16])
 	memcpy(out, c.digest, 16);
 }
 
+int hist__input_raw_hash(hist__input *in, unsigned char out[16])
+{
+	XXH3_state_t *h = NULL;
+	XXH128_canonical_t c;
+	unsigned char *buf = NULL;
+	struct stat st;
+	off_t at = 0;
+	ssize_t n;
+	int error = 0;
+
+	if (in->mem || !in->own_fd || fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (!(buf = hist__malloc(RAW_SIZE)) || !(h = XXH3_createState())) {
+		error = fail(in, HIST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	if (XXH3_128bits_reset(h) != XXH_OK) {
+		error = fail(in, HIST_E_INVALID, "hash reset failed");
+		goto done;
+	}
+	/* pread: the stream's own position stays where it is. */
+	for (;;) {
+		do
+			n = pread(in->fd, buf, RAW_SIZE, at);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			error = fail(in, HIST_E_IO, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if (XXH3_128bits_update(h, buf, (size_t)n) != XXH_OK) {
+			error = fail(in, HIST_E_INVALID, "hash update failed");
+			goto done;
+		}
+		at += n;
+	}
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
+	memcpy(out, c.digest, 16);
+	error = 1;
+done:
+	XXH3_freeState(h);
+	hist__free(buf);
+	return error;
+}
+
 const char *hist__io_zlib_version(void)
 {
 	return zlibVersion();

@@ -110,6 +110,45 @@ START_TEST(ingest_gzip_and_stdin_read_alike)
 }
 END_TEST
 
+/* A file seen before is known by its bytes before any parsing: even while
+ * another writer holds the database, which a parse would wait for. */
+START_TEST(ingest_knows_a_seen_file_without_the_write_lock)
+{
+	hist_db_options quick = HIST_DB_OPTIONS_INIT;
+	hist_ingest_options o = opts("r2");
+	hist_db *db, *other = NULL;
+	hist_ingest_stats st;
+	char cmd[16384];
+	int64_t run;
+
+	quick.busy_timeout_ms = 50;
+	snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s'", fixture("junit/pytest-xunit2.xml"), scratch_path(1, "x2.xml.gz"));
+	ck_assert_int_eq(system(cmd), 0);
+	db = NULL;
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), &quick), HIST_OK);
+	ingest_ok(db, scratch_path(1, "x2.xml.gz"), "r1");
+	ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r1");
+	ck_assert_int_eq(hist_db_open(&other, scratch_path(0, "h.db"), NULL), HIST_OK);
+	ck_assert_int_eq(hist__store_begin(other), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, other, "default", "elsewhere", 1), HIST_OK);
+	/* The same gzip file, the same plain file: seen, no lock needed. */
+	st = ingest_ok(db, scratch_path(1, "x2.xml.gz"), "r2");
+	ck_assert_int_eq(st.already_seen, 1);
+	ck_assert_int_eq(st.format, HIST_FORMAT_JUNIT);
+	ck_assert_int_eq(st.tests, 23);
+	ck_assert_int_eq(st.duplicates, 23);
+	ck_assert_int_eq(st.added, 0);
+	st = ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r2");
+	ck_assert_int_eq(st.already_seen, 1);
+	ck_assert_int_eq(st.tests, 23);
+	/* New content must wait for the lock, and gives up after 50 ms. */
+	ck_assert_int_eq(hist_ingest_path(&st, db, fixture("junit/nested-suites.xml"), NULL, &o), HIST_E_DB);
+	hist__store_rollback(other);
+	hist_db_free(other);
+	hist_db_free(db);
+}
+END_TEST
+
 START_TEST(ingest_run_start_is_the_earliest)
 {
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
@@ -509,6 +548,7 @@ Suite *check_ingest_suite(void)
 	tcase_add_test(tc, ingest_junit_then_again_adds_nothing);
 	tcase_add_test(tc, ingest_gzip_and_stdin_read_alike);
 	tcase_add_test(tc, ingest_run_start_is_the_earliest);
+	tcase_add_test(tc, ingest_knows_a_seen_file_without_the_write_lock);
 	tcase_add_test(tc, ingest_bad_inputs_change_nothing);
 	tcase_add_test(tc, ingest_names_what_it_cannot_take);
 	tcase_add_test(tc, ingest_merges_a_database_input);
