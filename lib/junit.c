@@ -117,6 +117,7 @@ typedef struct {
 	hist__buf xml_msg;    /* the first libxml2 error */
 	unsigned long xml_line;
 	int xml_failed;
+	int xml_nomem;        /* libxml2 ran out of memory (XML_ERR_NO_MEMORY) */
 	open_case *cases;     /* testcases open (nested ones are rare) */
 	size_t ncases, capcases;
 	open_case pending;    /* the last finished testcase, not yet sent */
@@ -164,6 +165,8 @@ static void error_cb(void *arg, xmlErrorPtr e)
 	junit *j = arg;
 	size_t len;
 
+	if (e && e->code == XML_ERR_NO_MEMORY)
+		j->xml_nomem = 1;
 	if (!e || e->level < XML_ERR_ERROR || j->xml_failed)
 		return;
 	j->xml_failed = 1;
@@ -588,6 +591,10 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	if (j.io_error) {
 		/* The input's own message ("truncated gzip stream") or the scan's. */
 		error = j.io_error;
+	} else if (error == HIST_E_PARSE && j.xml_nomem) {
+		/* Not the input's fault: libxml2 reports its own allocation
+		 * failures as errors of the document. */
+		error = nomem(&j);
 	} else if (error == HIST_E_PARSE && j.xml_failed) {
 		error = hist__error(err, HIST_E_PARSE, "%s:%lu: %s", j.name, j.xml_line,
 			hist__buf_cstr(&j.xml_msg));
