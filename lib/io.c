@@ -152,6 +152,17 @@ static long produce(hist__input *in, unsigned char *dst, size_t len)
 		len = (size_t)LONG_MAX;
 	if (in->gzip) {
 		n = inflate_some(in, dst, len);
+	} else if (!in->zs.avail_in && len < RAW_SIZE / 4 && !in->raw_eof) {
+		/* libxml2 asks for 4000 bytes at a time: read RAW_SIZE and hand
+		 * it out from the buffer, a sixteenth of the system calls. */
+		if ((n = refill(in)) < 0)
+			return n;
+		n = (long)(len < in->zs.avail_in ? len : in->zs.avail_in);
+		if (n == 0)
+			in->eof = 1;
+		memcpy(dst, in->zs.next_in, (size_t)n);
+		in->zs.next_in += n;
+		in->zs.avail_in -= (uInt)n;
 	} else if (in->zs.avail_in) {
 		/* The bytes read to look for the gzip magic come first. */
 		n = (long)(len < in->zs.avail_in ? len : in->zs.avail_in);
