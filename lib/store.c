@@ -186,7 +186,8 @@ static const char *const sql_text[S_COUNT] = {
 	 * so each row is one descent of the tests key. */
 	[S_BATCH_LOOKUP] = "SELECT b.rowid, t.id FROM hist_batch AS b CROSS JOIN tests AS t"
 			   " ON t.name = b.name AND t.is_key = b.is_key",
-	[S_BATCH_TESTS] = "INSERT INTO tests(name, is_key, id) SELECT name, is_key, test FROM hist_batch WHERE fresh",
+	[S_BATCH_TESTS] = "INSERT INTO tests(name, is_key, id) SELECT name, is_key, test FROM hist_batch WHERE fresh"
+			  " ON CONFLICT(name, is_key) DO NOTHING",
 	[S_BATCH_RESULTS] = "INSERT INTO results(run_id, test_id, outcome, duration_us, setup_us, attempts)"
 			    " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch WHERE true"
 			    " ON CONFLICT(run_id, test_id) DO NOTHING",
@@ -286,6 +287,10 @@ struct hist__batch {
 	hist__buf names;      /* the ids, back to back */
 };
 
+/* Batches at least this big may add their tests before looking them up
+ * (see batch_insert_first). */
+#define INSERT_FIRST_MIN 64
+
 /* Slots of the table that finds a new test met twice in one batch: a
  * power of two, at least twice the rows so probes stay short. */
 #define DEDUP_SLOTS 4096
@@ -301,6 +306,7 @@ struct hist_db {
 	const hist__batch *batch; /* what hist_batch reads while a batch is stored */
 	hist__batch *one;         /* hist__store_result's batch of one */
 	uint16_t *dedup;          /* DEDUP_SLOTS row numbers + 1; 0 = empty */
+	int insert_first;         /* the last batch was mostly new tests */
 };
 
 hist__err *hist__db_err(hist_db *db)
@@ -947,15 +953,49 @@ static uint32_t name_hash(const char *s, size_t len, int is_key)
 	return (uint32_t)h;
 }
 
-/* Gives each row the lookup did not find an id from the counter and adds
- * those tests; a name met twice in the batch gets one id, and only its
- * first row adds it. */
-static int batch_new_tests(hist_db *db, hist__batch *b)
+/* Each row's test id from the tests table; rows of unknown tests keep
+ * theirs (-1 unless already set). */
+static int batch_lookup(hist_db *db, hist__batch *b)
 {
 	sqlite3_stmt *s = NULL;
+	int error, row;
+
+	if ((error = stmt(&s, db, S_BATCH_LOOKUP)) < 0)
+		return error;
+	while ((row = step_row(db, s)) == 1) {
+		int64_t i = sqlite3_column_int64(s, 0);
+
+		if (i >= 0 && (size_t)i < b->count)
+			b->rows[i].test = sqlite3_column_int64(s, 1);
+	}
+	done(s);
+	return row;
+}
+
+/* Adds the rows marked fresh, and moves the counter past next. */
+static int batch_add_tests(int64_t *added, hist_db *db, int64_t next)
+{
+	sqlite3_stmt *s = NULL;
+	int error;
+
+	if ((error = run_stmt(db, S_BATCH_TESTS)) < 0)
+		return error;
+	*added = sqlite3_changes64(db->sql);
+	if ((error = stmt(&s, db, S_SET_NEXT_TEST)) < 0)
+		return error;
+	sqlite3_bind_int64(s, 1, next);
+	return step_done(db, s);
+}
+
+/* After a lookup: gives each row still without an id one from the counter
+ * and adds those tests; a name met twice in the batch gets one id, and
+ * only its first row adds it. */
+static int batch_new_tests(int64_t *added, hist_db *db, hist__batch *b)
+{
 	int64_t next, first;
 	int error;
 
+	*added = 0;
 	if (!db->dedup && !(db->dedup = hist__malloc(DEDUP_SLOTS * sizeof *db->dedup)))
 		return HIST_E_NOMEM;
 	memset(db->dedup, 0, DEDUP_SLOTS * sizeof *db->dedup);
@@ -985,38 +1025,56 @@ static int batch_new_tests(hist_db *db, hist__batch *b)
 			r->fresh = 1;
 		}
 	}
-	if (next == first)
-		return HIST_OK;
-	if ((error = run_stmt(db, S_BATCH_TESTS)) < 0 || (error = stmt(&s, db, S_SET_NEXT_TEST)) < 0)
+	return next == first ? HIST_OK : batch_add_tests(added, db, next);
+}
+
+/* Adds every row's test with the next ids of the counter, before any
+ * lookup: when a batch is mostly new tests (a first ingest), that saves
+ * a lookup per row. Where a test was there already (or repeats in the
+ * batch) its row's insert does nothing and a lookup follows; the ids
+ * those rows were offered stay unused. */
+static int batch_insert_first(int64_t *added, hist_db *db, hist__batch *b)
+{
+	int64_t next;
+	int error;
+
+	*added = 0;
+	if ((error = stmt_int(&next, db, S_NEXT_TEST)) < 0)
 		return error;
-	sqlite3_bind_int64(s, 1, next);
-	return step_done(db, s);
+	for (size_t i = 0; i < b->count; i++) {
+		b->rows[i].test = next + (int64_t)i;
+		b->rows[i].fresh = 1;
+	}
+	if ((error = batch_add_tests(added, db, next + (int64_t)b->count)) < 0)
+		return error;
+	return (size_t)*added < b->count ? batch_lookup(db, b) : HIST_OK;
 }
 
 int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 {
 	sqlite3_stmt *s = NULL;
-	int error, row, missing = 0;
+	int64_t tests_added = 0;
+	int error, missing = 0;
 
 	*added = 0;
 	if (!b->count)
 		return HIST_OK;
 	db->batch = b;
-	if ((error = stmt(&s, db, S_BATCH_LOOKUP)) < 0)
-		goto done;
-	while ((row = step_row(db, s)) == 1) {
-		int64_t i = sqlite3_column_int64(s, 0);
-
-		if (i >= 0 && (size_t)i < b->count)
-			b->rows[i].test = sqlite3_column_int64(s, 1);
+	/* Small batches (a last one, a result at a time) look up first: they
+	 * would save little and waste ids when they guess wrong. */
+	if (db->insert_first && b->count >= INSERT_FIRST_MIN) {
+		if ((error = batch_insert_first(&tests_added, db, b)) < 0)
+			goto done;
+	} else {
+		if ((error = batch_lookup(db, b)) < 0)
+			goto done;
+		for (size_t i = 0; i < b->count && !missing; i++)
+			missing = b->rows[i].test < 0;
+		if (missing && (error = batch_new_tests(&tests_added, db, b)) < 0)
+			goto done;
 	}
-	done(s);
-	if ((error = row) < 0)
-		goto done;
-	for (size_t i = 0; i < b->count && !missing; i++)
-		missing = b->rows[i].test < 0;
-	if (missing && (error = batch_new_tests(db, b)) < 0)
-		goto done;
+	/* The next batch of a file is most likely like this one. */
+	db->insert_first = (size_t)tests_added * 2 > b->count;
 	if ((error = stmt(&s, db, S_BATCH_RESULTS)) < 0)
 		goto done;
 	sqlite3_bind_int64(s, 1, run);
