@@ -10,9 +10,11 @@ import pytest
 
 from . import nodeid as nid
 
-# Files pytest needs whatever the shard runs: conftest.py holds fixtures and
-# hooks, __init__.py makes the package that modules below it belong to.
-_ALWAYS_COLLECT = frozenset(("conftest.py", "__init__.py"))
+# __init__.py makes the Package node that modules below it belong to (its
+# setup_module and package-scoped fixtures), so it is never skipped. A
+# conftest.py needs no such care: pytest loads it when it enters the
+# directory, whatever this hook says about the file.
+_PACKAGE_INIT = "__init__.py"
 _SHOW_MISSING = 20
 
 
@@ -58,7 +60,7 @@ class ShardSelector:
 
     # -- collection ----------------------------------------------------
     def pytest_ignore_collect(self, collection_path, config):
-        if collection_path.name in _ALWAYS_COLLECT:
+        if collection_path.name == _PACKAGE_INIT:
             return None
         try:
             rel = collection_path.relative_to(config.rootpath).as_posix()
