@@ -29,13 +29,12 @@ class PlanError(Exception):
 class ShardFile:
     """One parsed shard file: plan id, k of N, and its lines in order."""
 
-    def __init__(self, path, plan_id, index, total, lines, linenos):
+    def __init__(self, path, plan_id, index, total, lines):
         self.path = path
         self.plan_id = plan_id
         self.index = index
         self.total = total
         self.lines = lines
-        self.linenos = linenos
 
 
 def read_shard_file(path):
@@ -51,21 +50,21 @@ def read_shard_file(path):
                         f"such as {os.path.join(path, 'shard-1.txt')}") from None
     except OSError as e:
         raise PlanError(f"{path}: cannot read shard file: {e.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        lineno = data.count(b"\n", 0, e.start) + 1
+        raise PlanError(f"{path}:{lineno}: not valid UTF-8: is this a "
+                        f"shard file? {_REGENERATE}") from None
     plan_id = None
     index = total = None
     lines = []
-    linenos = []
-    for lineno, raw in enumerate(data.split(b"\n"), 1):
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise PlanError(f"{path}:{lineno}: not valid UTF-8: is this a "
-                            f"shard file? {_REGENERATE}") from None
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if line.endswith("\r"):
+            line = line[:-1]
         if not line:
             continue
-        if line.startswith("#"):
+        if line[0] == "#":
             if line.startswith("# hist plan"):
                 m = _PLAN_RE.match(line)
                 if not m:
@@ -88,11 +87,20 @@ def read_shard_file(path):
                             f"and '# shard K/N' header lines: this is not a hist "
                             f"shard file; {_REGENERATE}")
         lines.append(line)
-        linenos.append(lineno)
     if plan_id is None or index is None:
         raise PlanError(f"{path}: no '# hist plan' and '# shard K/N' header lines: "
                         f"this is not a hist shard file; {_REGENERATE}")
-    return ShardFile(path, plan_id, index, total, lines, linenos)
+    return ShardFile(path, plan_id, index, total, lines)
+
+
+def _lineno(sf, line):
+    """Where line is in shard file sf (for messages only: the plan keeps no
+    line numbers, which would cost memory on every line of a big plan)."""
+    with open(sf.path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if raw.rstrip(b"\r\n").decode("utf-8", "replace") == line:
+                return lineno
+    return 0
 
 
 def _dotted_prefixes(classname):
@@ -121,41 +129,56 @@ class Plan:
         first = shards[1]
         self.plan_id = first.plan_id
         self.total = first.total
-        self.owner_of_line = {}               # line -> (shard, lineno)
-        files = {}                            # file part -> set of shards
-        prefixes = {}                         # dotted module prefix -> shards
-        self.bracket_key_shards = set()       # shards with "::name" keys
+        self.owner_of_line = {}               # line -> shard
+        heads = {}                            # text before "::" -> shards
+        file_keys = {}                        # name of a "::name" line -> shards
+        owner_of_line = self.owner_of_line
         for k in range(1, self.total + 1):
             sf = shards[k]
-            for line, lineno in zip(sf.lines, sf.linenos):
-                seen = self.owner_of_line.get(line)
-                if seen is not None:
-                    other = shards[seen[0]]
-                    raise PlanError(f"{sf.path}:{lineno}: {line} is also listed in "
-                                    f"{other.path}:{seen[1]}: a plan lists each test "
-                                    f"once; {_REGENERATE}")
-                self.owner_of_line[line] = (k, lineno)
-                files.setdefault(nid.file_of(line), set()).add(k)
-                self._add_key_prefixes(line, k, prefixes)
-        self.has_keys = bool(prefixes)
-        self._files = files
-        self._prefixes = prefixes
+            for line in sf.lines:
+                if line in owner_of_line:
+                    first = shards[owner_of_line[line]]
+                    raise PlanError(f"{sf.path}:{_lineno(sf, line)}: {line} is also "
+                                    f"listed in {first.path}:{_lineno(first, line)}: a "
+                                    f"plan lists each test once; {_REGENERATE}")
+                owner_of_line[line] = k
+                head, sep, name = line.partition("::")
+                if head:
+                    got = heads.get(head)
+                    if got is None:
+                        heads[head] = {k}
+                    else:
+                        got.add(k)
+                elif sep:
+                    file_keys.setdefault(name, set()).add(k)
+        # Many lines share a head (their file, or a key's classname), so
+        # the per-file tables are built once per head, not once per line.
+        self._files = heads
+        self._prefixes = self._key_prefixes(heads, file_keys)
+        self.bracket_key_shards = set().union(*file_keys.values())
+        self.has_keys = bool(self._prefixes)
         self._file_shards = {}
+        self._path_shards = {}
 
-    def _add_key_prefixes(self, line, k, prefixes):
-        cls, sep, name = line.partition("::")
-        # A JUnit classname never holds '/' (junitxml dots the path), so a
-        # line whose first part does is a nodeid only.
-        if not sep or "/" in cls:
-            return
-        if cls:
-            for p in _dotted_prefixes(cls):
-                prefixes.setdefault(p, set()).add(k)
-        else:
-            # "::name" is the key of a file-level item (a doctest file) or of
-            # a nodeid whose path holds '['.
-            prefixes.setdefault(name, set()).add(k)
-            self.bracket_key_shards.add(k)
+    @staticmethod
+    def _key_prefixes(heads, file_keys):
+        """Dotted module prefix -> shards whose JUnit key lines can match a
+        test of a file with that dotted name."""
+        prefixes = {}
+        for head, ks in heads.items():
+            # A JUnit classname never holds '/' (junitxml dots the path), so
+            # a head that does is a nodeid's file, never a key. A head that
+            # is a whole line (a file item's nodeid) is no key either, but
+            # counting it only widens the superset.
+            if "/" in head:
+                continue
+            for p in _dotted_prefixes(head):
+                prefixes.setdefault(p, set()).update(ks)
+        # "::name" is the key of a file-level item (a doctest file) or of a
+        # nodeid whose path holds '['.
+        for name, ks in file_keys.items():
+            prefixes.setdefault(name, set()).update(ks)
+        return prefixes
 
     def file_shards(self, path):
         """The sorted shards whose lines can match tests in file path
@@ -180,24 +203,33 @@ class Plan:
         node = nid.strip_group(nodeid)
         hit = self.owner_of_line.get(node)
         if hit is not None:
-            return hit[0], node
+            return hit, node
         if self.has_keys:
             key = nid.junit_key(node)
             hit = self.owner_of_line.get(key)
             if hit is not None:
-                return hit[0], key
+                return hit, key
         path = nid.file_of(node)
         candidates = self.file_shards(path)
-        if candidates:
+        if len(candidates) > 1:
             return candidates[nid.fnv1a64(node) % len(candidates)], None
-        return nid.shard_of(path, self.total), None
+        if candidates:
+            return candidates[0], None
+        return self._path_shard(path), None
+
+    def _path_shard(self, path):
+        # Cached: every test of an unlisted file asks for the same hash.
+        got = self._path_shards.get(path)
+        if got is None:
+            got = self._path_shards[path] = nid.shard_of(path, self.total)
+        return got
 
     def shard_may_own(self, k, path):
         """Whether shard k can own any test of file path."""
         candidates = self.file_shards(path)
         if candidates:
             return k in candidates
-        return nid.shard_of(path, self.total) == k
+        return self._path_shard(path) == k
 
 
 def load_plan(path):

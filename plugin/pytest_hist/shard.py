@@ -78,8 +78,7 @@ class ShardSelector:
     def pytest_collection_modifyitems(self, config, items):
         keep = []
         others = []
-        listed = 0
-        rank = {}
+        matched = []          # the plan line of each kept test, None if new
         owner = self.plan.owner
         for item in items:
             k, line = owner(item.nodeid)
@@ -87,14 +86,15 @@ class ShardSelector:
                 others.append(item)
                 continue
             keep.append(item)
-            if line is not None:
-                listed += 1
-                rank[id(item)] = self.plan.owner_of_line[line][1]
+            matched.append(line)
+        listed = len(matched) - matched.count(None)
         if self.order == "longest":
             # The shard file lists tests longest first; new tests, with no
             # history, go last in collection order (sort is stable).
-            last = float("inf")
-            keep.sort(key=lambda it: rank.get(id(it), last))
+            position = {line: i for i, line in enumerate(self.shard.lines)}
+            last = len(position)
+            order = sorted(range(len(keep)), key=lambda i: position.get(matched[i], last))
+            keep = [keep[i] for i in order]
         if others:
             config.hook.pytest_deselected(items=others)
         items[:] = keep

@@ -72,7 +72,7 @@ class Runner:
             base += ["-p", "pytest_rerunfailures"]
         return base + [str(a) for a in args]
 
-    def run(self, *args, xdist=0, reruns=False):
-        if xdist:
+    def run(self, *args, xdist=0, reruns=False, subprocess=False):
+        if xdist or subprocess:
             return self.pytester.runpytest_subprocess(*self.args(args, xdist, reruns))
         return self.pytester.runpytest(*self.args(args, xdist, reruns))
