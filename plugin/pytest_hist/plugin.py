@@ -47,36 +47,37 @@ def pytest_addoption(parser):
 
 
 def _shard_selector(config):
-    opt = config.option
-    template = opt.shard_file
+    template = config.getoption("shard_file")
+    job = None
     try:
-        job = job_index(os.environ, opt.shard_index_env, opt.shard_index_base,
-                        opt.shard_total_env)
+        if "{index}" in template or "{total}" in template:
+            job = job_index(os.environ, config.getoption("shard_index_env"),
+                            config.getoption("shard_index_base"),
+                            config.getoption("shard_total_env"))
         path = fill_path(template, job)
         plan, own = load_plan(path)
     except PlanError as e:
         raise pytest.UsageError(f"hist: {e}") from None
-    source = None
-    if path != template:
-        source = job.source
-        if job.total is not None and job.total != plan.total:
-            raise pytest.UsageError(
-                f"hist: the CI runs {job.total} parallel jobs ({job.source}) but "
-                f"plan {plan.plan_id} in {os.path.dirname(path) or '.'} has "
-                f"{plan.total} shards: plan again with histplan --shards "
-                f"{job.total}, or run {plan.total} jobs")
-    return ShardSelector(config, plan, own, opt.shard_order, source)
+    if job is not None and job.total is not None and job.total != plan.total:
+        raise pytest.UsageError(
+            f"hist: the CI runs {job.total} parallel jobs ({job.source}) but "
+            f"plan {plan.plan_id} in {os.path.dirname(path) or '.'} has "
+            f"{plan.total} shards: plan again with histplan --shards "
+            f"{job.total}, or run {plan.total} jobs")
+    return ShardSelector(config, plan, own, config.getoption("shard_order"),
+                         job.source if job else None)
 
 
 def pytest_configure(config):
     selector = None
-    if config.option.shard_file:
+    if config.getoption("shard_file"):
         selector = _shard_selector(config)
         config.pluginmanager.register(selector.snapshot, "hist-shard-snapshot")
         config.pluginmanager.register(selector, "hist-shard")
-    if config.option.hist_report:
+    report = config.getoption("hist_report")
+    if report:
         timer = CollectTimer(config)
         config.pluginmanager.register(timer, "hist-collect-timer")
         if not _is_xdist_worker(config):
-            reporter = HistReporter(config, config.option.hist_report, timer, selector)
+            reporter = HistReporter(config, report, timer, selector)
             config.pluginmanager.register(reporter, "hist-report")

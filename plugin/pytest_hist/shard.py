@@ -151,9 +151,9 @@ class ShardSelector:
             tr.write_line(f"{head}: nothing to run, exit status 0")
         missing = st["missing"]
         if missing:
-            tr.write_line(f"{head}: {len(missing)} listed tests no longer exist "
-                          f"(removed or renamed since plan {self.plan.plan_id}):",
-                          yellow=True)
+            tr.write_line(f"{head}: {len(missing)} listed tests were not collected "
+                          f"(removed or renamed since plan {self.plan.plan_id}, or "
+                          f"outside the paths given):", yellow=True)
             verbose = tr.config.getoption("verbose") > 0
             shown = missing if verbose else missing[:_SHOW_MISSING]
             for line in shown:

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from histtest import PLAN_ID, ran, write_plan
+from histtest import PLAN_ID, ran, read_report, write_plan
 from pytest_hist import nodeid as nid
 
 SUITE = {
@@ -204,19 +204,20 @@ def test_missing_tests_are_reported_not_fatal(hist, suite):
     result = hist.run("--shard-file", "shards/shard-1.txt")
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "hist: shard 1/3: 1 listed tests no longer exist (removed or renamed since plan 0123456789abcdef):",
+        "hist: shard 1/3: 1 listed tests were not collected (removed or renamed since plan "
+        "0123456789abcdef, or outside the paths given):",
         "  test_one.py::test_removed"])
     # A listed test that -k deselects still exists.
     result = hist.run("--shard-file", "shards/shard-1.txt", "-k", "not test_p")
     assert result.parseoutcomes()["deselected"] >= 2
-    result.stdout.fnmatch_lines(["*1 listed tests no longer exist*"])
+    result.stdout.fnmatch_lines(["*1 listed tests were not collected*"])
 
 
 def test_many_missing_are_cut_short_unless_verbose(hist, pytester):
     pytester.makepyfile(test_m="def test_a(): pass")
     write_plan(pytester.path / "shards", [["test_m.py::test_a"] + [f"test_m.py::gone_{i}" for i in range(25)]])
     result = hist.run("--shard-file", "shards/shard-1.txt")
-    result.stdout.fnmatch_lines(["*25 listed tests no longer exist*", "  ... and 5 more (-v shows all)"])
+    result.stdout.fnmatch_lines(["*25 listed tests were not collected*", "  ... and 5 more (-v shows all)"])
     result = hist.run("--shard-file", "shards/shard-1.txt", "-v")
     assert "gone_24" in result.stdout.str() and "more (-v" not in result.stdout.str()
 
@@ -235,7 +236,7 @@ def test_junit_key_plan(hist, pytester):
     r2 = hist.run("--shard-file", "shards/shard-2.txt")
     assert sorted(ran(r1)) == ["tests/test_k.py::TestK::test_p[a::b]", "tests/test_k.py::test_q"]
     assert ran(r2) == ["tests/test_k.py::TestK::test_p[c]"]
-    assert "no longer exist" not in r1.stdout.str() + r2.stdout.str()
+    assert "were not collected" not in r1.stdout.str() + r2.stdout.str()
 
 
 def test_header_names_the_shard(hist, suite):
@@ -298,3 +299,26 @@ def test_bad_plans_are_usage_errors(hist, suite, setup, arg, message):
     result = hist.run("--shard-file", arg)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: hist: " + message])
+
+
+def test_run_from_a_subdirectory(hist, suite, monkeypatch):
+    """Invoked below the rootdir, pytest still names files from the rootdir;
+    so do the plan and the collection filter."""
+    monkeypatch.chdir(suite.path / "sub")
+    result = hist.run("--shard-file", "../shards/shard-1.txt", ".", "../test_two.py", "../test_one.py",
+                      "--hist-report", "r.jsonl")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["hist: shard 1/3: running * tests (4 listed, *"])
+    new = "test_two.py::test_new_in_listed_file"
+    expected = {"sub/test_three.py::test_c", "test_two.py::test_a", "test_one.py::test_p[a b]",
+                "test_one.py::test_p[g[h]]"}
+    if (1, 3)[nid.fnv1a64(new) % 2] == 1:
+        expected.add(new)
+    # -rA prints paths relative to the current directory; the report has
+    # the nodeids.
+    assert {r["nodeid"] for r in read_report("r.jsonl") if r["type"] == "test"} == expected
+    result = hist.run("--shard-file", "../shards/shard-2.txt", ".", "--collect-only", "-q")
+    assert [line for line in result.outlines if line.startswith("sub/")] == ["sub/test_three.py::test_d"]
+    # Its listed tests in files outside "." are not collected, and said so.
+    result.stdout.fnmatch_lines(["hist: shard 2/3: 3 listed tests were not collected*",
+                                 "  test_one.py::test_p[c::d]"])
