@@ -138,7 +138,10 @@ class HistReporter:
         if att is None:
             number = getattr(report, "rerun", None)
             number = number + 1 if isinstance(number, int) else self.finished.get(nodeid, 0) + 1
-            start = getattr(report, "start", None) or self.logstart.get(nodeid) or time.time()
+            # pytest 8 reports carry their start; with 7.2 it is the time
+            # of the attempt's logstart (pytest-rerunfailures sends one per
+            # attempt).
+            start = getattr(report, "start", None) or self.logstart.pop(nodeid, None) or time.time()
             worker = getattr(report, "worker_id", None) or "master"
             att = self.pending[nodeid] = _Attempt(start, worker, number)
         if report.when in _PHASES:
@@ -151,8 +154,6 @@ class HistReporter:
         att = self.pending.pop(nodeid)
         outcome = attempt_outcome(att.phases)
         self.finished[nodeid] = self.finished.get(nodeid, 0) + 1
-        # A later attempt starts when this one ends if nothing says otherwise.
-        self.logstart[nodeid] = att.start + sum(att.durations.values())
         if outcome != "rerun":
             self.final.add(nodeid)
         d = att.durations

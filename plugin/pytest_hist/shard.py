@@ -98,15 +98,12 @@ class ShardSelector:
         if others:
             config.hook.pytest_deselected(items=others)
         items[:] = keep
-        collected = self.snapshot.nodeids
         self.stats = {
-            "collected": len(collected),
-            "selected": len(keep) + len(others),
             "run": len(keep),
             "listed": listed,
             "new": len(keep) - listed,
             "others": len(others),
-            "missing": self._missing(collected),
+            "missing": self._missing(self.snapshot.nodeids),
         }
         if _is_xdist_worker(config):
             config.workeroutput["pytest_hist_shard"] = self.stats
@@ -140,15 +137,14 @@ class ShardSelector:
         tr = terminalreporter
         st = self.stats
         head = f"hist: shard {self.index}/{self.plan.total}"
-        if st is None:
-            if self.empty:
-                tr.write_line(f"{head}: nothing to run, exit status 0")
-            return
-        tr.write_line(f"{head}: running {st['run']} tests ({st['listed']} listed, "
-                      f"{st['new']} new since the plan); {st['others']} collected "
-                      f"tests belong to other shards")
-        if st["run"] == 0:
+        if st is not None:
+            tr.write_line(f"{head}: running {st['run']} tests ({st['listed']} listed, "
+                          f"{st['new']} new since the plan); {st['others']} collected "
+                          f"tests belong to other shards")
+        if self.empty:
             tr.write_line(f"{head}: nothing to run, exit status 0")
+        if st is None:
+            return
         missing = st["missing"]
         if missing:
             tr.write_line(f"{head}: {len(missing)} listed tests were not collected "
