@@ -269,11 +269,13 @@ static int preview(hist__buf *b, const hist_plan *p)
 		(error = hist__emit_seconds(b, p->makespan_us, 3)) < 0 || (error = hist__buf_puts(b, " s, ")) < 0 ||
 		(error = percent_over(b, p->makespan_us, p->lower_bound_us)) < 0)
 		goto done;
-	if (p->target_us > 0 &&
-		((error = hist__buf_puts(b, ", target ")) < 0 || (error = hist__emit_seconds(b, p->target_us, 3)) < 0 ||
-			(error = hist__buf_puts(b, p->target_missed ? " s (missed)" : " s")) < 0))
+	if ((error = hist__buf_puts(b, " above the lower bound")) < 0)
 		goto done;
-	if ((error = hist__buf_puts(b, " above the lower bound\noverheads   per test ")) < 0 ||
+	if (p->target_us > 0 &&
+		((error = hist__buf_puts(b, "; target ")) < 0 || (error = hist__emit_seconds(b, p->target_us, 3)) < 0 ||
+			(error = hist__buf_puts(b, p->target_missed ? " s, missed" : " s, met")) < 0))
+		goto done;
+	if ((error = hist__buf_puts(b, "\noverheads   per test ")) < 0 ||
 		(error = hist__emit_seconds(b, p->test_overhead_us, 3)) < 0 ||
 		(error = hist__buf_printf(b, " s (%s), per shard ", hist_source_name(p->test_overhead_source))) < 0 ||
 		(error = hist__emit_seconds(b, p->shard_overhead_us, 3)) < 0 ||

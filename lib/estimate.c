@@ -1032,12 +1032,12 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->scope = opts->scope;
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
-	if (res.fallback)
-		warn(&so, plan->n ? "no test of the suite has a duration in the history of suite '%s': "
-				"split by the stable hash of the %s"
-				: "the history holds no test of suite '%s': the shards are empty, and each "
-				"test goes to the shard its stable hash names (%s)",
-			suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
+	if (res.fallback && plan->n)
+		warn(&so, "no test of the suite has a duration in the history of suite '%s': split by the "
+			"stable hash of the %s", suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
+	else if (res.fallback)
+		warn(&so, "no test to plan for suite '%s': the shards are empty, and the plugin places "
+			"each test by its stable hash", suite);
 	in = (hist__plan_input){ opts->scope, opts->shards, opts->target_us, opts->max_shards,
 		plan->shard_overhead_us, opts->effort ? opts->effort : HIST__PLAN_EFFORT_DEFAULT,
 		res.fallback, res.module_setup, res.modules };

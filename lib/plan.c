@@ -640,9 +640,10 @@ static int solve(ctx *x, unsigned int shards)
 		bound = x->longest;
 	if (!x->charged)
 		return partition_pieces(&makespan, x, shards, effort);
-	/* Each module with a set-up starts as one piece. A piece bigger than the
-	 * bound cannot stay whole in any good plan: cut it into as many parts as
-	 * the bound needs, each paying the set-up. */
+	/* Each module with a set-up starts as one piece. A piece more than twice
+	 * the bound cannot stay whole in any good plan: cut it into parts about
+	 * the bound's size, each paying the set-up (halving would take too many
+	 * rounds for a module many shards long). */
 	x->pieces = 0;
 	for (size_t m = 0; m < x->in->modules; m++)
 		x->mstamp[m] = NONE;
@@ -664,9 +665,8 @@ static int solve(ctx *x, unsigned int shards)
 	}
 	for (size_t p = 0, end = x->pieces; p < end; p++) {
 		const piece *q = &x->pc[p];
-		if (q->module != NONE && q->units >= 2 && q->w > bound) {
-			int64_t room = bound - x->charge[q->module], rest = q->w - x->charge[q->module];
-			int64_t k = room > 0 ? rest / room + (rest % room != 0) : (int64_t)q->units;
+		if (q->module != NONE && q->units >= 2 && q->w / 2 > bound) {
+			int64_t k = q->w / bound + (q->w % bound != 0);
 
 			/* split_piece keeps its part loads in load[]: `shards` of them. */
 			if (k > (int64_t)shards)
@@ -682,8 +682,9 @@ static int solve(ctx *x, unsigned int shards)
 		(error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
 		return error;
 	/* Then cut in two the heaviest piece of the heaviest shard, as long as
-	 * the plan gets shorter: splitting a scope only where it pays. */
-	for (; attempts < HIST__PLAN_SPLIT_ATTEMPTS && makespan > bound; attempts++) {
+	 * the plan gets shorter: splitting a scope only where it pays. Within
+	 * 0.1% of the bound there is nothing left worth a set-up. */
+	for (; attempts < HIST__PLAN_SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
 		uint32_t p = split_candidate(x, shards);
 		size_t pieces = x->pieces;
 		piece saved;

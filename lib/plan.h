@@ -12,8 +12,9 @@
 
 #define HIST__PLAN_EFFORT_DEFAULT HIST_PLAN_EFFORT_DEFAULT
 
-/* Attempts at splitting one more scope with a set-up cost. */
-#define HIST__PLAN_SPLIT_ATTEMPTS 16
+/* Attempts at splitting one more scope with a set-up cost: each is a
+ * partition of its own, so they are few. */
+#define HIST__PLAN_SPLIT_ATTEMPTS 32
 
 /* Partitions items 0..n-1 into `shards` bins, minimising the largest sum.
  * w[] must come in the total order (weight descending, ties broken by the
