@@ -409,14 +409,16 @@ static const char *bad_nodeid(const char *id, size_t len)
 	return NULL;
 }
 
-static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, int *added)
+/* Adds id as a test (copied into the arena). With `mapped` the id map finds
+ * it, and an id already there is not added again (*added 0). */
+static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, int mapped, int *added)
 {
 	uint32_t idx = (uint32_t)s->n;
 	char *copy;
 	int error;
 
 	*added = 0;
-	if (s->listed && hist__strmap_get(out, &s->ids, id, len))
+	if (mapped && hist__strmap_get(out, &s->ids, id, len))
 		return HIST_OK;
 	if (s->n >= NONE_ENTRY - 1)
 		return hist__error(s->err, HIST_E_INVALID, "more than %u tests", NONE_ENTRY - 1);
@@ -433,9 +435,9 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	 * order (checked), so no id can come twice. */
 	if (!(copy = hist__arena_dup(&s->arena, id, len)))
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
-	if (s->listed && (error = hist__strmap_put(&idx, added, &s->ids, copy, len, idx)) < 0)
+	if (mapped && (error = hist__strmap_put(&idx, added, &s->ids, copy, len, idx)) < 0)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
-	*added |= !s->listed;
+	*added |= !mapped;
 	*out = idx;
 	if (!*added)
 		return HIST_OK;
@@ -470,7 +472,7 @@ int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *
 			error = hist__error(err, HIST_E_INVALID, "tests[%zu]: %s", i, why);
 			goto done;
 		}
-		if ((error = add_entry(&idx, s, id, len, &added)) < 0)
+		if ((error = add_entry(&idx, s, id, len, 1, &added)) < 0)
 			goto done;
 		if (!added) {
 			error = hist__error(err, HIST_E_INVALID, "tests[%zu]: duplicate nodeid %s (also tests[%u])",
@@ -589,7 +591,7 @@ static int end_group(hist__suite *s)
 				s->bad_ids++;
 				return HIST_OK;
 			}
-			if ((error = add_entry(&idx, s, id, len, &added)) < 0)
+			if ((error = add_entry(&idx, s, id, len, 0, &added)) < 0)
 				return error;
 		}
 		/* With a list, a repeated group (a store bug) keeps the first. */
@@ -743,10 +745,13 @@ static void warn(const hist__suite_options *o, const char *fmt, ...)
 }
 
 /* Without a list, JUnit keys of the history meet the nodeids of the newest
- * run: a key that names one of them adds to its history; a key of the
- * newest run that names none is a test no shard file can name. */
+ * run: a key that names one of them adds to its history. A key of the
+ * newest run that names none is a test known only by its key (xunit2
+ * reports): it is planned under the key, which the plugin matches against
+ * the key of each collected nodeid. */
 static int match_key_groups(hist__suite *s)
 {
+	size_t nodeids = s->n;
 	int error;
 
 	if (!s->nkg)
@@ -754,16 +759,37 @@ static int match_key_groups(hist__suite *s)
 	if ((error = build_keys(s)) < 0)
 		return error;
 	for (size_t g = 0; g < s->nkg; g++) {
+		const key_group *k = &s->kg[g];
 		uint32_t i;
+		int added;
 
-		if (!hist__strmap_get(&i, &s->keys, s->kg[g].key, s->kg[g].len)) {
-			if (s->kg[g].newest)
-				s->key_only++;
+		if (hist__strmap_get(&i, &s->keys, k->key, k->len)) {
+			for (; i != NONE_ENTRY; i = s->key_next[i])
+				if (s->t[i].key.kind == KIND_NONE)
+					s->t[i].key = k->st;
 			continue;
 		}
-		for (; i != NONE_ENTRY; i = s->key_next[i])
-			if (s->t[i].key.kind == KIND_NONE)
-				s->t[i].key = s->kg[g].st;
+		if (!k->newest)
+			continue;
+		if (bad_nodeid(k->key, k->len)) {
+			s->bad_ids++;
+			continue;
+		}
+		/* A key spelt like a nodeid of the run would list it twice. */
+		if (!s->ids.cap) {
+			if ((error = hist__strmap_reserve(&s->ids, nodeids + 1)) < 0)
+				return hist__error(s->err, error, "out of memory");
+			for (size_t j = 0; j < nodeids; j++)
+				if ((error = hist__strmap_put(&i, &added, &s->ids, s->t[j].id, s->t[j].len,
+						(uint32_t)j)) < 0)
+					return hist__error(s->err, error, "out of memory");
+		}
+		if (hist__strmap_get(&i, &s->ids, k->key, k->len))
+			continue;
+		if ((error = add_entry(&i, s, k->key, k->len, 1, &added)) < 0)
+			return error;
+		s->t[i].exact = k->st;
+		s->key_only++;
 	}
 	return HIST_OK;
 }
@@ -802,8 +828,8 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 		return error;
 	if (s->key_only)
 		warn(&s->o, "%zu tests of the newest run are known only by their JUnit key (xunit2 "
-			"reports carry no nodeid) and are left out; give the collected suite to plan them",
-			s->key_only);
+			"reports carry no nodeid): the shard files list them by key; give the collected "
+			"suite for nodeids and exact scopes", s->key_only);
 	if (s->bad_ids)
 		warn(&s->o, "%zu tests of the newest run have nodeids no shard file can hold (a line "
 			"break, a leading '#') and are left out", s->bad_ids);

@@ -302,12 +302,29 @@ START_TEST(unlisted_suite_is_the_newest_run)
 	hist__suite_result res;
 	hist_plan *p = pass(NULL, 0, rows, sizeof rows / sizeof *rows, HIST_EST_LAST, 0, &res);
 
-	ck_assert_uint_eq(p->n, 2);
+	ck_assert_uint_eq(p->n, 3);
 	ck_assert_int_eq(find(p, "a.py::x")->est_us, 100);
 	/* Its own rows say only "skipped": exact history wins over the key. */
 	ck_assert_int_eq(find(p, "a.py::y")->est_us, 0);
+	/* Known only by its key: planned under the key. */
+	ck_assert_int_eq(find(p, "b.K::z")->est_us, 70);
 	ck_assert_ptr_nonnull(strstr(warnings, "1 tests of the newest run are known only by their JUnit key"));
 	ck_assert_ptr_nonnull(strstr(warnings, "1 tests of the newest run have nodeids no shard file can hold"));
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(key_spelt_like_a_nodeid_is_listed_once)
+{
+	/* The key "t.py::x" (of t/py.py::x) names no nodeid of the run (the key
+	 * of t.py::x is t::x), but is spelt like one: one line, not two. */
+	row rows[] = { { "t.py::x", 0, 0, P, 10, -1 }, { "t.py::x", 1, 0, P, 20, -1 } };
+	hist__suite_result res;
+	hist_plan *p = pass(NULL, 0, rows, 2, HIST_EST_LAST, 0, &res);
+
+	ck_assert_uint_eq(p->n, 1);
+	ck_assert_int_eq(find(p, "t.py::x")->est_us, 10);
 	hist__free(res.module_setup);
 	hist_plan_free(p);
 }
@@ -560,6 +577,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, estimators_over_the_window);
 	tcase_add_test(tc, unlisted_suite_is_the_newest_run);
 	tcase_add_test(tc, key_history_fills_a_test_without_its_own);
+	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
 	tcase_add_test(tc, module_setup_from_the_opener);
 	tcase_add_test(tc, no_durations_means_fallback);
 	tcase_add_test(tc, listed_tests_are_checked);
