@@ -13,8 +13,12 @@
 
 typedef struct hist__input hist__input;
 
-/* path "-" reads stdin; name is what messages call it. */
+/* path "-" reads stdin; name is what messages call it. err receives the
+ * messages of every later call on the input and must outlive it. */
 int hist__input_open(hist__input **out, const char *path, const char *name, hist__err *err);
+/* The same over len bytes in memory (not copied: they must outlive the
+ * input), for fuzz targets and tests. */
+int hist__input_open_mem(hist__input **out, const void *data, size_t len, const char *name, hist__err *err);
 void hist__input_free(hist__input *in);
 const char *hist__input_name(const hist__input *in);
 int hist__input_is_gzip(const hist__input *in);
@@ -34,9 +38,15 @@ typedef struct hist__atomic hist__atomic;
 int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err);
 int hist__atomic_write(hist__atomic *f, const void *data, size_t len);
 int hist__atomic_puts(hist__atomic *f, const char *s);
-/* fsync, close, fchmod 0644 (umask applied), rename; always frees *f. */
+/* The temp file was fchmod'ed to 0644 minus the umask at open; commit
+ * does fsync, a checked close and rename; always frees *f. */
 int hist__atomic_commit(hist__atomic **f);
 /* Unlinks the temp file; NULL is a no-op. */
 void hist__atomic_abort(hist__atomic *f);
+
+/* "1.2.13", for --version. */
+const char *hist__io_zlib_version(void);
+/* "0.8.1", the xxHash built against, for --version. */
+const char *hist__io_xxhash_version(void);
 
 #endif

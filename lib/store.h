@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "hist.h"
 #include "record.h"
@@ -49,7 +50,13 @@ typedef struct {
 } hist__history_row;
 
 /* Calls fn for each result of the newest `window` runs of suite, grouped by
- * test (in id byte order) and, within a test, oldest run first. */
+ * test (in id byte order) and, within a test, oldest run first. Runs are
+ * ordered by (started_us, ext_id); NULL suite is "default". A non-zero
+ * return from fn stops the walk and is returned. window is at most
+ * HIST__STORE_MAX_WINDOW (HIST_E_INVALID past it): each run of the window
+ * holds an open cursor while the results are merged. Memory: about 24 bytes
+ * per result of the window plus 4 per test. */
+#define HIST__STORE_MAX_WINDOW 1000
 int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
 	int (*fn)(void *payload, const hist__history_row *row), void *payload);
 
@@ -62,5 +69,21 @@ typedef struct {
 int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window);
 
 const char *hist__store_sqlite_version(void);
+
+/* PRAGMA integrity_check and foreign_key_check: HIST_OK, or HIST_E_DB
+ * with the first problem in the message. */
+int hist__store_check(hist_db *db);
+
+#ifdef HIST_TESTING
+/* Test builds only: sql becomes one more migration step (NULL removes it),
+ * so tests can open a file of today's version with a "later build". */
+void hist__store_test_migration(const char *sql);
+/* on: SQLite allocates through alloc.c (so hist__alloc_fail_at reaches
+ * it); off: back to SQLite's own. Only with no database open. */
+int hist__store_test_malloc(int on);
+/* The whole content, by names (never row ids), one row a line in a fixed
+ * order: equal histories dump equal whatever order they were built in. */
+int hist__store_dump(hist__buf *out, hist_db *db);
+#endif
 
 #endif

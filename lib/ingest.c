@@ -1,0 +1,288 @@
+/* ingest.c - one input into the history.
+ * Owns: telling formats apart by content, running the parser into the store
+ * inside one transaction, normalising nodeids on the way (xdist @group),
+ * idempotence by content hash, the counts histmerge reports, and the
+ * dependency versions for --version.
+ * Not here: reading bytes and gzip (io.c), parsing (junit.c, jsonl.c),
+ * SQL (store.c), walking directories (walk.c). */
+#include "hist.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "io.h"
+#include "jsonl.h"
+#include "junit.h"
+#include "nodeid.h"
+#include "record.h"
+#include "store.h"
+
+/* Bytes looked at to tell formats apart: enough for a BOM, blank lines
+ * and the first JSON line of any format we read. */
+#define SNIFF_BYTES 4096
+/* Records between progress calls: often enough for a terminal line,
+ * rare enough to cost nothing. */
+#define PROGRESS_EVERY 4096
+
+static const unsigned char sqlite_magic[16] = "SQLite format 3";
+
+typedef struct {
+	hist_db *db;
+	hist__input *in;
+	const hist_ingest_options *opts;
+	hist_ingest_stats *stats;
+	int64_t run;
+	int64_t test_us;     /* sum of known durations, for the overhead model */
+	hist__session session;
+	char *plan_id;       /* owned copy of session.plan_id */
+} ingest;
+
+/* Puts "where: " before the message a failing call left, so a store
+ * failure still names the input (and the line). */
+static int prefixed(hist_db *db, int error, const char *where)
+{
+	hist__err *err = hist__db_err(db);
+	hist__err old = *err;
+
+	err->msg = NULL;
+	hist__error(err, error, "%s: %s", where, hist__err_msg(&old));
+	hist__err_clear(&old);
+	return error;
+}
+
+static int record_failed(ingest *g, const hist__record *r, int error)
+{
+	char where[4096];
+
+	snprintf(where, sizeof where, "%s:%lu", hist__input_name(g->in), r->line);
+	return prefixed(g->db, error, where);
+}
+
+static int on_record(void *ctx, const hist__record *r)
+{
+	ingest *g = ctx;
+	hist__record n = *r;
+	int added, error;
+
+	if (!n.id_is_key)
+		n.id_len = hist__nodeid_strip_group(n.id, n.id_len);
+	if (n.id_len == 0)
+		return hist__error(hist__db_err(g->db), HIST_E_PARSE, "%s:%lu: test with an empty id",
+			hist__input_name(g->in), r->line);
+	if ((error = hist__store_result(&added, g->db, g->run, &n)) < 0)
+		return record_failed(g, r, error);
+	g->stats->tests++;
+	if (added)
+		g->stats->added++;
+	else
+		g->stats->duplicates++;
+	if (n.duration_us > 0 && hist__add_overflow(g->test_us, n.duration_us, &g->test_us))
+		g->test_us = INT64_MAX;
+	if (g->opts->progress && g->stats->tests % PROGRESS_EVERY == 0)
+		g->opts->progress(hist__input_name(g->in), hist__input_offset(g->in), g->opts->payload);
+	return HIST_OK;
+}
+
+static int on_session(void *ctx, const hist__session *s)
+{
+	ingest *g = ctx;
+
+	/* The parser hands strings valid during the call only. */
+	hist__free(g->plan_id);
+	g->plan_id = NULL;
+	if (s->plan_id && !(g->plan_id = hist__strdup(s->plan_id)))
+		return HIST_E_NOMEM;
+	g->session = *s;
+	g->session.plan_id = g->plan_id;
+	return HIST_OK;
+}
+
+/* Where the content starts: past a UTF-8 BOM and blank space. */
+static size_t content_start(const unsigned char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
+		i = 3;
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* XML in UTF-16 (which libxml2 reads): a byte order mark, or "<" as the
+ * first 16-bit unit in either order. */
+static int utf16_xml(const unsigned char *d, size_t len)
+{
+	if (len >= 2 && ((d[0] == 0xff && d[1] == 0xfe) || (d[0] == 0xfe && d[1] == 0xff)))
+		return 1;
+	return len >= 2 && ((d[0] == '<' && d[1] == 0) || (d[0] == 0 && d[1] == '<'));
+}
+
+/* Reads what the parser left (trailing blank lines...), so the hash
+ * covers the whole input. */
+static int drain(hist__input *in)
+{
+	unsigned char buf[4096];
+	long n;
+
+	while ((n = hist__input_read(in, buf, sizeof buf)) > 0)
+		;
+	return (int)n;
+}
+
+/* Parses and stores inside the open transaction. */
+static int ingest_text(ingest *g, hist_format format, const char *suite)
+{
+	const hist__sink sink = { on_record, on_session, g };
+	hist__err *err = hist__db_err(g->db);
+	unsigned char hash[16];
+	int error, seen;
+	int64_t start;
+
+	/* Started "never" until the input says when (min keeps the earliest). */
+	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, INT64_MAX)) < 0)
+		return error;
+	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, err)
+					    : hist__jsonl_parse(g->in, format, &sink, err);
+	if (error < 0 || (error = drain(g->in)) < 0)
+		return error;
+	hist__input_hash(g->in, hash);
+	if ((error = hist__store_input_seen(&seen, g->db, hash)) < 0)
+		return error;
+	if (seen) {
+		/* The caller rolls this back: same content, nothing new. */
+		g->stats->already_seen = 1;
+		return HIST_OK;
+	}
+	start = g->session.start_us >= 0 ? g->session.start_us : g->opts->fallback_start_us;
+	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, start)) < 0)
+		return error;
+	return hist__store_input_add(g->db, hash, g->run, &g->session, g->stats->tests, g->test_us);
+}
+
+/* What the first bytes say; HIST_FORMAT_UNKNOWN with an error set when the
+ * input cannot be taken at all. */
+static int sniff(hist_format *out, hist__input *in, hist_db *db, const char *path)
+{
+	hist__err *err = hist__db_err(db);
+	const unsigned char *data;
+	long n = hist__input_peek(in, &data, SNIFF_BYTES);
+	size_t start;
+
+	*out = HIST_FORMAT_UNKNOWN;
+	if (n < 0)
+		return (int)n;
+	start = content_start(data, (size_t)n);
+	/* Nothing but blank space (all of it fits in the peek) is empty too. */
+	if (start == (size_t)n && n < SNIFF_BYTES)
+		return hist__error(err, HIST_E_PARSE, "%s: empty file", hist__input_name(in));
+	if ((size_t)n >= sizeof sqlite_magic && memcmp(data, sqlite_magic, sizeof sqlite_magic) == 0) {
+		/* SQLite needs a file it can seek in: not a pipe, not gzip. */
+		if (strcmp(path, "-") == 0)
+			return hist__error(err, HIST_E_FORMAT,
+				"%s: a history database cannot be read from stdin; give its path", hist__input_name(in));
+		if (hist__input_is_gzip(in))
+			return hist__error(err, HIST_E_FORMAT, "%s: a compressed history database; decompress it first",
+				hist__input_name(in));
+		*out = HIST_FORMAT_DATABASE;
+		return HIST_OK;
+	}
+	/* '<' is XML; '{' one of the JSON formats, which jsonl.c tells apart. */
+	if (utf16_xml(data, (size_t)n) || (start < (size_t)n && data[start] == '<'))
+		*out = HIST_FORMAT_JUNIT;
+	else if (start < (size_t)n && data[start] == '{')
+		*out = hist__jsonl_sniff(data, (size_t)n);
+	if (*out == HIST_FORMAT_UNKNOWN)
+		return hist__error(err, HIST_E_FORMAT,
+			"%s: unknown format (not JUnit XML, a JSON report or a hist database)", hist__input_name(in));
+	return HIST_OK;
+}
+
+int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, const char *name,
+	const hist_ingest_options *opts)
+{
+	hist_ingest_options defaults = HIST_INGEST_OPTIONS_INIT;
+	ingest g = { 0 };
+	hist_format format = HIST_FORMAT_UNKNOWN;
+	const char *suite;
+	int error, began = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!db)
+		return HIST_E_INVALID;
+	if (!path)
+		return hist__error(hist__db_err(db), HIST_E_INVALID, "no input path");
+	if (!opts)
+		opts = &defaults;
+	if (opts->version == 0 || opts->version > HIST_INGEST_OPTIONS_VERSION)
+		return hist__error(hist__db_err(db), HIST_E_INVALID, "hist_ingest_options version %u is not supported",
+			opts->version);
+	suite = opts->suite ? opts->suite : "default";
+	g.db = db;
+	g.opts = opts;
+	g.stats = out;
+	g.session = (hist__session)HIST__SESSION_INIT;
+	if ((error = hist__input_open(&g.in, path, name ? name : path, hist__db_err(db))) < 0 ||
+		(error = sniff(&format, g.in, db, path)) < 0)
+		goto done;
+	out->format = format;
+	if (format == HIST_FORMAT_DATABASE) {
+		/* Merging has its own transaction around an ATTACH. */
+		hist__input_free(g.in);
+		g.in = NULL;
+		/* SQLite's messages name the history; say which input too. */
+		if ((error = hist__store_merge(out, db, path)) < 0 &&
+			strncmp(hist_db_errmsg(db), name ? name : path, strlen(name ? name : path)) != 0)
+			prefixed(db, error, name ? name : path);
+		goto done;
+	}
+	if (!opts->run_id || !*opts->run_id) {
+		error = hist__error(hist__db_err(db), HIST_E_INVALID, "%s: no run id for its results",
+			hist__input_name(g.in));
+		goto done;
+	}
+	if ((error = hist__store_begin(db)) < 0)
+		goto done;
+	began = 1;
+	if ((error = ingest_text(&g, format, suite)) < 0)
+		goto done;
+	if (out->already_seen) {
+		hist__store_rollback(db);
+		began = 0;
+		out->added = 0;
+		out->duplicates = out->tests;
+		goto done;
+	}
+	/* A failed COMMIT (busy) leaves the transaction open: roll back. */
+	if ((error = hist__store_commit(db)) == HIST_OK)
+		began = 0;
+done:
+	if (began)
+		hist__store_rollback(db);
+	if (error < 0) {
+		memset(out, 0, sizeof *out);
+		out->format = format;
+	}
+	hist__input_free(g.in);
+	hist__free(g.plan_id);
+	return error;
+}
+
+/* Built once, then only read: the one-time init keeps it safe from
+ * several threads without a mutable global. */
+static char versions[256];
+static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
+
+static void make_versions(void)
+{
+	snprintf(versions, sizeof versions, "SQLite %s, libxml2 %s, zlib %s, xxHash %s", hist__store_sqlite_version(),
+		hist__junit_libxml_version(), hist__io_zlib_version(), hist__io_xxhash_version());
+}
+
+const char *hist_dependency_versions(void)
+{
+	pthread_once(&versions_once, make_versions);
+	return versions;
+}

@@ -1,0 +1,499 @@
+/* io.c - inputs and atomic outputs.
+ * Owns: opening a file, stdin or a memory block; gzip detection by magic
+ * bytes and inflating (multi-member, truncation is an error); peeking without
+ * consuming; the XXH3-128 content hash of the decompressed bytes; writing an
+ * output through a temp file renamed into place. The only user of zlib and
+ * xxHash. Not here: what the bytes mean (junit.c, jsonl.c). */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#include <zlib.h>
+
+#include "alloc.h"
+#include "hist.h"
+
+/* Compressed bytes read from the file at a time. The whole input never sits
+ * in memory: this buffer, zlib's 32 KiB window and what a caller peeks are
+ * all an input holds. */
+#define RAW_SIZE (64 * 1024)
+
+struct hist__input {
+	char *name;
+	hist__err *err;
+	int fd;               /* -1 for a memory input */
+	int own_fd;           /* 0 for stdin */
+	const unsigned char *mem;
+	size_t mem_len, mem_pos;
+	uint64_t offset;      /* compressed (raw) bytes consumed */
+	unsigned char *raw;   /* RAW_SIZE bytes; zs.next_in/avail_in say what is left */
+	int raw_eof;
+	int gzip;
+	int z_ready;          /* inflateInit2 succeeded */
+	int member_done;      /* the last inflate ended a gzip member */
+	z_stream zs;
+	unsigned char *look;  /* decompressed bytes peeked and not read yet */
+	size_t look_pos, look_len, look_cap;
+	int eof;              /* the decompressed stream has ended */
+	int failed;           /* the HIST_E_* code of the first failure */
+	XXH3_state_t *hash;
+};
+
+static int fail(hist__input *in, int code, const char *what)
+{
+	in->failed = code;
+	return hist__error(in->err, code, "%s: %s", in->name, what);
+}
+
+/* Raw bytes from the file or memory; 0 at the end, < 0 a HIST_E_* code. */
+static long raw_read(hist__input *in, unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!in->mem && in->fd < 0)
+		return 0;
+	if (in->mem) {
+		size_t left = in->mem_len - in->mem_pos;
+
+		if (len > left)
+			len = left;
+		memcpy(buf, in->mem + in->mem_pos, len);
+		in->mem_pos += len;
+		in->offset += len;
+		return (long)len;
+	}
+	if (len > (size_t)LONG_MAX)
+		len = (size_t)LONG_MAX;
+	do
+		n = read(in->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return fail(in, HIST_E_IO, strerror(errno));
+	in->offset += (uint64_t)n;
+	return (long)n;
+}
+
+/* Fills the raw buffer when it is empty; sets raw_eof at the end. */
+static int refill(hist__input *in)
+{
+	long n;
+
+	if (in->zs.avail_in || in->raw_eof)
+		return HIST_OK;
+	if ((n = raw_read(in, in->raw, RAW_SIZE)) < 0)
+		return (int)n;
+	if (n == 0)
+		in->raw_eof = 1;
+	in->zs.next_in = in->raw;
+	in->zs.avail_in = (uInt)n;
+	return HIST_OK;
+}
+
+static long inflate_some(hist__input *in, unsigned char *dst, size_t len)
+{
+	int error, ret;
+	size_t made;
+
+	if (len > UINT_MAX)
+		len = UINT_MAX;
+	for (;;) {
+		if ((error = refill(in)) < 0)
+			return error;
+		if (in->member_done) {
+			/* Another member may follow (gzip -c a >> b makes one). */
+			if (!in->zs.avail_in) {
+				in->eof = 1;
+				return 0;
+			}
+			if (inflateReset(&in->zs) != Z_OK)
+				return fail(in, HIST_E_PARSE, "corrupt gzip stream");
+			in->member_done = 0;
+		}
+		in->zs.next_out = dst;
+		in->zs.avail_out = (uInt)len;
+		ret = inflate(&in->zs, Z_NO_FLUSH);
+		made = len - in->zs.avail_out;
+		if (ret == Z_STREAM_END) {
+			in->member_done = 1;
+		} else if (ret == Z_MEM_ERROR) {
+			return fail(in, HIST_E_NOMEM, "out of memory");
+		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			hist__error(in->err, HIST_E_PARSE, "%s: corrupt gzip stream (%s)", in->name,
+				in->zs.msg ? in->zs.msg : "bad data");
+			in->failed = HIST_E_PARSE;
+			return HIST_E_PARSE;
+		} else if (!made && in->raw_eof && !in->zs.avail_in) {
+			/* zlib wants more and the file has no more. */
+			return fail(in, HIST_E_PARSE, "truncated gzip stream");
+		}
+		if (made)
+			return (long)made;
+	}
+}
+
+/* Decompressed bytes straight from the source (the peek buffer aside). */
+static long produce(hist__input *in, unsigned char *dst, size_t len)
+{
+	long n;
+
+	if (in->failed)
+		return in->failed;
+	if (in->eof || !len)
+		return 0;
+	if (len > (size_t)LONG_MAX)
+		len = (size_t)LONG_MAX;
+	if (in->gzip) {
+		n = inflate_some(in, dst, len);
+	} else if (in->zs.avail_in) {
+		/* The bytes read to look for the gzip magic come first. */
+		n = (long)(len < in->zs.avail_in ? len : in->zs.avail_in);
+		memcpy(dst, in->zs.next_in, (size_t)n);
+		in->zs.next_in += n;
+		in->zs.avail_in -= (uInt)n;
+	} else if ((n = raw_read(in, dst, len)) == 0) {
+		in->eof = 1;
+	}
+	if (n > 0 && XXH3_128bits_update(in->hash, dst, (size_t)n) != XXH_OK)
+		return fail(in, HIST_E_INVALID, "hash update failed");
+	return n;
+}
+
+static int start(hist__input *in)
+{
+	if (!(in->raw = hist__malloc(RAW_SIZE)) || !(in->hash = XXH3_createState()))
+		return fail(in, HIST_E_NOMEM, "out of memory");
+	if (XXH3_128bits_reset(in->hash) != XXH_OK)
+		return fail(in, HIST_E_INVALID, "hash reset failed");
+	/* A pipe may hand out one byte at a time: read until the two magic
+	 * bytes are there or the input ends. */
+	in->zs.next_in = in->raw;
+	while (in->zs.avail_in < 2 && !in->raw_eof) {
+		long n = raw_read(in, in->raw + in->zs.avail_in, RAW_SIZE - in->zs.avail_in);
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			in->raw_eof = 1;
+		in->zs.avail_in += (uInt)n;
+	}
+	if (in->zs.avail_in >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
+		in->gzip = 1;
+		/* 16 + MAX_WBITS: a gzip wrapper, checked (CRC and length). */
+		if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK)
+			return fail(in, HIST_E_NOMEM, "cannot start inflating");
+		in->z_ready = 1;
+	}
+	return HIST_OK;
+}
+
+static int make(hist__input **out, const char *name, hist__err *err)
+{
+	hist__input *in;
+
+	*out = NULL;
+	if (!(in = hist__calloc(1, sizeof *in)) || !(in->name = hist__strdup(name))) {
+		hist__free(in);
+		return hist__error(err, HIST_E_NOMEM, "%s: out of memory", name);
+	}
+	in->err = err;
+	in->fd = -1;
+	*out = in;
+	return HIST_OK;
+}
+
+int hist__input_open(hist__input **out, const char *path, const char *name, hist__err *err)
+{
+	hist__input *in = NULL;
+	struct stat st;
+	int error;
+
+	*out = NULL;
+	if (!name)
+		name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((error = make(&in, name, err)) < 0)
+		return error;
+	if (strcmp(path, "-") == 0) {
+		in->fd = STDIN_FILENO;
+	} else {
+		do
+			in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		while (in->fd < 0 && errno == EINTR);
+		if (in->fd < 0) {
+			error = fail(in, HIST_E_IO, strerror(errno));
+			goto done;
+		}
+		in->own_fd = 1;
+		if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			error = fail(in, HIST_E_IO, strerror(EISDIR));
+			goto done;
+		}
+	}
+	error = start(in);
+done:
+	if (error < 0) {
+		hist__input_free(in);
+		in = NULL;
+	}
+	*out = in;
+	return error;
+}
+
+int hist__input_open_mem(hist__input **out, const void *data, size_t len, const char *name, hist__err *err)
+{
+	hist__input *in = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = make(&in, name, err)) < 0)
+		return error;
+	/* A non-NULL pointer marks a memory input, also for zero bytes. */
+	in->mem = data ? data : (const unsigned char *)"";
+	in->mem_len = data ? len : 0;
+	if ((error = start(in)) < 0) {
+		hist__input_free(in);
+		in = NULL;
+	}
+	*out = in;
+	return error;
+}
+
+void hist__input_free(hist__input *in)
+{
+	if (!in)
+		return;
+	if (in->own_fd && in->fd >= 0)
+		close(in->fd);
+	if (in->z_ready)
+		inflateEnd(&in->zs);
+	XXH3_freeState(in->hash);
+	hist__free(in->raw);
+	hist__free(in->look);
+	hist__free(in->name);
+	hist__free(in);
+}
+
+const char *hist__input_name(const hist__input *in)
+{
+	return in->name;
+}
+
+int hist__input_is_gzip(const hist__input *in)
+{
+	return in->gzip;
+}
+
+long hist__input_peek(hist__input *in, const unsigned char **data, size_t len)
+{
+	size_t have = in->look_len - in->look_pos;
+	long n;
+
+	if (len > (size_t)LONG_MAX)
+		return fail(in, HIST_E_INVALID, "peek too long");
+	if (have < len && in->look_pos) {
+		memmove(in->look, in->look + in->look_pos, have);
+		in->look_pos = 0;
+		in->look_len = have;
+	}
+	if (len > in->look_cap) {
+		unsigned char *p = hist__realloc(in->look, len);
+
+		if (!p)
+			return fail(in, HIST_E_NOMEM, "out of memory");
+		in->look = p;
+		in->look_cap = len;
+	}
+	while (in->look_len - in->look_pos < len) {
+		n = produce(in, in->look + in->look_len, len - (in->look_len - in->look_pos));
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		in->look_len += (size_t)n;
+	}
+	*data = in->look + in->look_pos;
+	have = in->look_len - in->look_pos;
+	return (long)(have < len ? have : len);
+}
+
+long hist__input_read(hist__input *in, void *buf, size_t len)
+{
+	size_t have = in->look_len - in->look_pos;
+
+	if (have) {
+		if (len > have)
+			len = have;
+		if (len > (size_t)LONG_MAX)
+			len = (size_t)LONG_MAX;
+		memcpy(buf, in->look + in->look_pos, len);
+		in->look_pos += len;
+		return (long)len;
+	}
+	return produce(in, buf, len);
+}
+
+uint64_t hist__input_offset(const hist__input *in)
+{
+	return in->offset;
+}
+
+void hist__input_hash(const hist__input *in, unsigned char out[16])
+{
+	XXH128_canonical_t c;
+
+	/* Canonical (big-endian) bytes, so stored hashes read alike anywhere. */
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(in->hash));
+	memcpy(out, c.digest, 16);
+}
+
+const char *hist__io_zlib_version(void)
+{
+	return zlibVersion();
+}
+
+#define IO_STR_(x) #x
+#define IO_STR(x) IO_STR_(x)
+const char *hist__io_xxhash_version(void)
+{
+	/* The version built against: a string from the header's numbers
+	 * needs no buffer (XXH_versionNumber() would). */
+	return IO_STR(XXH_VERSION_MAJOR) "." IO_STR(XXH_VERSION_MINOR) "." IO_STR(XXH_VERSION_RELEASE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Atomic output                                                       */
+
+struct hist__atomic {
+	int fd;
+	char *tmp;  /* the temp file beside path */
+	char *path;
+	hist__err *err;
+};
+
+/* The process umask, read without changing it: umask(2) can only be read by
+ * setting it, which would race other threads. Linux shows it in
+ * /proc/self/status; elsewhere assume the common 022. */
+static mode_t current_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned int mask = 022;
+
+	if (!f)
+		return (mode_t)mask;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Umask: %o", &mask) == 1)
+			break;
+	fclose(f);
+	return (mode_t)(mask & 0777);
+}
+
+int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err)
+{
+	hist__atomic *f;
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t len = strlen(path);
+	size_t need;
+	int error;
+
+	*out = NULL;
+	if (!(f = hist__calloc(1, sizeof *f)))
+		return hist__error(err, HIST_E_NOMEM, "%s: out of memory", path);
+	f->fd = -1;
+	f->err = err;
+	/* "dir/.name.XXXXXX": beside the target, so rename stays within one
+	 * file system, and hidden, so a crash leaves no look-alike output. */
+	if (hist__add_overflow(len, (size_t)10, &need) || !(f->tmp = hist__malloc(need)) ||
+		!(f->path = hist__strdup(path))) {
+		error = hist__error(err, HIST_E_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	snprintf(f->tmp, need, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	if ((f->fd = mkstemp(f->tmp)) < 0) {
+		error = hist__error(err, HIST_E_IO, "%s: cannot create a temporary file: %s", path,
+			strerror(errno));
+		hist__free(f->tmp);
+		f->tmp = NULL;
+		goto done;
+	}
+	/* mkstemp makes the file 0600; an output is as readable as any file
+	 * the user creates. */
+	if (fchmod(f->fd, 0644 & ~current_umask()) < 0) {
+		error = hist__error(err, HIST_E_IO, "%s: %s", f->tmp, strerror(errno));
+		goto done;
+	}
+	*out = f;
+	f = NULL;
+	error = HIST_OK;
+done:
+	hist__atomic_abort(f);
+	return error;
+}
+
+int hist__atomic_write(hist__atomic *f, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(f->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hist__error(f->err, HIST_E_IO, "%s: %s", f->path, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return HIST_OK;
+}
+
+int hist__atomic_puts(hist__atomic *f, const char *s)
+{
+	return hist__atomic_write(f, s, strlen(s));
+}
+
+int hist__atomic_commit(hist__atomic **fp)
+{
+	hist__atomic *f = *fp;
+	int error = HIST_OK, fd = f->fd;
+
+	*fp = NULL;
+	f->fd = -1;
+	/* Data on disk before the name points at it; close reports deferred
+	 * write errors (NFS, quota), so it is checked too. */
+	if (fsync(fd) < 0) {
+		error = hist__error(f->err, HIST_E_IO, "%s: %s", f->path, strerror(errno));
+		close(fd);
+	} else if (close(fd) < 0) {
+		error = hist__error(f->err, HIST_E_IO, "%s: %s", f->path, strerror(errno));
+	} else if (rename(f->tmp, f->path) < 0) {
+		error = hist__error(f->err, HIST_E_IO, "%s: cannot rename into place: %s", f->path,
+			strerror(errno));
+	} else {
+		hist__free(f->tmp);
+		f->tmp = NULL; /* renamed: nothing for abort to unlink */
+	}
+	hist__atomic_abort(f);
+	return error;
+}
+
+void hist__atomic_abort(hist__atomic *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		unlink(f->tmp);
+	hist__free(f->tmp);
+	hist__free(f->path);
+	hist__free(f);
+}

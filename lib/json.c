@@ -1,0 +1,470 @@
+/* json.c - a streaming JSON tokenizer.
+ * Owns: JSON tokens from an input, strings decoded and checked as UTF-8,
+ * the caps on lines, strings and nesting, and the FILE:LINE messages.
+ * Not here: what the values mean (jsonl.c). */
+#include "json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "hist.h"
+
+#define READ_SIZE (64 * 1024)
+/* A duration or timestamp is a few dozen characters; this is generous. */
+#define NUMBER_MAX 1024
+/* Values nest this deep at most: reportlog's longrepr goes 6 deep. */
+#define DEPTH_MAX 64
+
+int hist__json_error(hist__json *j, const char *fmt, ...)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (hist__buf_vprintf(&b, fmt, ap) < 0) {
+		va_end(ap);
+		hist__buf_free(&b);
+		return hist__error(j->err, HIST_E_NOMEM, "%s: out of memory", j->name);
+	}
+	va_end(ap);
+	hist__error(j->err, HIST_E_PARSE, "%s:%lu: %s", j->name, j->line, hist__buf_cstr(&b));
+	hist__buf_free(&b);
+	return HIST_E_PARSE;
+}
+
+int hist__json_init(hist__json *j, hist__input *in, size_t line_max, size_t text_max, hist__err *err)
+{
+	memset(j, 0, sizeof *j);
+	j->in = in;
+	j->name = hist__input_name(in);
+	j->err = err;
+	j->line = 1;
+	j->line_max = line_max;
+	j->text = (hist__buf)HIST__BUF_INIT(text_max);
+	if (!(j->buf = hist__malloc(READ_SIZE)))
+		return hist__error(err, HIST_E_NOMEM, "%s: out of memory", j->name);
+	return HIST_OK;
+}
+
+void hist__json_free(hist__json *j)
+{
+	hist__free(j->buf);
+	j->buf = NULL;
+	hist__buf_free(&j->text);
+}
+
+/* The next byte without consuming it: 0-255, -1 at the end, -2 when the
+ * input failed (its HIST_E_* code, which may itself be -1, in read_error). */
+static int peek(hist__json *j)
+{
+	long n;
+
+	if (j->pos < j->len)
+		return j->buf[j->pos];
+	if (j->eof)
+		return -1;
+	if ((n = hist__input_read(j->in, j->buf, READ_SIZE)) < 0) {
+		j->read_error = (int)n;
+		return -2;
+	}
+	j->pos = 0;
+	j->len = (size_t)n;
+	if (n == 0) {
+		j->eof = 1;
+		return -1;
+	}
+	return j->buf[0];
+}
+
+/* Consumes the byte peek returned; counts lines and their length. */
+static int advance(hist__json *j)
+{
+	if (j->buf[j->pos++] == '\n') {
+		j->line++;
+		j->line_len = 0;
+	} else if (++j->line_len > j->line_max) {
+		return hist__json_error(j, "line too long (more than %zu bytes)", j->line_max);
+	}
+	return HIST_OK;
+}
+
+/* Reads one byte (peek + advance); -1 at the end. */
+static int getb(hist__json *j, int *c)
+{
+	int error;
+
+	if ((*c = peek(j)) < -1)
+		return j->read_error;
+	if (*c >= 0 && (error = advance(j)) < 0)
+		return error;
+	return HIST_OK;
+}
+
+static int put(hist__json *j, int keep, const char *s, size_t n)
+{
+	int error;
+
+	if (!keep)
+		return HIST_OK;
+	if ((error = hist__buf_put(&j->text, s, n)) == HIST_E_PARSE)
+		return hist__json_error(j, "string longer than %zu bytes", j->text.limit);
+	if (error < 0)
+		return hist__error(j->err, error, "%s: out of memory", j->name);
+	return HIST_OK;
+}
+
+static int put_utf8(hist__json *j, int keep, unsigned long cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return put(j, keep, u, n);
+}
+
+static int hex4(hist__json *j, unsigned long *out)
+{
+	int c, error;
+
+	*out = 0;
+	for (int i = 0; i < 4; i++) {
+		if ((error = getb(j, &c)) < 0)
+			return error;
+		if (c >= '0' && c <= '9')
+			*out = *out << 4 | (unsigned long)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*out = *out << 4 | (unsigned long)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*out = *out << 4 | (unsigned long)(c - 'A' + 10);
+		else
+			return hist__json_error(j, "bad \\u escape in a string");
+	}
+	return HIST_OK;
+}
+
+static int escape(hist__json *j, int keep)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	unsigned long cp, lo;
+	const char *p;
+	int c, error;
+
+	if ((error = getb(j, &c)) < 0)
+		return error;
+	if (c == 'u') {
+		if ((error = hex4(j, &cp)) < 0)
+			return error;
+		/* A surrogate pair is one code point; a lone surrogate (Python
+		 * writes them for undecodable bytes) becomes U+FFFD. */
+		if (cp >= 0xd800 && cp < 0xdc00 && peek(j) == '\\') {
+			if ((error = advance(j)) < 0 || (error = getb(j, &c)) < 0)
+				return error;
+			if (c != 'u')
+				return hist__json_error(j, "bad escape in a string");
+			if ((error = hex4(j, &lo)) < 0)
+				return error;
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else {
+				if ((error = put_utf8(j, keep, 0xfffd)) < 0)
+					return error;
+				cp = lo >= 0xd800 && lo < 0xe000 ? 0xfffd : lo;
+			}
+		} else if (cp >= 0xd800 && cp < 0xe000) {
+			cp = 0xfffd;
+		}
+		return put_utf8(j, keep, cp);
+	}
+	if (c <= 0 || !(p = strchr(from, c)))
+		return hist__json_error(j, c < 0 ? "unexpected end of input in a string"
+						 : "bad escape in a string");
+	return put(j, keep, &to[p - from], 1);
+}
+
+/* One UTF-8 sequence whose lead byte c was consumed. */
+static int utf8(hist__json *j, int keep, int c)
+{
+	unsigned char seq[4];
+	unsigned long cp;
+	int n, error;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 1;
+		cp = (unsigned long)c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 2;
+		cp = (unsigned long)c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 3;
+		cp = (unsigned long)c & 0x07;
+	} else {
+		return hist__json_error(j, "invalid UTF-8");
+	}
+	seq[0] = (unsigned char)c;
+	for (int i = 1; i <= n; i++) {
+		int d = peek(j);
+
+		if (d < -1)
+			return j->read_error;
+		if (d < 0x80 || d > 0xbf)
+			return hist__json_error(j, "invalid UTF-8");
+		if ((error = advance(j)) < 0)
+			return error;
+		seq[i] = (unsigned char)d;
+		cp = cp << 6 | ((unsigned long)d & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		return hist__json_error(j, "invalid UTF-8");
+	return put(j, keep, (const char *)seq, (size_t)n + 1);
+}
+
+static int string(hist__json *j, int keep)
+{
+	int c, error;
+
+	hist__buf_clear(&j->text);
+	for (;;) {
+		/* Plain ASCII runs are copied a buffer at a time. */
+		size_t start = j->pos, end = j->pos;
+
+		while (end < j->len && j->buf[end] >= 0x20 && j->buf[end] < 0x80 && j->buf[end] != '"' &&
+			j->buf[end] != '\\')
+			end++;
+		if (end > start) {
+			if (j->line_len + (end - start) > j->line_max)
+				return hist__json_error(j, "line too long (more than %zu bytes)", j->line_max);
+			j->line_len += end - start;
+			if ((error = put(j, keep, (const char *)j->buf + start, end - start)) < 0)
+				return error;
+			j->pos = end;
+		}
+		if ((error = getb(j, &c)) < 0)
+			return error;
+		if (c == '"')
+			return HIST_OK;
+		if (c == '\\')
+			error = escape(j, keep);
+		else if (c < 0)
+			error = hist__json_error(j, "unexpected end of input in a string");
+		else if (c < 0x20)
+			error = hist__json_error(j, "control character in a string");
+		else if (c >= 0x80)
+			error = utf8(j, keep, c);
+		else
+			error = put(j, keep, (const char *)&(char){ (char)c }, 1); /* the run ended at a refill */
+		if (error < 0)
+			return error;
+	}
+}
+
+static int digits(hist__json *j, int *count)
+{
+	int c, error;
+
+	*count = 0;
+	while ((c = peek(j)) >= '0' && c <= '9') {
+		if ((error = advance(j)) < 0)
+			return error;
+		if ((error = hist__buf_putc(&j->text, (char)c)) < 0 || j->text.len > NUMBER_MAX)
+			return error == HIST_E_NOMEM ? hist__error(j->err, error, "%s: out of memory", j->name)
+						     : hist__json_error(j, "number too long");
+		(*count)++;
+	}
+	return c < -1 ? j->read_error : HIST_OK;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int number(hist__json *j)
+{
+	int c, n, error;
+
+	hist__buf_clear(&j->text);
+	if ((c = peek(j)) == '-') {
+		if ((error = advance(j)) < 0 || (error = hist__buf_putc(&j->text, '-')) < 0)
+			return error;
+	}
+	if ((c = peek(j)) == '0') {
+		if ((error = advance(j)) < 0 || (error = hist__buf_putc(&j->text, '0')) < 0)
+			return error;
+		if ((c = peek(j)) >= '0' && c <= '9')
+			return hist__json_error(j, "bad number: leading zero");
+	} else {
+		if ((error = digits(j, &n)) < 0)
+			return error;
+		if (!n)
+			return hist__json_error(j, "bad number");
+	}
+	if ((c = peek(j)) == '.') {
+		if ((error = advance(j)) < 0 || (error = hist__buf_putc(&j->text, '.')) < 0 ||
+			(error = digits(j, &n)) < 0)
+			return error;
+		if (!n)
+			return hist__json_error(j, "bad number: no digits after '.'");
+	}
+	if ((c = peek(j)) == 'e' || c == 'E') {
+		if ((error = advance(j)) < 0 || (error = hist__buf_putc(&j->text, 'e')) < 0)
+			return error;
+		if ((c = peek(j)) == '+' || c == '-') {
+			if ((error = advance(j)) < 0 || (error = hist__buf_putc(&j->text, (char)c)) < 0)
+				return error;
+		}
+		if ((error = digits(j, &n)) < 0)
+			return error;
+		if (!n)
+			return hist__json_error(j, "bad number: no exponent digits");
+	}
+	if ((c = peek(j)) < -1)
+		return j->read_error;
+	return HIST_OK;
+}
+
+static int literal(hist__json *j, const char *word)
+{
+	int c, error;
+
+	for (const char *p = word; *p; p++) {
+		if ((error = getb(j, &c)) < 0)
+			return error;
+		if (c != *p)
+			return hist__json_error(j, "unexpected character (expected %s)", word);
+	}
+	return HIST_OK;
+}
+
+int hist__json_next(hist__json *j, hist__json_token *tok, int keep_string)
+{
+	int c, error;
+
+	for (;;) {
+		if ((c = peek(j)) < -1)
+			return j->read_error;
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			break;
+		if ((error = advance(j)) < 0)
+			return error;
+	}
+	switch (c) {
+	case -1: *tok = HIST__JSON_EOF; return HIST_OK;
+	case '{': *tok = HIST__JSON_OBJECT; return advance(j);
+	case '}': *tok = HIST__JSON_OBJECT_END; return advance(j);
+	case '[': *tok = HIST__JSON_ARRAY; return advance(j);
+	case ']': *tok = HIST__JSON_ARRAY_END; return advance(j);
+	case ':': *tok = HIST__JSON_COLON; return advance(j);
+	case ',': *tok = HIST__JSON_COMMA; return advance(j);
+	case '"':
+		*tok = HIST__JSON_STRING;
+		if ((error = advance(j)) < 0)
+			return error;
+		return string(j, keep_string);
+	case 't': *tok = HIST__JSON_TRUE; return literal(j, "true");
+	case 'f': *tok = HIST__JSON_FALSE; return literal(j, "false");
+	case 'n': *tok = HIST__JSON_NULL; return literal(j, "null");
+	}
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		*tok = HIST__JSON_NUMBER;
+		return number(j);
+	}
+	if (c >= 0x20 && c < 0x7f)
+		return hist__json_error(j, "unexpected character '%c'", c);
+	return hist__json_error(j, "unexpected byte 0x%02x", (unsigned)c);
+}
+
+int hist__json_skip(hist__json *j, hist__json_token tok)
+{
+	hist__json_token t, end = tok == HIST__JSON_OBJECT ? HIST__JSON_OBJECT_END : HIST__JSON_ARRAY_END;
+	int error;
+
+	switch (tok) {
+	case HIST__JSON_STRING:
+	case HIST__JSON_NUMBER:
+	case HIST__JSON_TRUE:
+	case HIST__JSON_FALSE:
+	case HIST__JSON_NULL: return HIST_OK;
+	case HIST__JSON_OBJECT:
+	case HIST__JSON_ARRAY: break;
+	case HIST__JSON_EOF: return hist__json_error(j, "unexpected end of input");
+	default: return hist__json_error(j, "expected a value");
+	}
+	if (j->depth >= DEPTH_MAX)
+		return hist__json_error(j, "nesting deeper than %d", DEPTH_MAX);
+	j->depth++;
+	if ((error = hist__json_next(j, &t, 0)) < 0)
+		goto done;
+	if (t == end)
+		goto done;
+	for (;;) {
+		if (tok == HIST__JSON_OBJECT) {
+			if (t != HIST__JSON_STRING) {
+				error = hist__json_error(j, "expected a string key");
+				goto done;
+			}
+			if ((error = hist__json_next(j, &t, 0)) < 0)
+				goto done;
+			if (t != HIST__JSON_COLON) {
+				error = hist__json_error(j, "expected ':'");
+				goto done;
+			}
+			if ((error = hist__json_next(j, &t, 0)) < 0)
+				goto done;
+		}
+		if ((error = hist__json_skip(j, t)) < 0 || (error = hist__json_next(j, &t, 0)) < 0)
+			goto done;
+		if (t == end)
+			goto done;
+		if (t != HIST__JSON_COMMA) {
+			error = hist__json_error(j, tok == HIST__JSON_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
+			goto done;
+		}
+		if ((error = hist__json_next(j, &t, 0)) < 0)
+			goto done;
+	}
+done:
+	j->depth--;
+	return error;
+}
+
+int hist__json_end_line(hist__json *j)
+{
+	int c, error;
+
+	while ((c = peek(j)) == ' ' || c == '\t' || c == '\r')
+		if ((error = advance(j)) < 0)
+			return error;
+	if (c < -1)
+		return j->read_error;
+	if (c == -1)
+		return HIST_OK;
+	if (c != '\n')
+		return hist__json_error(j, "text after the JSON value on its line");
+	return advance(j);
+}
+
+int hist__json_looks_like_object(const unsigned char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+		i++;
+	return i < len && data[i] == '{';
+}

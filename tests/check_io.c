@@ -1,0 +1,386 @@
+/* check_io.c - inputs (plain, gzip, memory, stdin), peeking, the content
+ * hash, and atomic outputs. gzip data is made here with zlib so each case
+ * (multi-member, truncated, corrupt) is exact. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "alloc.h"
+#include "check_util.h"
+#include "err.h"
+#include "hist.h"
+#include "io.h"
+
+/* gzip of data (one member) into out; returns its length. */
+static size_t gz(unsigned char *out, size_t cap, const void *data, size_t len)
+{
+	z_stream zs;
+
+	memset(&zs, 0, sizeof zs);
+	ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)(uintptr_t)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	len = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return len;
+}
+
+/* Reads the whole input into out (NUL-terminated); returns the last read
+ * result (0 at a clean end, < 0 on error) and the length in *n. */
+static long slurp(hist__input *in, char *out, size_t cap, size_t *n, size_t chunk)
+{
+	long r;
+
+	*n = 0;
+	while ((r = hist__input_read(in, out + *n, chunk < cap - 1 - *n ? chunk : cap - 1 - *n)) > 0)
+		*n += (size_t)r;
+	out[*n] = '\0';
+	return r;
+}
+
+START_TEST(plain_memory_reads_back_and_peeks)
+{
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in;
+	const unsigned char *p;
+	char out[64];
+	size_t n;
+
+	ck_assert_int_eq(hist__input_open_mem(&in, "hello world", 11, "m.txt", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_is_gzip(in), 0);
+	ck_assert_str_eq(hist__input_name(in), "m.txt");
+	ck_assert_int_eq(hist__input_peek(in, &p, 5), 5);
+	ck_assert_int_eq(memcmp(p, "hello", 5), 0);
+	/* Peeking further than the input gives what there is. */
+	ck_assert_int_eq(hist__input_peek(in, &p, 100), 11);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 3), 0);
+	ck_assert_str_eq(out, "hello world");
+	ck_assert_uint_eq(hist__input_offset(in), 11);
+	hist__input_free(in);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(gzip_detected_and_hash_is_of_decompressed_bytes)
+{
+	hist__err e = HIST__ERR_INIT;
+	unsigned char z[256], h1[16], h2[16], h3[16];
+	const unsigned char *p;
+	hist__input *in;
+	char out[64];
+	size_t zn = gz(z, sizeof z, "<testsuite/>\n", 13), n;
+
+	ck_assert_int_eq(hist__input_open_mem(&in, z, zn, "r.xml.gz", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_is_gzip(in), 1);
+	ck_assert_int_eq(hist__input_peek(in, &p, 10), 10);
+	ck_assert_int_eq(memcmp(p, "<testsuite", 10), 0);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 1), 0);
+	ck_assert_str_eq(out, "<testsuite/>\n");
+	ck_assert_uint_eq(hist__input_offset(in), zn);
+	hist__input_hash(in, h1);
+	hist__input_free(in);
+
+	ck_assert_int_eq(hist__input_open_mem(&in, "<testsuite/>\n", 13, "r.xml", &e), HIST_OK);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), 0);
+	hist__input_hash(in, h2);
+	hist__input_free(in);
+	ck_assert_int_eq(memcmp(h1, h2, 16), 0);
+
+	ck_assert_int_eq(hist__input_open_mem(&in, "<testsuite/>\r\n", 14, "r2.xml", &e), HIST_OK);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), 0);
+	hist__input_hash(in, h3);
+	hist__input_free(in);
+	ck_assert_int_ne(memcmp(h1, h3, 16), 0);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(gzip_multi_member_is_one_stream)
+{
+	hist__err e = HIST__ERR_INIT;
+	unsigned char z[512];
+	hist__input *in;
+	char out[64];
+	size_t zn = gz(z, sizeof z, "first,", 6), n;
+
+	zn += gz(z + zn, sizeof z - zn, "second,", 7);
+	zn += gz(z + zn, sizeof z - zn, "", 0);
+	zn += gz(z + zn, sizeof z - zn, "third", 5);
+	ck_assert_int_eq(hist__input_open_mem(&in, z, zn, "multi.gz", &e), HIST_OK);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 4), 0);
+	ck_assert_str_eq(out, "first,second,third");
+	hist__input_free(in);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(gzip_truncated_is_an_error)
+{
+	hist__err e = HIST__ERR_INIT;
+	unsigned char z[256];
+	hist__input *in;
+	char out[64];
+	size_t zn = gz(z, sizeof z, "<testsuite name=\"x\"/>\n", 23), n;
+
+	/* Every cut short of the end, even one that drops only the trailer,
+	 * is truncation and never a short file. */
+	for (size_t cut = 2; cut < zn; cut++) {
+		ck_assert_int_eq(hist__input_open_mem(&in, z, cut, "t.xml.gz", &e), HIST_OK);
+		ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), HIST_E_PARSE);
+		ck_assert_str_eq(hist__err_msg(&e), "t.xml.gz: truncated gzip stream");
+		/* The failure sticks. */
+		ck_assert_int_eq(hist__input_read(in, out, 8), HIST_E_PARSE);
+		hist__input_free(in);
+	}
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(gzip_corrupt_is_an_error)
+{
+	hist__err e = HIST__ERR_INIT;
+	unsigned char z[256];
+	hist__input *in;
+	char out[64];
+	size_t zn = gz(z, sizeof z, "abcdefghijklmnopqrstuvwxyz", 26), n;
+
+	z[zn - 6] ^= 0xff; /* inside the CRC-32 of the trailer */
+	ck_assert_int_eq(hist__input_open_mem(&in, z, zn, "c.gz", &e), HIST_OK);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), HIST_E_PARSE);
+	ck_assert_str_eq(hist__err_msg(&e), "c.gz: corrupt gzip stream (incorrect data check)");
+	hist__input_free(in);
+
+	/* Garbage after a member is not another member. */
+	zn = gz(z, sizeof z, "abc", 3);
+	memcpy(z + zn, "junk", 4);
+	ck_assert_int_eq(hist__input_open_mem(&in, z, zn + 4, "g.gz", &e), HIST_OK);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), HIST_E_PARSE);
+	ck_assert_str_eq(hist__err_msg(&e), "g.gz: corrupt gzip stream (incorrect header check)");
+	hist__input_free(in);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(empty_and_tiny_inputs)
+{
+	hist__err e = HIST__ERR_INIT;
+	const unsigned char *p;
+	hist__input *in;
+	char out[8];
+
+	ck_assert_int_eq(hist__input_open_mem(&in, "", 0, "empty", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_peek(in, &p, 4), 0);
+	ck_assert_int_eq(hist__input_read(in, out, sizeof out), 0);
+	hist__input_free(in);
+	/* One byte of the magic is not gzip. */
+	ck_assert_int_eq(hist__input_open_mem(&in, "\x1f", 1, "one", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_is_gzip(in), 0);
+	ck_assert_int_eq(hist__input_read(in, out, sizeof out), 1);
+	ck_assert_int_eq(hist__input_read(in, out, sizeof out), 0);
+	hist__input_free(in);
+	/* Both bytes of it and nothing more: a truncated gzip. */
+	ck_assert_int_eq(hist__input_open_mem(&in, "\x1f\x8b", 2, "two", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_is_gzip(in), 1);
+	ck_assert_int_eq(hist__input_read(in, out, sizeof out), HIST_E_PARSE);
+	ck_assert_str_eq(hist__err_msg(&e), "two: truncated gzip stream");
+	hist__input_free(in);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(large_gzip_streams_through_small_reads)
+{
+	hist__err e = HIST__ERR_INIT;
+	size_t len = 3 * 1000 * 1000, zcap = len + 1024, zn, total = 0;
+	char *data = malloc(len), buf[4096];
+	unsigned char *z = malloc(zcap);
+	const unsigned char *p;
+	hist__input *in;
+	long r;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(z);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)('a' + (i * 7 + i / 13) % 26);
+	zn = gz(z, zcap, data, len);
+	ck_assert_int_eq(hist__input_open_mem(&in, z, zn, "big.gz", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_peek(in, &p, 100000), 100000);
+	ck_assert_int_eq(memcmp(p, data, 100000), 0);
+	while ((r = hist__input_read(in, buf, sizeof buf)) > 0) {
+		ck_assert_int_eq(memcmp(buf, data + total, (size_t)r), 0);
+		total += (size_t)r;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(total, len);
+	ck_assert_uint_eq(hist__input_offset(in), zn);
+	hist__input_free(in);
+	free(data);
+	free(z);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(files_and_stdin)
+{
+	hist__err e = HIST__ERR_INIT;
+	char path[] = "/tmp/check_io_XXXXXX", out[64];
+	unsigned char z[256], h1[16], h2[16];
+	size_t zn = gz(z, sizeof z, "from a pipe\n", 12), n;
+	hist__input *in;
+	int fd = mkstemp(path), pfd[2], saved;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, z, zn), (ssize_t)zn);
+	close(fd);
+	ck_assert_int_eq(hist__input_open(&in, path, "named.gz", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_is_gzip(in), 1);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), 0);
+	ck_assert_str_eq(out, "from a pipe\n");
+	hist__input_hash(in, h1);
+	hist__input_free(in);
+	unlink(path);
+
+	/* stdin through a pipe, gzip included. */
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], z, zn), (ssize_t)zn);
+	close(pfd[1]);
+	saved = dup(STDIN_FILENO);
+	dup2(pfd[0], STDIN_FILENO);
+	close(pfd[0]);
+	ck_assert_int_eq(hist__input_open(&in, "-", NULL, &e), HIST_OK);
+	ck_assert_str_eq(hist__input_name(in), "<stdin>");
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), 0);
+	ck_assert_str_eq(out, "from a pipe\n");
+	hist__input_hash(in, h2);
+	hist__input_free(in);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	ck_assert_int_eq(memcmp(h1, h2, 16), 0);
+
+	ck_assert_int_eq(hist__input_open(&in, "/nonexistent/r.xml", NULL, &e), HIST_E_IO);
+	ck_assert_ptr_null(in);
+	ck_assert_str_eq(hist__err_msg(&e), "/nonexistent/r.xml: No such file or directory");
+	ck_assert_int_eq(hist__input_open(&in, "/tmp", "dir", &e), HIST_E_IO);
+	ck_assert_str_eq(hist__err_msg(&e), "dir: Is a directory");
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(open_reports_allocation_failure)
+{
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in = NULL;
+	int error = HIST_E_NOMEM;
+
+	for (long k = 0; error == HIST_E_NOMEM; k++) {
+		hist__alloc_fail_at(k);
+		error = hist__input_open_mem(&in, "x", 1, "m", &e);
+		hist__alloc_fail_at(-1);
+		if (error == HIST_E_NOMEM)
+			ck_assert_ptr_null(in);
+	}
+	ck_assert_int_eq(error, HIST_OK);
+	hist__input_free(in);
+	hist__err_clear(&e);
+}
+END_TEST
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_mode & 0777;
+}
+
+static int count_entries(const char *dir)
+{
+	char cmd[512];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+START_TEST(atomic_output_commits_and_aborts)
+{
+	hist__err e = HIST__ERR_INIT;
+	char dir[] = "/tmp/check_atomic_XXXXXX", path[512], got[64];
+	hist__atomic *f;
+	mode_t old = umask(027);
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/shard-1.txt", dir);
+	ck_assert_int_eq(hist__atomic_open(&f, path, &e), HIST_OK);
+	ck_assert_int_eq(hist__atomic_puts(f, "tests/a.py::t\n"), HIST_OK);
+	/* Nothing under the target's name until commit. */
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(hist__atomic_write(f, "x\n", 2), HIST_OK);
+	ck_assert_int_eq(hist__atomic_commit(&f), HIST_OK);
+	ck_assert_ptr_null(f);
+	ck_assert_int_eq(mode_of(path), 0640);
+	ck_assert_int_eq(count_entries(dir), 1);
+	fp = fopen(path, "r");
+	ck_assert_uint_eq(fread(got, 1, sizeof got - 1, fp), 16);
+	fclose(fp);
+	got[16] = '\0';
+	ck_assert_str_eq(got, "tests/a.py::t\nx\n");
+
+	/* Abort leaves the old file and no temp file. */
+	ck_assert_int_eq(hist__atomic_open(&f, path, &e), HIST_OK);
+	ck_assert_int_eq(hist__atomic_puts(f, "new"), HIST_OK);
+	hist__atomic_abort(f);
+	hist__atomic_abort(NULL);
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(mode_of(path), 0640);
+	umask(old);
+
+	snprintf(path, sizeof path, "%s/missing/plan.json", dir);
+	ck_assert_int_eq(hist__atomic_open(&f, path, &e), HIST_E_IO);
+	ck_assert_ptr_null(f);
+	ck_assert_ptr_nonnull(strstr(hist__err_msg(&e), "cannot create a temporary file"));
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+	hist__err_clear(&e);
+}
+END_TEST
+
+START_TEST(zlib_version_is_named)
+{
+	ck_assert_str_eq(hist__io_zlib_version(), zlibVersion());
+}
+END_TEST
+
+Suite *check_io_suite(void);
+Suite *check_io_suite(void)
+{
+	Suite *s = suite_create("io");
+	TCase *tc = tcase_create("io");
+
+	tcase_add_test(tc, plain_memory_reads_back_and_peeks);
+	tcase_add_test(tc, gzip_detected_and_hash_is_of_decompressed_bytes);
+	tcase_add_test(tc, gzip_multi_member_is_one_stream);
+	tcase_add_test(tc, gzip_truncated_is_an_error);
+	tcase_add_test(tc, gzip_corrupt_is_an_error);
+	tcase_add_test(tc, empty_and_tiny_inputs);
+	tcase_add_test(tc, large_gzip_streams_through_small_reads);
+	tcase_add_test(tc, files_and_stdin);
+	tcase_add_test(tc, open_reports_allocation_failure);
+	tcase_add_test(tc, atomic_output_commits_and_aborts);
+	tcase_add_test(tc, zlib_version_is_named);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,627 @@
+/* check_store.c - the history database: schema and migrations, foreign
+ * files, the conflict rule, merging, and reading the recent history back. */
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "check_util.h"
+#include "store.h"
+
+/* Reads a whole file into a malloc'd buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static hist_db *open_ok(const char *path)
+{
+	hist_db *db = NULL;
+	int error = hist_db_open(&db, path, NULL);
+
+	ck_assert_msg(error == HIST_OK, "open %s: %s", path, hist_db_errmsg(db));
+	return db;
+}
+
+static void counts_are(hist_db *db, const char *suite, int64_t runs, int64_t tests, int64_t results)
+{
+	hist_counts c;
+
+	ck_assert_int_eq(hist_db_counts(&c, db, suite), HIST_OK);
+	ck_assert_int_eq(c.runs, runs);
+	ck_assert_int_eq(c.tests, tests);
+	ck_assert_int_eq(c.results, results);
+}
+
+/* One result in its own transaction, as ingest would store it. */
+static void put(hist_db *db, const char *suite, const char *run, int64_t start, const char *name, int is_key,
+	hist_outcome outcome, int64_t duration, unsigned attempts)
+{
+	hist__record r = { name, strlen(name), is_key, outcome, duration, -1, attempts, 1 };
+	int64_t id;
+	int added;
+
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
+	ck_assert_int_eq(hist__store_result(&added, db, id, &r), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+static char *dump(hist_db *db)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+
+	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
+	return hist__buf_detach(&b);
+}
+
+START_TEST(store_creates_current_schema)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+
+	ck_assert_int_eq(hist_db_schema_version(), 1);
+	counts_are(db, NULL, 0, 0, 0);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	put(db, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
+	hist_db_free(db);
+	/* Closed cleanly: the WAL is folded back, one file remains. */
+	ck_assert_int_ne(access(scratch_path(0, "h.db-wal"), F_OK), 0);
+	db = open_ok(scratch_path(0, "h.db"));
+	counts_are(db, NULL, 1, 1, 1);
+	hist_db_free(db);
+}
+END_TEST
+
+START_TEST(store_rejects_files_that_are_not_histories)
+{
+	hist_db *db = NULL;
+	size_t before_len, after_len;
+	char *before, *after;
+	FILE *f;
+
+	f = fopen(scratch_path(0, "text.db"), "w");
+	fputs("<testsuite name=\"x\"/>\n", f);
+	fclose(f);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "text.db"), NULL), HIST_E_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "text.db: not a hist history"));
+	hist_db_free(db);
+
+	/* Another program's database (with a user_version of its own, or
+	 * none) is neither changed nor taken. */
+	copy_file(fixture("db/plain.db"), scratch_path(0, "plain.db"));
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "plain.db"), NULL), HIST_E_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "another program"));
+	hist_db_free(db);
+	copy_file(fixture("db/foreign.db"), scratch_path(0, "foreign.db"));
+	before = slurp(scratch_path(0, "foreign.db"), &before_len);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "foreign.db"), NULL), HIST_E_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "another program"));
+	hist_db_free(db);
+	after = slurp(scratch_path(0, "foreign.db"), &after_len);
+	ck_assert_uint_eq(before_len, after_len);
+	ck_assert_int_eq(memcmp(before, after, before_len), 0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(store_read_only_never_creates)
+{
+	hist_db_options o = HIST_DB_OPTIONS_INIT;
+	hist_db *db = NULL;
+	int64_t run;
+
+	o.read_only = 1;
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "missing.db"), &o), HIST_E_NOTFOUND);
+	ck_assert_str_eq(hist_db_errmsg(db), scratch_path(0, "missing.db: no such history database"));
+	hist_db_free(db);
+	ck_assert_int_ne(access(scratch_path(0, "missing.db"), F_OK), 0);
+
+	db = open_ok(scratch_path(0, "h.db"));
+	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
+	hist_db_free(db);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), &o), HIST_OK);
+	counts_are(db, NULL, 1, 1, 1);
+	/* Reading only: a writer is refused, and closing leaves no -wal or
+	 * -shm file behind. */
+	ck_assert_int_eq(hist__store_begin(db), HIST_E_DB);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "r2", 1), HIST_E_DB);
+	hist_db_free(db);
+	ck_assert_int_ne(access(scratch_path(0, "h.db-wal"), F_OK), 0);
+	ck_assert_int_ne(access(scratch_path(0, "h.db-shm"), F_OK), 0);
+
+	o.version = HIST_DB_OPTIONS_VERSION + 1;
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), &o), HIST_E_INVALID);
+	hist_db_free(db);
+}
+END_TEST
+
+/* The migration path, honestly exercised: the test build can add one
+ * more step, so a file written at today's version is opened by a "later
+ * build" (and a file that later build wrote is refused by today's). */
+static void migrates_file(const char *path)
+{
+	hist_db *db = open_ok(path);
+	char *before = dump(db), *after;
+	hist_counts c;
+
+	ck_assert_int_eq(hist_db_counts(&c, db, NULL), HIST_OK);
+	hist_db_free(db);
+
+	hist__store_test_migration("ALTER TABLE runs ADD COLUMN note TEXT; UPDATE runs SET note = 'v2';");
+	ck_assert_int_eq(hist_db_schema_version(), 2);
+	db = open_ok(path);
+	after = dump(db);
+	ck_assert_str_eq(before, after);
+	counts_are(db, NULL, c.runs, c.tests, c.results);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	/* Still writable after the step. */
+	put(db, "default", "after-migration", 1, "t.py::new", 0, HIST_OUTCOME_PASSED, 1, 1);
+	hist_db_free(db);
+
+	/* Today's build refuses what the later build wrote. */
+	hist__store_test_migration(NULL);
+	ck_assert_int_eq(hist_db_schema_version(), 1);
+	db = NULL;
+	ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_E_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "schema version 2"));
+	hist_db_free(db);
+	free(before);
+	free(after);
+}
+
+START_TEST(store_migrates_a_v1_file)
+{
+	hist_db *db = open_ok(scratch_path(0, "new.db"));
+
+	put(db, "default", "r1", 10, "t.py::a", 0, HIST_OUTCOME_FAILED, 7, 2);
+	hist_db_free(db);
+	migrates_file(scratch_path(0, "new.db"));
+
+	/* And the v1 file kept in fixtures/, written by release 0.1.0. */
+	copy_file(fixture("db/v1.db"), scratch_path(1, "v1.db"));
+	migrates_file(scratch_path(1, "v1.db"));
+}
+END_TEST
+
+START_TEST(store_failed_migration_changes_nothing)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	char *before, *after;
+
+	put(db, "default", "r1", 10, "t.py::a", 0, HIST_OUTCOME_PASSED, 7, 1);
+	before = dump(db);
+	hist_db_free(db);
+	/* The step fails half-way: its first statement must not stay. */
+	hist__store_test_migration("CREATE TABLE extra(x); CREATE TABLE runs(x);");
+	db = NULL;
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), NULL), HIST_E_DB);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "already exists"));
+	hist_db_free(db);
+	hist__store_test_migration(NULL);
+	db = open_ok(scratch_path(0, "h.db"));
+	after = dump(db);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	hist_db_free(db);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* Three inputs report the same test of the same run differently. */
+static const struct {
+	hist_outcome outcome;
+	int64_t duration;
+	unsigned attempts;
+} versions[3] = {
+	{ HIST_OUTCOME_FAILED, 900, 1 },
+	{ HIST_OUTCOME_PASSED, 300, 2 },
+	{ HIST_OUTCOME_PASSED, 500, 2 },
+};
+
+START_TEST(store_conflicts_resolve_whatever_the_order)
+{
+	static const int orders[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+	char *first = NULL;
+
+	for (int o = 0; o < 6; o++) {
+		char name[32];
+		hist_db *db;
+		char *d;
+
+		snprintf(name, sizeof name, "h%d.db", o);
+		db = open_ok(scratch_path(0, name));
+		for (int k = 0; k < 3; k++) {
+			int v = orders[o][k];
+			put(db, "default", "r1", 100 + v, "t.py::x", 0, versions[v].outcome, versions[v].duration,
+				versions[v].attempts);
+		}
+		counts_are(db, NULL, 1, 1, 1);
+		d = dump(db);
+		if (!first) {
+			first = d;
+			/* Most attempts win, then the worse outcome, then the
+			 * longer duration; the run starts at the earliest. */
+			ck_assert_str_eq(d, "run|default|r1|100\nresult|default|r1|t.py::x|0|2|500|NULL|2\n");
+		} else {
+			ck_assert_str_eq(d, first);
+			free(d);
+		}
+		hist_db_free(db);
+	}
+	free(first);
+}
+END_TEST
+
+START_TEST(store_result_reports_added_once)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist__record r = { "t.py::x", 7, 0, HIST_OUTCOME_PASSED, 10, 2, 1, 1 };
+	int64_t run;
+	int added;
+
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "r", 5), HIST_OK);
+	ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	ck_assert_int_eq(added, 1);
+	ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	ck_assert_int_eq(added, 0);
+	/* The same name as a JUnit key is another test. */
+	r.id_is_key = 1;
+	ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	ck_assert_int_eq(added, 1);
+	r.attempts = 0;
+	ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_E_INVALID);
+	hist__store_rollback(db);
+	counts_are(db, NULL, 0, 0, 0);
+	hist_db_free(db);
+}
+END_TEST
+
+typedef struct {
+	hist__buf out;
+	int stop_after;
+	int calls;
+} collect;
+
+static int collect_row(void *payload, const hist__history_row *row)
+{
+	collect *c = payload;
+
+	ck_assert_int_eq(hist__buf_printf(&c->out, "%.*s|%d|%u|%s|%lld|%lld|%u\n", (int)row->id_len, row->id,
+				 row->id_is_key, row->age, hist_outcome_name(row->outcome),
+				 (long long)row->duration_us, (long long)row->setup_us, row->attempts),
+		HIST_OK);
+	return ++c->calls == c->stop_after ? 42 : 0;
+}
+
+static char *each(hist_db *db, const char *suite, unsigned window, int stop_after, int expect)
+{
+	collect c = { HIST__BUF_INIT(0), stop_after, 0 };
+
+	ck_assert_int_eq(hist__store_each_result(db, suite, window, collect_row, &c), expect);
+	return hist__buf_detach(&c.out);
+}
+
+START_TEST(store_each_result_orders_and_windows)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist__record r = { "b.py::t", 7, 0, HIST_OUTCOME_PASSED, 100, 7, 1, 1 };
+	char *got;
+	int64_t run;
+	int added;
+
+	/* Ingested out of time order; "x" and "w" start together. */
+	put(db, "default", "z", 3000, "b.py::t", 0, HIST_OUTCOME_FAILED, 30, 1);
+	put(db, "default", "y", 1000, "b.py::t", 0, HIST_OUTCOME_PASSED, 10, 1);
+	put(db, "default", "x", 2000, "b.py::t", 0, HIST_OUTCOME_PASSED, 20, 1);
+	put(db, "default", "w", 2000, "a.py::t", 1, HIST_OUTCOME_SKIPPED, -1, 1);
+	put(db, "default", "x", 2000, "B.py::t", 0, HIST_OUTCOME_ERROR, 5, 3);
+	put(db, "default", "x", 2000, "b.py::t\xc3\xa9", 0, HIST_OUTCOME_XFAILED, 6, 1);
+	put(db, "default", "x", 2000, "a.py::t", 0, HIST_OUTCOME_PASSED, 8, 1);
+	put(db, "other", "x", 9000, "a.py::t", 0, HIST_OUTCOME_PASSED, 99, 1);
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "z", 3000), HIST_OK);
+	r.id = "c.py::t";
+	ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+
+	/* Bytes order ('B' < 'a' < 'b'; "t" < "t\xc3\xa9"), key after nodeid
+	 * for the same text, oldest run first; the window is z, x, w, y by
+	 * (start, ext_id) newest first. */
+	got = each(db, NULL, 10, 0, HIST_OK);
+	ck_assert_str_eq(got, "B.py::t|0|1|error|5|-1|3\n"
+			      "a.py::t|0|1|passed|8|-1|1\n"
+			      "a.py::t|1|2|skipped|-1|-1|1\n"
+			      "b.py::t|0|3|passed|10|-1|1\n"
+			      "b.py::t|0|1|passed|20|-1|1\n"
+			      "b.py::t|0|0|failed|30|-1|1\n"
+			      "b.py::t\xc3\xa9|0|1|xfailed|6|-1|1\n"
+			      "c.py::t|0|0|passed|100|7|1\n");
+	free(got);
+	/* The newest two runs: z and x. */
+	got = each(db, "default", 2, 0, HIST_OK);
+	ck_assert_str_eq(got, "B.py::t|0|1|error|5|-1|3\n"
+			      "a.py::t|0|1|passed|8|-1|1\n"
+			      "b.py::t|0|1|passed|20|-1|1\n"
+			      "b.py::t|0|0|failed|30|-1|1\n"
+			      "b.py::t\xc3\xa9|0|1|xfailed|6|-1|1\n"
+			      "c.py::t|0|0|passed|100|7|1\n");
+	free(got);
+	got = each(db, "other", 10, 0, HIST_OK);
+	ck_assert_str_eq(got, "a.py::t|0|0|passed|99|-1|1\n");
+	free(got);
+	got = each(db, "nosuch", 10, 0, HIST_OK);
+	ck_assert_str_eq(got, "");
+	free(got);
+	got = each(db, "default", 0, 0, HIST_OK);
+	ck_assert_str_eq(got, "");
+	free(got);
+	/* The callback stops the walk with its own value. */
+	got = each(db, "default", 10, 2, 42);
+	ck_assert_str_eq(got, "B.py::t|0|1|error|5|-1|3\na.py::t|0|1|passed|8|-1|1\n");
+	free(got);
+	got = each(db, "default", HIST__STORE_MAX_WINDOW + 1, 0, HIST_E_INVALID);
+	free(got);
+	hist_db_free(db);
+}
+END_TEST
+
+/* A history with many tests and runs, rows in id order unlike name order,
+ * checked against a simple model of what each_result must return. */
+START_TEST(store_each_result_many_tests)
+{
+	enum { TESTS = 300, RUNS = 7, WINDOW = 5 };
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist__buf want = HIST__BUF_INIT(0);
+	char *got;
+
+	for (int run = 0; run < RUNS; run++) {
+		char ext[16];
+		int64_t id;
+		snprintf(ext, sizeof ext, "run%d", run);
+		ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+		/* Start times in reverse of ext order: the newest is run0. */
+		ck_assert_int_eq(hist__store_run(&id, db, "default", ext, 1000 - run), HIST_OK);
+		for (int t = 0; t < TESTS; t++) {
+			char name[32];
+			int added;
+			/* Every third test misses every other run. */
+			if (t % 3 == 0 && run % 2)
+				continue;
+			snprintf(name, sizeof name, "t%03d.py::x", (t * 7) % TESTS);
+			hist__record r = { name, strlen(name), 0, HIST_OUTCOME_PASSED, run * 1000 + t, -1, 1, 1 };
+			ck_assert_int_eq(hist__store_result(&added, db, id, &r), HIST_OK);
+		}
+		ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+	}
+	for (int n = 0; n < TESTS; n++) {
+		int t = 0;
+		while ((t * 7) % TESTS != n)
+			t++;
+		for (int age = WINDOW - 1; age >= 0; age--) {
+			int run = age; /* run0 is the newest */
+			if (t % 3 == 0 && run % 2)
+				continue;
+			ck_assert_int_eq(hist__buf_printf(&want, "t%03d.py::x|0|%d|passed|%d|-1|1\n", n, age,
+						 run * 1000 + t),
+				HIST_OK);
+		}
+	}
+	got = each(db, "default", WINDOW, 0, HIST_OK);
+	ck_assert_str_eq(got, hist__buf_cstr(&want));
+	free(got);
+	hist__buf_free(&want);
+	hist_db_free(db);
+}
+END_TEST
+
+static void input(hist_db *db, const char *suite, const char *run, int64_t start, unsigned char tag, int64_t wall,
+	int64_t collect_us, int64_t tests, int64_t test_us)
+{
+	unsigned char hash[16] = { tag };
+	hist__session s = HIST__SESSION_INIT;
+	int64_t id;
+
+	s.wall_us = wall;
+	s.collect_us = collect_us;
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
+	ck_assert_int_eq(hist__store_input_add(db, hash, id, &s, tests, test_us), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+START_TEST(store_overheads_are_medians_of_the_window)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist__overheads o;
+	int seen;
+	unsigned char h1[16] = { 1 }, h9[16] = { 9 };
+
+	ck_assert_int_eq(hist__store_overheads(&o, db, NULL, 10), HIST_OK);
+	ck_assert_int_eq(o.test_overhead_us, -1);
+	ck_assert_int_eq(o.shard_overhead_us, -1);
+	/* (wall - collect - tests' time) / tests: 10, 40, 0 (clamped). */
+	input(db, "default", "r1", 100, 1, 10000, -1, 100, 9000);
+	input(db, "default", "r2", 200, 2, 50000, 10000, 100, 36000);
+	input(db, "default", "r2", 200, 3, 1000, 500, 10, 9000);
+	/* No wall time: only its collection counts. */
+	input(db, "default", "r3", 300, 4, -1, 30000, 100, 1);
+	/* Outside the window of 3 (oldest), or of another suite. */
+	input(db, "default", "r0", 50, 5, 999999, 999999, 1, 1);
+	input(db, "other", "r9", 400, 6, 999999, 999999, 1, 100);
+	ck_assert_int_eq(hist__store_overheads(&o, db, "default", 3), HIST_OK);
+	ck_assert_int_eq(o.test_overhead_us, 10);
+	ck_assert_int_eq(o.shard_overhead_us, 10000);
+	ck_assert_int_eq(hist__store_overheads(&o, db, "default", 1), HIST_OK);
+	ck_assert_int_eq(o.test_overhead_us, -1);
+	ck_assert_int_eq(o.shard_overhead_us, 30000);
+	/* An even count: the mean of the middle two, rounded down. */
+	input(db, "other", "r8", 300, 7, 3, 0, 1, 0);
+	ck_assert_int_eq(hist__store_overheads(&o, db, "other", 10), HIST_OK);
+	ck_assert_int_eq(o.shard_overhead_us, 999999 / 2);
+	ck_assert_int_eq(o.test_overhead_us, (0 + 3) / 2);
+	ck_assert_int_eq(hist__store_input_seen(&seen, db, h1), HIST_OK);
+	ck_assert_int_eq(seen, 1);
+	ck_assert_int_eq(hist__store_input_seen(&seen, db, h9), HIST_OK);
+	ck_assert_int_eq(seen, 0);
+	hist_db_free(db);
+}
+END_TEST
+
+/* Two histories sharing a run and a test, differing in what they saw. */
+static void make_pair(const char *a, const char *b)
+{
+	hist_db *db = open_ok(a);
+
+	put(db, "default", "r1", 500, "t.py::x", 0, HIST_OUTCOME_PASSED, 10, 1);
+	put(db, "default", "r1", 500, "t.py::y", 0, HIST_OUTCOME_PASSED, 20, 1);
+	put(db, "unit", "r2", 700, "t.py::x", 0, HIST_OUTCOME_PASSED, 1, 1);
+	input(db, "default", "r1", 500, 1, 100, 5, 2, 30);
+	hist_db_free(db);
+	db = open_ok(b);
+	put(db, "default", "r1", 400, "t.py::x", 0, HIST_OUTCOME_FAILED, 11, 1);
+	put(db, "default", "r3", 900, "t.py::z", 1, HIST_OUTCOME_SKIPPED, -1, 1);
+	input(db, "default", "r3", 900, 2, 100, 5, 1, 0);
+	hist_db_free(db);
+}
+
+static char *merged(const char *into, const char *first, const char *second, int twice)
+{
+	hist_db *db = open_ok(into);
+	hist_ingest_stats st;
+	char *d;
+
+	for (int k = 0; k <= twice; k++) {
+		ck_assert_int_eq(hist__store_merge(&st, db, first), HIST_OK);
+		ck_assert_int_eq(hist__store_merge(&st, db, second), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	d = dump(db);
+	hist_db_free(db);
+	return d;
+}
+
+START_TEST(store_merge_is_idempotent_and_order_free)
+{
+	char *ab, *ba, *twice, *direct;
+	hist_ingest_stats st;
+	hist_db *db;
+
+	make_pair(scratch_path(0, "a.db"), scratch_path(1, "b.db"));
+	ab = merged(scratch_path(2, "ab.db"), scratch_path(0, "a.db"), scratch_path(1, "b.db"), 0);
+	ba = merged(scratch_path(2, "ba.db"), scratch_path(1, "b.db"), scratch_path(0, "a.db"), 0);
+	twice = merged(scratch_path(2, "twice.db"), scratch_path(0, "a.db"), scratch_path(1, "b.db"), 1);
+	ck_assert_str_eq(ab, ba);
+	ck_assert_str_eq(ab, twice);
+	ck_assert_str_eq(ab, "run|default|r1|400\n"
+			     "run|default|r3|900\n"
+			     "run|unit|r2|700\n"
+			     "result|default|r1|t.py::x|0|4|11|NULL|1\n"
+			     "result|default|r1|t.py::y|0|2|20|NULL|1\n"
+			     "result|default|r3|t.py::z|1|0|NULL|NULL|1\n"
+			     "result|unit|r2|t.py::x|0|2|1|NULL|1\n"
+			     "input|01000000000000000000000000000000|default|r1|100|5|NULL|NULL|NULL|NULL|2|30\n"
+			     "input|02000000000000000000000000000000|default|r3|100|5|NULL|NULL|NULL|NULL|1|0\n");
+
+	/* Merging into a history that already has some of it. */
+	db = open_ok(scratch_path(0, "a.db"));
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db")), HIST_OK);
+	ck_assert_int_eq(st.format, HIST_FORMAT_DATABASE);
+	ck_assert_int_eq(st.tests, 2);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(st.duplicates, 1);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db")), HIST_OK);
+	ck_assert_int_eq(st.added, 0);
+	ck_assert_int_eq(st.duplicates, 2);
+	direct = dump(db);
+	ck_assert_str_eq(direct, ab);
+	hist_db_free(db);
+	free(ab);
+	free(ba);
+	free(twice);
+	free(direct);
+}
+END_TEST
+
+START_TEST(store_merge_refuses_what_it_cannot_merge)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist_ingest_stats st;
+	char *before = dump(db), *after;
+
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(0, "h.db")), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), scratch_path(0, "h.db: is the history database itself"));
+	copy_file(fixture("db/foreign.db"), scratch_path(1, "foreign.db"));
+	ck_assert_msg(hist__store_merge(&st, db, scratch_path(1, "foreign.db")) == HIST_E_SCHEMA, "%s", hist_db_errmsg(db));
+	ck_assert_str_eq(hist_db_errmsg(db),
+		scratch_path(1, "foreign.db: not a hist history (a SQLite database of another program)"));
+	copy_file(fixture("db/plain.db"), scratch_path(1, "plain.db"));
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "plain.db")), HIST_E_SCHEMA);
+	/* Still usable, nothing attached or changed. */
+	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "foreign.db")), HIST_E_SCHEMA);
+	after = dump(db);
+	ck_assert_str_eq(after, "run|default|r|1\nresult|default|r|t.py::a|0|2|1|NULL|1\n");
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	hist_db_free(db);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(store_counts_per_suite)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+
+	put(db, "default", "r1", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
+	put(db, "default", "r2", 2, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
+	put(db, "default", "r2", 2, "t.py::b", 0, HIST_OUTCOME_PASSED, 1, 1);
+	put(db, "unit", "r1", 3, "t.py::c", 0, HIST_OUTCOME_PASSED, 1, 1);
+	counts_are(db, NULL, 3, 3, 4);
+	counts_are(db, "default", 2, 2, 3);
+	counts_are(db, "unit", 1, 1, 1);
+	counts_are(db, "none", 0, 0, 0);
+	hist_db_free(db);
+}
+END_TEST
+
+Suite *check_store_suite(void);
+Suite *check_store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, scratch_make, scratch_remove);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, store_creates_current_schema);
+	tcase_add_test(tc, store_rejects_files_that_are_not_histories);
+	tcase_add_test(tc, store_read_only_never_creates);
+	tcase_add_test(tc, store_migrates_a_v1_file);
+	tcase_add_test(tc, store_failed_migration_changes_nothing);
+	tcase_add_test(tc, store_conflicts_resolve_whatever_the_order);
+	tcase_add_test(tc, store_result_reports_added_once);
+	tcase_add_test(tc, store_each_result_orders_and_windows);
+	tcase_add_test(tc, store_each_result_many_tests);
+	tcase_add_test(tc, store_overheads_are_medians_of_the_window);
+	tcase_add_test(tc, store_merge_is_idempotent_and_order_free);
+	tcase_add_test(tc, store_merge_refuses_what_it_cannot_merge);
+	tcase_add_test(tc, store_counts_per_suite);
+	suite_add_tcase(s, tc);
+	return s;
+}

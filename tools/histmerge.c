@@ -1,0 +1,316 @@
+/* histmerge - add test results (files, directories, stdin, other histories)
+ * to the history database. A thin front end over hist_ingest_path. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hist.h"
+
+typedef struct {
+	hist_db *db;
+	hist_ingest_options opts;
+	const char *top;       /* the INPUT being walked */
+	struct stat db_files[4]; /* the database and its -wal, -shm, -journal */
+	int json;
+	int64_t files, tests, added, duplicates, rejected;
+	char *list;            /* the --json "inputs" array, built as we go */
+	size_t list_len;
+	FILE *list_f;
+	int64_t listed;
+} merge;
+
+static void usage(FILE *f)
+{
+	fputs("Usage: histmerge [OPTION]... INPUT...\n"
+	      "Add test results to the history database.\n"
+	      "\n"
+	      "INPUT is a file, a directory (its files, in byte order of names) or - for\n"
+	      "stdin. Formats are told by content, gzip by its magic bytes: JUnit XML,\n"
+	      "pytest-reportlog, hist and pytest-balance JSONL, pytest-split\n"
+	      ".test_durations, or another hist database (merged with its own runs).\n"
+	      "Each input is stored whole or not at all; an input stored before adds\n"
+	      "nothing.\n"
+	      "\n"
+	      "  --db PATH      history database, created when missing\n"
+	      "                 (default: $HIST_DB, else .hist.db)\n"
+	      "  --suite NAME   tag the runs with this suite (default: $HIST_SUITE, else default)\n"
+	      "  --run-id ID    the run all these results belong to (default: from the CI\n"
+	      "                 environment, else local-TIME-PID)\n"
+	      "  --json         print a summary as JSON on stdout\n"
+	      "  -q, --quiet    no summary and no progress\n"
+	      "  -v, --verbose  a line per input\n"
+	      "      --help     show this help\n"
+	      "      --version  show versions\n"
+	      "\n"
+	      "Run ids from CI: gh-RUN_ID-ATTEMPT (GitHub Actions), gl-PIPELINE_ID (GitLab),\n"
+	      "bk-BUILD_ID (Buildkite), circle-WORKFLOW_ID (CircleCI), az-BUILDID (Azure).\n"
+	      "Exit status: 0 every input stored; 1 an input was rejected or the database\n"
+	      "failed (the other inputs are still stored); 2 usage error.\n",
+		f);
+}
+
+static const char *env(const char *name, void *payload)
+{
+	(void)payload;
+	return getenv(name);
+}
+
+/* Length of the UTF-8 sequence at p, or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (n == 2 && *p < 0xc2)
+		return 0; /* overlong */
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 (file names may hold any) become
+ * U+FFFD so the document stays valid. */
+static void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else if (n)
+			fwrite(p, 1, n, f);
+		else
+			fputs("\\ufffd", f);
+		p += n ? n : 1;
+	}
+	fputc('"', f);
+}
+
+/* One element of the --json "inputs" list. */
+static void list_input(merge *m, const char *name, const hist_ingest_stats *st, const char *error)
+{
+	if (!m->list_f)
+		return;
+	fprintf(m->list_f, "%s{\"file\": ", m->listed++ ? ", " : "");
+	json_string(m->list_f, name);
+	fprintf(m->list_f, ", \"format\": \"%s\", \"tests\": %lld, \"added\": %lld, \"duplicates\": %lld, "
+			   "\"already_seen\": %s, \"error\": ",
+		hist_format_name(st->format), (long long)st->tests, (long long)st->added, (long long)st->duplicates,
+		st->already_seen ? "true" : "false");
+	if (error)
+		json_string(m->list_f, error);
+	else
+		fputs("null", m->list_f);
+	fputc('}', m->list_f);
+}
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* The database and its companion files are not inputs when a directory
+ * holding them is walked. */
+static int is_db_file(const merge *m, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) < 0)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (m->db_files[i].st_ino && st.st_dev == m->db_files[i].st_dev && st.st_ino == m->db_files[i].st_ino)
+			return 1;
+	return 0;
+}
+
+static int ingest_one(const char *file, void *payload)
+{
+	merge *m = payload;
+	int stdin_input = strcmp(file, "-") == 0 && file == m->top;
+	const char *name = stdin_input ? "<stdin>" : file;
+	hist_ingest_stats st;
+	int error;
+
+	if (file != m->top && is_db_file(m, file)) {
+		if (cli_verbosity() > 0)
+			cli_error("%s: skipped: the history database itself", file);
+		return 0;
+	}
+	m->files++;
+	error = hist_ingest_path(&st, m->db, file, name, &m->opts);
+	cli_progress_done();
+	list_input(m, name, &st, error < 0 ? hist_db_errmsg(m->db) : NULL);
+	if (error < 0) {
+		cli_error("%s", hist_db_errmsg(m->db));
+		m->rejected++;
+		return 0;
+	}
+	m->tests += st.tests;
+	m->added += st.added;
+	m->duplicates += st.duplicates;
+	if (cli_verbosity() > 0)
+		cli_error("%s: %s, %lld %s, %lld added, %lld %s%s", name, hist_format_name(st.format),
+			(long long)st.tests, plural(st.tests, "test", "tests"), (long long)st.added,
+			(long long)st.duplicates, plural(st.duplicates, "duplicate", "duplicates"),
+			st.already_seen ? " (ingested before)" : "");
+	return 0;
+}
+
+static void unreadable(const char *file, const char *message, void *payload)
+{
+	merge *m = payload;
+	hist_ingest_stats st = { 0 };
+	char text[8192];
+
+	snprintf(text, sizeof text, "%s: %s", file, message);
+	cli_error("%s", text);
+	list_input(m, file, &st, text);
+	m->files++;
+	m->rejected++;
+}
+
+static void progress(const char *name, uint64_t bytes, void *payload)
+{
+	(void)payload;
+	cli_progress("%s: %llu bytes", name, (unsigned long long)bytes);
+}
+
+/* local-20261124T221500Z-4242: it only names the run. */
+static void local_run_id(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	snprintf(buf, size, "local-%04d%02d%02dT%02d%02d%02dZ-%ld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		tm.tm_hour, tm.tm_min, tm.tm_sec, (long)getpid());
+}
+
+static void remember_db_files(merge *m, const char *db)
+{
+	static const char *const suffix[4] = { "", "-wal", "-shm", "-journal" };
+	char path[4096];
+
+	for (int i = 0; i < 4; i++) {
+		memset(&m->db_files[i], 0, sizeof m->db_files[i]);
+		if ((size_t)snprintf(path, sizeof path, "%s%s", db, suffix[i]) < sizeof path)
+			stat(path, &m->db_files[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "run-id", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	merge m = { 0 };
+	const char *db_opt = NULL, *suite_opt = NULL, *run_opt = NULL, *db_path;
+	char run_id[256];
+	struct timespec now;
+	int c, verbosity = 0, status;
+
+	cli_init("histmerge");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qv", options, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_opt = optarg; break;
+		case 's': suite_opt = optarg; break;
+		case 'r': run_opt = optarg; break;
+		case 'j': m.json = 1; break;
+		case 'q': verbosity = -1; break;
+		case 'v': verbosity = 1; break;
+		case 'h': usage(stdout); return CLI_OK;
+		case 'V': cli_version(); return CLI_OK;
+		case ':': return cli_usage_error("%s: expected a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return cli_usage_error("unknown option '-%c'", optopt);
+			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error("no input given");
+	if ((suite_opt && !*suite_opt) || (run_opt && !*run_opt) || (db_opt && !*db_opt))
+		return cli_usage_error("%s: expected a non-empty value",
+			suite_opt && !*suite_opt ? "--suite" : run_opt && !*run_opt ? "--run-id" : "--db");
+	cli_set_verbosity(verbosity);
+	if (!run_opt && hist_ci_run_id(run_id, sizeof run_id, env, NULL) != HIST_OK)
+		local_run_id(run_id, sizeof run_id);
+
+	db_path = cli_db_path(db_opt);
+	if (hist_db_open(&m.db, db_path, NULL) < 0) {
+		cli_error("%s", hist_db_errmsg(m.db));
+		hist_db_free(m.db);
+		return CLI_FAILURE;
+	}
+	remember_db_files(&m, db_path);
+	clock_gettime(CLOCK_REALTIME, &now);
+	m.opts = (hist_ingest_options)HIST_INGEST_OPTIONS_INIT;
+	m.opts.suite = cli_suite(suite_opt);
+	m.opts.run_id = run_opt ? run_opt : run_id;
+	m.opts.fallback_start_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	m.opts.progress = progress;
+	m.opts.payload = &m;
+	if (m.json && !(m.list_f = open_memstream(&m.list, &m.list_len))) {
+		cli_error("out of memory");
+		hist_db_free(m.db);
+		return CLI_FAILURE;
+	}
+
+	status = CLI_OK;
+	for (int i = optind; i < argc && status == CLI_OK; i++) {
+		int error;
+		m.top = argv[i];
+		if (strcmp(argv[i], "-") == 0)
+			error = ingest_one(argv[i], &m);
+		else
+			error = hist_walk(argv[i], ingest_one, unreadable, &m);
+		if (error < 0) {
+			cli_error("%s: %s", argv[i], hist_strerror(error));
+			status = CLI_FAILURE;
+		}
+	}
+	hist_db_free(m.db);
+	if (m.rejected)
+		status = CLI_FAILURE;
+
+	if (verbosity >= 0)
+		cli_error("%lld %s, %lld %s, %lld %s added, %lld %s, %lld %s rejected", (long long)m.files,
+			plural(m.files, "file", "files"), (long long)m.tests, plural(m.tests, "test", "tests"),
+			(long long)m.added, plural(m.added, "result", "results"), (long long)m.duplicates,
+			plural(m.duplicates, "duplicate", "duplicates"), (long long)m.rejected,
+			plural(m.rejected, "file", "files"));
+	if (m.json) {
+		fclose(m.list_f);
+		printf("{\"files\": %lld, \"tests\": %lld, \"added\": %lld, \"duplicates\": %lld, \"rejected\": %lld, "
+		       "\"run_id\": ",
+			(long long)m.files, (long long)m.tests, (long long)m.added, (long long)m.duplicates,
+			(long long)m.rejected);
+		json_string(stdout, m.opts.run_id);
+		printf(", \"inputs\": [%s]}\n", m.list ? m.list : "");
+		free(m.list);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("writing the output failed");
+		status = CLI_FAILURE;
+	}
+	return status;
+}
