@@ -72,24 +72,27 @@ def test_sample_suite_exactly_once(hist, sample, monkeypatch, xdist):
                                    xdist=xdist), selected)
 
 
-def tool(name):
-    return shutil.which(name)
+# Found now, before tests change directory: PATH may name build/bin relatively.
+TOOLS = {name: shutil.which(name) for name in ("histmerge", "histplan", "histstats")}
+TOOLS = {name: os.path.abspath(path) for name, path in TOOLS.items() if path}
 
 
-def sh(*args, **kwargs):
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
+def sh(name, *args, **kwargs):
+    return subprocess.run([TOOLS[name]] + [str(a) for a in args], capture_output=True, text=True,
+                          **kwargs)
 
 
-@pytest.mark.skipif(not (tool("histmerge") and tool("histplan")),
-                    reason="histmerge/histplan not built (make builds them into build/bin)")
+@pytest.mark.skipif(len(TOOLS) < 3,
+                    reason="the hist tools are not on PATH (make check-plugin puts build/bin there)")
 @pytest.mark.parametrize("xdist", [0, 2])
 def test_whole_loop_through_the_tools(hist, sample, monkeypatch, xdist):
     monkeypatch.setenv("HIST_SAMPLE_SCALE", "0.05")
     db = sample.path / "history.db"
     serial = hist.run("--hist-report", "serial.jsonl.gz", subprocess=True)
     assert serial.ret == 0, serial.stdout.str()
-    merged = sh("histmerge", "--db", db, "--run-id", "serial", sample.path / "serial.jsonl.gz")
+    merged = sh("histmerge", "--db", db, "--run-id", "serial", "--json", sample.path / "serial.jsonl.gz")
     assert merged.returncode == 0, merged.stderr
+    assert json.loads(merged.stdout)["added"] == len(collected(hist))
     nodeids = collected(hist)
     (sample.path / "tests.txt").write_text("".join(n + "\n" for n in nodeids), encoding="utf-8")
     plan = sh("histplan", "--db", db, "--shards", 3, "--tests", "tests.txt", "--out", "shards",
@@ -102,14 +105,17 @@ def test_whole_loop_through_the_tools(hist, sample, monkeypatch, xdist):
     assert_exactly_once(run_shards(hist, sample, 3, xdist=xdist), after)
     assert_exactly_once(run_shards(hist, sample, 3, "-k", "not slow", xdist=xdist),
                         collected(hist, "-k", "not slow"))
-    # Round trip: the shard reports go back into the history.
-    merged = sh("histmerge", "--db", db, "--run-id", "shards", "--json",
-                *[sample.path / f"r{k}.jsonl.gz" for k in (1, 2, 3)])
+    # Round trip: the shard reports go back into the history, once.
+    reports = [sample.path / f"r{k}.jsonl.gz" for k in (1, 2, 3)]
+    ran_k = collected(hist, "-k", "not slow")
+    merged = sh("histmerge", "--db", db, "--run-id", "shards", "--json", *reports)
     assert merged.returncode == 0, merged.stderr
-    again = sh("histmerge", "--db", db, "--run-id", "shards",
-               *[sample.path / f"r{k}.jsonl.gz" for k in (1, 2, 3)])
+    summary = json.loads(merged.stdout)
+    assert [i["format"] for i in summary["inputs"]] == ["hist"] * 3
+    assert summary["added"] == len(ran_k) and summary["rejected"] == 0
+    again = sh("histmerge", "--db", db, "--run-id", "shards", "--json", *reports)
     assert again.returncode == 0, again.stderr
-    if tool("histstats"):
-        stats = json.loads(sh("histstats", "--db", db, "--json").stdout)
-        assert stats["runs"] == 2
-        assert stats["tests"] == len(set(nodeids) | set(after))
+    assert json.loads(again.stdout)["added"] == 0
+    stats = json.loads(sh("histstats", "--db", db, "--json").stdout)
+    assert (stats["runs"], stats["results"]) == (2, len(nodeids) + len(ran_k))
+    assert stats["tests"] == len(set(nodeids) | set(ran_k))
