@@ -116,10 +116,10 @@ def test_session_names_the_shard(hist, pytester, xdist):
 
 
 @pytest.mark.parametrize("xdist", [0, 2])
-def test_reruns_are_attempts(hist, pytester, xdist):
+def test_reruns_are_attempts(hist, pytester, monkeypatch, xdist):
     pytester.makepyfile(test_r="""
         import os, pytest
-        def test_flaky(tmp_path_factory):
+        def test_flaky():
             marker = os.path.join(os.environ["FLAKY_DIR"], "ran")
             if not os.path.exists(marker):
                 open(marker, "w").close()
@@ -127,11 +127,8 @@ def test_reruns_are_attempts(hist, pytester, xdist):
         def test_broken(): assert False
         def test_fine(): pass
     """)
-    os.environ["FLAKY_DIR"] = str(pytester.path)
-    try:
-        hist.run("--reruns", "2", "--hist-report", "r.jsonl.gz", xdist=xdist, reruns=True)
-    finally:
-        del os.environ["FLAKY_DIR"]
+    monkeypatch.setenv("FLAKY_DIR", str(pytester.path))
+    hist.run("--reruns", "2", "--hist-report", "r.jsonl.gz", xdist=xdist, reruns=True)
     records = only_tests(read_report(pytester.path / "r.jsonl.gz"))
     got = sorted((r["nodeid"].split("::")[1], r["attempt"], r["outcome"]) for r in records)
     assert got == [("test_broken", 1, "rerun"), ("test_broken", 2, "rerun"), ("test_broken", 3, "failed"),
@@ -173,7 +170,10 @@ def test_written_atomically(hist, pytester):
     result = hist.run("--hist-report", "out/r.jsonl.gz")
     assert result.ret == 0
     assert os.listdir(pytester.path / "out") == ["r.jsonl.gz"]
-    assert oct(os.stat(pytester.path / "out" / "r.jsonl.gz").st_mode & 0o777) != oct(0o600)
+    umask = os.umask(0)
+    os.umask(umask)
+    # mkstemp's 0600 is widened to what any new file gets.
+    assert os.stat(pytester.path / "out" / "r.jsonl.gz").st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_no_report_when_the_session_cannot_start(hist, pytester):
