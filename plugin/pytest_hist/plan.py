@@ -126,9 +126,8 @@ class Plan:
 
     def __init__(self, shards):
         self.shards = shards                  # index -> ShardFile, 1..N
-        first = shards[1]
-        self.plan_id = first.plan_id
-        self.total = first.total
+        self.plan_id = shards[1].plan_id
+        self.total = shards[1].total
         self.owner_of_line = {}               # line -> shard
         heads = {}                            # text before "::" -> shards
         file_keys = {}                        # name of a "::name" line -> shards
@@ -137,9 +136,9 @@ class Plan:
             sf = shards[k]
             for line in sf.lines:
                 if line in owner_of_line:
-                    first = shards[owner_of_line[line]]
+                    earlier = shards[owner_of_line[line]]
                     raise PlanError(f"{sf.path}:{_lineno(sf, line)}: {line} is also "
-                                    f"listed in {first.path}:{_lineno(first, line)}: a "
+                                    f"listed in {earlier.path}:{_lineno(earlier, line)}: a "
                                     f"plan lists each test once; {_REGENERATE}")
                 owner_of_line[line] = k
                 head, sep, name = line.partition("::")

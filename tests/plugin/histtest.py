@@ -3,10 +3,8 @@ suite with only the plugins a test asks for, write plans, read what ran."""
 
 import gzip
 import json
-import os
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = REPO / "plugin"
