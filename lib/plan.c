@@ -836,6 +836,12 @@ static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uin
 		*missed = 1;
 		target = ms;
 	}
+	/* Plans are deterministic, so the second pass ends at `most` at the
+	 * latest; should it not, `most` is the answer. */
+	if (!hi) {
+		hi = most;
+		fail = most - 1;
+	}
 	while (hi - fail > 1) {
 		unsigned int mid = fail + (hi - fail) / 2;
 

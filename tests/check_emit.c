@@ -336,6 +336,35 @@ START_TEST(write_failure_leaves_nothing)
 }
 END_TEST
 
+START_TEST(write_failure_removes_the_directory_it_made)
+{
+	hist_plan *p = small_plan(2);
+	struct stat st;
+	int error = HIST_E_NOMEM;
+
+	/* Fail the k-th allocation for rising k: while nothing is in place the
+	 * directory made for the plan goes again; once a file is in place it
+	 * stays, with that file. */
+	for (long k = 0; error == HIST_E_NOMEM && k < 1000; k++) {
+		hist__alloc_fail_at(k);
+		error = hist_plan_write(p, at("new"));
+		hist__alloc_fail_at(-1);
+		if (error == HIST_E_NOMEM && stat(at("new"), &st) == 0) {
+			char cmd[200];
+
+			ck_assert_int_eq(stat(at("new/shard-1.txt"), &st), 0);
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", at("new"));
+			ck_assert_int_eq(system(cmd), 0);
+		}
+		if (k == 0)
+			ck_assert_int_ne(stat(at("new"), &st), 0);
+	}
+	ck_assert_int_eq(error, HIST_OK);
+	ck_assert_int_eq(stat(at("new/plan.json"), &st), 0);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(write_svg_file)
 {
 	hist_plan *p = small_plan(2);
@@ -367,6 +396,7 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_makes_the_directory);
 	tcase_add_test(files, write_removes_stale_shards_only);
 	tcase_add_test(files, write_failure_leaves_nothing);
+	tcase_add_test(files, write_failure_removes_the_directory_it_made);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);
 	return s;

@@ -121,6 +121,7 @@ START_TEST(test_list_rejects_what_is_not_a_list)
 {
 	parse_fails("a.py::x\n\nb.py::y\n", 11, "tests.txt:2: blank line inside the test list");
 	parse_fails("\na.py::x\n", 9, "tests.txt:1: blank line inside the test list");
+	parse_fails("a.py::x\n\n\n\nb.py::y\n", 13, "tests.txt:2: blank line inside the test list");
 	parse_fails("a.py::x\nb.py::y\na.py::x\n", 24, "tests.txt:3: duplicate nodeid a.py::x (first on line 1)");
 	parse_fails("a.py::x\nb.py\0::y\n", 17, "tests.txt:2: NUL byte in the test list");
 	parse_fails("# hist plan 0123\n", 17,
@@ -370,6 +371,51 @@ START_TEST(module_setup_from_the_opener)
 }
 END_TEST
 
+START_TEST(module_opener_is_the_first_collected)
+{
+	/* m.py::b has the largest set-up but m.py::a is collected first and
+	 * pays only the typical set-up: with the list, no module set-up (b's
+	 * is its own function fixture); without it, b is taken as the opener. */
+	const char *tests[] = { "m.py::a", "m.py::b", "m.py::c" };
+	row rows[] = {
+		{ "m.py::a", 0, 0, P, 20000, 1000 },
+		{ "m.py::b", 0, 0, P, 90000, 60000 },
+		{ "m.py::c", 0, 0, P, 20000, 1200 },
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 3, rows, 3, HIST_EST_LAST, 0, &res);
+
+	ck_assert_int_eq(res.module_setup[0], 0);
+	ck_assert_int_eq(find(p, "m.py::b")->est_us, 90000);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	p = pass(NULL, 0, rows, 3, HIST_EST_LAST, 0, &res);
+	ck_assert_int_eq(res.module_setup[0], 58800);
+	ck_assert_int_eq(find(p, "m.py::b")->est_us, 31200);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(history_out_of_order_is_refused)
+{
+	hist__suite_options o = { HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL };
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist__history_row b = { "b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1 };
+	hist__history_row a = { "a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1 };
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	ck_assert_int_eq(hist__suite_row(s, &b), HIST_OK);
+	/* A store bug, not a user error: the ids must rise. */
+	ck_assert_int_eq(hist__suite_row(s, &a), HIST_OK);
+	ck_assert_int_eq(hist__suite_row(s, &b), HIST_E_DB);
+	ck_assert_str_eq(hist__err_msg(&err), "history out of test order at a.py::x");
+	hist__suite_free(s);
+	hist__err_clear(&err);
+}
+END_TEST
+
 START_TEST(no_durations_means_fallback)
 {
 	const char *tests[] = { "a.py::x", "b.py::y" };
@@ -580,6 +626,8 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
 	tcase_add_test(tc, module_setup_from_the_opener);
 	tcase_add_test(tc, no_durations_means_fallback);
+	tcase_add_test(tc, module_opener_is_the_first_collected);
+	tcase_add_test(tc, history_out_of_order_is_refused);
 	tcase_add_test(tc, listed_tests_are_checked);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, setup, teardown);
