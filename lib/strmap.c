@@ -56,8 +56,7 @@ static size_t find(const hist__strmap *m, const char *key, size_t len, uint64_t 
 	return j;
 }
 
-int hist__strmap_put(uint32_t *out, int *added, hist__strmap *m, const char *key, size_t len,
-	uint32_t value)
+int hist__strmap_put(uint32_t *out, int *added, hist__strmap *m, const char *key, size_t len, uint32_t value)
 {
 	uint64_t hash = hist_nodeid_hash(key, len);
 	hist__strmap_slot *s;

@@ -21,7 +21,10 @@ typedef struct {
 	size_t count;
 } hist__strmap;
 
-#define HIST__STRMAP_INIT { NULL, 0, 0 }
+#define HIST__STRMAP_INIT                                                                                    \
+	{                                                                                                    \
+		NULL, 0, 0                                                                                   \
+	}
 
 /* Keys longer than this are refused (HIST_E_INVALID); nodeids are capped
  * far below it where they are read. */
@@ -30,8 +33,7 @@ typedef struct {
 /* Looks key up; when absent, adds it with value. *out gets the value stored
  * (the old one when present); *added is 1 when it was added. Returns HIST_OK
  * or HIST_E_NOMEM. */
-int hist__strmap_put(uint32_t *out, int *added, hist__strmap *m, const char *key, size_t len,
-	uint32_t value);
+int hist__strmap_put(uint32_t *out, int *added, hist__strmap *m, const char *key, size_t len, uint32_t value);
 /* 1 and *out = value when key is present, else 0. */
 int hist__strmap_get(uint32_t *out, const hist__strmap *m, const char *key, size_t len);
 /* Makes room for n keys in all, so n puts allocate nothing more. */

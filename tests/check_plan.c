@@ -63,7 +63,7 @@ START_TEST(improvement_beats_lpt_where_lpt_is_poor)
 {
 	/* LPT puts 3,2,2 on one machine (7) and 3,2 on the other; swapping a 3
 	 * for a 2 gives the optimum 6. */
-	int64_t w[] = { 3, 3, 2, 2, 2 };
+	int64_t w[] = {3, 3, 2, 2, 2};
 
 	ck_assert_int_eq(run_partition(w, 5, 2, 0), 7);
 	ck_assert_int_eq(run_partition(w, 5, 2, HIST__PLAN_EFFORT_DEFAULT), 6);
@@ -80,7 +80,9 @@ START_TEST(every_item_once_never_worse_than_lpt)
 
 		for (size_t i = 0; i < n; i++)
 			/* Heavy tails and zeros, as real suites have. */
-			w[i] = v[i] = next_rand() % 7 == 0 ? 0 : (int64_t)(next_rand() % 1000) * (int64_t)(next_rand() % 1000);
+			w[i] = v[i] = next_rand() % 7 == 0
+			                  ? 0
+			                  : (int64_t)(next_rand() % 1000) * (int64_t)(next_rand() % 1000);
 		lpt = run_partition(w, n, k, 0);
 		best = run_partition(v, n, k, HIST__PLAN_EFFORT_DEFAULT);
 		ck_assert_int_le(best, lpt);
@@ -99,7 +101,7 @@ static int64_t brute_force(const int64_t *w, size_t n, unsigned int k)
 	for (size_t i = 0; i < n; i++)
 		total *= k;
 	for (size_t code = 0; code < total; code++) {
-		int64_t load[4] = { 0, 0, 0, 0 };
+		int64_t load[4] = {0, 0, 0, 0};
 		size_t c = code;
 
 		for (size_t i = 0; i < n; i++, c /= k)
@@ -136,7 +138,7 @@ END_TEST
 
 START_TEST(ties_break_by_index)
 {
-	int64_t w[] = { 5, 5, 5, 5, 5, 5 };
+	int64_t w[] = {5, 5, 5, 5, 5, 5};
 	uint32_t of[6];
 	int64_t load[3];
 
@@ -156,7 +158,8 @@ END_TEST
 
 /* A plan over ids with these costs; modules from the file part of each id. */
 static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n, hist__plan_input in,
-	const int64_t *setup_by_module_name, const char *const *setup_modules, size_t nsetup)
+                          const int64_t *setup_by_module_name, const char *const *setup_modules,
+                          size_t nsetup)
 {
 	hist_plan *p = hist__calloc(1, sizeof *p);
 	int64_t *msetup = calloc(n + 1, sizeof *msetup);
@@ -178,11 +181,12 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 			mlen[m] = ml;
 			modules++;
 			for (size_t s = 0; s < nsetup; s++)
-				if (strlen(setup_modules[s]) == ml && memcmp(setup_modules[s], ids[i], ml) == 0)
+				if (strlen(setup_modules[s]) == ml &&
+				    memcmp(setup_modules[s], ids[i], ml) == 0)
 					msetup[m] = setup_by_module_name[s];
 		}
-		p->tests[i] = (hist__plan_test){ hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len,
-			(uint32_t)m, cost[i], cost[i], 1 };
+		p->tests[i] = (hist__plan_test){
+		    hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len, (uint32_t)m, cost[i], cost[i], 1};
 	}
 	in.module_setup = msetup;
 	in.modules = modules;
@@ -224,8 +228,8 @@ static unsigned int shard_of(const hist_plan *p, const char *id)
 
 START_TEST(order_in_a_shard_is_longest_first_then_bytes)
 {
-	const char *ids[] = { "t.py::b", "t.py::a", "t.py::c", "t.py::d" };
-	int64_t cost[] = { 10, 10, 30, 5 };
+	const char *ids[] = {"t.py::b", "t.py::a", "t.py::c", "t.py::d"};
+	int64_t cost[] = {10, 10, 30, 5};
 	hist_plan *p = plan_of(ids, cost, 4, shards_in(1, HIST_SCOPE_TEST), NULL, NULL, 0);
 
 	ck_assert_str_eq(hist_plan_shard_test(p, 1, 0), "t.py::c");
@@ -242,8 +246,8 @@ END_TEST
 
 START_TEST(plan_id_is_fnv_of_the_shard_lists)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "b.py::z" };
-	int64_t cost[] = { 3, 2, 1 };
+	const char *ids[] = {"a.py::x", "a.py::y", "b.py::z"};
+	int64_t cost[] = {3, 2, 1};
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), NULL, NULL, 0);
 	/* Shard 1: a.py::x; shard 2: a.py::y, b.py::z (LPT). */
 	const char *text = "shard 1/2\na.py::x\nshard 2/2\na.py::y\nb.py::z\n";
@@ -258,9 +262,9 @@ END_TEST
 
 START_TEST(same_plan_whatever_the_input_order)
 {
-	const char *ids[] = { "m.py::t1", "m.py::t2", "n.py::C::t3", "n.py::C::t4", "o.py::t5", "o.py::t6" };
-	const char *rev[] = { "o.py::t6", "o.py::t5", "n.py::C::t4", "n.py::C::t3", "m.py::t2", "m.py::t1" };
-	int64_t cost[] = { 7, 7, 7, 3, 3, 1 }, rcost[] = { 1, 3, 3, 7, 7, 7 };
+	const char *ids[] = {"m.py::t1", "m.py::t2", "n.py::C::t3", "n.py::C::t4", "o.py::t5", "o.py::t6"};
+	const char *rev[] = {"o.py::t6", "o.py::t5", "n.py::C::t4", "n.py::C::t3", "m.py::t2", "m.py::t1"};
+	int64_t cost[] = {7, 7, 7, 3, 3, 1}, rcost[] = {1, 3, 3, 7, 7, 7};
 	hist_plan *a = plan_of(ids, cost, 6, shards_in(3, HIST_SCOPE_TEST), NULL, NULL, 0);
 	hist_plan *b = plan_of(rev, rcost, 6, shards_in(3, HIST_SCOPE_TEST), NULL, NULL, 0);
 
@@ -278,15 +282,15 @@ END_TEST
 /* Random nodeids with classes and nasty parameters. */
 static char *random_id(int f, int c, int t)
 {
-	static const char *const params[] = { "", "[a::b]", "[x/y]", "[p[q]", "[ü ÿ]", "[1-2]", "[a]::[b]" };
+	static const char *const params[] = {"", "[a::b]", "[x/y]", "[p[q]", "[ü ÿ]", "[1-2]", "[a]::[b]"};
 	char buf[256];
 
 	if (c < 0)
 		snprintf(buf, sizeof buf, "tests/d%d/test_f%d.py::test_%d%s", f % 3, f, t,
-			params[next_rand() % 7]);
+		         params[next_rand() % 7]);
 	else
 		snprintf(buf, sizeof buf, "tests/d%d/test_f%d.py::TestC%d::test_%d%s", f % 3, f, c, t,
-			params[next_rand() % 7]);
+		         params[next_rand() % 7]);
 	return strdup(buf);
 }
 
@@ -313,8 +317,8 @@ START_TEST(scopes_never_split)
 					ids[n] = id;
 					cost[n++] = 1 + (int64_t)(next_rand() % 100000);
 				}
-		p = plan_of((const char *const *)ids, cost, n, shards_in(1 + (unsigned)(next_rand() % 9), scope),
-			NULL, NULL, 0);
+		p = plan_of((const char *const *)ids, cost, n,
+		            shards_in(1 + (unsigned)(next_rand() % 9), scope), NULL, NULL, 0);
 		/* Every test exactly once, and tests sharing a scope prefix share
 		 * a shard. */
 		for (size_t i = 0; i < n; i++) {
@@ -337,9 +341,9 @@ START_TEST(class_scope_parses_parameters)
 {
 	/* The "::" and "/" inside the parameters are data: both tests are in
 	 * class TestK of a.py, and m.py's two functions are the module. */
-	const char *ids[] = { "a.py::TestK::test[x::y/z]", "a.py::TestK::test[[::]]", "a.py::TestL::t",
-		"m.py::f[a::b]", "m.py::g" };
-	int64_t cost[] = { 50, 50, 1, 50, 50 };
+	const char *ids[] = {"a.py::TestK::test[x::y/z]", "a.py::TestK::test[[::]]", "a.py::TestL::t",
+	                     "m.py::f[a::b]", "m.py::g"};
+	int64_t cost[] = {50, 50, 1, 50, 50};
 	hist_plan *p = plan_of(ids, cost, 5, shards_in(4, HIST_SCOPE_CLASS), NULL, NULL, 0);
 
 	ck_assert_uint_eq(shard_of(p, ids[0]), shard_of(p, ids[1]));
@@ -354,10 +358,10 @@ START_TEST(setup_split_where_it_pays)
 {
 	/* One module of 10 x 10 s with a 5 s set-up on 2 shards: whole it takes
 	 * 105 s; split, each half pays the set-up: 55 s each. */
-	const char *ids[10] = { "a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5", "a.py::t6",
-		"a.py::t7", "a.py::t8", "a.py::t9" };
-	int64_t cost[10], setup[] = { 5000000 };
-	const char *mods[] = { "a.py" };
+	const char *ids[10] = {"a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4",
+	                       "a.py::t5", "a.py::t6", "a.py::t7", "a.py::t8", "a.py::t9"};
+	int64_t cost[10], setup[] = {5000000};
+	const char *mods[] = {"a.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
@@ -380,10 +384,10 @@ START_TEST(setup_kept_whole_where_splitting_does_not_pay)
 {
 	/* Two modules of 6 x 10 s, each with a 30 s set-up, on 2 shards: one
 	 * module a shard (90 s each); any split only adds set-up. */
-	const char *ids[12] = { "a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5", "b.py::t0",
-		"b.py::t1", "b.py::t2", "b.py::t3", "b.py::t4", "b.py::t5" };
-	int64_t cost[12], setup[] = { 30000000, 30000000 };
-	const char *mods[] = { "a.py", "b.py" };
+	const char *ids[12] = {"a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5",
+	                       "b.py::t0", "b.py::t1", "b.py::t2", "b.py::t3", "b.py::t4", "b.py::t5"};
+	int64_t cost[12], setup[] = {30000000, 30000000};
+	const char *mods[] = {"a.py", "b.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
@@ -411,8 +415,8 @@ START_TEST(setup_split_once_to_balance)
 	 * balances: 92 s each. No second split. */
 	const char *ids[18];
 	char buf[18][32];
-	int64_t cost[18], setup[] = { 1000000, 1000000, 1000000 };
-	const char *mods[] = { "a.py", "b.py", "c.py" };
+	int64_t cost[18], setup[] = {1000000, 1000000, 1000000};
+	const char *mods[] = {"a.py", "b.py", "c.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
@@ -433,9 +437,9 @@ END_TEST
 
 START_TEST(module_scope_charges_setup_once)
 {
-	const char *ids[] = { "a.py::t0", "a.py::t1", "b.py::t0" };
-	int64_t cost[] = { 10, 10, 15 }, setup[] = { 100 };
-	const char *mods[] = { "a.py" };
+	const char *ids[] = {"a.py::t0", "a.py::t1", "b.py::t0"};
+	int64_t cost[] = {10, 10, 15}, setup[] = {100};
+	const char *mods[] = {"a.py"};
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(3, HIST_SCOPE_MODULE), setup, mods, 1);
 
 	ck_assert_uint_eq(shard_of(p, "a.py::t0"), shard_of(p, "a.py::t1"));
@@ -457,8 +461,8 @@ static hist__plan_input target_in(int64_t target, unsigned int max, int64_t shar
 
 START_TEST(target_gives_the_fewest_shards)
 {
-	const char *ids[10] = { "t.py::a", "t.py::b", "t.py::c", "t.py::d", "t.py::e", "t.py::f", "t.py::g",
-		"t.py::h", "t.py::i", "t.py::j" };
+	const char *ids[10] = {"t.py::a", "t.py::b", "t.py::c", "t.py::d", "t.py::e",
+	                       "t.py::f", "t.py::g", "t.py::h", "t.py::i", "t.py::j"};
 	int64_t cost[10];
 	hist_plan *p;
 
@@ -493,8 +497,8 @@ END_TEST
 
 START_TEST(fallback_uses_the_stable_hash)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "b.py::T::z[1]", "c/d.py::w", "e.py::f[a::b]" };
-	int64_t cost[] = { 1, 1, 1, 1, 1 };
+	const char *ids[] = {"a.py::x", "a.py::y", "b.py::T::z[1]", "c/d.py::w", "e.py::f[a::b]"};
+	int64_t cost[] = {1, 1, 1, 1, 1};
 	hist__plan_input in = shards_in(3, HIST_SCOPE_TEST);
 	hist_plan *p;
 
@@ -516,8 +520,8 @@ END_TEST
 
 START_TEST(bounds_and_empty_suites)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "a.py::z" };
-	int64_t cost[] = { 50, 20, 20 };
+	const char *ids[] = {"a.py::x", "a.py::y", "a.py::z"};
+	int64_t cost[] = {50, 20, 20};
 	hist__plan_input in = shards_in(2, HIST_SCOPE_TEST);
 	hist_plan *p;
 
