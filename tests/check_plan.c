@@ -337,6 +337,75 @@ START_TEST(scopes_never_split)
 }
 END_TEST
 
+START_TEST(setup_pieces_keep_every_test_once)
+{
+	/* Random suites where some modules charge a set-up: every test lands
+	 * on exactly one shard, classes stay whole at class scope, and each
+	 * shard's prediction is its tests plus one set-up per module it runs
+	 * part of (recomputed here from the shard lists). */
+	size_t splits = 0;
+
+	for (int round = 0; round < 40; round++) {
+		hist_scope scope = round % 2 ? HIST_SCOPE_CLASS : HIST_SCOPE_TEST;
+		size_t n = 0;
+		char *ids[400], mods[12][32];
+		const char *modp[12];
+		int64_t cost[400], setup[12], sum = 0;
+		hist_plan *p;
+		unsigned int shards = 1 + (unsigned)(next_rand() % 7);
+
+		for (int f = 0; f < 12; f++) {
+			snprintf(mods[f], sizeof mods[f], "tests/d%d/test_f%d.py", f % 3, f);
+			modp[f] = mods[f];
+			setup[f] = next_rand() % 2 ? (int64_t)(next_rand() % 3000000) : 0;
+			for (int c = -1; c < 2 && n < 380; c++)
+				for (int t = 0, nt = (int)(next_rand() % 12); t < nt && n < 380; t++) {
+					char buf[128];
+					if (c < 0)
+						snprintf(buf, sizeof buf, "%s::test_%d", mods[f], t);
+					else
+						snprintf(buf, sizeof buf, "%s::TestC%d::test_%d", mods[f], c, t);
+					ids[n] = strdup(buf);
+					cost[n++] = 1 + (int64_t)(next_rand() % 2000000);
+				}
+		}
+		p = plan_of((const char *const *)ids, cost, n, shards_in(shards, scope), setup, modp, 12);
+		for (unsigned int k = 1; k <= shards; k++) {
+			int64_t want = 0;
+			int touched[12] = { 0 };
+
+			for (size_t i = 0; i < hist_plan_shard_size(p, k); i++) {
+				const char *id = hist_plan_shard_test(p, k, i);
+				for (size_t j = 0; j < n; j++)
+					if (strcmp(ids[j], id) == 0)
+						want += cost[j];
+				for (int f = 0; f < 12; f++)
+					if (strncmp(id, mods[f], strlen(mods[f])) == 0 && id[strlen(mods[f])] == ':' &&
+						!touched[f]++)
+						want += setup[f];
+			}
+			ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), want);
+			sum += want;
+		}
+		ck_assert_int_eq(p->total_us, sum);
+		splits += p->scopes_split;
+		for (size_t i = 0; i < n; i++) {
+			unsigned int si = shard_of(p, ids[i]);
+			size_t li = hist__nodeid_scope_len(ids[i], strlen(ids[i]), scope);
+			for (size_t j = i + 1; j < n; j++)
+				if (hist__nodeid_scope_len(ids[j], strlen(ids[j]), scope) == li &&
+					memcmp(ids[i], ids[j], li) == 0)
+					ck_assert_uint_eq(shard_of(p, ids[j]), si);
+		}
+		for (size_t i = 0; i < n; i++)
+			free(ids[i]);
+		hist_plan_free(p);
+	}
+	/* The suites are made so that some modules are worth splitting. */
+	ck_assert_uint_gt(splits, 0);
+}
+END_TEST
+
 START_TEST(class_scope_parses_parameters)
 {
 	/* The "::" and "/" inside the parameters are data: both tests are in
@@ -404,6 +473,24 @@ START_TEST(setup_kept_whole_where_splitting_does_not_pay)
 	ck_assert_int_eq(hist_plan_get_summary(&s, p), HIST_OK);
 	ck_assert_uint_eq(s.scopes_split, 0);
 	ck_assert_int_eq(s.scope_setup_us, 0);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(setup_split_tried_and_undone)
+{
+	/* a.py: 20 s + 2 s with a 30 s set-up (52 s whole); b.py: 45 s. The plan
+	 * (52 | 45) is above the bound (50), so halving a.py is tried: 50 next
+	 * to 45 + 32 makes 77, worse, so a.py stays whole. */
+	const char *ids[] = { "a.py::t0", "a.py::t1", "b.py::t0" };
+	int64_t cost[] = { 20000000, 2000000, 45000000 }, setup[] = { 30000000 };
+	const char *mods[] = { "a.py" };
+	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), setup, mods, 1);
+
+	ck_assert_int_eq(p->lower_bound_us, 50000000);
+	ck_assert_int_eq(p->makespan_us, 52000000);
+	ck_assert_uint_eq(p->scopes_split, 0);
+	ck_assert_uint_eq(shard_of(p, "a.py::t0"), shard_of(p, "a.py::t1"));
 	hist_plan_free(p);
 }
 END_TEST
@@ -559,9 +646,11 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, same_plan_whatever_the_input_order);
 	tcase_add_test(tc, scopes_never_split);
 	tcase_add_test(tc, class_scope_parses_parameters);
+	tcase_add_test(tc, setup_pieces_keep_every_test_once);
 	tcase_add_test(tc, setup_split_where_it_pays);
 	tcase_add_test(tc, setup_kept_whole_where_splitting_does_not_pay);
 	tcase_add_test(tc, setup_split_once_to_balance);
+	tcase_add_test(tc, setup_split_tried_and_undone);
 	tcase_add_test(tc, module_scope_charges_setup_once);
 	tcase_add_test(tc, target_gives_the_fewest_shards);
 	tcase_add_test(tc, fallback_uses_the_stable_hash);
