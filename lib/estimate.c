@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "emit.h"
 #include "io.h"
 #include "nodeid.h"
 #include "strmap.h"
@@ -846,19 +847,24 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 		goto done;
 	}
 	/* Exact nodeid history first, else what its JUnit key found. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, prev_len = 0; i < n; i++) {
 		const entry *e = &s->t[i];
 		const stats *st = e->exact.kind != KIND_NONE ? &e->exact : &e->key;
+		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
 		uint32_t m = (uint32_t)modules;
 		int added;
 
-		if ((error = hist__strmap_put(&m, &added, &mods, e->id,
-		                              hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE), m)) <
-		    0) {
+		/* Tests of a file mostly come together: the previous test's file
+		 * saves a look-up. */
+		if (i && len == prev_len && memcmp(e->id, s->t[i - 1].id, len) == 0) {
+			m = module[i - 1];
+		} else if ((error = hist__strmap_put(&m, &added, &mods, e->id, len, m)) < 0) {
 			error = hist__error(s->err, error, "out of memory");
 			goto done;
+		} else {
+			modules += (size_t)added;
 		}
-		modules += (size_t)added;
+		prev_len = len;
 		module[i] = m;
 		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
@@ -1084,6 +1090,10 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        res.modules};
 	if ((error = hist__plan_build(plan, &in, err)) < 0)
 		goto done;
+	if ((error = hist__emit_plan_id(plan)) < 0) {
+		hist__error(err, error, "out of memory");
+		goto done;
+	}
 	if (plan->target_missed) {
 		char a[32], b[32];
 		warn(&so,

@@ -856,40 +856,6 @@ static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uin
 	return HIST_OK;
 }
 
-/* FNV-1a 64, the hash of hist_nodeid_hash, fed in pieces. */
-static uint64_t fnv(uint64_t h, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* The plan id: FNV-1a 64 over, for each shard k = 1..N, the line
- * "shard k/N\n" and then its nodeids one a line in file order. It names
- * the split itself, so shard files of different plans never mix. */
-static void plan_id(hist_plan *p)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	static const char hex[] = "0123456789abcdef";
-
-	for (unsigned int k = 0; k < p->shards; k++) {
-		char line[64];
-		int len = snprintf(line, sizeof line, "shard %u/%u\n", k + 1, p->shards);
-
-		h = fnv(h, line, (size_t)len);
-		for (size_t r = p->start[k]; r < p->start[k + 1]; r++) {
-			const hist__plan_test *t = &p->tests[p->order[r]];
-			h = fnv(h, t->id, t->len);
-			h = fnv(h, "\n", 1);
-		}
-	}
-	for (int i = 15; i >= 0; i--, h >>= 4)
-		p->id[i] = hex[h & 15];
-	p->id[16] = '\0';
-}
-
 #define ALLOC(ptr, count) (!((ptr) = hist__malloc(((count) ? (count) : 1) * sizeof *(ptr))))
 
 int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err)
@@ -1001,7 +967,6 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 			plan->scope_setup_us += (int64_t)(touched[m] - 1) * in->module_setup[m];
 		}
 	}
-	plan_id(plan);
 done:
 	hist__free(x.trank);
 	hist__free(x.tmp);

@@ -90,7 +90,8 @@ char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len);
 void hist__arena_free(hist__arena_block *arena);
 
 /* Partitions plan->tests (set by the caller, with est_us, cost_us and module
- * filled) per in, and fills order, start, predicted, the bounds and the id. */
+ * filled) per in, and fills order, start, predicted and the bounds. The id
+ * comes after, from hist__emit_plan_id. */
 int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err);
 
 #endif

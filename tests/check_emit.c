@@ -47,6 +47,7 @@ static hist_plan *small_plan(unsigned int shards)
 	in.module_setup = setup;
 	in.modules = 2;
 	ck_assert_int_eq(hist__plan_build(p, &in, &err), HIST_OK);
+	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
 	return p;
 }
 

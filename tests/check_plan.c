@@ -7,6 +7,8 @@
 
 #include "alloc.h"
 #include "check_util.h"
+#include "emit.h"
+#include "io.h"
 #include "nodeid.h"
 #include "plan.h"
 
@@ -194,6 +196,7 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 		in.effort = HIST__PLAN_EFFORT_DEFAULT;
 	error = hist__plan_build(p, &in, &err);
 	ck_assert_msg(error == HIST_OK, "plan: %s", hist__err_msg(&err));
+	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
 	hist__err_clear(&err);
 	free(msetup);
 	free(mname);
@@ -244,19 +247,59 @@ START_TEST(order_in_a_shard_is_longest_first_then_bytes)
 }
 END_TEST
 
-START_TEST(plan_id_is_fnv_of_the_shard_lists)
+START_TEST(plan_id_is_the_hash_of_the_shard_lists)
 {
-	const char *ids[] = {"a.py::x", "a.py::y", "b.py::z"};
-	int64_t cost[] = {3, 2, 1};
+	const char *ids[] = { "a.py::x", "a.py::y", "b.py::z" };
+	int64_t cost[] = { 3, 2, 1 };
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), NULL, NULL, 0);
 	/* Shard 1: a.py::x; shard 2: a.py::y, b.py::z (LPT). */
 	const char *text = "shard 1/2\na.py::x\nshard 2/2\na.py::y\nb.py::z\n";
+	hist__hash64 *h;
 	char want[17];
 
-	snprintf(want, sizeof want, "%016llx", (unsigned long long)hist_nodeid_hash(text, strlen(text)));
+	ck_assert_int_eq(hist__hash64_open(&h), HIST_OK);
+	/* XXH3-64 with seed 0: its published value for no input. */
+	ck_assert_uint_eq(hist__hash64_digest(h), 0x2D06800538D394C2ULL);
+	hist__hash64_update(h, text, strlen(text));
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)hist__hash64_digest(h));
+	hist__hash64_free(h);
 	ck_assert_str_eq(hist_plan_id(p), want);
 	ck_assert_uint_eq(shard_of(p, "b.py::z"), 2);
 	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(plan_id_of_long_nodeids)
+{
+	/* Nodeids longer than the id's 64 KiB buffer go to the hash apart. */
+	char *big = malloc(70001), *mid = malloc(40001);
+	const char *ids[3];
+	int64_t cost[] = { 3, 2, 1 };
+	hist__buf text = HIST__BUF_INIT(0);
+	hist__hash64 *h;
+	hist_plan *p;
+	char want[17];
+
+	memset(big, 'b', 70000);
+	memcpy(big, "t.py::", 6);
+	big[70000] = '\0';
+	memset(mid, 'm', 40000);
+	memcpy(mid, "t.py::", 6);
+	mid[40000] = '\0';
+	ids[0] = big;
+	ids[1] = mid;
+	ids[2] = "t.py::x";
+	p = plan_of(ids, cost, 3, shards_in(1, HIST_SCOPE_TEST), NULL, NULL, 0);
+	hist__buf_printf(&text, "shard 1/1\n%s\n%s\nt.py::x\n", big, mid);
+	ck_assert_int_eq(hist__hash64_open(&h), HIST_OK);
+	hist__hash64_update(h, text.ptr, text.len);
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)hist__hash64_digest(h));
+	hist__hash64_free(h);
+	ck_assert_str_eq(hist_plan_id(p), want);
+	hist__buf_free(&text);
+	hist_plan_free(p);
+	free(big);
+	free(mid);
 }
 END_TEST
 
@@ -642,7 +685,8 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, within_lpt_bound_of_optimum);
 	tcase_add_test(tc, ties_break_by_index);
 	tcase_add_test(tc, order_in_a_shard_is_longest_first_then_bytes);
-	tcase_add_test(tc, plan_id_is_fnv_of_the_shard_lists);
+	tcase_add_test(tc, plan_id_is_the_hash_of_the_shard_lists);
+	tcase_add_test(tc, plan_id_of_long_nodeids);
 	tcase_add_test(tc, same_plan_whatever_the_input_order);
 	tcase_add_test(tc, scopes_never_split);
 	tcase_add_test(tc, class_scope_parses_parameters);
