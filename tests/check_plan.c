@@ -249,8 +249,8 @@ END_TEST
 
 START_TEST(plan_id_is_the_hash_of_the_shard_lists)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "b.py::z" };
-	int64_t cost[] = { 3, 2, 1 };
+	const char *ids[] = {"a.py::x", "a.py::y", "b.py::z"};
+	int64_t cost[] = {3, 2, 1};
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), NULL, NULL, 0);
 	/* Shard 1: a.py::x; shard 2: a.py::y, b.py::z (LPT). */
 	const char *text = "shard 1/2\na.py::x\nshard 2/2\na.py::y\nb.py::z\n";
@@ -274,7 +274,7 @@ START_TEST(plan_id_of_long_nodeids)
 	/* Nodeids longer than the id's 64 KiB buffer go to the hash apart. */
 	char *big = malloc(70001), *mid = malloc(40001);
 	const char *ids[3];
-	int64_t cost[] = { 3, 2, 1 };
+	int64_t cost[] = {3, 2, 1};
 	hist__buf text = HIST__BUF_INIT(0);
 	hist__hash64 *h;
 	hist_plan *p;
@@ -407,7 +407,8 @@ START_TEST(setup_pieces_keep_every_test_once)
 					if (c < 0)
 						snprintf(buf, sizeof buf, "%s::test_%d", mods[f], t);
 					else
-						snprintf(buf, sizeof buf, "%s::TestC%d::test_%d", mods[f], c, t);
+						snprintf(buf, sizeof buf, "%s::TestC%d::test_%d", mods[f], c,
+						         t);
 					ids[n] = strdup(buf);
 					cost[n++] = 1 + (int64_t)(next_rand() % 2000000);
 				}
@@ -415,7 +416,7 @@ START_TEST(setup_pieces_keep_every_test_once)
 		p = plan_of((const char *const *)ids, cost, n, shards_in(shards, scope), setup, modp, 12);
 		for (unsigned int k = 1; k <= shards; k++) {
 			int64_t want = 0;
-			int touched[12] = { 0 };
+			int touched[12] = {0};
 
 			for (size_t i = 0; i < hist_plan_shard_size(p, k); i++) {
 				const char *id = hist_plan_shard_test(p, k, i);
@@ -423,8 +424,8 @@ START_TEST(setup_pieces_keep_every_test_once)
 					if (strcmp(ids[j], id) == 0)
 						want += cost[j];
 				for (int f = 0; f < 12; f++)
-					if (strncmp(id, mods[f], strlen(mods[f])) == 0 && id[strlen(mods[f])] == ':' &&
-						!touched[f]++)
+					if (strncmp(id, mods[f], strlen(mods[f])) == 0 &&
+					    id[strlen(mods[f])] == ':' && !touched[f]++)
 						want += setup[f];
 			}
 			ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), want);
@@ -437,7 +438,7 @@ START_TEST(setup_pieces_keep_every_test_once)
 			size_t li = hist__nodeid_scope_len(ids[i], strlen(ids[i]), scope);
 			for (size_t j = i + 1; j < n; j++)
 				if (hist__nodeid_scope_len(ids[j], strlen(ids[j]), scope) == li &&
-					memcmp(ids[i], ids[j], li) == 0)
+				    memcmp(ids[i], ids[j], li) == 0)
 					ck_assert_uint_eq(shard_of(p, ids[j]), si);
 		}
 		for (size_t i = 0; i < n; i++)
@@ -525,9 +526,9 @@ START_TEST(setup_split_tried_and_undone)
 	/* a.py: 20 s + 2 s with a 30 s set-up (52 s whole); b.py: 45 s. The plan
 	 * (52 | 45) is above the bound (50), so halving a.py is tried: 50 next
 	 * to 45 + 32 makes 77, worse, so a.py stays whole. */
-	const char *ids[] = { "a.py::t0", "a.py::t1", "b.py::t0" };
-	int64_t cost[] = { 20000000, 2000000, 45000000 }, setup[] = { 30000000 };
-	const char *mods[] = { "a.py" };
+	const char *ids[] = {"a.py::t0", "a.py::t1", "b.py::t0"};
+	int64_t cost[] = {20000000, 2000000, 45000000}, setup[] = {30000000};
+	const char *mods[] = {"a.py"};
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), setup, mods, 1);
 
 	ck_assert_int_eq(p->lower_bound_us, 50000000);
