@@ -1,4 +1,4 @@
-/* emit.c - shard files, plan.json, the preview table and the SVG.
+/* emit.c - the plan id, shard files, plan.json, the preview table and the SVG.
  * Owns: every byte a plan shows the outside, and writing the plan's files
  * (atomically, through io.c) with stale shard files removed after.
  * Not here: what goes on which shard (plan.c). Output is deterministic:

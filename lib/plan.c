@@ -1,13 +1,12 @@
 /* plan.c - partitioning a suite into shards that finish together.
  * Owns: LPT and the improvement pass, scopes (what must stay on one shard),
  * the set-up a module charges each shard that runs part of it, the search
- * for the fewest shards within a target, the stable-hash fallback, the order
- * of tests in a shard and the plan id.
- * Not here: estimates (estimate.c), output formats (emit.c). Pure: arrays
- * in, arrays out; no SQLite, no files. */
+ * for the fewest shards within a target, the stable-hash fallback and the
+ * order of tests in a shard.
+ * Not here: estimates (estimate.c), output formats and the plan id
+ * (emit.c). Pure: arrays in, arrays out; no SQLite, no files. */
 #include "plan.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
