@@ -381,6 +381,7 @@ struct hist__suite {
 	int64_t *dur, *errdur, *setup;
 	size_t ndur, nerr, nsetup, scap;
 	size_t bad_ids, key_only;
+	uint64_t rows; /* read so far, for progress */
 };
 
 #define NONE_ENTRY UINT32_MAX
@@ -683,6 +684,9 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 		if ((error = start_group(s, row)) < 0)
 			return error;
 	}
+	/* A power of two: the test is a mask, not a division, per row. */
+	if (s->o.progress && (++s->rows & ((1u << 18) - 1)) == 0)
+		s->o.progress("results read", s->rows, s->o.payload);
 	if (!s->cur_wanted)
 		return HIST_OK;
 	if ((error = room(s)) < 0)
@@ -1042,8 +1046,8 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	if ((error = check_options(err, opts)) < 0)
 		return error;
 	suite = opts->suite ? opts->suite : "default";
-	so = (hist__suite_options){opts->estimator,  opts->alpha,   opts->tests,
-	                           opts->test_count, opts->warning, opts->payload};
+	so = (hist__suite_options){opts->estimator, opts->alpha,    opts->tests,  opts->test_count,
+	                           opts->warning,   opts->progress, opts->payload};
 	if ((error = hist__suite_new(&s, &so, err)) < 0)
 		return error;
 	if ((error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||

@@ -30,6 +30,7 @@ typedef struct {
 	const char *const *tests; /* the suite as collected now, or NULL */
 	size_t test_count;
 	void (*warning)(const char *message, void *payload);
+	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
 } hist__suite_options;
 

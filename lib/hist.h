@@ -281,10 +281,13 @@ typedef struct {
 	/* Called with a sentence for what the caller should tell the user: the
 	 * plan fell back to hashing, tests known only by their JUnit key... */
 	void (*warning)(const char *message, void *payload);
+	/* Called now and then while the history is read ("results read", how
+	 * many so far): a million-test history takes a second or two. */
+	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
 } hist_plan_options;
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
  * (see README "histplan"), keeps scopes whole, partitions and orders the

@@ -400,6 +400,30 @@ START_TEST(module_opener_is_the_first_collected)
 }
 END_TEST
 
+static uint64_t progress_seen;
+
+static void count_progress(const char *what, uint64_t done, void *payload)
+{
+	(void)payload;
+	ck_assert_str_eq(what, "results read");
+	progress_seen = done;
+}
+
+START_TEST(progress_while_reading)
+{
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, count_progress, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	for (uint32_t i = 0; i < (1u << 18) + 5; i++)
+		ck_assert_int_eq(hist__suite_row(s, &r), HIST_OK);
+	ck_assert_uint_eq(progress_seen, 1u << 18);
+	hist__suite_free(s);
+}
+END_TEST
+
 START_TEST(history_out_of_order_is_refused)
 {
 	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL};
@@ -633,6 +657,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, no_durations_means_fallback);
 	tcase_add_test(tc, module_opener_is_the_first_collected);
 	tcase_add_test(tc, history_out_of_order_is_refused);
+	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, setup, teardown);

@@ -115,6 +115,12 @@ static void warning(const char *message, void *payload)
 	cli_error("warning: %s", message);
 }
 
+static void progress(const char *what, uint64_t done, void *payload)
+{
+	(void)payload;
+	cli_progress("%s: %llu", what, (unsigned long long)done);
+}
+
 static int to_stdout(const char *data, size_t len, void *payload)
 {
 	(void)payload;
@@ -234,6 +240,7 @@ int main(int argc, char **argv)
 	cli_set_verbosity(verbosity);
 	o.suite = cli_suite(suite_opt);
 	o.warning = warning;
+	o.progress = progress;
 
 	if (tests) {
 		if ((error = hist_test_list_read(&list, tests, NULL)) < 0) {
@@ -255,6 +262,7 @@ int main(int argc, char **argv)
 		status = error == HIST_E_INVALID ? CLI_USAGE : CLI_FAILURE;
 		goto done;
 	}
+	cli_progress_done();
 	if ((!dry_run && hist_plan_write(plan, out) < 0) || (svg && hist_plan_write_svg(plan, svg) < 0)) {
 		cli_error("%s", hist_plan_errmsg(plan));
 		goto done;
