@@ -419,8 +419,6 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	int error;
 
 	*added = 0;
-	if (mapped && hist__strmap_get(out, &s->ids, id, len))
-		return HIST_OK;
 	if (s->n >= NONE_ENTRY - 1)
 		return hist__error(s->err, HIST_E_INVALID, "more than %u tests", NONE_ENTRY - 1);
 	if (s->n == s->cap) {
@@ -431,9 +429,10 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 		s->t = t;
 		s->cap = cap;
 	}
-	/* The map points at the copy: the caller's bytes may go. Without a
-	 * list no map is needed: the history comes in strictly rising nodeid
-	 * order (checked), so no id can come twice. */
+	/* The map points at the copy: the caller's bytes may go. (A duplicate
+	 * wastes its copy; it is an error or a rare key spelt like a nodeid.)
+	 * Without a list no map is needed: the history comes in strictly rising
+	 * nodeid order (checked), so no id can come twice. */
 	if (!(copy = hist__arena_dup(&s->arena, id, len)))
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	if (mapped && (error = hist__strmap_put(&idx, added, &s->ids, copy, len, idx)) < 0)

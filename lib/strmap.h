@@ -1,6 +1,7 @@
 /* strmap.h - a hash map from byte strings to indexes (private).
  * Planning groups a million nodeids by test, file and scope; a map keyed by
- * the bytes does that in linear time where sorting strings would not. The
+ * the bytes does that in linear time where sorting strings would not.
+ * Iteration order is never exposed, so nothing depends on the hash. The
  * map does not own its keys: they must outlive it, and are never NULL. */
 #ifndef HIST_STRMAP_H
 #define HIST_STRMAP_H
