@@ -39,16 +39,25 @@ typedef struct {
 	char *plan_id;       /* owned copy of session.plan_id */
 } ingest;
 
-/* The parser's line goes first, so a store failure still says where. */
-static int record_failed(ingest *g, const hist__record *r, int error)
+/* Puts "where: " before the message a failing call left, so a store
+ * failure still names the input (and the line). */
+static int prefixed(hist_db *db, int error, const char *where)
 {
-	hist__err *err = hist__db_err(g->db);
+	hist__err *err = hist__db_err(db);
 	hist__err old = *err;
 
 	err->msg = NULL;
-	hist__error(err, error, "%s:%lu: %s", hist__input_name(g->in), r->line, hist__err_msg(&old));
+	hist__error(err, error, "%s: %s", where, hist__err_msg(&old));
 	hist__err_clear(&old);
 	return error;
+}
+
+static int record_failed(ingest *g, const hist__record *r, int error)
+{
+	char where[4096];
+
+	snprintf(where, sizeof where, "%s:%lu", hist__input_name(g->in), r->line);
+	return prefixed(g->db, error, where);
 }
 
 static int on_record(void *ctx, const hist__record *r)
@@ -223,7 +232,10 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 		/* Merging has its own transaction around an ATTACH. */
 		hist__input_free(g.in);
 		g.in = NULL;
-		error = hist__store_merge(out, db, path);
+		/* SQLite's messages name the history; say which input too. */
+		if ((error = hist__store_merge(out, db, path)) < 0 &&
+			strncmp(hist_db_errmsg(db), name ? name : path, strlen(name ? name : path)) != 0)
+			prefixed(db, error, name ? name : path);
 		goto done;
 	}
 	if (!opts->run_id || !*opts->run_id) {

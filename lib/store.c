@@ -679,16 +679,6 @@ int hist__store_input_add(hist_db *db, const unsigned char hash[16], int64_t run
 
 /* ---- merging another history -------------------------------------- */
 
-/* "name: " before the current message. */
-static void prefix_error(hist_db *db, const char *name)
-{
-	hist__err old = db->err;
-
-	db->err.msg = NULL;
-	hist__error(&db->err, 0, "%s: %s", name, hist__err_msg(&old));
-	hist__err_clear(&old);
-}
-
 static int same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
@@ -769,9 +759,6 @@ done:
 	if (error < 0) {
 		memset(out, 0, sizeof *out);
 		out->format = HIST_FORMAT_DATABASE;
-		/* SQLite's own messages name the history; say which input. */
-		if ((error == HIST_E_DB || error == HIST_E_IO) && strncmp(hist__err_msg(&db->err), path, strlen(path)))
-			prefix_error(db, path);
 	}
 	return error;
 }

@@ -10,44 +10,6 @@
 #include "check_util.h"
 #include "store.h"
 
-static char dir[64];
-
-static void setup(void)
-{
-	strcpy(dir, "/tmp/check_store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* A path in the scratch directory; static buffer per slot. */
-static const char *tmp(int slot, const char *name)
-{
-	static char paths[4][256];
-
-	snprintf(paths[slot], sizeof paths[slot], "%s/%s", dir, name);
-	return paths[slot];
-}
-
-static void copy_file(const char *from, const char *to)
-{
-	char buf[4096];
-	size_t n;
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-
-	ck_assert_msg(in && out, "copy %s -> %s", from, to);
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	ck_assert_int_eq(fclose(out), 0);
-}
-
 /* Reads a whole file into a malloc'd buffer. */
 static char *slurp(const char *path, size_t *len)
 {
@@ -109,7 +71,7 @@ static char *dump(hist_db *db)
 
 START_TEST(store_creates_current_schema)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 
 	ck_assert_int_eq(hist_db_schema_version(), 1);
 	counts_are(db, NULL, 0, 0, 0);
@@ -117,8 +79,8 @@ START_TEST(store_creates_current_schema)
 	put(db, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
 	hist_db_free(db);
 	/* Closed cleanly: the WAL is folded back, one file remains. */
-	ck_assert_int_ne(access(tmp(0, "h.db-wal"), F_OK), 0);
-	db = open_ok(tmp(0, "h.db"));
+	ck_assert_int_ne(access(scratch_path(0, "h.db-wal"), F_OK), 0);
+	db = open_ok(scratch_path(0, "h.db"));
 	counts_are(db, NULL, 1, 1, 1);
 	hist_db_free(db);
 }
@@ -131,25 +93,25 @@ START_TEST(store_rejects_files_that_are_not_histories)
 	char *before, *after;
 	FILE *f;
 
-	f = fopen(tmp(0, "text.db"), "w");
+	f = fopen(scratch_path(0, "text.db"), "w");
 	fputs("<testsuite name=\"x\"/>\n", f);
 	fclose(f);
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "text.db"), NULL), HIST_E_SCHEMA);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "text.db"), NULL), HIST_E_SCHEMA);
 	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "text.db: not a hist history"));
 	hist_db_free(db);
 
 	/* Another program's database (with a user_version of its own, or
 	 * none) is neither changed nor taken. */
-	copy_file(fixture("db/plain.db"), tmp(0, "plain.db"));
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "plain.db"), NULL), HIST_E_SCHEMA);
+	copy_file(fixture("db/plain.db"), scratch_path(0, "plain.db"));
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "plain.db"), NULL), HIST_E_SCHEMA);
 	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "another program"));
 	hist_db_free(db);
-	copy_file(fixture("db/foreign.db"), tmp(0, "foreign.db"));
-	before = slurp(tmp(0, "foreign.db"), &before_len);
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "foreign.db"), NULL), HIST_E_SCHEMA);
+	copy_file(fixture("db/foreign.db"), scratch_path(0, "foreign.db"));
+	before = slurp(scratch_path(0, "foreign.db"), &before_len);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "foreign.db"), NULL), HIST_E_SCHEMA);
 	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "another program"));
 	hist_db_free(db);
-	after = slurp(tmp(0, "foreign.db"), &after_len);
+	after = slurp(scratch_path(0, "foreign.db"), &after_len);
 	ck_assert_uint_eq(before_len, after_len);
 	ck_assert_int_eq(memcmp(before, after, before_len), 0);
 	free(before);
@@ -164,26 +126,26 @@ START_TEST(store_read_only_never_creates)
 	int64_t run;
 
 	o.read_only = 1;
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "missing.db"), &o), HIST_E_NOTFOUND);
-	ck_assert_str_eq(hist_db_errmsg(db), tmp(0, "missing.db: no such history database"));
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "missing.db"), &o), HIST_E_NOTFOUND);
+	ck_assert_str_eq(hist_db_errmsg(db), scratch_path(0, "missing.db: no such history database"));
 	hist_db_free(db);
-	ck_assert_int_ne(access(tmp(0, "missing.db"), F_OK), 0);
+	ck_assert_int_ne(access(scratch_path(0, "missing.db"), F_OK), 0);
 
-	db = open_ok(tmp(0, "h.db"));
+	db = open_ok(scratch_path(0, "h.db"));
 	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
 	hist_db_free(db);
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "h.db"), &o), HIST_OK);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), &o), HIST_OK);
 	counts_are(db, NULL, 1, 1, 1);
 	/* Reading only: a writer is refused, and closing leaves no -wal or
 	 * -shm file behind. */
 	ck_assert_int_eq(hist__store_begin(db), HIST_E_DB);
 	ck_assert_int_eq(hist__store_run(&run, db, "default", "r2", 1), HIST_E_DB);
 	hist_db_free(db);
-	ck_assert_int_ne(access(tmp(0, "h.db-wal"), F_OK), 0);
-	ck_assert_int_ne(access(tmp(0, "h.db-shm"), F_OK), 0);
+	ck_assert_int_ne(access(scratch_path(0, "h.db-wal"), F_OK), 0);
+	ck_assert_int_ne(access(scratch_path(0, "h.db-shm"), F_OK), 0);
 
 	o.version = HIST_DB_OPTIONS_VERSION + 1;
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "h.db"), &o), HIST_E_INVALID);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), &o), HIST_E_INVALID);
 	hist_db_free(db);
 }
 END_TEST
@@ -224,21 +186,21 @@ static void migrates_file(const char *path)
 
 START_TEST(store_migrates_a_v1_file)
 {
-	hist_db *db = open_ok(tmp(0, "new.db"));
+	hist_db *db = open_ok(scratch_path(0, "new.db"));
 
 	put(db, "default", "r1", 10, "t.py::a", 0, HIST_OUTCOME_FAILED, 7, 2);
 	hist_db_free(db);
-	migrates_file(tmp(0, "new.db"));
+	migrates_file(scratch_path(0, "new.db"));
 
 	/* And the v1 file kept in fixtures/, written by release 0.1.0. */
-	copy_file(fixture("db/v1.db"), tmp(1, "v1.db"));
-	migrates_file(tmp(1, "v1.db"));
+	copy_file(fixture("db/v1.db"), scratch_path(1, "v1.db"));
+	migrates_file(scratch_path(1, "v1.db"));
 }
 END_TEST
 
 START_TEST(store_failed_migration_changes_nothing)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	char *before, *after;
 
 	put(db, "default", "r1", 10, "t.py::a", 0, HIST_OUTCOME_PASSED, 7, 1);
@@ -247,11 +209,11 @@ START_TEST(store_failed_migration_changes_nothing)
 	/* The step fails half-way: its first statement must not stay. */
 	hist__store_test_migration("CREATE TABLE extra(x); CREATE TABLE runs(x);");
 	db = NULL;
-	ck_assert_int_eq(hist_db_open(&db, tmp(0, "h.db"), NULL), HIST_E_DB);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), NULL), HIST_E_DB);
 	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "already exists"));
 	hist_db_free(db);
 	hist__store_test_migration(NULL);
-	db = open_ok(tmp(0, "h.db"));
+	db = open_ok(scratch_path(0, "h.db"));
 	after = dump(db);
 	ck_assert_str_eq(before, after);
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
@@ -283,7 +245,7 @@ START_TEST(store_conflicts_resolve_whatever_the_order)
 		char *d;
 
 		snprintf(name, sizeof name, "h%d.db", o);
-		db = open_ok(tmp(0, name));
+		db = open_ok(scratch_path(0, name));
 		for (int k = 0; k < 3; k++) {
 			int v = orders[o][k];
 			put(db, "default", "r1", 100 + v, "t.py::x", 0, versions[v].outcome, versions[v].duration,
@@ -308,7 +270,7 @@ END_TEST
 
 START_TEST(store_result_reports_added_once)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	hist__record r = { "t.py::x", 7, 0, HIST_OUTCOME_PASSED, 10, 2, 1, 1 };
 	int64_t run;
 	int added;
@@ -358,7 +320,7 @@ static char *each(hist_db *db, const char *suite, unsigned window, int stop_afte
 
 START_TEST(store_each_result_orders_and_windows)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	hist__record r = { "b.py::t", 7, 0, HIST_OUTCOME_PASSED, 100, 7, 1, 1 };
 	char *got;
 	int64_t run;
@@ -425,7 +387,7 @@ END_TEST
 START_TEST(store_each_result_many_tests)
 {
 	enum { TESTS = 300, RUNS = 7, WINDOW = 5 };
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	hist__buf want = HIST__BUF_INIT(0);
 	char *got;
 
@@ -486,7 +448,7 @@ static void input(hist_db *db, const char *suite, const char *run, int64_t start
 
 START_TEST(store_overheads_are_medians_of_the_window)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	hist__overheads o;
 	int seen;
 	unsigned char h1[16] = { 1 }, h9[16] = { 9 };
@@ -561,10 +523,10 @@ START_TEST(store_merge_is_idempotent_and_order_free)
 	hist_ingest_stats st;
 	hist_db *db;
 
-	make_pair(tmp(0, "a.db"), tmp(1, "b.db"));
-	ab = merged(tmp(2, "ab.db"), tmp(0, "a.db"), tmp(1, "b.db"), 0);
-	ba = merged(tmp(2, "ba.db"), tmp(1, "b.db"), tmp(0, "a.db"), 0);
-	twice = merged(tmp(2, "twice.db"), tmp(0, "a.db"), tmp(1, "b.db"), 1);
+	make_pair(scratch_path(0, "a.db"), scratch_path(1, "b.db"));
+	ab = merged(scratch_path(2, "ab.db"), scratch_path(0, "a.db"), scratch_path(1, "b.db"), 0);
+	ba = merged(scratch_path(2, "ba.db"), scratch_path(1, "b.db"), scratch_path(0, "a.db"), 0);
+	twice = merged(scratch_path(2, "twice.db"), scratch_path(0, "a.db"), scratch_path(1, "b.db"), 1);
 	ck_assert_str_eq(ab, ba);
 	ck_assert_str_eq(ab, twice);
 	ck_assert_str_eq(ab, "run|default|r1|400\n"
@@ -578,13 +540,13 @@ START_TEST(store_merge_is_idempotent_and_order_free)
 			     "input|02000000000000000000000000000000|default|r3|100|5|NULL|NULL|NULL|NULL|1|0\n");
 
 	/* Merging into a history that already has some of it. */
-	db = open_ok(tmp(0, "a.db"));
-	ck_assert_int_eq(hist__store_merge(&st, db, tmp(1, "b.db")), HIST_OK);
+	db = open_ok(scratch_path(0, "a.db"));
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db")), HIST_OK);
 	ck_assert_int_eq(st.format, HIST_FORMAT_DATABASE);
 	ck_assert_int_eq(st.tests, 2);
 	ck_assert_int_eq(st.added, 1);
 	ck_assert_int_eq(st.duplicates, 1);
-	ck_assert_int_eq(hist__store_merge(&st, db, tmp(1, "b.db")), HIST_OK);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db")), HIST_OK);
 	ck_assert_int_eq(st.added, 0);
 	ck_assert_int_eq(st.duplicates, 2);
 	direct = dump(db);
@@ -599,21 +561,21 @@ END_TEST
 
 START_TEST(store_merge_refuses_what_it_cannot_merge)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	hist_ingest_stats st;
 	char *before = dump(db), *after;
 
-	ck_assert_int_eq(hist__store_merge(&st, db, tmp(0, "h.db")), HIST_E_INVALID);
-	ck_assert_str_eq(hist_db_errmsg(db), tmp(0, "h.db: is the history database itself"));
-	copy_file(fixture("db/foreign.db"), tmp(1, "foreign.db"));
-	ck_assert_msg(hist__store_merge(&st, db, tmp(1, "foreign.db")) == HIST_E_SCHEMA, "%s", hist_db_errmsg(db));
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(0, "h.db")), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), scratch_path(0, "h.db: is the history database itself"));
+	copy_file(fixture("db/foreign.db"), scratch_path(1, "foreign.db"));
+	ck_assert_msg(hist__store_merge(&st, db, scratch_path(1, "foreign.db")) == HIST_E_SCHEMA, "%s", hist_db_errmsg(db));
 	ck_assert_str_eq(hist_db_errmsg(db),
-		tmp(1, "foreign.db: not a hist history (a SQLite database of another program)"));
-	copy_file(fixture("db/plain.db"), tmp(1, "plain.db"));
-	ck_assert_int_eq(hist__store_merge(&st, db, tmp(1, "plain.db")), HIST_E_SCHEMA);
+		scratch_path(1, "foreign.db: not a hist history (a SQLite database of another program)"));
+	copy_file(fixture("db/plain.db"), scratch_path(1, "plain.db"));
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "plain.db")), HIST_E_SCHEMA);
 	/* Still usable, nothing attached or changed. */
 	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
-	ck_assert_int_eq(hist__store_merge(&st, db, tmp(1, "foreign.db")), HIST_E_SCHEMA);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "foreign.db")), HIST_E_SCHEMA);
 	after = dump(db);
 	ck_assert_str_eq(after, "run|default|r|1\nresult|default|r|t.py::a|0|2|1|NULL|1\n");
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
@@ -625,7 +587,7 @@ END_TEST
 
 START_TEST(store_counts_per_suite)
 {
-	hist_db *db = open_ok(tmp(0, "h.db"));
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
 
 	put(db, "default", "r1", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
 	put(db, "default", "r2", 2, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
@@ -645,7 +607,7 @@ Suite *check_store_suite(void)
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("store");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, scratch_make, scratch_remove);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, store_creates_current_schema);
 	tcase_add_test(tc, store_rejects_files_that_are_not_histories);

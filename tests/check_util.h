@@ -17,4 +17,59 @@ static inline const char *fixture(const char *rel)
 	return path;
 }
 
+/* A scratch directory per test: scratch_make() in a checked fixture's setup,
+ * scratch_remove() in its teardown, scratch_path() for names in it. */
+static inline char *scratch_dir(void)
+{
+	static char dir[64];
+
+	return dir;
+}
+
+static inline void scratch_make(void)
+{
+	snprintf(scratch_dir(), 64, "%s", "/tmp/hist_check.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch_dir()));
+}
+
+static inline void scratch_remove(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch_dir());
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* scratch_dir()/name in one of four static buffers (slot 0-3), so a
+ * call can take several paths. */
+static inline const char *scratch_path(int slot, const char *name)
+{
+	static char paths[4][256];
+
+	snprintf(paths[slot], sizeof paths[slot], "%s/%s", scratch_dir(), name);
+	return paths[slot];
+}
+
+static inline void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static inline void copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	size_t n;
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+
+	ck_assert_msg(in && out, "copy %s -> %s", from, to);
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
 #endif

@@ -252,9 +252,7 @@ int main(int argc, char **argv)
 		return cli_usage_error("%s: expected a non-empty value",
 			suite_opt && !*suite_opt ? "--suite" : run_opt && !*run_opt ? "--run-id" : "--db");
 	cli_set_verbosity(verbosity);
-	if (run_opt)
-		snprintf(run_id, sizeof run_id, "%s", run_opt);
-	else if (hist_ci_run_id(run_id, sizeof run_id, env, NULL) != HIST_OK)
+	if (!run_opt && hist_ci_run_id(run_id, sizeof run_id, env, NULL) != HIST_OK)
 		local_run_id(run_id, sizeof run_id);
 
 	db_path = cli_db_path(db_opt);
@@ -267,7 +265,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &now);
 	m.opts = (hist_ingest_options)HIST_INGEST_OPTIONS_INIT;
 	m.opts.suite = cli_suite(suite_opt);
-	m.opts.run_id = run_id;
+	m.opts.run_id = run_opt ? run_opt : run_id;
 	m.opts.fallback_start_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 	m.opts.progress = progress;
 	m.opts.payload = &m;
@@ -306,7 +304,7 @@ int main(int argc, char **argv)
 		       "\"run_id\": ",
 			(long long)m.files, (long long)m.tests, (long long)m.added, (long long)m.duplicates,
 			(long long)m.rejected);
-		json_string(stdout, run_id);
+		json_string(stdout, m.opts.run_id);
 		printf(", \"inputs\": [%s]}\n", m.list ? m.list : "");
 		free(m.list);
 	}
