@@ -194,7 +194,7 @@ static void collect_warning(const char *message, void *payload)
 static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows, size_t nrows,
                        hist_estimator e, int64_t overhead, hist__suite_result *res)
 {
-	hist__suite_options o = {e, 0.5, tests, ntests, collect_warning, NULL};
+	hist__suite_options o = {e, 0.5, tests, ntests, collect_warning, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist_plan *p = hist__calloc(1, sizeof *p);
@@ -426,7 +426,7 @@ END_TEST
 
 START_TEST(history_out_of_order_is_refused)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
@@ -461,7 +461,7 @@ END_TEST
 START_TEST(listed_tests_are_checked)
 {
 	const char *dup[] = {"a.py::x", "b.py::y", "a.py::x"}, *nl[] = {"a.py::x\n"}, *hash[] = {"#a"};
-	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 
