@@ -42,11 +42,11 @@ static void nodeid(char *buf, size_t size, long i)
 	long file = i / 200, k = i % 200;
 
 	if (file % 2)
-		snprintf(buf, size, "tests/pkg%ld/test_mod%ld.py::TestGroup%ld::test_case%ld%s", file % 50, file,
-			k / 20, k, k % 7 == 0 ? "[param-a::b]" : "");
+		snprintf(buf, size, "tests/pkg%ld/test_mod%ld.py::TestGroup%ld::test_case%ld%s", file % 50,
+		         file, k / 20, k, k % 7 == 0 ? "[param-a::b]" : "");
 	else
 		snprintf(buf, size, "tests/pkg%ld/test_mod%ld.py::test_case%ld%s", file % 50, file, k,
-			k % 5 == 0 ? "[x/y-1]" : "");
+		         k % 5 == 0 ? "[x/y-1]" : "");
 }
 
 static int fail(hist_db *db, const char *what)
@@ -76,13 +76,14 @@ int main(int argc, char **argv)
 		return fail(db, argv[1]);
 	for (long r = 0; r < runs; r++) {
 		hist__session session = HIST__SESSION_INIT;
-		unsigned char hash[16] = { 0 };
+		unsigned char hash[16] = {0};
 		char run_id[32];
 		int64_t run, total = 0;
 		int added;
 
 		snprintf(run_id, sizeof run_id, "gen-%ld", r);
-		if (hist__store_begin(db) < 0 || hist__store_run(&run, db, "default", run_id, 1700000000000000 + r * 3600000000) < 0)
+		if (hist__store_begin(db) < 0 ||
+		    hist__store_run(&run, db, "default", run_id, 1700000000000000 + r * 3600000000) < 0)
 			return fail(db, "run");
 		for (long i = 0; i < tests; i++) {
 			int64_t us = (int64_t)(base[i] * (1.0 + 0.1 * normal()));
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 			if (us < 0)
 				us = 0;
 			nodeid(id, sizeof id, i);
-			rec = (hist__record){ id, strlen(id), 0, HIST_OUTCOME_PASSED, us, us / 50, 1, 0 };
+			rec = (hist__record){id, strlen(id), 0, HIST_OUTCOME_PASSED, us, us / 50, 1, 0};
 			total += us;
 			if (hist__store_result(&added, db, run, &rec) < 0)
 				return fail(db, "result");
@@ -101,7 +102,8 @@ int main(int argc, char **argv)
 		session.collect_us = 20000000;
 		session.wall_us = total + 2000 * tests + session.collect_us;
 		memcpy(hash, &r, sizeof r);
-		if (hist__store_input_add(db, hash, run, &session, tests, total) < 0 || hist__store_commit(db) < 0)
+		if (hist__store_input_add(db, hash, run, &session, tests, total) < 0 ||
+		    hist__store_commit(db) < 0)
 			return fail(db, "commit");
 		fprintf(stderr, "plan_gen: run %ld of %ld\n", r + 1, runs);
 	}

@@ -53,17 +53,17 @@ static double seconds(void)
 
 int main(int argc, char **argv)
 {
-	static const size_t sizes[] = { 1000, 10000, 100000 };
-	static const unsigned shards[] = { 2, 4, 8, 16, 32, 64 };
+	static const size_t sizes[] = {1000, 10000, 100000};
+	static const unsigned shards[] = {2, 4, 8, 16, 32, 64};
 	/* sigma 0 stands for the SPEC's JUnit case: 40% of tests read 0.000,
 	 * the rest log-normal (sigma 1.5); every test pays 4 ms of overhead. */
-	static const double sigmas[] = { 1.0, 1.5, 2.0, 0.0 };
+	static const double sigmas[] = {1.0, 1.5, 2.0, 0.0};
 	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
 	int bad = 0, rows = 0, within = 0;
 	double worst = 0;
 
 	printf("%7s %6s %5s %14s %14s %14s %9s %9s %8s %s\n", "tests", "shards", "sigma", "lower bound s",
-		"LPT s", "hist s", "LPT over", "hist over", "hist ms", "");
+	       "LPT s", "hist s", "LPT over", "hist over", "hist ms", "");
 	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
 		for (size_t gi = 0; gi < sizeof sigmas / sizeof *sigmas; gi++) {
 			for (size_t ni = 0; ni < sizeof shards / sizeof *shards; ni++) {
@@ -83,7 +83,10 @@ int main(int argc, char **argv)
 					if (sigmas[gi] > 0)
 						w[i] = (int64_t)llround(lognormal(log(50000.0), sigmas[gi]));
 					else
-						w[i] = 4000 + (uniform() < 0.4 ? 0 : (int64_t)llround(lognormal(log(50000.0), 1.5)));
+						w[i] = 4000 +
+						       (uniform() < 0.4
+						            ? 0
+						            : (int64_t)llround(lognormal(log(50000.0), 1.5)));
 					total += w[i];
 				}
 				qsort(w, n, sizeof *w, desc);
@@ -98,9 +101,9 @@ int main(int argc, char **argv)
 				t1 = seconds();
 				for (unsigned j = 0; j < k; j++)
 					best = load[j] > best ? load[j] : best;
-				verdict = best > lpt ? "WORSE THAN LPT"
-					: (double)best <= 1.01 * (double)bound ? "ok (within 1%)"
-					: "above 1%";
+				verdict = best > lpt                             ? "WORSE THAN LPT"
+				          : (double)best <= 1.01 * (double)bound ? "ok (within 1%)"
+				                                                 : "above 1%";
 				if (best > lpt)
 					bad = 1;
 				rows++;
@@ -108,17 +111,19 @@ int main(int argc, char **argv)
 				if (100.0 * (double)(best - bound) / (double)bound > worst)
 					worst = 100.0 * (double)(best - bound) / (double)bound;
 				printf("%7zu %6u %5.1f %14.6f %14.6f %14.6f %8.3f%% %8.3f%% %8.1f %s\n", n, k,
-					sigmas[gi], bound / 1e6, lpt / 1e6, best / 1e6,
-					100.0 * (double)(lpt - bound) / (double)bound,
-					100.0 * (double)(best - bound) / (double)bound, (t1 - t0) * 1e3, verdict);
+				       sigmas[gi], bound / 1e6, lpt / 1e6, best / 1e6,
+				       100.0 * (double)(lpt - bound) / (double)bound,
+				       100.0 * (double)(best - bound) / (double)bound, (t1 - t0) * 1e3,
+				       verdict);
 				free(w);
 				free(load);
 				free(of);
 			}
 		}
 	}
-	printf("%d suites: hist within 1%% of the lower bound in %d, worse than LPT in %s, at most %.4f%% over "
-		"the bound (sigma 0 = 40%% zero durations + 4 ms overhead)\n", rows, within, bad ? "SOME" : "none",
-		worst);
+	printf(
+	    "%d suites: hist within 1%% of the lower bound in %d, worse than LPT in %s, at most %.4f%% over "
+	    "the bound (sigma 0 = 40%% zero durations + 4 ms overhead)\n",
+	    rows, within, bad ? "SOME" : "none", worst);
 	return bad;
 }

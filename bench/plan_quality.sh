@@ -13,4 +13,8 @@ mkdir -p "$out"
 make -s build/libhist.a
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Ilib -o "$out/plan_quality" bench/plan_quality.c build/libhist.a \
 	$(pkg-config --libs libxml-2.0 zlib sqlite3 libxxhash) -lm
-"$out/plan_quality" "$@" | tee "$out/plan_quality.txt"
+# Not through a pipe: its status would be tee's, not plan_quality's.
+status=0
+"$out/plan_quality" "$@" >"$out/plan_quality.txt" || status=$?
+cat "$out/plan_quality.txt"
+exit $status

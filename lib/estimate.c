@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "emit.h"
 #include "io.h"
 #include "nodeid.h"
 #include "strmap.h"
@@ -104,12 +105,9 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 	if (n == 0)
 		return -1;
 	switch (estimator) {
-	case HIST_EST_LAST:
-		return s[n - 1];
-	case HIST_EST_MEDIAN:
-		return hist__median(s, n);
-	case HIST_EST_EMA:
-		break;
+	case HIST_EST_LAST: return s[n - 1];
+	case HIST_EST_MEDIAN: return hist__median(s, n);
+	case HIST_EST_EMA: break;
 	}
 	e = (double)s[0];
 	for (size_t i = 1; i < n; i++)
@@ -124,7 +122,7 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 
 struct hist_test_list {
 	hist__err err;
-	char *data;       /* the lines, each NUL-terminated in place */
+	char *data; /* the lines, each NUL-terminated in place */
 	const char **ids;
 	size_t count;
 };
@@ -248,8 +246,9 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 				goto done;
 			}
 			if (!added) {
-				hist__error(&l->err, HIST_E_INVALID, "%s:%zu: duplicate nodeid %s (first on line %zu)",
-					name, line, p, lines[first]);
+				hist__error(&l->err, HIST_E_INVALID,
+				            "%s:%zu: duplicate nodeid %s (first on line %zu)", name, line, p,
+				            lines[first]);
 				error = HIST_E_INVALID;
 				goto done;
 			}
@@ -283,7 +282,8 @@ int hist_test_list_read(hist_test_list **out, const char *path, const char *name
 	while ((got = hist__input_read(in, chunk, sizeof chunk)) > 0)
 		if ((error = hist__buf_put(&b, chunk, (size_t)got)) < 0) {
 			hist__error(&err, error == HIST_E_NOMEM ? error : HIST_E_INVALID,
-				error == HIST_E_NOMEM ? "%s: out of memory" : "%s: larger than 1 GiB", name);
+			            error == HIST_E_NOMEM ? "%s: out of memory" : "%s: larger than 1 GiB",
+			            name);
 			error = error == HIST_E_NOMEM ? error : HIST_E_INVALID;
 			goto fail;
 		}
@@ -347,8 +347,8 @@ typedef struct {
 typedef struct {
 	const char *id;
 	uint32_t len;
-	stats exact;  /* from results under this nodeid */
-	stats key;    /* from results under its JUnit key (xunit2 reports) */
+	stats exact; /* from results under this nodeid */
+	stats key;   /* from results under its JUnit key (xunit2 reports) */
 } entry;
 
 /* A JUnit-key group of the history, kept until the suite is known. */
@@ -362,25 +362,26 @@ typedef struct {
 struct hist__suite {
 	hist__err *err;
 	hist__suite_options o;
-	int listed;                /* the caller gave the suite */
-	hist__arena_block *arena;  /* nodeids, handed to the plan */
+	int listed;                 /* the caller gave the suite */
+	hist__arena_block *arena;   /* nodeids, handed to the plan */
 	hist__arena_block *scratch; /* JUnit keys, freed with the suite */
 	entry *t;
 	size_t n, cap;
-	hist__strmap ids;          /* nodeid -> entry */
-	hist__strmap keys;         /* JUnit key -> first entry with it */
-	uint32_t *key_next;        /* further entries with the same key */
+	hist__strmap ids;   /* nodeid -> entry */
+	hist__strmap keys;  /* JUnit key -> first entry with it */
+	uint32_t *key_next; /* further entries with the same key */
 	int keys_built;
 	key_group *kg;
 	size_t nkg, kgcap;
 	/* the group being read */
 	hist__buf cur;
 	int in_group, cur_is_key, cur_newest, cur_skipped;
-	uint32_t cur_entry;        /* listed, exact: its entry; NONE_ENTRY: ignore */
+	uint32_t cur_entry; /* listed, exact: its entry; NONE_ENTRY: ignore */
 	int cur_wanted;
 	int64_t *dur, *errdur, *setup;
 	size_t ndur, nerr, nsetup, scap;
 	size_t bad_ids, key_only;
+	uint64_t rows; /* read so far, for progress */
 };
 
 #define NONE_ENTRY UINT32_MAX
@@ -418,8 +419,6 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	int error;
 
 	*added = 0;
-	if (mapped && hist__strmap_get(out, &s->ids, id, len))
-		return HIST_OK;
 	if (s->n >= NONE_ENTRY - 1)
 		return hist__error(s->err, HIST_E_INVALID, "more than %u tests", NONE_ENTRY - 1);
 	if (s->n == s->cap) {
@@ -430,9 +429,10 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 		s->t = t;
 		s->cap = cap;
 	}
-	/* The map points at the copy: the caller's bytes may go. Without a
-	 * list no map is needed: the history comes in strictly rising nodeid
-	 * order (checked), so no id can come twice. */
+	/* The map points at the copy: the caller's bytes may go. (A duplicate
+	 * wastes its copy; it is an error or a rare key spelt like a nodeid.)
+	 * Without a list no map is needed: the history comes in strictly rising
+	 * nodeid order (checked), so no id can come twice. */
 	if (!(copy = hist__arena_dup(&s->arena, id, len)))
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	if (mapped && (error = hist__strmap_put(&idx, added, &s->ids, copy, len, idx)) < 0)
@@ -441,7 +441,7 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	*out = idx;
 	if (!*added)
 		return HIST_OK;
-	s->t[idx] = (entry){ copy, (uint32_t)len, { -1, -1, KIND_NONE }, { -1, -1, KIND_NONE } };
+	s->t[idx] = (entry){copy, (uint32_t)len, {-1, -1, KIND_NONE}, {-1, -1, KIND_NONE}};
 	s->n++;
 	return HIST_OK;
 }
@@ -475,8 +475,8 @@ int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *
 		if ((error = add_entry(&idx, s, id, len, 1, &added)) < 0)
 			goto done;
 		if (!added) {
-			error = hist__error(err, HIST_E_INVALID, "tests[%zu]: duplicate nodeid %s (also tests[%u])",
-				i, id, idx);
+			error = hist__error(err, HIST_E_INVALID,
+			                    "tests[%zu]: duplicate nodeid %s (also tests[%u])", i, id, idx);
 			goto done;
 		}
 	}
@@ -545,7 +545,7 @@ static int build_keys(hist__suite *s)
 
 static stats summarize(hist__suite *s)
 {
-	stats st = { -1, -1, KIND_NONE };
+	stats st = {-1, -1, KIND_NONE};
 
 	if (s->ndur) {
 		st.est = hist__estimate(s->dur, s->ndur, s->o.estimator, s->o.alpha);
@@ -616,7 +616,7 @@ static int end_group(hist__suite *s)
 	}
 	if (!(id = hist__arena_dup(&s->scratch, id, len)))
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
-	s->kg[s->nkg++] = (key_group){ id, (uint32_t)len, s->cur_newest, st };
+	s->kg[s->nkg++] = (key_group){id, (uint32_t)len, s->cur_newest, st};
 	return HIST_OK;
 }
 
@@ -677,12 +677,15 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 	int error;
 
 	if (!s->in_group || (row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
-		memcmp(row->id, s->cur.ptr, row->id_len) != 0) {
+	    memcmp(row->id, s->cur.ptr, row->id_len) != 0) {
 		if (s->in_group && (error = end_group(s)) < 0)
 			return error;
 		if ((error = start_group(s, row)) < 0)
 			return error;
 	}
+	/* A power of two: the test is a mask, not a division, per row. */
+	if (s->o.progress && (++s->rows & ((1u << 18) - 1)) == 0)
+		s->o.progress("results read", s->rows, s->o.payload);
 	if (!s->cur_wanted)
 		return HIST_OK;
 	if ((error = room(s)) < 0)
@@ -705,9 +708,7 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 			break;
 		s->errdur[s->nerr++] = row->duration_us;
 		break;
-	case HIST_OUTCOME_SKIPPED:
-		s->cur_skipped = 1;
-		break;
+	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
 	}
 	return HIST_OK;
 }
@@ -781,7 +782,7 @@ static int match_key_groups(hist__suite *s)
 				return hist__error(s->err, error, "out of memory");
 			for (size_t j = 0; j < nodeids; j++)
 				if ((error = hist__strmap_put(&i, &added, &s->ids, s->t[j].id, s->t[j].len,
-						(uint32_t)j)) < 0)
+				                              (uint32_t)j)) < 0)
 					return hist__error(s->err, error, "out of memory");
 		}
 		if (hist__strmap_get(&i, &s->ids, k->key, k->len))
@@ -797,7 +798,7 @@ static int match_key_groups(hist__suite *s)
 /* Groups values by module with a counting sort: val[off[m] .. off[m+1])
  * holds module m's. */
 static int group_by_module(size_t **off_out, size_t modules, const uint32_t *module, size_t n,
-	const int *take)
+                           const int *take)
 {
 	size_t *off = hist__calloc(modules + 1, sizeof *off);
 
@@ -827,45 +828,57 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 	if (!s->listed && (error = match_key_groups(s)) < 0)
 		return error;
 	if (s->key_only)
-		warn(&s->o, "%zu tests of the newest run are known only by their JUnit key (xunit2 "
-			"reports carry no nodeid): the shard files list them by key; give the collected "
-			"suite for nodeids and exact scopes", s->key_only);
+		warn(&s->o,
+		     "%zu tests of the newest run are known only by their JUnit key (xunit2 "
+		     "reports carry no nodeid): the shard files list them by key; give the collected "
+		     "suite for nodeids and exact scopes",
+		     s->key_only);
 	if (s->bad_ids)
-		warn(&s->o, "%zu tests of the newest run have nodeids no shard file can hold (a line "
-			"break, a leading '#') and are left out", s->bad_ids);
+		warn(&s->o,
+		     "%zu tests of the newest run have nodeids no shard file can hold (a line "
+		     "break, a leading '#') and are left out",
+		     s->bad_ids);
 	n = s->n;
-	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) || !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
-		!(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
-		!(est = hist__malloc((n ? n : 1) * sizeof *est)) || !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
-		!(who = hist__malloc((n ? n : 1) * sizeof *who)) ||
-		(error = hist__strmap_reserve(&mods, n / 4 + 16)) < 0) {
+	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
+	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
+	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
+	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
+	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
+	    !(who = hist__malloc((n ? n : 1) * sizeof *who)) ||
+	    (error = hist__strmap_reserve(&mods, n / 4 + 16)) < 0) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
 	/* Exact nodeid history first, else what its JUnit key found. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, prev_len = 0; i < n; i++) {
 		const entry *e = &s->t[i];
 		const stats *st = e->exact.kind != KIND_NONE ? &e->exact : &e->key;
+		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
 		uint32_t m = (uint32_t)modules;
 		int added;
 
-		if ((error = hist__strmap_put(&m, &added, &mods, e->id,
-				hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE), m)) < 0) {
+		/* Tests of a file mostly come together: the previous test's file
+		 * saves a look-up. */
+		if (i && len == prev_len && memcmp(e->id, s->t[i - 1].id, len) == 0) {
+			m = module[i - 1];
+		} else if ((error = hist__strmap_put(&m, &added, &mods, e->id, len, m)) < 0) {
 			error = hist__error(s->err, error, "out of memory");
 			goto done;
+		} else {
+			modules += (size_t)added;
 		}
-		modules += (size_t)added;
+		prev_len = len;
 		module[i] = m;
-		t[i] = (hist__plan_test){ e->id, e->len, m, st->est, 0, st->kind != KIND_NONE };
+		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
 		timed += (size_t)is_timed[i];
 		res->without_history += st->kind == KIND_NONE;
 	}
 	if (!(msetup = hist__calloc(modules ? modules : 1, sizeof *msetup)) ||
-		!(mmedian = hist__malloc((modules ? modules : 1) * sizeof *mmedian)) ||
-		group_by_module(&off, modules, module, n, is_timed) < 0 ||
-		!(fill = hist__malloc((modules + 1) * sizeof *fill))) {
+	    !(mmedian = hist__malloc((modules ? modules : 1) * sizeof *mmedian)) ||
+	    group_by_module(&off, modules, module, n, is_timed) < 0 ||
+	    !(fill = hist__malloc((modules + 1) * sizeof *fill))) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
@@ -931,7 +944,7 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 				break;
 			}
 			if (opener == NONE_ENTRY || setup[i] > setup[opener] ||
-				(setup[i] == setup[opener] && strcmp(t[i].id, t[opener].id) < 0))
+			    (setup[i] == setup[opener] && strcmp(t[i].id, t[opener].id) < 0))
 				opener = i;
 		}
 		typical = hist__median(est + a, b - a);
@@ -974,7 +987,7 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 {
 	if (!o || o->version == 0 || o->version > HIST_PLAN_OPTIONS_VERSION)
 		return hist__error(err, HIST_E_INVALID, "hist_plan_options version %u is not supported",
-			o ? o->version : 0);
+		                   o ? o->version : 0);
 	if (o->shards > HIST_MAX_SHARDS)
 		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
 	if (o->shards == 0 && o->target_us <= 0)
@@ -982,7 +995,8 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 	if (o->shards && o->target_us)
 		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
 	if (o->max_shards > HIST_MAX_SHARDS)
-		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards, HIST_MAX_SHARDS);
+		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
+		                   HIST_MAX_SHARDS);
 	if (!hist_estimator_name(o->estimator))
 		return hist__error(err, HIST_E_INVALID, "unknown estimator %d", (int)o->estimator);
 	if (!hist_scope_name(o->scope))
@@ -992,7 +1006,7 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 		return hist__error(err, HIST_E_INVALID, "alpha %g: must be in (0, 1]", o->alpha);
 	if (o->window < 1 || o->window > HIST_MAX_WINDOW)
 		return hist__error(err, HIST_E_INVALID, "window of %u runs: must be in [1, %d]", o->window,
-			HIST_MAX_WINDOW);
+		                   HIST_MAX_WINDOW);
 	if (!o->tests && o->test_count)
 		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
 	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
@@ -1011,7 +1025,7 @@ static int64_t overhead(hist_source *src, int64_t option, int64_t learned, int64
 static const char *secs(char *buf, size_t size, int64_t us)
 {
 	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
-		(long long)((us + 500) / 1000 % 1000));
+	         (long long)((us + 500) / 1000 % 1000));
 	return buf;
 }
 
@@ -1020,7 +1034,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	hist__err *err = hist__db_err(db);
 	hist__suite_options so;
 	hist__suite *s = NULL;
-	hist__suite_result res = { NULL, 0, 0, 0 };
+	hist__suite_result res = {NULL, 0, 0, 0};
 	hist__overheads ov;
 	hist__plan_input in;
 	hist_plan *plan = NULL;
@@ -1031,21 +1045,21 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	if ((error = check_options(err, opts)) < 0)
 		return error;
 	suite = opts->suite ? opts->suite : "default";
-	so = (hist__suite_options){ opts->estimator, opts->alpha, opts->tests, opts->test_count,
-		opts->warning, opts->payload };
+	so = (hist__suite_options){opts->estimator, opts->alpha,    opts->tests,  opts->test_count,
+	                           opts->warning,   opts->progress, opts->payload};
 	if ((error = hist__suite_new(&s, &so, err)) < 0)
 		return error;
 	if ((error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||
-		(error = hist__store_overheads(&ov, db, suite, opts->window)) < 0)
+	    (error = hist__store_overheads(&ov, db, suite, opts->window)) < 0)
 		goto done;
 	if (!(plan = hist__calloc(1, sizeof *plan)) || !(plan->suite = hist__strdup(suite))) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
 	plan->test_overhead_us = overhead(&plan->test_overhead_source, opts->test_overhead_us,
-		ov.test_overhead_us, HIST_TEST_OVERHEAD_DEFAULT_US);
-	plan->shard_overhead_us = overhead(&plan->shard_overhead_source, opts->shard_overhead_us,
-		ov.shard_overhead_us, 0);
+	                                  ov.test_overhead_us, HIST_TEST_OVERHEAD_DEFAULT_US);
+	plan->shard_overhead_us =
+	    overhead(&plan->shard_overhead_source, opts->shard_overhead_us, ov.shard_overhead_us, 0);
 	if ((error = hist__suite_finish(s, plan, plan->test_overhead_us, &res)) < 0)
 		goto done;
 	/* The pass's maps are done with: free them before planning needs its
@@ -1059,22 +1073,38 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
 	if (res.fallback && plan->n)
-		warn(&so, "no test of the suite has a duration in the history of suite '%s': split by the "
-			"stable hash of the %s", suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
+		warn(&so,
+		     "no test of the suite has a duration in the history of suite '%s': split by the "
+		     "stable hash of the %s",
+		     suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
 	else if (res.fallback)
-		warn(&so, "no test to plan for suite '%s': the shards are empty, and the plugin places "
-			"each test by its stable hash", suite);
-	in = (hist__plan_input){ opts->scope, opts->shards, opts->target_us, opts->max_shards,
-		plan->shard_overhead_us, opts->effort ? opts->effort : HIST__PLAN_EFFORT_DEFAULT,
-		res.fallback, res.module_setup, res.modules };
+		warn(&so,
+		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
+		     "each test by its stable hash",
+		     suite);
+	in = (hist__plan_input){opts->scope,
+	                        opts->shards,
+	                        opts->target_us,
+	                        opts->max_shards,
+	                        plan->shard_overhead_us,
+	                        opts->effort ? opts->effort : HIST__PLAN_EFFORT_DEFAULT,
+	                        res.fallback,
+	                        res.module_setup,
+	                        res.modules};
 	if ((error = hist__plan_build(plan, &in, err)) < 0)
 		goto done;
+	if ((error = hist__emit_plan_id(plan)) < 0) {
+		hist__error(err, error, "out of memory");
+		goto done;
+	}
 	if (plan->target_missed) {
 		char a[32], b[32];
-		warn(&so, "no plan meets the target of %s s with up to %u shards: %u shards give the "
-			"shortest predicted makespan, %s s", secs(a, sizeof a, opts->target_us),
-			opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
-			secs(b, sizeof b, plan->makespan_us));
+		warn(&so,
+		     "no plan meets the target of %s s with up to %u shards: %u shards give the "
+		     "shortest predicted makespan, %s s",
+		     secs(a, sizeof a, opts->target_us),
+		     opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
+		     secs(b, sizeof b, plan->makespan_us));
 	}
 	*out = plan;
 	plan = NULL;

@@ -30,6 +30,7 @@ typedef struct {
 	const char *const *tests; /* the suite as collected now, or NULL */
 	size_t test_count;
 	void (*warning)(const char *message, void *payload);
+	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
 } hist__suite_options;
 
@@ -42,7 +43,7 @@ int hist__suite_row(void *payload, const hist__history_row *row);
 
 /* What the pass learnt, ready for hist__plan_build. */
 typedef struct {
-	int64_t *module_setup;  /* per module, µs charged per shard (0: none) */
+	int64_t *module_setup; /* per module, µs charged per shard (0: none) */
 	size_t modules;
 	size_t without_history; /* tests estimated by a median */
 	int fallback;           /* no test of the suite has a duration */

@@ -225,9 +225,9 @@ HIST_API const char *hist_scope_name(hist_scope s);
  * one nodeid a line, then pytest's trailer (a blank line, then a summary
  * such as "150 tests collected in 0.12s", a "=== warnings summary ===" or
  * "=== ERRORS ===" section), which is skipped. A blank line followed by more
- * nodeids, a duplicate nodeid, a NUL byte, a line starting with '#' or a line
- * over 64 KiB is HIST_E_INVALID with "NAME:LINE: reason". A trailing '\r'
- * is dropped. Like hist_db_open, *out is set even on failure (unless out of
+ * nodeids, a duplicate nodeid, a NUL byte, a line starting with '#', a line
+ * over 64 KiB, or the output of --collect-only without -q (or with -qq) is
+ * HIST_E_INVALID with "NAME:LINE: reason". A trailing '\r' is dropped. Like hist_db_open, *out is set even on failure (unless out of
  * memory) so hist_test_list_errmsg can say why. */
 typedef struct hist_test_list hist_test_list;
 /* path "-" reads stdin; a gzip file is read through. name is what messages
@@ -275,22 +275,27 @@ typedef struct {
 	int64_t test_overhead_us;     /* >= 0: use it; -1: learn from history, else
 	                                 HIST_TEST_OVERHEAD_DEFAULT_US */
 	int64_t shard_overhead_us;    /* >= 0: use it; -1: learn from history, else 0 */
-	uint64_t effort;              /* steps the improvement pass may take (a
+	uint64_t effort;              /* units the improvement pass may look at (a
 	                                 count, never a clock, so every machine
-	                                 plans alike); 0 = default */
+	                                 plans alike); 0 = HIST_PLAN_EFFORT_DEFAULT */
 	/* Called with a sentence for what the caller should tell the user: the
 	 * plan fell back to hashing, tests known only by their JUnit key... */
 	void (*warning)(const char *message, void *payload);
+	/* Called now and then while the history is read ("results read", how
+	 * many so far): a million-test history takes a second or two. */
+	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
 } hist_plan_options;
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
  * (see README "histplan"), keeps scopes whole, partitions and orders the
  * shards. Bad options or a bad test list are HIST_E_INVALID; a history
  * read failure passes its code up. Messages: hist_db_errmsg(db). The plan
- * owns copies of everything it needs; db and opts->tests may go after. */
+ * owns copies of everything it needs; db and opts->tests may go after.
+ * A plan is not changed by reading it, so threads may share it; the write
+ * calls keep their message in it, so one thread at a time writes. */
 HIST_API int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts);
 HIST_API void hist_plan_free(hist_plan *plan);
 

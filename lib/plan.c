@@ -1,13 +1,12 @@
 /* plan.c - partitioning a suite into shards that finish together.
  * Owns: LPT and the improvement pass, scopes (what must stay on one shard),
  * the set-up a module charges each shard that runs part of it, the search
- * for the fewest shards within a target, the stable-hash fallback, the order
- * of tests in a shard and the plan id.
- * Not here: estimates (estimate.c), output formats (emit.c). Pure: arrays
- * in, arrays out; no SQLite, no files. */
+ * for the fewest shards within a target, the stable-hash fallback and the
+ * order of tests in a shard.
+ * Not here: estimates (estimate.c), output formats and the plan id
+ * (emit.c). Pure: arrays in, arrays out; no SQLite, no files. */
 #include "plan.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,8 +135,8 @@ static void consider(move *best, int64_t value, uint32_t to, size_t a, size_t b,
 
 /* Moves from heavy bin h to bin k: an item of weight x in (0, gap) lowers
  * the pair's maximum max(L_h - x, L_k + x), best near gap / 2. */
-static void best_move(move *best, const bin *h, const int64_t *w, int64_t lh, int64_t lk,
-	uint32_t k, uint64_t *work)
+static void best_move(move *best, const bin *h, const int64_t *w, int64_t lh, int64_t lk, uint32_t k,
+                      uint64_t *work)
 {
 	int64_t gap = lh - lk;
 	size_t lo = 0, hi = h->len;
@@ -161,8 +160,8 @@ static void best_move(move *best, const bin *h, const int64_t *w, int64_t lh, in
 /* Swaps between heavy bin h and bin k: a in h and b in k with d = w_a - w_b
  * in (0, gap), best near gap / 2. Both bins are sorted, so one forward walk
  * over k finds, for each a, the b with 2 w_b closest to 2 w_a - gap. */
-static void best_swap(move *best, const bin *h, const bin *kb, const int64_t *w, int64_t lh,
-	int64_t lk, uint32_t k, uint64_t *work)
+static void best_swap(move *best, const bin *h, const bin *kb, const int64_t *w, int64_t lh, int64_t lk,
+                      uint32_t k, uint64_t *work)
 {
 	int64_t gap = lh - lk;
 	size_t j = 0;
@@ -197,7 +196,7 @@ static void sort_bins(uint32_t *b, unsigned int n, const int64_t *load)
 }
 
 static int improve(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n, unsigned int shards,
-	uint64_t effort, int64_t bound)
+                   uint64_t effort, int64_t bound)
 {
 	bin *bins = hist__calloc(shards, sizeof *bins);
 	uint32_t *by_load = hist__malloc(shards * sizeof *by_load);
@@ -215,7 +214,7 @@ static int improve(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n
 			goto done;
 	while (work < effort) {
 		uint32_t h;
-		move best = { 0, 0, 0, 0, 0 };
+		move best = {0, 0, 0, 0, 0};
 
 		/* Lightest bins first: the best a bin k can offer is an even split,
 		 * ceil((L_h + L_k) / 2), which only grows with L_k, so the search
@@ -268,8 +267,8 @@ done:
 	return error;
 }
 
-int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n,
-	unsigned int shards, uint64_t effort)
+int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n, unsigned int shards,
+                    uint64_t effort)
 {
 	uint32_t *heap;
 	int64_t total = 0, longest = 0, bound;
@@ -340,7 +339,7 @@ static void sort_idx(uint32_t *a, uint32_t *tmp, size_t n, before_fn before, con
  * in milliseconds where a comparison sort took most of a second. Keys are
  * >= 0. */
 static int sort_desc(uint32_t *a, uint32_t *tmp, size_t n, const int64_t *key, before_fn before,
-	const void *ctx)
+                     const void *ctx)
 {
 	size_t *count;
 	int64_t max = 0;
@@ -400,37 +399,37 @@ static int name_before(const char *a, size_t alen, const char *b, size_t blen)
 #define NONE UINT32_MAX
 
 typedef struct {
-	int64_t w;      /* its units' work + the module's set-up */
-	uint32_t first; /* its first unit in unit order: ties break on it */
+	int64_t w;       /* its units' work + the module's set-up */
+	uint32_t first;  /* its first unit in unit order: ties break on it */
 	uint32_t module; /* NONE: a lone unit with no set-up */
 	uint32_t units;
-	int tried;      /* splitting it did not pay */
+	int tried; /* splitting it did not pay */
 } piece;
 
 typedef struct {
 	const hist_plan *plan;
 	const hist__plan_input *in;
 	size_t n;
-	uint32_t *trank;   /* tests, longest first, ties by nodeid */
+	uint32_t *trank; /* tests, longest first, ties by nodeid */
 	size_t units;
 	uint32_t *unit_of; /* per test */
 	int64_t *uw;       /* per unit: its tests' cost (+ set-up at module scope) */
 	uint32_t *umod, *uname, *ulen, *urank, *uorder;
-	int64_t *charge;   /* per module: set-up each shard pays (0 at module scope) */
+	int64_t *charge; /* per module: set-up each shard pays (0 at module scope) */
 	int charged;
 	int64_t work, longest;
 	/* pieces */
-	piece *pc;         /* room for one per unit */
+	piece *pc; /* room for one per unit */
 	size_t pieces;
 	uint32_t *upiece, *saved_upiece, *saved_items;
-	int64_t *pkey;     /* piece weights, for sorting */
-	size_t *mstart;    /* units of module m: munits[mstart[m] .. mstart[m+1]) */
+	int64_t *pkey;  /* piece weights, for sorting */
+	size_t *mstart; /* units of module m: munits[mstart[m] .. mstart[m+1]) */
 	uint32_t *munits;
 	/* partition scratch, sized for the most shards tried */
 	uint32_t *items, *tmp, *ishard;
 	int64_t *iw, *load;
-	uint32_t *ushard;  /* the answer: shard of each unit */
-	int64_t *pred;     /* per shard, for the search */
+	uint32_t *ushard; /* the answer: shard of each unit */
+	int64_t *pred;    /* per shard, for the search */
 	uint32_t *mstamp;
 } ctx;
 
@@ -477,7 +476,7 @@ static int make_units(ctx *x)
 
 	x->units = 0;
 	if (in->scope == HIST_SCOPE_MODULE &&
-		!(by_module = hist__malloc((in->modules ? in->modules : 1) * sizeof *by_module)))
+	    !(by_module = hist__malloc((in->modules ? in->modules : 1) * sizeof *by_module)))
 		return HIST_E_NOMEM;
 	for (size_t m = 0; by_module && m < in->modules; m++)
 		by_module[m] = NONE;
@@ -529,7 +528,7 @@ static void split_piece(ctx *x, uint32_t p, uint32_t k)
 	if (k < 2)
 		return;
 	for (uint32_t g = 0; g < k; g++) {
-		x->pc[g ? first + g - 1 : p] = (piece){ x->charge[module], NONE, module, 0, 0 };
+		x->pc[g ? first + g - 1 : p] = (piece){x->charge[module], NONE, module, 0, 0};
 		loads[g] = 0;
 	}
 	x->pieces += k - 1;
@@ -654,8 +653,8 @@ static int solve(ctx *x, unsigned int shards)
 			p = x->mstamp[m];
 		} else {
 			p = (uint32_t)x->pieces++;
-			x->pc[p] = (piece){ x->charge[m] > 0 ? x->charge[m] : 0, u,
-				x->charge[m] > 0 ? m : NONE, 0, 0 };
+			x->pc[p] = (piece){x->charge[m] > 0 ? x->charge[m] : 0, u,
+			                   x->charge[m] > 0 ? m : NONE, 0, 0};
 			if (x->charge[m] > 0)
 				x->mstamp[m] = p;
 		}
@@ -679,7 +678,7 @@ static int solve(ctx *x, unsigned int shards)
 		x->pkey[p] = x->pc[p].w;
 	}
 	if ((error = sort_desc(x->items, x->tmp, x->pieces, x->pkey, piece_before, x)) < 0 ||
-		(error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
+	    (error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
 		return error;
 	/* Then cut in two the heaviest piece of the heaviest shard, as long as
 	 * the plan gets shorter: splitting a scope only where it pays. Within
@@ -746,8 +745,8 @@ static void order_by_shard(const ctx *x, unsigned int shards, uint32_t *order, s
 /* Predicted time of every shard: start-up, its tests, and the set-up of
  * each module it runs part of. touched[m] (when given) counts the shards
  * running part of module m. Returns the largest prediction. */
-static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const size_t *start,
-	int64_t *pred, uint32_t *touched)
+static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const size_t *start, int64_t *pred,
+                       uint32_t *touched)
 {
 	const hist__plan_test *t = x->plan->tests;
 	const int64_t *setup = x->in->module_setup;
@@ -780,7 +779,7 @@ static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const
 
 /* Plans `shards` shards into ushard, then orders and predicts them. */
 static int attempt(int64_t *makespan, ctx *x, unsigned int shards, uint32_t *order, size_t *start,
-	int64_t *pred, uint32_t *touched)
+                   int64_t *pred, uint32_t *touched)
 {
 	int error;
 
@@ -797,8 +796,8 @@ static int attempt(int64_t *makespan, ctx *x, unsigned int shards, uint32_t *ord
  * target. Predictions mostly fall as N grows, so gallop up from the bound
  * the work gives, then bisect; when even `most` shards miss the target,
  * find the fewest that do as well as `most`. */
-static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uint32_t *order,
-	size_t *start, int64_t *pred)
+static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uint32_t *order, size_t *start,
+                  int64_t *pred)
 {
 	int64_t target = x->in->target_us, ms;
 	unsigned int fail = 0, hi = 0;
@@ -836,6 +835,12 @@ static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uin
 		*missed = 1;
 		target = ms;
 	}
+	/* Plans are deterministic, so the second pass ends at `most` at the
+	 * latest; should it not, `most` is the answer. */
+	if (!hi) {
+		hi = most;
+		fail = most - 1;
+	}
 	while (hi - fail > 1) {
 		unsigned int mid = fail + (hi - fail) / 2;
 
@@ -848,40 +853,6 @@ static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uin
 	}
 	*out = hi;
 	return HIST_OK;
-}
-
-/* FNV-1a 64, the hash of hist_nodeid_hash, fed in pieces. */
-static uint64_t fnv(uint64_t h, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* The plan id: FNV-1a 64 over, for each shard k = 1..N, the line
- * "shard k/N\n" and then its nodeids one a line in file order. It names
- * the split itself, so shard files of different plans never mix. */
-static void plan_id(hist_plan *p)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	static const char hex[] = "0123456789abcdef";
-
-	for (unsigned int k = 0; k < p->shards; k++) {
-		char line[64];
-		int len = snprintf(line, sizeof line, "shard %u/%u\n", k + 1, p->shards);
-
-		h = fnv(h, line, (size_t)len);
-		for (size_t r = p->start[k]; r < p->start[k + 1]; r++) {
-			const hist__plan_test *t = &p->tests[p->order[r]];
-			h = fnv(h, t->id, t->len);
-			h = fnv(h, "\n", 1);
-		}
-	}
-	for (int i = 15; i >= 0; i--, h >>= 4)
-		p->id[i] = hex[h & 15];
-	p->id[16] = '\0';
 }
 
 #define ALLOC(ptr, count) (!((ptr) = hist__malloc(((count) ? (count) : 1) * sizeof *(ptr))))
@@ -902,12 +873,11 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 	if (n >= NONE)
 		return hist__error(err, HIST_E_INVALID, "too many tests to plan: %zu", n);
 	if (ALLOC(x.trank, n) || ALLOC(x.tmp, n) || ALLOC(x.unit_of, n) || ALLOC(x.uw, n) ||
-		ALLOC(x.umod, n) || ALLOC(x.uname, n) || ALLOC(x.ulen, n) || ALLOC(x.urank, n) ||
-		ALLOC(x.uorder, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) ||
-		ALLOC(x.items, n) || ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, most) ||
-		ALLOC(x.ushard, n) || ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) ||
-		ALLOC(plan->order, n) || ALLOC(plan->start, (size_t)most + 1) ||
-		ALLOC(plan->predicted, most) || ALLOC(touched, modules)) {
+	    ALLOC(x.umod, n) || ALLOC(x.uname, n) || ALLOC(x.ulen, n) || ALLOC(x.urank, n) ||
+	    ALLOC(x.uorder, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
+	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, most) || ALLOC(x.ushard, n) ||
+	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(plan->order, n) ||
+	    ALLOC(plan->start, (size_t)most + 1) || ALLOC(plan->predicted, most) || ALLOC(touched, modules)) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
 		goto done;
 	}
@@ -916,7 +886,7 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 		x.iw[i] = plan->tests[i].cost_us;
 	}
 	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x)) < 0 ||
-		(error = make_units(&x)) < 0) {
+	    (error = make_units(&x)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
@@ -941,8 +911,8 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 		x.charged |= x.charge[m] > 0;
 		x.work += in->module_setup[m];
 	}
-	if (x.charged && (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) ||
-		ALLOC(x.munits, n))) {
+	if (x.charged &&
+	    (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n))) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
 		goto done;
 	}
@@ -965,12 +935,12 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 		if (x.uw[u] + x.charge[x.umod[u]] > x.longest)
 			x.longest = x.uw[u] + x.charge[x.umod[u]];
 	if (!shards && (error = search(&shards, &plan->target_missed, &x, most, plan->order, plan->start,
-				plan->predicted)) < 0) {
+	                               plan->predicted)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
 	if ((error = attempt(&plan->makespan_us, &x, shards, plan->order, plan->start, plan->predicted,
-			touched)) < 0) {
+	                     touched)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
@@ -996,7 +966,6 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 			plan->scope_setup_us += (int64_t)(touched[m] - 1) * in->module_setup[m];
 		}
 	}
-	plan_id(plan);
 done:
 	hist__free(x.trank);
 	hist__free(x.tmp);
@@ -1103,21 +1072,21 @@ const char *hist_plan_errmsg(const hist_plan *plan)
 
 const char *hist_estimator_name(hist_estimator e)
 {
-	static const char *const names[] = { "ema", "median", "last" };
+	static const char *const names[] = {"ema", "median", "last"};
 
 	return (unsigned)e < sizeof names / sizeof *names ? names[e] : NULL;
 }
 
 const char *hist_scope_name(hist_scope s)
 {
-	static const char *const names[] = { "test", "class", "module" };
+	static const char *const names[] = {"test", "class", "module"};
 
 	return (unsigned)s < sizeof names / sizeof *names ? names[s] : NULL;
 }
 
 const char *hist_source_name(hist_source s)
 {
-	static const char *const names[] = { "default", "history", "option" };
+	static const char *const names[] = {"default", "history", "option"};
 
 	return (unsigned)s < sizeof names / sizeof *names ? names[s] : NULL;
 }

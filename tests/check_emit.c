@@ -15,9 +15,9 @@
 /* a.py::x 3 s | a.py::y 2 s, b.py::z 1 s; 0.5 s start-up per shard. */
 static hist_plan *small_plan(unsigned int shards)
 {
-	static const char *const ids[] = { "a.py::x", "a.py::y", "b.py::z" };
-	static const int64_t cost[] = { 3000000, 2000000, 1000000 };
-	int64_t setup[2] = { 0, 0 };
+	static const char *const ids[] = {"a.py::x", "a.py::y", "b.py::z"};
+	static const int64_t cost[] = {3000000, 2000000, 1000000};
+	int64_t setup[2] = {0, 0};
 	hist_plan *p = hist__calloc(1, sizeof *p);
 	hist__plan_input in;
 	hist__err err = HIST__ERR_INIT;
@@ -25,8 +25,12 @@ static hist_plan *small_plan(unsigned int shards)
 	p->tests = hist__calloc(3, sizeof *p->tests);
 	p->n = 3;
 	for (uint32_t i = 0; i < 3; i++)
-		p->tests[i] = (hist__plan_test){ hist__arena_dup(&p->arena, ids[i], strlen(ids[i])),
-			(uint32_t)strlen(ids[i]), i == 2, cost[i] - 1000, cost[i], 1 };
+		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, ids[i], strlen(ids[i])),
+		                                (uint32_t)strlen(ids[i]),
+		                                i == 2,
+		                                cost[i] - 1000,
+		                                cost[i],
+		                                1};
 	p->suite = hist__strdup("unit \"fast\"");
 	p->estimator = HIST_EST_EMA;
 	p->alpha = 0.3;
@@ -43,6 +47,7 @@ static hist_plan *small_plan(unsigned int shards)
 	in.module_setup = setup;
 	in.modules = 2;
 	ck_assert_int_eq(hist__plan_build(p, &in, &err), HIST_OK);
+	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
 	return p;
 }
 
@@ -77,7 +82,8 @@ START_TEST(shard_file_format)
 
 	ck_assert_int_eq(hist__emit_shard(&b, p, 2), HIST_OK);
 	snprintf(want, sizeof want,
-		"# hist plan %s\n# shard 2/2\n# predicted 3.500 s, 2 tests\na.py::y\nb.py::z\n", hist_plan_id(p));
+	         "# hist plan %s\n# shard 2/2\n# predicted 3.500 s, 2 tests\na.py::y\nb.py::z\n",
+	         hist_plan_id(p));
 	ck_assert_str_eq(b.ptr, want);
 	ck_assert_uint_eq(strlen(hist_plan_id(p)), 16);
 	ck_assert_uint_eq(strspn(hist_plan_id(p), "0123456789abcdef"), 16);
@@ -93,39 +99,40 @@ START_TEST(json_document)
 	char want[2048];
 
 	ck_assert_int_eq(hist_plan_json(p, to_buf, &b), HIST_OK);
-	snprintf(want, sizeof want,
-		"{\n"
-		"  \"plan_id\": \"%s\",\n"
-		"  \"shard_count\": 2,\n"
-		"  \"shards\": [\n"
-		"    {\"index\": 1, \"file\": \"shard-1.txt\", \"tests\": 1, \"predicted_seconds\": 3.500000},\n"
-		"    {\"index\": 2, \"file\": \"shard-2.txt\", \"tests\": 2, \"predicted_seconds\": 3.500000}\n"
-		"  ],\n"
-		"  \"tests\": 3,\n"
-		"  \"tests_without_history\": 1,\n"
-		"  \"total_seconds\": 7.000000,\n"
-		"  \"work_seconds\": 6.000000,\n"
-		"  \"makespan_seconds\": 3.500000,\n"
-		"  \"lower_bound_seconds\": 3.500000,\n"
-		"  \"longest_unit_seconds\": 3.000000,\n"
-		"  \"target_seconds\": null,\n"
-		"  \"estimator\": \"ema\",\n"
-		"  \"alpha\": 0.3,\n"
-		"  \"window\": 10,\n"
-		"  \"scope\": \"test\",\n"
-		"  \"suite\": \"unit \\\"fast\\\"\",\n"
-		"  \"overheads\": {\n"
-		"    \"test_seconds\": 0.001000,\n"
-		"    \"test_source\": \"default\",\n"
-		"    \"shard_seconds\": 0.500000,\n"
-		"    \"shard_source\": \"history\",\n"
-		"    \"scope_setup_seconds\": 0.000000,\n"
-		"    \"scopes_with_setup\": 0,\n"
-		"    \"scopes_split\": 0\n"
-		"  },\n"
-		"  \"fallback\": null\n"
-		"}\n",
-		hist_plan_id(p));
+	snprintf(
+	    want, sizeof want,
+	    "{\n"
+	    "  \"plan_id\": \"%s\",\n"
+	    "  \"shard_count\": 2,\n"
+	    "  \"shards\": [\n"
+	    "    {\"index\": 1, \"file\": \"shard-1.txt\", \"tests\": 1, \"predicted_seconds\": 3.500000},\n"
+	    "    {\"index\": 2, \"file\": \"shard-2.txt\", \"tests\": 2, \"predicted_seconds\": 3.500000}\n"
+	    "  ],\n"
+	    "  \"tests\": 3,\n"
+	    "  \"tests_without_history\": 1,\n"
+	    "  \"total_seconds\": 7.000000,\n"
+	    "  \"work_seconds\": 6.000000,\n"
+	    "  \"makespan_seconds\": 3.500000,\n"
+	    "  \"lower_bound_seconds\": 3.500000,\n"
+	    "  \"longest_unit_seconds\": 3.000000,\n"
+	    "  \"target_seconds\": null,\n"
+	    "  \"estimator\": \"ema\",\n"
+	    "  \"alpha\": 0.3,\n"
+	    "  \"window\": 10,\n"
+	    "  \"scope\": \"test\",\n"
+	    "  \"suite\": \"unit \\\"fast\\\"\",\n"
+	    "  \"overheads\": {\n"
+	    "    \"test_seconds\": 0.001000,\n"
+	    "    \"test_source\": \"default\",\n"
+	    "    \"shard_seconds\": 0.500000,\n"
+	    "    \"shard_source\": \"history\",\n"
+	    "    \"scope_setup_seconds\": 0.000000,\n"
+	    "    \"scopes_with_setup\": 0,\n"
+	    "    \"scopes_split\": 0\n"
+	    "  },\n"
+	    "  \"fallback\": null\n"
+	    "}\n",
+	    hist_plan_id(p));
 	ck_assert_str_eq(b.ptr, want);
 	hist__buf_free(&b);
 	hist_plan_free(p);
@@ -141,17 +148,18 @@ START_TEST(preview_table)
 	ck_assert_int_eq(hist_plan_preview(p, to_buf, &b), HIST_OK);
 	/* Bars are 40 columns at the makespan (3.5 s): 2.5 s is 29 columns,
 	 * 1.5 s 17; dots run up to the lower bound (3.5 s, all 40). */
-	snprintf(want, sizeof want,
-		"shard   tests  predicted  # = predicted, . = up to the lower bound\n"
-		"    1       1    3.500 s  ########################################\n"
-		"    2       1    2.500 s  #############################...........\n"
-		"    3       1    1.500 s  #################.......................\n"
-		"lower bound 3.500 s = shard start-up 0.500 s + max(work 6.000 s / 3, longest unit 3.000 s)\n"
-		"makespan    3.500 s, 0.00%% above the lower bound\n"
-		"overheads   per test 0.001 s (default), per shard 0.500 s (history), scope set-up paid again "
-		"0.000 s (0 of 0 modules with set-up split)\n"
-		"plan %s: 3 tests, 1 without history; ema alpha 0.3 over 10 runs, scope test\n",
-		hist_plan_id(p));
+	snprintf(
+	    want, sizeof want,
+	    "shard   tests  predicted  # = predicted, . = up to the lower bound\n"
+	    "    1       1    3.500 s  ########################################\n"
+	    "    2       1    2.500 s  #############################...........\n"
+	    "    3       1    1.500 s  #################.......................\n"
+	    "lower bound 3.500 s = shard start-up 0.500 s + max(work 6.000 s / 3, longest unit 3.000 s)\n"
+	    "makespan    3.500 s, 0.00%% above the lower bound\n"
+	    "overheads   per test 0.001 s (default), per shard 0.500 s (history), scope set-up paid again "
+	    "0.000 s (0 of 0 modules with set-up split)\n"
+	    "plan %s: 3 tests, 1 without history; ema alpha 0.3 over 10 runs, scope test\n",
+	    hist_plan_id(p));
 	ck_assert_str_eq(b.ptr, want);
 	hist__buf_free(&b);
 	hist_plan_free(p);
@@ -336,6 +344,35 @@ START_TEST(write_failure_leaves_nothing)
 }
 END_TEST
 
+START_TEST(write_failure_removes_the_directory_it_made)
+{
+	hist_plan *p = small_plan(2);
+	struct stat st;
+	int error = HIST_E_NOMEM;
+
+	/* Fail the k-th allocation for rising k: while nothing is in place the
+	 * directory made for the plan goes again; once a file is in place it
+	 * stays, with that file. */
+	for (long k = 0; error == HIST_E_NOMEM && k < 1000; k++) {
+		hist__alloc_fail_at(k);
+		error = hist_plan_write(p, at("new"));
+		hist__alloc_fail_at(-1);
+		if (error == HIST_E_NOMEM && stat(at("new"), &st) == 0) {
+			char cmd[200];
+
+			ck_assert_int_eq(stat(at("new/shard-1.txt"), &st), 0);
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", at("new"));
+			ck_assert_int_eq(system(cmd), 0);
+		}
+		if (k == 0)
+			ck_assert_int_ne(stat(at("new"), &st), 0);
+	}
+	ck_assert_int_eq(error, HIST_OK);
+	ck_assert_int_eq(stat(at("new/plan.json"), &st), 0);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(write_svg_file)
 {
 	hist_plan *p = small_plan(2);
@@ -367,6 +404,7 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_makes_the_directory);
 	tcase_add_test(files, write_removes_stale_shards_only);
 	tcase_add_test(files, write_failure_leaves_nothing);
+	tcase_add_test(files, write_failure_removes_the_directory_it_made);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);
 	return s;

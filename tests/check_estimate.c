@@ -14,8 +14,8 @@
 
 START_TEST(ema_median_last_by_hand)
 {
-	int64_t s[] = { 100, 200, 400 }, even[] = { 4, 1, 3, 2 }, odd[] = { 5, 1, 3 }, half[] = { 1, 2 };
-	int64_t s2[] = { 100, 200, 400 };
+	int64_t s[] = {100, 200, 400}, even[] = {4, 1, 3, 2}, odd[] = {5, 1, 3}, half[] = {1, 2};
+	int64_t s2[] = {100, 200, 400};
 
 	/* e = 100; 0.3*200 + 0.7*100 = 130; 0.3*400 + 0.7*130 = 211. */
 	ck_assert_int_eq(hist__estimate(s, 3, HIST_EST_EMA, 0.3), 211);
@@ -90,16 +90,16 @@ static void parse_fails(const char *text, size_t len, const char *message)
 START_TEST(test_list_reads_collect_only_output)
 {
 	const char *out = "test_a.py::TestK::test_one\n"
-			  "test_a.py::TestK::test_two[a::b]\n"
-			  "test_a.py::TestK::test_two[c/d[e]\n"
-			  "test_a.py::test_w[\\xfc x]\n"
-			  "\n"
-			  "=============================== warnings summary ===============================\n"
-			  "test_a.py:8\n"
-			  "  /tmp/pt/test_a.py:8: UserWarning: hello\n"
-			  "\n"
-			  "-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html\n"
-			  "4 tests collected in 0.00s\n";
+	                  "test_a.py::TestK::test_two[a::b]\n"
+	                  "test_a.py::TestK::test_two[c/d[e]\n"
+	                  "test_a.py::test_w[\\xfc x]\n"
+	                  "\n"
+	                  "=============================== warnings summary ===============================\n"
+	                  "test_a.py:8\n"
+	                  "  /tmp/pt/test_a.py:8: UserWarning: hello\n"
+	                  "\n"
+	                  "-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html\n"
+	                  "4 tests collected in 0.00s\n";
 	hist_test_list *l = parse_ok(out, 4);
 
 	ck_assert_str_eq(hist_test_list_ids(l)[1], "test_a.py::TestK::test_two[a::b]");
@@ -121,16 +121,20 @@ START_TEST(test_list_rejects_what_is_not_a_list)
 {
 	parse_fails("a.py::x\n\nb.py::y\n", 11, "tests.txt:2: blank line inside the test list");
 	parse_fails("\na.py::x\n", 9, "tests.txt:1: blank line inside the test list");
-	parse_fails("a.py::x\nb.py::y\na.py::x\n", 24, "tests.txt:3: duplicate nodeid a.py::x (first on line 1)");
+	parse_fails("a.py::x\n\n\n\nb.py::y\n", 13, "tests.txt:2: blank line inside the test list");
+	parse_fails("a.py::x\nb.py::y\na.py::x\n", 24,
+	            "tests.txt:3: duplicate nodeid a.py::x (first on line 1)");
 	parse_fails("a.py::x\nb.py\0::y\n", 17, "tests.txt:2: NUL byte in the test list");
 	parse_fails("# hist plan 0123\n", 17,
-		"tests.txt:1: a nodeid cannot start with '#' (shard files use it for comments)");
+	            "tests.txt:1: a nodeid cannot start with '#' (shard files use it for comments)");
 	parse_fails("collected 3 items\n", 18,
-		"tests.txt:1: not a nodeid: this looks like `pytest --collect-only` without -q");
-	parse_fails("<Module a.py>\n", 14, "tests.txt:1: not a nodeid: this looks like `pytest --collect-only` without -q");
-	parse_fails("a.py: 3\n", 8, "tests.txt:1: not a nodeid: this looks like `pytest --collect-only -qq`; use -q");
+	            "tests.txt:1: not a nodeid: this looks like `pytest --collect-only` without -q");
+	parse_fails("<Module a.py>\n", 14,
+	            "tests.txt:1: not a nodeid: this looks like `pytest --collect-only` without -q");
+	parse_fails("a.py: 3\n", 8,
+	            "tests.txt:1: not a nodeid: this looks like `pytest --collect-only -qq`; use -q");
 	parse_fails("a.py::x\n3 tests collected in 0.1s\n", 34,
-		"tests.txt:2: not a nodeid: pytest's summary must follow a blank line");
+	            "tests.txt:2: not a nodeid: pytest's summary must follow a blank line");
 }
 END_TEST
 
@@ -188,9 +192,9 @@ static void collect_warning(const char *message, void *payload)
 /* Runs the pass over rows (grouped by id, oldest first) and returns the
  * plan's tests; res gets the rest. */
 static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows, size_t nrows,
-	hist_estimator e, int64_t overhead, hist__suite_result *res)
+                       hist_estimator e, int64_t overhead, hist__suite_result *res)
 {
-	hist__suite_options o = { e, 0.5, tests, ntests, collect_warning, NULL };
+	hist__suite_options o = {e, 0.5, tests, ntests, collect_warning, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist_plan *p = hist__calloc(1, sizeof *p);
@@ -198,8 +202,8 @@ static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows,
 	warnings[0] = '\0';
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	for (size_t i = 0; i < nrows; i++) {
-		hist__history_row h = { rows[i].id, strlen(rows[i].id), rows[i].is_key, rows[i].age,
-			rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1 };
+		hist__history_row h = {rows[i].id,      strlen(rows[i].id),  rows[i].is_key,   rows[i].age,
+		                       rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1};
 		ck_assert_int_eq(hist__suite_row(s, &h), HIST_OK);
 	}
 	ck_assert_int_eq(hist__suite_finish(s, p, overhead, res), HIST_OK);
@@ -223,20 +227,18 @@ static const hist__plan_test *find(const hist_plan *p, const char *id)
 
 START_TEST(listed_suite_takes_history_by_nodeid_then_key)
 {
-	const char *tests[] = { "t/a.py::x", "t/a.py::y", "t/a.py::new", "t/b.py::K::z[1]", "t/c.py::s",
-		"t/c.py::e", "t/d.py::new" };
+	const char *tests[] = {"t/a.py::x", "t/a.py::y", "t/a.py::new", "t/b.py::K::z[1]",
+	                       "t/c.py::s", "t/c.py::e", "t/d.py::new"};
 	row rows[] = {
-		{ "gone.py::old", 0, 0, P, 999000, -1 },     /* not in the list: ignored */
-		{ "t.a::x", 1, 1, P, 5000, -1 },             /* key of t/a.py::x: exact wins */
-		{ "t.b.K::z[1]", 1, 0, F, 40000, -1 },       /* xunit2 key of t/b.py::K::z[1] */
-		{ "t/a.py::x", 0, 2, P, 100000, -1 },
-		{ "t/a.py::x", 0, 1, F, 200000, -1 },
-		{ "t/a.py::x", 0, 0, P, 400000, -1 },
-		{ "t/a.py::y", 0, 1, P, 60000, -1 },
-		{ "t/a.py::y", 0, 0, S, -1, -1 },           /* skipped carries no duration */
-		{ "t/a.py::y", 0, 0, P, -1, -1 },           /* an unknown duration neither */
-		{ "t/c.py::e", 0, 1, E, 7000, -1 },         /* only errors: used */
-		{ "t/c.py::s", 0, 0, S, -1, -1 },           /* only skips: known, 0 */
+	    {"gone.py::old", 0, 0, P, 999000, -1}, /* not in the list: ignored */
+	    {"t.a::x", 1, 1, P, 5000, -1},         /* key of t/a.py::x: exact wins */
+	    {"t.b.K::z[1]", 1, 0, F, 40000, -1},   /* xunit2 key of t/b.py::K::z[1] */
+	    {"t/a.py::x", 0, 2, P, 100000, -1},    {"t/a.py::x", 0, 1, F, 200000, -1},
+	    {"t/a.py::x", 0, 0, P, 400000, -1},    {"t/a.py::y", 0, 1, P, 60000, -1},
+	    {"t/a.py::y", 0, 0, S, -1, -1},   /* skipped carries no duration */
+	    {"t/a.py::y", 0, 0, P, -1, -1},   /* an unknown duration neither */
+	    {"t/c.py::e", 0, 1, E, 7000, -1}, /* only errors: used */
+	    {"t/c.py::s", 0, 0, S, -1, -1},   /* only skips: known, 0 */
 	};
 	hist__suite_result res;
 	hist_plan *p = pass(tests, 7, rows, sizeof rows / sizeof *rows, HIST_EST_EMA, 1000, &res);
@@ -266,9 +268,11 @@ END_TEST
 
 START_TEST(estimators_over_the_window)
 {
-	const char *tests[] = { "a.py::t" };
-	row rows[] = { { "a.py::t", 0, 3, P, 10, -1 }, { "a.py::t", 0, 2, P, 40, -1 },
-		{ "a.py::t", 0, 1, P, 20, -1 }, { "a.py::t", 0, 0, F, 30, -1 } };
+	const char *tests[] = {"a.py::t"};
+	row rows[] = {{"a.py::t", 0, 3, P, 10, -1},
+	              {"a.py::t", 0, 2, P, 40, -1},
+	              {"a.py::t", 0, 1, P, 20, -1},
+	              {"a.py::t", 0, 0, F, 30, -1}};
 	hist__suite_result res;
 	hist_plan *p;
 
@@ -291,13 +295,11 @@ END_TEST
 START_TEST(unlisted_suite_is_the_newest_run)
 {
 	row rows[] = {
-		{ "a.py::gone", 0, 1, P, 50, -1 },        /* not in the newest run */
-		{ "a.py::x", 0, 1, P, 100, -1 },
-		{ "a.py::x", 0, 0, P, 100, -1 },
-		{ "a.py::y", 0, 0, S, -1, -1 },
-		{ "a.py::y[\n]", 0, 0, P, 5, -1 },        /* no shard file can hold it */
-		{ "a::y", 1, 1, P, 80, -1 },              /* key of a.py::y: its history */
-		{ "b.K::z", 1, 0, P, 70, -1 },            /* a key naming no nodeid */
+	    {"a.py::gone", 0, 1, P, 50, -1}, /* not in the newest run */
+	    {"a.py::x", 0, 1, P, 100, -1},   {"a.py::x", 0, 0, P, 100, -1},
+	    {"a.py::y", 0, 0, S, -1, -1},    {"a.py::y[\n]", 0, 0, P, 5, -1}, /* no shard file can hold it */
+	    {"a::y", 1, 1, P, 80, -1},   /* key of a.py::y: its history */
+	    {"b.K::z", 1, 0, P, 70, -1}, /* a key naming no nodeid */
 	};
 	hist__suite_result res;
 	hist_plan *p = pass(NULL, 0, rows, sizeof rows / sizeof *rows, HIST_EST_LAST, 0, &res);
@@ -308,8 +310,10 @@ START_TEST(unlisted_suite_is_the_newest_run)
 	ck_assert_int_eq(find(p, "a.py::y")->est_us, 0);
 	/* Known only by its key: planned under the key. */
 	ck_assert_int_eq(find(p, "b.K::z")->est_us, 70);
-	ck_assert_ptr_nonnull(strstr(warnings, "1 tests of the newest run are known only by their JUnit key"));
-	ck_assert_ptr_nonnull(strstr(warnings, "1 tests of the newest run have nodeids no shard file can hold"));
+	ck_assert_ptr_nonnull(
+	    strstr(warnings, "1 tests of the newest run are known only by their JUnit key"));
+	ck_assert_ptr_nonnull(
+	    strstr(warnings, "1 tests of the newest run have nodeids no shard file can hold"));
 	hist__free(res.module_setup);
 	hist_plan_free(p);
 }
@@ -319,7 +323,7 @@ START_TEST(key_spelt_like_a_nodeid_is_listed_once)
 {
 	/* The key "t.py::x" (of t/py.py::x) names no nodeid of the run (the key
 	 * of t.py::x is t::x), but is spelt like one: one line, not two. */
-	row rows[] = { { "t.py::x", 0, 0, P, 10, -1 }, { "t.py::x", 1, 0, P, 20, -1 } };
+	row rows[] = {{"t.py::x", 0, 0, P, 10, -1}, {"t.py::x", 1, 0, P, 20, -1}};
 	hist__suite_result res;
 	hist_plan *p = pass(NULL, 0, rows, 2, HIST_EST_LAST, 0, &res);
 
@@ -332,7 +336,7 @@ END_TEST
 
 START_TEST(key_history_fills_a_test_without_its_own)
 {
-	row rows[] = { { "a.py::y", 0, 0, P, -1, -1 }, { "a::y", 1, 0, P, 80, -1 } };
+	row rows[] = {{"a.py::y", 0, 0, P, -1, -1}, {"a::y", 1, 0, P, 80, -1}};
 	hist__suite_result res;
 	hist_plan *p = pass(NULL, 0, rows, 2, HIST_EST_LAST, 0, &res);
 
@@ -346,14 +350,14 @@ END_TEST
 
 START_TEST(module_setup_from_the_opener)
 {
-	const char *tests[] = { "m.py::a", "m.py::b", "m.py::c", "m.py::d", "n.py::a", "n.py::b" };
+	const char *tests[] = {"m.py::a", "m.py::b", "m.py::c", "m.py::d", "n.py::a", "n.py::b"};
 	row rows[] = {
-		{ "m.py::a", 0, 0, P, 150000, 101000 }, /* opens the module: 100 ms of fixtures */
-		{ "m.py::b", 0, 0, P, 20000, 1000 },
-		{ "m.py::c", 0, 0, P, 20000, 1200 },
-		{ "m.py::d", 0, 0, P, 20000, 900 },
-		{ "n.py::a", 0, 0, P, 20000, 6000 },    /* 5 ms above the rest: noise */
-		{ "n.py::b", 0, 0, P, 20000, 1000 },
+	    {"m.py::a", 0, 0, P, 150000, 101000}, /* opens the module: 100 ms of fixtures */
+	    {"m.py::b", 0, 0, P, 20000, 1000},
+	    {"m.py::c", 0, 0, P, 20000, 1200},
+	    {"m.py::d", 0, 0, P, 20000, 900},
+	    {"n.py::a", 0, 0, P, 20000, 6000}, /* 5 ms above the rest: noise */
+	    {"n.py::b", 0, 0, P, 20000, 1000},
 	};
 	hist__suite_result res;
 	hist_plan *p = pass(tests, 6, rows, 6, HIST_EST_LAST, 0, &res);
@@ -370,10 +374,79 @@ START_TEST(module_setup_from_the_opener)
 }
 END_TEST
 
+START_TEST(module_opener_is_the_first_collected)
+{
+	/* m.py::b has the largest set-up but m.py::a is collected first and
+	 * pays only the typical set-up: with the list, no module set-up (b's
+	 * is its own function fixture); without it, b is taken as the opener. */
+	const char *tests[] = {"m.py::a", "m.py::b", "m.py::c"};
+	row rows[] = {
+	    {"m.py::a", 0, 0, P, 20000, 1000},
+	    {"m.py::b", 0, 0, P, 90000, 60000},
+	    {"m.py::c", 0, 0, P, 20000, 1200},
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 3, rows, 3, HIST_EST_LAST, 0, &res);
+
+	ck_assert_int_eq(res.module_setup[0], 0);
+	ck_assert_int_eq(find(p, "m.py::b")->est_us, 90000);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	p = pass(NULL, 0, rows, 3, HIST_EST_LAST, 0, &res);
+	ck_assert_int_eq(res.module_setup[0], 58800);
+	ck_assert_int_eq(find(p, "m.py::b")->est_us, 31200);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+static uint64_t progress_seen;
+
+static void count_progress(const char *what, uint64_t done, void *payload)
+{
+	(void)payload;
+	ck_assert_str_eq(what, "results read");
+	progress_seen = done;
+}
+
+START_TEST(progress_while_reading)
+{
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, count_progress, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	for (uint32_t i = 0; i < (1u << 18) + 5; i++)
+		ck_assert_int_eq(hist__suite_row(s, &r), HIST_OK);
+	ck_assert_uint_eq(progress_seen, 1u << 18);
+	hist__suite_free(s);
+}
+END_TEST
+
+START_TEST(history_out_of_order_is_refused)
+{
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+	hist__history_row a = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	ck_assert_int_eq(hist__suite_row(s, &b), HIST_OK);
+	/* A store bug, not a user error: the ids must rise. */
+	ck_assert_int_eq(hist__suite_row(s, &a), HIST_OK);
+	ck_assert_int_eq(hist__suite_row(s, &b), HIST_E_DB);
+	ck_assert_str_eq(hist__err_msg(&err), "history out of test order at a.py::x");
+	hist__suite_free(s);
+	hist__err_clear(&err);
+}
+END_TEST
+
 START_TEST(no_durations_means_fallback)
 {
-	const char *tests[] = { "a.py::x", "b.py::y" };
-	row rows[] = { { "a.py::x", 0, 0, S, -1, -1 } };
+	const char *tests[] = {"a.py::x", "b.py::y"};
+	row rows[] = {{"a.py::x", 0, 0, S, -1, -1}};
 	hist__suite_result res;
 	hist_plan *p = pass(tests, 2, rows, 1, HIST_EST_EMA, 1000, &res);
 
@@ -387,8 +460,8 @@ END_TEST
 
 START_TEST(listed_tests_are_checked)
 {
-	const char *dup[] = { "a.py::x", "b.py::y", "a.py::x" }, *nl[] = { "a.py::x\n" }, *hash[] = { "#a" };
-	hist__suite_options o = { HIST_EST_EMA, 0.3, dup, 3, NULL, NULL };
+	const char *dup[] = {"a.py::x", "b.py::y", "a.py::x"}, *nl[] = {"a.py::x\n"}, *hash[] = {"#a"};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 
@@ -427,10 +500,12 @@ static void teardown(void)
 /* A history of suite "unit": runs r1 (older) and r2 with these tests. */
 static hist_db *history(void)
 {
-	static const struct { const char *run, *id; int64_t us; } res[] = {
-		{ "r1", "t/a.py::slow", 9000000 }, { "r1", "t/a.py::fast", 1000000 },
-		{ "r2", "t/a.py::slow", 9000000 }, { "r2", "t/a.py::fast", 1000000 },
-		{ "r2", "t/b.py::mid", 5000000 }, { "r2", "t/b.py::mid2", 4000000 },
+	static const struct {
+		const char *run, *id;
+		int64_t us;
+	} res[] = {
+	    {"r1", "t/a.py::slow", 9000000}, {"r1", "t/a.py::fast", 1000000}, {"r2", "t/a.py::slow", 9000000},
+	    {"r2", "t/a.py::fast", 1000000}, {"r2", "t/b.py::mid", 5000000},  {"r2", "t/b.py::mid2", 4000000},
 	};
 	char path[128];
 	hist_db *db;
@@ -442,7 +517,7 @@ static hist_db *history(void)
 	ck_assert_int_eq(hist__store_run(&run[0], db, "unit", "r1", 1000), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&run[1], db, "unit", "r2", 2000), HIST_OK);
 	for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
-		hist__record r = { res[i].id, strlen(res[i].id), 0, HIST_OUTCOME_PASSED, res[i].us, -1, 1, 1 };
+		hist__record r = {res[i].id, strlen(res[i].id), 0, HIST_OUTCOME_PASSED, res[i].us, -1, 1, 1};
 		int added;
 		ck_assert_int_eq(hist__store_result(&added, db, run[res[i].run[1] - '1'], &r), HIST_OK);
 	}
@@ -492,7 +567,7 @@ START_TEST(create_rejects_bad_options)
 	hist_db *db = history();
 	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
 	hist_plan *p = (hist_plan *)1;
-	const char *tests[] = { "a.py::x", "a.py::x" };
+	const char *tests[] = {"a.py::x", "a.py::x"};
 
 	o.shards = 0;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
@@ -534,7 +609,7 @@ START_TEST(create_survives_allocation_failures)
 {
 	hist_db *db = history();
 	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
-	const char *tests[] = { "t/a.py::slow", "t/b.py::mid", "t/c.py::new" };
+	const char *tests[] = {"t/a.py::slow", "t/b.py::mid", "t/c.py::new"};
 	hist_plan *p;
 	int error = HIST_E_NOMEM;
 
@@ -580,6 +655,9 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
 	tcase_add_test(tc, module_setup_from_the_opener);
 	tcase_add_test(tc, no_durations_means_fallback);
+	tcase_add_test(tc, module_opener_is_the_first_collected);
+	tcase_add_test(tc, history_out_of_order_is_refused);
+	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, setup, teardown);

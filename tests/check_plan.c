@@ -7,6 +7,8 @@
 
 #include "alloc.h"
 #include "check_util.h"
+#include "emit.h"
+#include "io.h"
 #include "nodeid.h"
 #include "plan.h"
 
@@ -63,7 +65,7 @@ START_TEST(improvement_beats_lpt_where_lpt_is_poor)
 {
 	/* LPT puts 3,2,2 on one machine (7) and 3,2 on the other; swapping a 3
 	 * for a 2 gives the optimum 6. */
-	int64_t w[] = { 3, 3, 2, 2, 2 };
+	int64_t w[] = {3, 3, 2, 2, 2};
 
 	ck_assert_int_eq(run_partition(w, 5, 2, 0), 7);
 	ck_assert_int_eq(run_partition(w, 5, 2, HIST__PLAN_EFFORT_DEFAULT), 6);
@@ -80,7 +82,9 @@ START_TEST(every_item_once_never_worse_than_lpt)
 
 		for (size_t i = 0; i < n; i++)
 			/* Heavy tails and zeros, as real suites have. */
-			w[i] = v[i] = next_rand() % 7 == 0 ? 0 : (int64_t)(next_rand() % 1000) * (int64_t)(next_rand() % 1000);
+			w[i] = v[i] = next_rand() % 7 == 0
+			                  ? 0
+			                  : (int64_t)(next_rand() % 1000) * (int64_t)(next_rand() % 1000);
 		lpt = run_partition(w, n, k, 0);
 		best = run_partition(v, n, k, HIST__PLAN_EFFORT_DEFAULT);
 		ck_assert_int_le(best, lpt);
@@ -99,7 +103,7 @@ static int64_t brute_force(const int64_t *w, size_t n, unsigned int k)
 	for (size_t i = 0; i < n; i++)
 		total *= k;
 	for (size_t code = 0; code < total; code++) {
-		int64_t load[4] = { 0, 0, 0, 0 };
+		int64_t load[4] = {0, 0, 0, 0};
 		size_t c = code;
 
 		for (size_t i = 0; i < n; i++, c /= k)
@@ -136,7 +140,7 @@ END_TEST
 
 START_TEST(ties_break_by_index)
 {
-	int64_t w[] = { 5, 5, 5, 5, 5, 5 };
+	int64_t w[] = {5, 5, 5, 5, 5, 5};
 	uint32_t of[6];
 	int64_t load[3];
 
@@ -156,7 +160,8 @@ END_TEST
 
 /* A plan over ids with these costs; modules from the file part of each id. */
 static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n, hist__plan_input in,
-	const int64_t *setup_by_module_name, const char *const *setup_modules, size_t nsetup)
+                          const int64_t *setup_by_module_name, const char *const *setup_modules,
+                          size_t nsetup)
 {
 	hist_plan *p = hist__calloc(1, sizeof *p);
 	int64_t *msetup = calloc(n + 1, sizeof *msetup);
@@ -178,11 +183,12 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 			mlen[m] = ml;
 			modules++;
 			for (size_t s = 0; s < nsetup; s++)
-				if (strlen(setup_modules[s]) == ml && memcmp(setup_modules[s], ids[i], ml) == 0)
+				if (strlen(setup_modules[s]) == ml &&
+				    memcmp(setup_modules[s], ids[i], ml) == 0)
 					msetup[m] = setup_by_module_name[s];
 		}
-		p->tests[i] = (hist__plan_test){ hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len,
-			(uint32_t)m, cost[i], cost[i], 1 };
+		p->tests[i] = (hist__plan_test){
+		    hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len, (uint32_t)m, cost[i], cost[i], 1};
 	}
 	in.module_setup = msetup;
 	in.modules = modules;
@@ -190,6 +196,7 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 		in.effort = HIST__PLAN_EFFORT_DEFAULT;
 	error = hist__plan_build(p, &in, &err);
 	ck_assert_msg(error == HIST_OK, "plan: %s", hist__err_msg(&err));
+	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
 	hist__err_clear(&err);
 	free(msetup);
 	free(mname);
@@ -224,8 +231,8 @@ static unsigned int shard_of(const hist_plan *p, const char *id)
 
 START_TEST(order_in_a_shard_is_longest_first_then_bytes)
 {
-	const char *ids[] = { "t.py::b", "t.py::a", "t.py::c", "t.py::d" };
-	int64_t cost[] = { 10, 10, 30, 5 };
+	const char *ids[] = {"t.py::b", "t.py::a", "t.py::c", "t.py::d"};
+	int64_t cost[] = {10, 10, 30, 5};
 	hist_plan *p = plan_of(ids, cost, 4, shards_in(1, HIST_SCOPE_TEST), NULL, NULL, 0);
 
 	ck_assert_str_eq(hist_plan_shard_test(p, 1, 0), "t.py::c");
@@ -240,27 +247,67 @@ START_TEST(order_in_a_shard_is_longest_first_then_bytes)
 }
 END_TEST
 
-START_TEST(plan_id_is_fnv_of_the_shard_lists)
+START_TEST(plan_id_is_the_hash_of_the_shard_lists)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "b.py::z" };
-	int64_t cost[] = { 3, 2, 1 };
+	const char *ids[] = {"a.py::x", "a.py::y", "b.py::z"};
+	int64_t cost[] = {3, 2, 1};
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), NULL, NULL, 0);
 	/* Shard 1: a.py::x; shard 2: a.py::y, b.py::z (LPT). */
 	const char *text = "shard 1/2\na.py::x\nshard 2/2\na.py::y\nb.py::z\n";
+	hist__hash64 *h;
 	char want[17];
 
-	snprintf(want, sizeof want, "%016llx", (unsigned long long)hist_nodeid_hash(text, strlen(text)));
+	ck_assert_int_eq(hist__hash64_open(&h), HIST_OK);
+	/* XXH3-64 with seed 0: its published value for no input. */
+	ck_assert_uint_eq(hist__hash64_digest(h), 0x2D06800538D394C2ULL);
+	hist__hash64_update(h, text, strlen(text));
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)hist__hash64_digest(h));
+	hist__hash64_free(h);
 	ck_assert_str_eq(hist_plan_id(p), want);
 	ck_assert_uint_eq(shard_of(p, "b.py::z"), 2);
 	hist_plan_free(p);
 }
 END_TEST
 
+START_TEST(plan_id_of_long_nodeids)
+{
+	/* Nodeids longer than the id's 64 KiB buffer go to the hash apart. */
+	char *big = malloc(70001), *mid = malloc(40001);
+	const char *ids[3];
+	int64_t cost[] = {3, 2, 1};
+	hist__buf text = HIST__BUF_INIT(0);
+	hist__hash64 *h;
+	hist_plan *p;
+	char want[17];
+
+	memset(big, 'b', 70000);
+	memcpy(big, "t.py::", 6);
+	big[70000] = '\0';
+	memset(mid, 'm', 40000);
+	memcpy(mid, "t.py::", 6);
+	mid[40000] = '\0';
+	ids[0] = big;
+	ids[1] = mid;
+	ids[2] = "t.py::x";
+	p = plan_of(ids, cost, 3, shards_in(1, HIST_SCOPE_TEST), NULL, NULL, 0);
+	hist__buf_printf(&text, "shard 1/1\n%s\n%s\nt.py::x\n", big, mid);
+	ck_assert_int_eq(hist__hash64_open(&h), HIST_OK);
+	hist__hash64_update(h, text.ptr, text.len);
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)hist__hash64_digest(h));
+	hist__hash64_free(h);
+	ck_assert_str_eq(hist_plan_id(p), want);
+	hist__buf_free(&text);
+	hist_plan_free(p);
+	free(big);
+	free(mid);
+}
+END_TEST
+
 START_TEST(same_plan_whatever_the_input_order)
 {
-	const char *ids[] = { "m.py::t1", "m.py::t2", "n.py::C::t3", "n.py::C::t4", "o.py::t5", "o.py::t6" };
-	const char *rev[] = { "o.py::t6", "o.py::t5", "n.py::C::t4", "n.py::C::t3", "m.py::t2", "m.py::t1" };
-	int64_t cost[] = { 7, 7, 7, 3, 3, 1 }, rcost[] = { 1, 3, 3, 7, 7, 7 };
+	const char *ids[] = {"m.py::t1", "m.py::t2", "n.py::C::t3", "n.py::C::t4", "o.py::t5", "o.py::t6"};
+	const char *rev[] = {"o.py::t6", "o.py::t5", "n.py::C::t4", "n.py::C::t3", "m.py::t2", "m.py::t1"};
+	int64_t cost[] = {7, 7, 7, 3, 3, 1}, rcost[] = {1, 3, 3, 7, 7, 7};
 	hist_plan *a = plan_of(ids, cost, 6, shards_in(3, HIST_SCOPE_TEST), NULL, NULL, 0);
 	hist_plan *b = plan_of(rev, rcost, 6, shards_in(3, HIST_SCOPE_TEST), NULL, NULL, 0);
 
@@ -278,15 +325,15 @@ END_TEST
 /* Random nodeids with classes and nasty parameters. */
 static char *random_id(int f, int c, int t)
 {
-	static const char *const params[] = { "", "[a::b]", "[x/y]", "[p[q]", "[ü ÿ]", "[1-2]", "[a]::[b]" };
+	static const char *const params[] = {"", "[a::b]", "[x/y]", "[p[q]", "[ü ÿ]", "[1-2]", "[a]::[b]"};
 	char buf[256];
 
 	if (c < 0)
 		snprintf(buf, sizeof buf, "tests/d%d/test_f%d.py::test_%d%s", f % 3, f, t,
-			params[next_rand() % 7]);
+		         params[next_rand() % 7]);
 	else
 		snprintf(buf, sizeof buf, "tests/d%d/test_f%d.py::TestC%d::test_%d%s", f % 3, f, c, t,
-			params[next_rand() % 7]);
+		         params[next_rand() % 7]);
 	return strdup(buf);
 }
 
@@ -313,8 +360,8 @@ START_TEST(scopes_never_split)
 					ids[n] = id;
 					cost[n++] = 1 + (int64_t)(next_rand() % 100000);
 				}
-		p = plan_of((const char *const *)ids, cost, n, shards_in(1 + (unsigned)(next_rand() % 9), scope),
-			NULL, NULL, 0);
+		p = plan_of((const char *const *)ids, cost, n,
+		            shards_in(1 + (unsigned)(next_rand() % 9), scope), NULL, NULL, 0);
 		/* Every test exactly once, and tests sharing a scope prefix share
 		 * a shard. */
 		for (size_t i = 0; i < n; i++) {
@@ -333,13 +380,83 @@ START_TEST(scopes_never_split)
 }
 END_TEST
 
+START_TEST(setup_pieces_keep_every_test_once)
+{
+	/* Random suites where some modules charge a set-up: every test lands
+	 * on exactly one shard, classes stay whole at class scope, and each
+	 * shard's prediction is its tests plus one set-up per module it runs
+	 * part of (recomputed here from the shard lists). */
+	size_t splits = 0;
+
+	for (int round = 0; round < 40; round++) {
+		hist_scope scope = round % 2 ? HIST_SCOPE_CLASS : HIST_SCOPE_TEST;
+		size_t n = 0;
+		char *ids[400], mods[12][32];
+		const char *modp[12];
+		int64_t cost[400], setup[12], sum = 0;
+		hist_plan *p;
+		unsigned int shards = 1 + (unsigned)(next_rand() % 7);
+
+		for (int f = 0; f < 12; f++) {
+			snprintf(mods[f], sizeof mods[f], "tests/d%d/test_f%d.py", f % 3, f);
+			modp[f] = mods[f];
+			setup[f] = next_rand() % 2 ? (int64_t)(next_rand() % 3000000) : 0;
+			for (int c = -1; c < 2 && n < 380; c++)
+				for (int t = 0, nt = (int)(next_rand() % 12); t < nt && n < 380; t++) {
+					char buf[128];
+					if (c < 0)
+						snprintf(buf, sizeof buf, "%s::test_%d", mods[f], t);
+					else
+						snprintf(buf, sizeof buf, "%s::TestC%d::test_%d", mods[f], c,
+						         t);
+					ids[n] = strdup(buf);
+					cost[n++] = 1 + (int64_t)(next_rand() % 2000000);
+				}
+		}
+		p = plan_of((const char *const *)ids, cost, n, shards_in(shards, scope), setup, modp, 12);
+		for (unsigned int k = 1; k <= shards; k++) {
+			int64_t want = 0;
+			int touched[12] = {0};
+
+			for (size_t i = 0; i < hist_plan_shard_size(p, k); i++) {
+				const char *id = hist_plan_shard_test(p, k, i);
+				for (size_t j = 0; j < n; j++)
+					if (strcmp(ids[j], id) == 0)
+						want += cost[j];
+				for (int f = 0; f < 12; f++)
+					if (strncmp(id, mods[f], strlen(mods[f])) == 0 &&
+					    id[strlen(mods[f])] == ':' && !touched[f]++)
+						want += setup[f];
+			}
+			ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), want);
+			sum += want;
+		}
+		ck_assert_int_eq(p->total_us, sum);
+		splits += p->scopes_split;
+		for (size_t i = 0; i < n; i++) {
+			unsigned int si = shard_of(p, ids[i]);
+			size_t li = hist__nodeid_scope_len(ids[i], strlen(ids[i]), scope);
+			for (size_t j = i + 1; j < n; j++)
+				if (hist__nodeid_scope_len(ids[j], strlen(ids[j]), scope) == li &&
+				    memcmp(ids[i], ids[j], li) == 0)
+					ck_assert_uint_eq(shard_of(p, ids[j]), si);
+		}
+		for (size_t i = 0; i < n; i++)
+			free(ids[i]);
+		hist_plan_free(p);
+	}
+	/* The suites are made so that some modules are worth splitting. */
+	ck_assert_uint_gt(splits, 0);
+}
+END_TEST
+
 START_TEST(class_scope_parses_parameters)
 {
 	/* The "::" and "/" inside the parameters are data: both tests are in
 	 * class TestK of a.py, and m.py's two functions are the module. */
-	const char *ids[] = { "a.py::TestK::test[x::y/z]", "a.py::TestK::test[[::]]", "a.py::TestL::t",
-		"m.py::f[a::b]", "m.py::g" };
-	int64_t cost[] = { 50, 50, 1, 50, 50 };
+	const char *ids[] = {"a.py::TestK::test[x::y/z]", "a.py::TestK::test[[::]]", "a.py::TestL::t",
+	                     "m.py::f[a::b]", "m.py::g"};
+	int64_t cost[] = {50, 50, 1, 50, 50};
 	hist_plan *p = plan_of(ids, cost, 5, shards_in(4, HIST_SCOPE_CLASS), NULL, NULL, 0);
 
 	ck_assert_uint_eq(shard_of(p, ids[0]), shard_of(p, ids[1]));
@@ -354,10 +471,10 @@ START_TEST(setup_split_where_it_pays)
 {
 	/* One module of 10 x 10 s with a 5 s set-up on 2 shards: whole it takes
 	 * 105 s; split, each half pays the set-up: 55 s each. */
-	const char *ids[10] = { "a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5", "a.py::t6",
-		"a.py::t7", "a.py::t8", "a.py::t9" };
-	int64_t cost[10], setup[] = { 5000000 };
-	const char *mods[] = { "a.py" };
+	const char *ids[10] = {"a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4",
+	                       "a.py::t5", "a.py::t6", "a.py::t7", "a.py::t8", "a.py::t9"};
+	int64_t cost[10], setup[] = {5000000};
+	const char *mods[] = {"a.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
@@ -380,10 +497,10 @@ START_TEST(setup_kept_whole_where_splitting_does_not_pay)
 {
 	/* Two modules of 6 x 10 s, each with a 30 s set-up, on 2 shards: one
 	 * module a shard (90 s each); any split only adds set-up. */
-	const char *ids[12] = { "a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5", "b.py::t0",
-		"b.py::t1", "b.py::t2", "b.py::t3", "b.py::t4", "b.py::t5" };
-	int64_t cost[12], setup[] = { 30000000, 30000000 };
-	const char *mods[] = { "a.py", "b.py" };
+	const char *ids[12] = {"a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5",
+	                       "b.py::t0", "b.py::t1", "b.py::t2", "b.py::t3", "b.py::t4", "b.py::t5"};
+	int64_t cost[12], setup[] = {30000000, 30000000};
+	const char *mods[] = {"a.py", "b.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
@@ -404,6 +521,24 @@ START_TEST(setup_kept_whole_where_splitting_does_not_pay)
 }
 END_TEST
 
+START_TEST(setup_split_tried_and_undone)
+{
+	/* a.py: 20 s + 2 s with a 30 s set-up (52 s whole); b.py: 45 s. The plan
+	 * (52 | 45) is above the bound (50), so halving a.py is tried: 50 next
+	 * to 45 + 32 makes 77, worse, so a.py stays whole. */
+	const char *ids[] = {"a.py::t0", "a.py::t1", "b.py::t0"};
+	int64_t cost[] = {20000000, 2000000, 45000000}, setup[] = {30000000};
+	const char *mods[] = {"a.py"};
+	hist_plan *p = plan_of(ids, cost, 3, shards_in(2, HIST_SCOPE_TEST), setup, mods, 1);
+
+	ck_assert_int_eq(p->lower_bound_us, 50000000);
+	ck_assert_int_eq(p->makespan_us, 52000000);
+	ck_assert_uint_eq(p->scopes_split, 0);
+	ck_assert_uint_eq(shard_of(p, "a.py::t0"), shard_of(p, "a.py::t1"));
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(setup_split_once_to_balance)
 {
 	/* Three modules of 60 s with 1 s set-up each on 2 shards: whole, one
@@ -411,8 +546,8 @@ START_TEST(setup_split_once_to_balance)
 	 * balances: 92 s each. No second split. */
 	const char *ids[18];
 	char buf[18][32];
-	int64_t cost[18], setup[] = { 1000000, 1000000, 1000000 };
-	const char *mods[] = { "a.py", "b.py", "c.py" };
+	int64_t cost[18], setup[] = {1000000, 1000000, 1000000};
+	const char *mods[] = {"a.py", "b.py", "c.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
@@ -433,9 +568,9 @@ END_TEST
 
 START_TEST(module_scope_charges_setup_once)
 {
-	const char *ids[] = { "a.py::t0", "a.py::t1", "b.py::t0" };
-	int64_t cost[] = { 10, 10, 15 }, setup[] = { 100 };
-	const char *mods[] = { "a.py" };
+	const char *ids[] = {"a.py::t0", "a.py::t1", "b.py::t0"};
+	int64_t cost[] = {10, 10, 15}, setup[] = {100};
+	const char *mods[] = {"a.py"};
 	hist_plan *p = plan_of(ids, cost, 3, shards_in(3, HIST_SCOPE_MODULE), setup, mods, 1);
 
 	ck_assert_uint_eq(shard_of(p, "a.py::t0"), shard_of(p, "a.py::t1"));
@@ -457,8 +592,8 @@ static hist__plan_input target_in(int64_t target, unsigned int max, int64_t shar
 
 START_TEST(target_gives_the_fewest_shards)
 {
-	const char *ids[10] = { "t.py::a", "t.py::b", "t.py::c", "t.py::d", "t.py::e", "t.py::f", "t.py::g",
-		"t.py::h", "t.py::i", "t.py::j" };
+	const char *ids[10] = {"t.py::a", "t.py::b", "t.py::c", "t.py::d", "t.py::e",
+	                       "t.py::f", "t.py::g", "t.py::h", "t.py::i", "t.py::j"};
 	int64_t cost[10];
 	hist_plan *p;
 
@@ -493,8 +628,8 @@ END_TEST
 
 START_TEST(fallback_uses_the_stable_hash)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "b.py::T::z[1]", "c/d.py::w", "e.py::f[a::b]" };
-	int64_t cost[] = { 1, 1, 1, 1, 1 };
+	const char *ids[] = {"a.py::x", "a.py::y", "b.py::T::z[1]", "c/d.py::w", "e.py::f[a::b]"};
+	int64_t cost[] = {1, 1, 1, 1, 1};
 	hist__plan_input in = shards_in(3, HIST_SCOPE_TEST);
 	hist_plan *p;
 
@@ -516,8 +651,8 @@ END_TEST
 
 START_TEST(bounds_and_empty_suites)
 {
-	const char *ids[] = { "a.py::x", "a.py::y", "a.py::z" };
-	int64_t cost[] = { 50, 20, 20 };
+	const char *ids[] = {"a.py::x", "a.py::y", "a.py::z"};
+	int64_t cost[] = {50, 20, 20};
 	hist__plan_input in = shards_in(2, HIST_SCOPE_TEST);
 	hist_plan *p;
 
@@ -551,13 +686,16 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, within_lpt_bound_of_optimum);
 	tcase_add_test(tc, ties_break_by_index);
 	tcase_add_test(tc, order_in_a_shard_is_longest_first_then_bytes);
-	tcase_add_test(tc, plan_id_is_fnv_of_the_shard_lists);
+	tcase_add_test(tc, plan_id_is_the_hash_of_the_shard_lists);
+	tcase_add_test(tc, plan_id_of_long_nodeids);
 	tcase_add_test(tc, same_plan_whatever_the_input_order);
 	tcase_add_test(tc, scopes_never_split);
 	tcase_add_test(tc, class_scope_parses_parameters);
+	tcase_add_test(tc, setup_pieces_keep_every_test_once);
 	tcase_add_test(tc, setup_split_where_it_pays);
 	tcase_add_test(tc, setup_kept_whole_where_splitting_does_not_pay);
 	tcase_add_test(tc, setup_split_once_to_balance);
+	tcase_add_test(tc, setup_split_tried_and_undone);
 	tcase_add_test(tc, module_scope_charges_setup_once);
 	tcase_add_test(tc, target_gives_the_fewest_shards);
 	tcase_add_test(tc, fallback_uses_the_stable_hash);
