@@ -156,3 +156,11 @@ class ShardSelector:
                 tr.write_line(f"  {line}")
             if len(shown) < len(missing):
                 tr.write_line(f"  ... and {len(missing) - len(shown)} more (-v shows all)")
+            if len(missing) == len(self.shard.lines):
+                # Nodeids are rootdir-relative, and pytest also counts a bare
+                # path given to an option (--shard-file ../x) when it picks
+                # the rootdir: the commonest way to match nothing.
+                tr.write_line(f"{head}: no listed test matched; nodeids here are relative to "
+                              f"rootdir {tr.config.rootpath}: keep the shard files inside it, or "
+                              f"write --shard-file=PATH with '=' so pytest does not count the "
+                              f"path when it picks the rootdir", red=True)

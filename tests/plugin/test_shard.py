@@ -322,3 +322,20 @@ def test_run_from_a_subdirectory(hist, suite, monkeypatch):
     # Its listed tests in files outside "." are not collected, and said so.
     result.stdout.fnmatch_lines(["hist: shard 2/3: 3 listed tests were not collected*",
                                  "  test_one.py::test_p[c::d]"])
+
+
+
+def test_a_plan_for_another_rootdir_says_why_nothing_matched(hist, pytester, monkeypatch):
+    # The suite lives in proj/ and the plan beside it. Given as a bare path,
+    # ../shards/... makes pytest pick the parent as rootdir, so every nodeid
+    # gains a "proj/" prefix and no listed line matches.
+    proj = pytester.mkdir("proj")
+    (proj / "test_r.py").write_text("def test_a(): pass\ndef test_b(): pass\n")
+    write_plan(pytester.path / "shards", [["test_r.py::test_a"], ["test_r.py::test_b"]])
+    monkeypatch.chdir(proj)
+    result = hist.run("--shard-file", "../shards/shard-1.txt")
+    result.stdout.fnmatch_lines(["hist: shard 1/2: no listed test matched; nodeids here are relative to rootdir*"])
+    # With "=" pytest leaves the path out of its choice, and the plan matches.
+    result = hist.run("--shard-file=../shards/shard-1.txt")
+    assert ran(result) == ["test_r.py::test_a"]
+    assert "no listed test matched" not in result.stdout.str()
