@@ -220,32 +220,146 @@ HIST_API int64_t hist_nodeid_junit_key(char *buf, size_t size, const char *nodei
 typedef enum { HIST_EST_EMA = 0, HIST_EST_MEDIAN, HIST_EST_LAST } hist_estimator;
 typedef enum { HIST_SCOPE_TEST = 0, HIST_SCOPE_CLASS, HIST_SCOPE_MODULE } hist_scope;
 
+/* "ema", "median", "last"; "test", "class", "module"; NULL out of range. */
+HIST_API const char *hist_estimator_name(hist_estimator e);
+HIST_API const char *hist_scope_name(hist_scope s);
+
+/* The suite as collected now: the output of `pytest --collect-only -q`,
+ * one nodeid a line, then pytest's trailer (a blank line, then a summary
+ * such as "150 tests collected in 0.12s", a "=== warnings summary ===" or
+ * "=== ERRORS ===" section), which is skipped. A blank line followed by more
+ * nodeids, a duplicate nodeid, a NUL byte, a line starting with '#', a line
+ * over 64 KiB, or the output of --collect-only without -q (or with -qq) is
+ * HIST_E_INVALID with "NAME:LINE: reason". A trailing '\r' is dropped. Like hist_db_open, *out is set even on failure (unless out of
+ * memory) so hist_test_list_errmsg can say why. */
+typedef struct hist_test_list hist_test_list;
+/* path "-" reads stdin; a gzip file is read through. name is what messages
+ * call it (NULL: path). */
+HIST_API int hist_test_list_read(hist_test_list **out, const char *path, const char *name);
+HIST_API int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, const char *name);
+HIST_API const char *hist_test_list_errmsg(const hist_test_list *list); /* never NULL */
+HIST_API size_t hist_test_list_count(const hist_test_list *list);
+/* The nodeids in list order, owned by the list, NUL-terminated. */
+HIST_API const char *const *hist_test_list_ids(const hist_test_list *list);
+HIST_API void hist_test_list_free(hist_test_list *list);
+
 typedef struct hist_plan hist_plan;
+
+#define HIST_MAX_SHARDS 1024  /* more CI jobs than this is a typo, not a plan */
+#define HIST_MAX_WINDOW 1000  /* runs an estimate looks back */
+/* Per-test overhead when neither history nor the caller gives one: pytest's
+ * own cost per test (hooks, reporting), outside JUnit's time, measured 1-4 ms
+ * on real suites. 1 ms keeps a test whose JUnit time reads 0.000 from being
+ * free without guessing high. */
+#define HIST_TEST_OVERHEAD_DEFAULT_US 1000
+/* A module's set-up is charged per shard only when at least this big;
+ * smaller differences between a module's tests are noise. */
+#define HIST_SCOPE_SETUP_MIN_US 10000
+/* Items the improvement pass may look at when the caller gives 0: enough
+ * for suites up to 100,000 tests to settle (bench/plan_quality.sh), tens of
+ * milliseconds at 1,000,000 tests, where LPT alone is within 0.001%. */
+#define HIST_PLAN_EFFORT_DEFAULT 10000000u
 
 #define HIST_PLAN_OPTIONS_VERSION 1
 typedef struct {
 	unsigned int version;
 	const char *suite;            /* NULL = "default" */
-	unsigned int shards;          /* N, or 0 with target_us */
-	int64_t target_us;            /* --target-seconds: fewest shards within it */
+	unsigned int shards;          /* N in [1, HIST_MAX_SHARDS], or 0 with target_us */
+	int64_t target_us;            /* > 0 (with shards 0): the fewest shards whose
+	                                 predicted makespan is at most this */
 	unsigned int max_shards;      /* cap for target_us; 0 = HIST_MAX_SHARDS */
 	hist_estimator estimator;
 	double alpha;                 /* EMA weight of the newest sample, (0,1] */
-	unsigned int window;          /* recent runs considered */
-	hist_scope scope;
-	const char *const *tests;     /* the suite as collected now, or NULL */
+	unsigned int window;          /* newest runs considered, [1, HIST_MAX_WINDOW] */
+	hist_scope scope;             /* what must stay on one shard */
+	const char *const *tests;     /* the suite as collected now, or NULL for
+	                                 the tests of the newest run */
 	size_t test_count;
-	int64_t test_overhead_us;     /* -1: learn from history */
-	int64_t shard_overhead_us;    /* -1: learn from history */
-	unsigned int time_budget_ms;  /* improvement pass budget; 0 = default */
+	int64_t test_overhead_us;     /* >= 0: use it; -1: learn from history, else
+	                                 HIST_TEST_OVERHEAD_DEFAULT_US */
+	int64_t shard_overhead_us;    /* >= 0: use it; -1: learn from history, else 0 */
+	uint64_t effort;              /* units the improvement pass may look at (a
+	                                 count, never a clock, so every machine
+	                                 plans alike); 0 = HIST_PLAN_EFFORT_DEFAULT */
+	/* Called with a sentence for what the caller should tell the user: the
+	 * plan fell back to hashing, tests known only by their JUnit key... */
+	void (*warning)(const char *message, void *payload);
+	/* Called now and then while the history is read ("results read", how
+	 * many so far): a million-test history takes a second or two. */
+	void (*progress)(const char *what, uint64_t done, void *payload);
+	void *payload;
 } hist_plan_options;
-#define HIST_MAX_SHARDS 1024
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0 }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL }
 
-/* Builds a plan from the history in db. */
+/* Builds a plan from the history of opts->suite in db: estimates every test
+ * (see README "histplan"), keeps scopes whole, partitions and orders the
+ * shards. Bad options or a bad test list are HIST_E_INVALID; a history
+ * read failure passes its code up. Messages: hist_db_errmsg(db). The plan
+ * owns copies of everything it needs; db and opts->tests may go after.
+ * A plan is not changed by reading it, so threads may share it; the write
+ * calls keep their message in it, so one thread at a time writes. */
 HIST_API int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts);
 HIST_API void hist_plan_free(hist_plan *plan);
+
+/* Shards are numbered 1..N. A shard's tests come longest first, ties in
+ * byte order of nodeids; out-of-range arguments give 0 / NULL / -1. */
+HIST_API unsigned int hist_plan_shard_count(const hist_plan *plan);
+HIST_API size_t hist_plan_shard_size(const hist_plan *plan, unsigned int k);
+HIST_API const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k, size_t i);
+/* Shard start-up + its tests' estimates and overheads + the set-up of every
+ * module it runs part of. */
+HIST_API int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k);
+/* 16 lowercase hex digits: FNV-1a 64 over the plan (README "histplan"). */
+HIST_API const char *hist_plan_id(const hist_plan *plan);
+/* 1 when the history knew no duration of the suite and tests went to the
+ * stable hash shard, as the plugin places tests no plan lists. */
+HIST_API int hist_plan_fallback(const hist_plan *plan);
+
+typedef enum { HIST_SOURCE_DEFAULT = 0, HIST_SOURCE_HISTORY, HIST_SOURCE_OPTION } hist_source;
+HIST_API const char *hist_source_name(hist_source s); /* "default", "history", "option" */
+
+#define HIST_PLAN_SUMMARY_VERSION 1
+typedef struct {
+	unsigned int version;          /* set by the caller (INIT); fields up to it are filled */
+	size_t tests;
+	size_t tests_without_history;  /* estimated by their file's or the suite's median */
+	int64_t total_us;              /* sum of the shards' predictions */
+	int64_t makespan_us;           /* the largest prediction */
+	int64_t lower_bound_us;        /* shard start-up + max(work / N, longest unit) */
+	int64_t work_us;               /* tests' estimates + overheads + each set-up once */
+	int64_t longest_unit_us;       /* the largest thing no plan can split */
+	int64_t target_us;             /* the caller's target, or 0 */
+	int64_t test_overhead_us;
+	hist_source test_overhead_source;
+	int64_t shard_overhead_us;
+	hist_source shard_overhead_source;
+	int64_t scope_setup_us;        /* set-up paid again by shards that split a scope */
+	size_t scopes_with_setup;      /* modules whose set-up is charged per shard */
+	size_t scopes_split;           /* of those, how many the plan splits */
+} hist_plan_summary;
+#define HIST_PLAN_SUMMARY_INIT { HIST_PLAN_SUMMARY_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+	HIST_SOURCE_DEFAULT, 0, HIST_SOURCE_DEFAULT, 0, 0, 0 }
+/* HIST_E_INVALID for a version this build does not know. */
+HIST_API int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan);
+
+/* Output goes to fn in pieces; a non-zero return from fn stops it and is
+ * returned as HIST_E_IO. */
+typedef int (*hist_write_fn)(const char *data, size_t len, void *payload);
+/* plan.json's document: fixed key order, seconds with 6 decimals. */
+HIST_API int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload);
+/* The table --preview prints: shard, tests, predicted seconds, a bar. */
+HIST_API int hist_plan_preview(const hist_plan *plan, hist_write_fn fn, void *payload);
+/* A self-contained SVG picture, one bar per shard. */
+HIST_API int hist_plan_svg(const hist_plan *plan, hist_write_fn fn, void *payload);
+/* Writes dir/shard-1.txt .. dir/shard-N.txt and dir/plan.json, each
+ * atomically, creating dir (one level) when missing; then removes
+ * shard-K.txt for K > N left by an older plan. On failure before the first
+ * file is in place, nothing is left behind (a dir it created is removed). */
+HIST_API int hist_plan_write(hist_plan *plan, const char *dir);
+HIST_API int hist_plan_write_svg(hist_plan *plan, const char *path);
+/* The message of the last failing write; never NULL. */
+HIST_API const char *hist_plan_errmsg(const hist_plan *plan);
 
 #ifdef __cplusplus
 }

@@ -554,3 +554,42 @@ void hist__atomic_abort(hist__atomic *f)
 	hist__free(f->path);
 	hist__free(f);
 }
+
+/* ------------------------------------------------------------------ */
+/* hist__hash64 (added for plan.c's plan id: xxHash lives in this file) */
+
+struct hist__hash64 {
+	XXH3_state_t *state;
+};
+
+int hist__hash64_open(hist__hash64 **out)
+{
+	hist__hash64 *h = hist__calloc(1, sizeof *h);
+
+	*out = NULL;
+	if (!h || !(h->state = XXH3_createState()) || XXH3_64bits_reset(h->state) != XXH_OK) {
+		hist__hash64_free(h);
+		return HIST_E_NOMEM;
+	}
+	*out = h;
+	return HIST_OK;
+}
+
+void hist__hash64_update(hist__hash64 *h, const void *data, size_t len)
+{
+	/* Only a NULL input fails, which callers never pass. */
+	(void)XXH3_64bits_update(h->state, data, len);
+}
+
+uint64_t hist__hash64_digest(const hist__hash64 *h)
+{
+	return XXH3_64bits_digest(h->state);
+}
+
+void hist__hash64_free(hist__hash64 *h)
+{
+	if (!h)
+		return;
+	XXH3_freeState(h->state);
+	hist__free(h);
+}

@@ -1,0 +1,558 @@
+/* emit.c - the plan id, shard files, plan.json, the preview table and the SVG.
+ * Owns: every byte a plan shows the outside, and writing the plan's files
+ * (atomically, through io.c) with stale shard files removed after.
+ * Not here: what goes on which shard (plan.c). Output is deterministic:
+ * integers and fixed-precision decimals only, keys in a fixed order. */
+#include "emit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "io.h"
+
+int hist__emit_seconds(hist__buf *b, int64_t us, int decimals)
+{
+	int64_t unit = decimals == 3 ? 1000 : 1, frac_scale = decimals == 3 ? 1000 : 1000000;
+	int64_t v = us < 0 ? 0 : (us + unit / 2) / unit;
+
+	return hist__buf_printf(b, "%lld.%0*lld", (long long)(v / frac_scale), decimals,
+	                        (long long)(v % frac_scale));
+}
+
+/* The id names the split itself, so shard files of different plans never
+ * mix. XXH3 runs at memory speed; FNV-1a, a byte at a time, took a tenth of
+ * a second on a million tests. The bytes go through a buffer: two hash
+ * updates a test cost more than the hashing. */
+int hist__emit_plan_id(hist_plan *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	hist__hash64 *h;
+	char buf[65536];
+	size_t used = 0;
+	uint64_t v;
+
+	if (hist__hash64_open(&h) < 0)
+		return HIST_E_NOMEM;
+	for (unsigned int k = 0; k < p->shards; k++) {
+		used += (size_t)snprintf(buf + used, sizeof buf - used, "shard %u/%u\n", k + 1, p->shards);
+		for (size_t r = p->start[k]; r < p->start[k + 1]; r++) {
+			const hist__plan_test *t = &p->tests[p->order[r]];
+
+			if (sizeof buf - used < (size_t)t->len + 64) {
+				hist__hash64_update(h, buf, used);
+				used = 0;
+			}
+			if (t->len + 64 > sizeof buf) {
+				hist__hash64_update(h, t->id, t->len);
+			} else {
+				memcpy(buf + used, t->id, t->len);
+				used += t->len;
+			}
+			buf[used++] = '\n';
+		}
+		if (sizeof buf - used < 64) {
+			hist__hash64_update(h, buf, used);
+			used = 0;
+		}
+	}
+	hist__hash64_update(h, buf, used);
+	v = hist__hash64_digest(h);
+	hist__hash64_free(h);
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		p->id[i] = hex[v & 15];
+	p->id[16] = '\0';
+	return HIST_OK;
+}
+
+int hist__emit_shard(hist__buf *b, const hist_plan *p, unsigned int k)
+{
+	size_t count = hist_plan_shard_size(p, k);
+	int error;
+
+	if ((error = hist__buf_printf(b, "# hist plan %s\n# shard %u/%u\n# predicted ", p->id, k,
+	                              p->shards)) < 0 ||
+	    (error = hist__emit_seconds(b, p->predicted[k - 1], 3)) < 0 ||
+	    (error = hist__buf_printf(b, " s, %zu tests\n", count)) < 0)
+		return error;
+	for (size_t r = p->start[k - 1]; r < p->start[k]; r++) {
+		const hist__plan_test *t = &p->tests[p->order[r]];
+		if ((error = hist__buf_put(b, t->id, t->len)) < 0 || (error = hist__buf_putc(b, '\n')) < 0)
+			return error;
+	}
+	return HIST_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Text helpers                                                        */
+
+/* Bytes of a valid UTF-8 sequence starting at s, or 0. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	size_t n = s[0] < 0x80             ? 1
+	           : (s[0] & 0xe0) == 0xc0 ? 2
+	           : (s[0] & 0xf0) == 0xe0 ? 3
+	           : (s[0] & 0xf8) == 0xf0 ? 4
+	                                   : 0;
+
+	if (n == 0 || n > left || (n == 2 && s[0] < 0xc2))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string; invalid UTF-8 becomes U+FFFD so the document stays valid. */
+static int json_string(hist__buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
+	int error = hist__buf_putc(b, '"');
+
+	while (!error && left) {
+		size_t n = utf8_len(p, left);
+
+		if (n == 0) {
+			error = hist__buf_puts(b, "\\ufffd");
+			n = 1;
+		} else if (*p == '"' || *p == '\\') {
+			error = hist__buf_printf(b, "\\%c", *p);
+		} else if (*p < 0x20) {
+			error = hist__buf_printf(b, "\\u%04x", *p);
+		} else {
+			error = hist__buf_put(b, (const char *)p, n);
+		}
+		p += n;
+		left -= n;
+	}
+	return error ? error : hist__buf_putc(b, '"');
+}
+
+/* Text for XML: markup characters escaped, bytes XML cannot hold dropped. */
+static int xml_text(hist__buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
+	int error = HIST_OK;
+
+	while (!error && left) {
+		size_t n = utf8_len(p, left);
+
+		if (n == 0 || (*p < 0x20 && *p != '\t'))
+			n = n ? n : 1;
+		else if (*p == '&')
+			error = hist__buf_puts(b, "&amp;");
+		else if (*p == '<')
+			error = hist__buf_puts(b, "&lt;");
+		else if (*p == '>')
+			error = hist__buf_puts(b, "&gt;");
+		else if (*p == '"')
+			error = hist__buf_puts(b, "&quot;");
+		else
+			error = hist__buf_put(b, (const char *)p, n);
+		p += n;
+		left -= n;
+	}
+	return error;
+}
+
+/* The shortest "%.*g" that reads back as the same double: 0.3, not
+ * 0.29999999999999999. */
+static int shortest_double(hist__buf *b, double v)
+{
+	char s[40];
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(s, sizeof s, "%.*g", prec, v);
+		if (strtod(s, NULL) == v)
+			break;
+	}
+	return hist__buf_puts(b, s);
+}
+
+static int deliver(hist__buf *b, int error, hist_write_fn fn, void *payload)
+{
+	if (error < 0)
+		return error;
+	return fn(b->ptr ? b->ptr : "", b->len, payload) ? HIST_E_IO : HIST_OK;
+}
+
+/* A seconds value as a JSON member: "name": 12.345678 */
+static int json_seconds(hist__buf *b, const char *indent, const char *name, int64_t us, const char *after)
+{
+	int error;
+
+	if ((error = hist__buf_printf(b, "%s\"%s\": ", indent, name)) < 0 ||
+	    (error = hist__emit_seconds(b, us, 6)) < 0)
+		return error;
+	return hist__buf_puts(b, after);
+}
+
+/* ------------------------------------------------------------------ */
+/* plan.json                                                           */
+
+static int json_document(hist__buf *b, const hist_plan *p)
+{
+	int error;
+
+	if ((error =
+	         hist__buf_printf(b, "{\n  \"plan_id\": \"%s\",\n  \"shard_count\": %u,\n  \"shards\": [\n",
+	                          p->id, p->shards)) < 0)
+		return error;
+	for (unsigned int k = 1; k <= p->shards; k++) {
+		if ((error = hist__buf_printf(b,
+		                              "    {\"index\": %u, \"file\": \"shard-%u.txt\", \"tests\": "
+		                              "%zu, \"predicted_seconds\": ",
+		                              k, k, hist_plan_shard_size(p, k))) < 0 ||
+		    (error = hist__emit_seconds(b, p->predicted[k - 1], 6)) < 0 ||
+		    (error = hist__buf_puts(b, k < p->shards ? "},\n" : "}\n")) < 0)
+			return error;
+	}
+	if ((error = hist__buf_printf(b, "  ],\n  \"tests\": %zu,\n  \"tests_without_history\": %zu,\n", p->n,
+	                              p->without_history)) < 0 ||
+	    (error = json_seconds(b, "  ", "total_seconds", p->total_us, ",\n")) < 0 ||
+	    (error = json_seconds(b, "  ", "work_seconds", p->work_us, ",\n")) < 0 ||
+	    (error = json_seconds(b, "  ", "makespan_seconds", p->makespan_us, ",\n")) < 0 ||
+	    (error = json_seconds(b, "  ", "lower_bound_seconds", p->lower_bound_us, ",\n")) < 0 ||
+	    (error = json_seconds(b, "  ", "longest_unit_seconds", p->longest_unit_us, ",\n")) < 0)
+		return error;
+	if (p->target_us > 0)
+		error = json_seconds(b, "  ", "target_seconds", p->target_us, ",\n");
+	else
+		error = hist__buf_puts(b, "  \"target_seconds\": null,\n");
+	if (error < 0 ||
+	    (error = hist__buf_printf(
+	         b, "  \"estimator\": \"%s\",\n  \"alpha\": ", hist_estimator_name(p->estimator))) < 0 ||
+	    (error = shortest_double(b, p->alpha)) < 0 ||
+	    (error = hist__buf_printf(b, ",\n  \"window\": %u,\n  \"scope\": \"%s\",\n  \"suite\": ",
+	                              p->window, hist_scope_name(p->scope))) < 0 ||
+	    (error = json_string(b, p->suite ? p->suite : "default")) < 0 ||
+	    (error = hist__buf_puts(b, ",\n  \"overheads\": {\n")) < 0 ||
+	    (error = json_seconds(b, "    ", "test_seconds", p->test_overhead_us, ",\n")) < 0 ||
+	    (error = hist__buf_printf(b, "    \"test_source\": \"%s\",\n",
+	                              hist_source_name(p->test_overhead_source))) < 0 ||
+	    (error = json_seconds(b, "    ", "shard_seconds", p->shard_overhead_us, ",\n")) < 0 ||
+	    (error = hist__buf_printf(b, "    \"shard_source\": \"%s\",\n",
+	                              hist_source_name(p->shard_overhead_source))) < 0 ||
+	    (error = json_seconds(b, "    ", "scope_setup_seconds", p->scope_setup_us, ",\n")) < 0 ||
+	    (error = hist__buf_printf(b, "    \"scopes_with_setup\": %zu,\n    \"scopes_split\": %zu\n  },\n",
+	                              p->scopes_with_setup, p->scopes_split)) < 0)
+		return error;
+	return hist__buf_printf(b, "  \"fallback\": %s\n}\n", p->fallback ? "\"hash\"" : "null");
+}
+
+int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+	int error = deliver(&b, json_document(&b, plan), fn, payload);
+
+	hist__buf_free(&b);
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* The preview table                                                   */
+
+#define BAR 40
+
+/* Columns from 0 to BAR for us on a scale where `full` fills the bar. */
+static int64_t columns(int64_t us, int64_t full)
+{
+	return full > 0 ? (us * BAR + full / 2) / full : 0;
+}
+
+static int percent_over(hist__buf *b, int64_t value, int64_t bound)
+{
+	/* Hundredths of a percent, rounded half up. */
+	int64_t h = bound > 0 ? ((value - bound) * 20000 / bound + 1) / 2 : 0;
+
+	if (h < 0)
+		h = 0;
+	return hist__buf_printf(b, "%lld.%02lld%%", (long long)(h / 100), (long long)(h % 100));
+}
+
+static int preview(hist__buf *b, const hist_plan *p)
+{
+	int64_t full = p->makespan_us > p->lower_bound_us ? p->makespan_us : p->lower_bound_us;
+	int64_t bound_col = columns(p->lower_bound_us, full);
+	hist__buf num = HIST__BUF_INIT(0);
+	size_t width = 9;
+	int error = HIST_OK;
+
+	/* The seconds column is as wide as the widest value. */
+	for (unsigned int k = 1; k <= p->shards && !error; k++) {
+		hist__buf_clear(&num);
+		if (!(error = hist__emit_seconds(&num, p->predicted[k - 1], 3)) && num.len + 2 > width)
+			width = num.len + 2;
+	}
+	if (!error)
+		error = hist__buf_printf(b, "%5s %7s  %*s  %s\n", "shard", "tests", (int)width, "predicted",
+		                         "# = predicted, . = up to the lower bound");
+	for (unsigned int k = 1; k <= p->shards && !error; k++) {
+		int64_t col = columns(p->predicted[k - 1], full);
+
+		hist__buf_clear(&num);
+		if ((error = hist__emit_seconds(&num, p->predicted[k - 1], 3)) < 0 ||
+		    (error = hist__buf_puts(&num, " s")) < 0 ||
+		    (error = hist__buf_printf(b, "%5u %7zu  %*s  ", k, hist_plan_shard_size(p, k), (int)width,
+		                              num.ptr)) < 0)
+			break;
+		for (int64_t c = 0; c < BAR && !error; c++)
+			if (c < col || c < bound_col)
+				error = hist__buf_putc(b, c < col ? '#' : '.');
+		if (!error)
+			error = hist__buf_putc(b, '\n');
+	}
+	if (error < 0 || (error = hist__buf_puts(b, "lower bound ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->lower_bound_us, 3)) < 0 ||
+	    (error = hist__buf_puts(b, " s = shard start-up ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->shard_overhead_us, 3)) < 0 ||
+	    (error = hist__buf_puts(b, " s + max(work ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->work_us, 3)) < 0 ||
+	    (error = hist__buf_printf(b, " s / %u, longest unit ", p->shards)) < 0 ||
+	    (error = hist__emit_seconds(b, p->longest_unit_us, 3)) < 0 ||
+	    (error = hist__buf_puts(b, " s)\nmakespan    ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->makespan_us, 3)) < 0 ||
+	    (error = hist__buf_puts(b, " s, ")) < 0 ||
+	    (error = percent_over(b, p->makespan_us, p->lower_bound_us)) < 0)
+		goto done;
+	if ((error = hist__buf_puts(b, " above the lower bound")) < 0)
+		goto done;
+	if (p->target_us > 0 &&
+	    ((error = hist__buf_puts(b, "; target ")) < 0 ||
+	     (error = hist__emit_seconds(b, p->target_us, 3)) < 0 ||
+	     (error = hist__buf_puts(b, p->target_missed ? " s, missed" : " s, met")) < 0))
+		goto done;
+	if ((error = hist__buf_puts(b, "\noverheads   per test ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->test_overhead_us, 3)) < 0 ||
+	    (error = hist__buf_printf(b, " s (%s), per shard ", hist_source_name(p->test_overhead_source))) <
+	        0 ||
+	    (error = hist__emit_seconds(b, p->shard_overhead_us, 3)) < 0 ||
+	    (error = hist__buf_printf(b, " s (%s), scope set-up paid again ",
+	                              hist_source_name(p->shard_overhead_source))) < 0 ||
+	    (error = hist__emit_seconds(b, p->scope_setup_us, 3)) < 0 ||
+	    (error = hist__buf_printf(b, " s (%zu of %zu modules with set-up split)\n", p->scopes_split,
+	                              p->scopes_with_setup)) < 0 ||
+	    (error = hist__buf_printf(b, "plan %s: %zu tests, %zu without history; %s", p->id, p->n,
+	                              p->without_history, hist_estimator_name(p->estimator))) < 0)
+		goto done;
+	if (p->estimator == HIST_EST_EMA &&
+	    ((error = hist__buf_puts(b, " alpha ")) < 0 || (error = shortest_double(b, p->alpha)) < 0))
+		goto done;
+	error = hist__buf_printf(b, " over %u runs, scope %s%s\n", p->window, hist_scope_name(p->scope),
+	                         p->fallback ? "; split by stable hash (no durations in the history)" : "");
+done:
+	hist__buf_free(&num);
+	return error;
+}
+
+int hist_plan_preview(const hist_plan *plan, hist_write_fn fn, void *payload)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+	int error = deliver(&b, preview(&b, plan), fn, payload);
+
+	hist__buf_free(&b);
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* The SVG picture                                                     */
+
+#define SVG_LEFT 80   /* room for "shard 12" */
+#define SVG_BARS 560  /* the makespan (or lower bound) is this wide */
+#define SVG_RIGHT 200 /* room for the label after the longest bar */
+#define SVG_ROW 22
+#define SVG_TOP 52
+
+static int svg(hist__buf *b, const hist_plan *p)
+{
+	int64_t full = p->makespan_us > p->lower_bound_us ? p->makespan_us : p->lower_bound_us;
+	int64_t width = SVG_LEFT + SVG_BARS + SVG_RIGHT, height = SVG_TOP + (int64_t)p->shards * SVG_ROW + 30;
+	int64_t lb_x = SVG_LEFT + (full > 0 ? p->lower_bound_us * SVG_BARS / full : 0);
+	int error;
+
+	if ((error = hist__buf_printf(
+	         b,
+	         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lld\" height=\"%lld\" "
+	         "viewBox=\"0 0 %lld %lld\" font-family=\"sans-serif\" font-size=\"12\">\n"
+	         "<title>hist plan %s</title>\n<rect width=\"%lld\" height=\"%lld\" fill=\"#ffffff\"/>\n"
+	         "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">plan %s: %u shards, %zu "
+	         "tests, suite ",
+	         (long long)width, (long long)height, (long long)width, (long long)height, p->id,
+	         (long long)width, (long long)height, p->id, p->shards, p->n)) < 0 ||
+	    (error = xml_text(b, p->suite ? p->suite : "default")) < 0 ||
+	    (error = hist__buf_puts(b, "</text>\n<text x=\"10\" y=\"38\" fill=\"#555555\">makespan ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->makespan_us, 3)) < 0 ||
+	    (error = hist__buf_puts(b, " s, lower bound ")) < 0 ||
+	    (error = hist__emit_seconds(b, p->lower_bound_us, 3)) < 0 ||
+	    (error = hist__buf_printf(b, " s; light part of a bar: shard start-up%s</text>\n",
+	                              p->fallback ? "; split by stable hash (no durations in the history)"
+	                                          : "")) < 0)
+		return error;
+	for (unsigned int k = 1; k <= p->shards; k++) {
+		int64_t y = SVG_TOP + (int64_t)(k - 1) * SVG_ROW, pred = p->predicted[k - 1];
+		int64_t w = full > 0 ? pred * SVG_BARS / full : 0;
+		int64_t start = full > 0 ? p->shard_overhead_us * SVG_BARS / full : 0;
+		const char *fill = pred == p->makespan_us ? "#e15759" : "#4e79a7";
+
+		if (start > w)
+			start = w;
+		if ((error = hist__buf_printf(
+		         b,
+		         "<text x=\"10\" y=\"%lld\">shard %u</text>\n"
+		         "<rect x=\"%d\" y=\"%lld\" width=\"%lld\" height=\"16\" fill=\"#b9c9dc\"/>\n"
+		         "<rect x=\"%lld\" y=\"%lld\" width=\"%lld\" height=\"16\" fill=\"%s\"><title>shard "
+		         "%u: "
+		         "%zu tests, ",
+		         (long long)(y + 12), k, SVG_LEFT, (long long)y, (long long)start,
+		         (long long)(SVG_LEFT + start), (long long)y, (long long)(w - start), fill, k,
+		         hist_plan_shard_size(p, k))) < 0 ||
+		    (error = hist__emit_seconds(b, pred, 3)) < 0 ||
+		    (error = hist__buf_printf(b, " s</title></rect>\n<text x=\"%lld\" y=\"%lld\">",
+		                              (long long)(SVG_LEFT + w + 6), (long long)(y + 12))) < 0 ||
+		    (error = hist__emit_seconds(b, pred, 3)) < 0 ||
+		    (error = hist__buf_printf(b, " s, %zu tests</text>\n", hist_plan_shard_size(p, k))) < 0)
+			return error;
+	}
+	if ((error = hist__buf_printf(
+	         b,
+	         "<line x1=\"%lld\" y1=\"%d\" x2=\"%lld\" y2=\"%lld\" stroke=\"#222222\" "
+	         "stroke-dasharray=\"4 3\"/>\n<text x=\"%lld\" y=\"%lld\" text-anchor=\"middle\" "
+	         "fill=\"#222222\">lower bound</text>\n</svg>\n",
+	         (long long)lb_x, SVG_TOP - 4, (long long)lb_x,
+	         (long long)(SVG_TOP + (int64_t)p->shards * SVG_ROW), (long long)lb_x,
+	         (long long)(SVG_TOP + (int64_t)p->shards * SVG_ROW + 16))) < 0)
+		return error;
+	return HIST_OK;
+}
+
+int hist_plan_svg(const hist_plan *plan, hist_write_fn fn, void *payload)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+	int error = deliver(&b, svg(&b, plan), fn, payload);
+
+	hist__buf_free(&b);
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+
+static int write_file(hist_plan *plan, const char *path, const hist__buf *content)
+{
+	hist__atomic *f = NULL;
+	int error;
+
+	if ((error = hist__atomic_open(&f, path, &plan->err)) < 0 ||
+	    (error = hist__atomic_write(f, content->ptr ? content->ptr : "", content->len)) < 0)
+		goto done;
+	error = hist__atomic_commit(&f);
+done:
+	hist__atomic_abort(f);
+	return error;
+}
+
+/* "shard-K.txt" with K > shards: a file of an older, larger plan. */
+static int stale_shard(const char *name, unsigned int shards)
+{
+	char *end;
+	unsigned long k;
+
+	if (strncmp(name, "shard-", 6) != 0 || name[6] < '1' || name[6] > '9')
+		return 0;
+	errno = 0;
+	k = strtoul(name + 6, &end, 10);
+	return errno == 0 && strcmp(end, ".txt") == 0 && k > shards;
+}
+
+static int remove_stale(hist_plan *plan, const char *dir)
+{
+	hist__buf path = HIST__BUF_INIT(0);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int error = HIST_OK;
+
+	if (!d)
+		return hist__error(&plan->err, HIST_E_IO, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		if (!stale_shard(e->d_name, plan->shards))
+			continue;
+		hist__buf_clear(&path);
+		if ((error = hist__buf_printf(&path, "%s/%s", dir, e->d_name)) < 0) {
+			hist__error(&plan->err, error, "out of memory");
+			break;
+		}
+		if (unlink(path.ptr) < 0 && errno != ENOENT) {
+			error = hist__error(&plan->err, HIST_E_IO, "%s: cannot remove a stale shard file: %s",
+			                    path.ptr, strerror(errno));
+			break;
+		}
+	}
+	closedir(d);
+	hist__buf_free(&path);
+	return error;
+}
+
+int hist_plan_write(hist_plan *plan, const char *dir)
+{
+	hist__buf content = HIST__BUF_INIT(0), path = HIST__BUF_INIT(0);
+	struct stat st;
+	int created = 0, placed = 0, error = HIST_OK;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return hist__error(&plan->err, HIST_E_IO, "%s: not a directory", dir);
+	} else if (errno != ENOENT || mkdir(dir, 0777) < 0) {
+		return hist__error(&plan->err, HIST_E_IO, "%s: cannot create the directory: %s", dir,
+		                   strerror(errno));
+	} else {
+		created = 1;
+	}
+	for (unsigned int k = 1; k <= plan->shards + 1; k++) {
+		hist__buf_clear(&content);
+		hist__buf_clear(&path);
+		/* Shard files first, plan.json (k = N + 1) last. */
+		if (k <= plan->shards)
+			error = hist__emit_shard(&content, plan, k);
+		else
+			error = json_document(&content, plan);
+		if (error >= 0)
+			error = k <= plan->shards ? hist__buf_printf(&path, "%s/shard-%u.txt", dir, k)
+			                          : hist__buf_printf(&path, "%s/plan.json", dir);
+		if (error < 0) {
+			hist__error(&plan->err, error, "out of memory");
+			goto done;
+		}
+		if ((error = write_file(plan, path.ptr, &content)) < 0)
+			goto done;
+		placed = 1;
+	}
+	error = remove_stale(plan, dir);
+done:
+	/* Nothing in place yet: leave no directory behind either. */
+	if (error < 0 && created && !placed)
+		rmdir(dir);
+	hist__buf_free(&content);
+	hist__buf_free(&path);
+	return error;
+}
+
+int hist_plan_write_svg(hist_plan *plan, const char *path)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+	int error;
+
+	if ((error = svg(&b, plan)) < 0)
+		hist__error(&plan->err, error, "out of memory");
+	else
+		error = write_file(plan, path, &b);
+	hist__buf_free(&b);
+	return error;
+}

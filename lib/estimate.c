@@ -1,0 +1,1117 @@
+/* estimate.c - duration estimates, and the front of planning.
+ * Owns: reading the suite as collected now (`pytest --collect-only -q`),
+ * EMA / median / last over the recent window, matching collected nodeids to
+ * history (exact nodeid, else the JUnit key of xunit2 reports), the estimate
+ * of tests without history, each module's set-up cost, the overheads, and
+ * hist_plan_create, which hands all of it to plan.c.
+ * Not here: SQL (store.c), partitioning (plan.c), output (emit.c). */
+#include "estimate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "emit.h"
+#include "io.h"
+#include "nodeid.h"
+#include "strmap.h"
+
+/* A nodeid longer than this is not a nodeid. */
+#define MAX_NODEID (64u * 1024u)
+/* A test list larger than this is not a test list. */
+#define MAX_TEST_LIST ((size_t)1 << 30)
+
+/* ------------------------------------------------------------------ */
+/* Estimators                                                          */
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The k-th smallest of v[0..n) (0-based), moving it to v[k] with smaller
+ * ones before it: quickselect with a median-of-three pivot, falling back to
+ * qsort if a hostile order makes it go deep. */
+static int64_t select_kth(int64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	for (int depth = 0; hi > lo; depth++) {
+		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		int64_t a = v[lo], b = v[mid], c = v[hi], pivot, t;
+
+		if (depth > 64) {
+			qsort(v + lo, hi - lo + 1, sizeof *v, cmp_i64);
+			break;
+		}
+		pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		/* Hoare: v[lo..j] <= pivot <= v[i..hi], and i > j at the end. */
+		for (;;) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i++] = v[j];
+			v[j--] = t;
+		}
+		if (k <= j)
+			hi = j;
+		else
+			lo = j + 1;
+	}
+	return v[k];
+}
+
+int64_t hist__median(int64_t *v, size_t n)
+{
+	int64_t upper, lower;
+
+	if (n == 0)
+		return -1;
+	if (n <= 32) {
+		/* A test's window is a handful of runs: insertion sort beats
+		 * qsort's calls a million times over. */
+		for (size_t i = 1; i < n; i++) {
+			int64_t x = v[i];
+			size_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return n % 2 ? v[n / 2] : v[n / 2 - 1] + (v[n / 2] - v[n / 2 - 1]) / 2;
+	}
+	upper = select_kth(v, n, n / 2);
+	if (n % 2)
+		return upper;
+	/* The lower middle is the largest of what select left below. */
+	lower = v[0];
+	for (size_t i = 1; i < n / 2; i++)
+		lower = v[i] > lower ? v[i] : lower;
+	return lower + (upper - lower) / 2;
+}
+
+int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double alpha)
+{
+	double e;
+
+	if (n == 0)
+		return -1;
+	switch (estimator) {
+	case HIST_EST_LAST: return s[n - 1];
+	case HIST_EST_MEDIAN: return hist__median(s, n);
+	case HIST_EST_EMA: break;
+	}
+	e = (double)s[0];
+	for (size_t i = 1; i < n; i++)
+		e = alpha * (double)s[i] + (1.0 - alpha) * e;
+	/* Durations are >= 0, so adding 0.5 and truncating rounds half up
+	 * without libm. */
+	return (int64_t)(e + 0.5);
+}
+
+/* ------------------------------------------------------------------ */
+/* The suite as collected now                                          */
+
+struct hist_test_list {
+	hist__err err;
+	char *data; /* the lines, each NUL-terminated in place */
+	const char **ids;
+	size_t count;
+};
+
+/* Lines pytest prints after the nodeids: section rules, "!!! Interrupted",
+ * "-- Docs: ...", "150 tests collected in 0.12s", "1/5 tests collected (4
+ * deselected)", "no tests collected", "2 errors in 0.1s". */
+static int pytest_trailer(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	if (s[0] == '=' || s[0] == '!' || strncmp(s, "-- ", 3) == 0 || strncmp(s, "no tests ", 9) == 0)
+		return 1;
+	if (d == 0)
+		return 0;
+	if (s[d] == '/')
+		d += 1 + strspn(s + d + 1, "0123456789");
+	return strncmp(s + d, " test", 5) == 0 || strncmp(s + d, " error", 6) == 0;
+}
+
+/* Why a line in the list is pytest's output rather than a nodeid, or NULL. */
+static const char *not_a_nodeid(const char *s)
+{
+	const char *colon;
+
+	if (s[0] == '#')
+		return "a nodeid cannot start with '#' (shard files use it for comments)";
+	if (s[0] == ' ' || s[0] == '\t' || s[0] == '<' || strncmp(s, "collected ", 10) == 0)
+		return "not a nodeid: this looks like `pytest --collect-only` without -q";
+	if (pytest_trailer(s))
+		return "not a nodeid: pytest's summary must follow a blank line";
+	/* `pytest --collect-only -qq` prints "path.py: 3", counts per file. */
+	colon = strstr(s, ": ");
+	if (colon && !strstr(s, "::") && colon[2] && strspn(colon + 2, "0123456789") == strlen(colon + 2))
+		return "not a nodeid: this looks like `pytest --collect-only -qq`; use -q";
+	return NULL;
+}
+
+static int list_error(hist_test_list *l, const char *name, size_t line, const char *why)
+{
+	return hist__error(&l->err, HIST_E_INVALID, "%s:%zu: %s", name, line, why);
+}
+
+int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, const char *name)
+{
+	hist_test_list *l;
+	hist__strmap seen = HIST__STRMAP_INIT;
+	size_t *lines = NULL, cap = 0, blank = 0, line = 0;
+	int trailer = 0, error = HIST_OK;
+	char *p, *end;
+
+	*out = NULL;
+	if (!name)
+		name = "tests";
+	if (!(l = hist__calloc(1, sizeof *l)))
+		return HIST_E_NOMEM;
+	*out = l;
+	if (len > MAX_TEST_LIST)
+		return hist__error(&l->err, HIST_E_INVALID, "%s: larger than %zu bytes", name, MAX_TEST_LIST);
+	if (!(l->data = hist__malloc(len + 1))) {
+		error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
+		goto done;
+	}
+	/* ids is never NULL, even for an empty suite: NULL tests in the plan
+	 * options mean "the tests of the newest run". */
+	if (!(l->ids = hist__malloc(sizeof *l->ids))) {
+		error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
+		goto done;
+	}
+	memcpy(l->data, data, len);
+	l->data[len] = '\0';
+	end = l->data + len;
+	for (p = l->data; p < end && !trailer;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
+		size_t n = (size_t)(eol - p);
+		const char *why;
+		uint32_t first;
+		int added;
+
+		line++;
+		if (memchr(p, '\0', n)) {
+			error = list_error(l, name, line, "NUL byte in the test list");
+			goto done;
+		}
+		if (n && p[n - 1] == '\r')
+			n--;
+		p[n] = '\0';
+		if (n == 0) {
+			if (!blank)
+				blank = line;
+		} else if (blank) {
+			/* After a blank line only pytest's trailer may follow. */
+			if (!pytest_trailer(p)) {
+				error = list_error(l, name, blank, "blank line inside the test list");
+				goto done;
+			}
+			trailer = 1;
+		} else if (n > MAX_NODEID) {
+			error = list_error(l, name, line, "line longer than 64 KiB");
+			goto done;
+		} else if ((why = not_a_nodeid(p))) {
+			error = list_error(l, name, line, why);
+			goto done;
+		} else {
+			if (l->count == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				const char **ids = hist__realloc(l->ids, ncap * sizeof *ids);
+				size_t *nl2 = ids ? hist__realloc(lines, ncap * sizeof *lines) : NULL;
+
+				if (ids)
+					l->ids = ids;
+				if (!ids || !nl2) {
+					error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
+					goto done;
+				}
+				lines = nl2;
+				cap = ncap;
+			}
+			if ((error = hist__strmap_put(&first, &added, &seen, p, n, (uint32_t)l->count)) < 0) {
+				hist__error(&l->err, error, "%s: out of memory", name);
+				goto done;
+			}
+			if (!added) {
+				hist__error(&l->err, HIST_E_INVALID,
+				            "%s:%zu: duplicate nodeid %s (first on line %zu)", name, line, p,
+				            lines[first]);
+				error = HIST_E_INVALID;
+				goto done;
+			}
+			lines[l->count] = line;
+			l->ids[l->count++] = p;
+		}
+		p = nl ? nl + 1 : end;
+	}
+done:
+	hist__strmap_free(&seen);
+	hist__free(lines);
+	if (error < 0)
+		l->count = 0;
+	return error;
+}
+
+int hist_test_list_read(hist_test_list **out, const char *path, const char *name)
+{
+	hist__err err = HIST__ERR_INIT;
+	hist__buf b = HIST__BUF_INIT(MAX_TEST_LIST);
+	hist__input *in = NULL;
+	char chunk[65536];
+	long got;
+	int error;
+
+	*out = NULL;
+	if (!name)
+		name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if ((error = hist__input_open(&in, path, name, &err)) < 0)
+		goto fail;
+	while ((got = hist__input_read(in, chunk, sizeof chunk)) > 0)
+		if ((error = hist__buf_put(&b, chunk, (size_t)got)) < 0) {
+			hist__error(&err, error == HIST_E_NOMEM ? error : HIST_E_INVALID,
+			            error == HIST_E_NOMEM ? "%s: out of memory" : "%s: larger than 1 GiB",
+			            name);
+			error = error == HIST_E_NOMEM ? error : HIST_E_INVALID;
+			goto fail;
+		}
+	if (got < 0) {
+		error = (int)got;
+		goto fail;
+	}
+	hist__input_free(in);
+	error = hist_test_list_parse(out, b.ptr ? b.ptr : "", b.len, name);
+	hist__buf_free(&b);
+	hist__err_clear(&err);
+	return error;
+fail:
+	hist__input_free(in);
+	hist__buf_free(&b);
+	/* Hand the message over in a list handle, as parse failures do. */
+	if ((*out = hist__calloc(1, sizeof **out)))
+		(*out)->err = err;
+	else
+		hist__err_clear(&err);
+	return error;
+}
+
+const char *hist_test_list_errmsg(const hist_test_list *l)
+{
+	return l ? hist__err_msg(&l->err) : hist_strerror(HIST_E_NOMEM);
+}
+
+size_t hist_test_list_count(const hist_test_list *l)
+{
+	return l->count;
+}
+
+const char *const *hist_test_list_ids(const hist_test_list *l)
+{
+	return l->ids;
+}
+
+void hist_test_list_free(hist_test_list *l)
+{
+	if (!l)
+		return;
+	hist__err_clear(&l->err);
+	hist__free(l->ids);
+	hist__free(l->data);
+	hist__free(l);
+}
+
+/* ------------------------------------------------------------------ */
+/* One pass over the history                                           */
+
+enum { KIND_NONE = 0, KIND_SKIP, KIND_ERROR, KIND_DURATION };
+
+/* What one history id says about a test. */
+typedef struct {
+	int64_t est;   /* µs; -1 none */
+	int64_t setup; /* median set-up phase of the timed results; -1 none */
+	int kind;      /* DURATION > ERROR > SKIP > NONE: which samples made est */
+} stats;
+
+typedef struct {
+	const char *id;
+	uint32_t len;
+	stats exact; /* from results under this nodeid */
+	stats key;   /* from results under its JUnit key (xunit2 reports) */
+} entry;
+
+/* A JUnit-key group of the history, kept until the suite is known. */
+typedef struct {
+	const char *key;
+	uint32_t len;
+	int newest;
+	stats st;
+} key_group;
+
+struct hist__suite {
+	hist__err *err;
+	hist__suite_options o;
+	int listed;                 /* the caller gave the suite */
+	hist__arena_block *arena;   /* nodeids, handed to the plan */
+	hist__arena_block *scratch; /* JUnit keys, freed with the suite */
+	entry *t;
+	size_t n, cap;
+	hist__strmap ids;   /* nodeid -> entry */
+	hist__strmap keys;  /* JUnit key -> first entry with it */
+	uint32_t *key_next; /* further entries with the same key */
+	int keys_built;
+	key_group *kg;
+	size_t nkg, kgcap;
+	/* the group being read */
+	hist__buf cur;
+	int in_group, cur_is_key, cur_newest, cur_skipped;
+	uint32_t cur_entry; /* listed, exact: its entry; NONE_ENTRY: ignore */
+	int cur_wanted;
+	int64_t *dur, *errdur, *setup;
+	size_t ndur, nerr, nsetup, scap;
+	size_t bad_ids, key_only;
+	uint64_t rows; /* read so far, for progress */
+};
+
+#define NONE_ENTRY UINT32_MAX
+
+/* memcmp order, a prefix first: SQLite's BINARY collation. */
+static int name_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* A nodeid that a shard file can hold on one line. */
+static const char *bad_nodeid(const char *id, size_t len)
+{
+	if (len == 0)
+		return "an empty nodeid";
+	if (memchr(id, '\n', len) || memchr(id, '\r', len))
+		return "a nodeid with a line break";
+	if (memchr(id, '\0', len))
+		return "a nodeid with a NUL byte";
+	if (id[0] == '#')
+		return "a nodeid starting with '#'";
+	if (len > MAX_NODEID)
+		return "a nodeid longer than 64 KiB";
+	return NULL;
+}
+
+/* Adds id as a test (copied into the arena). With `mapped` the id map finds
+ * it, and an id already there is not added again (*added 0). */
+static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, int mapped, int *added)
+{
+	uint32_t idx = (uint32_t)s->n;
+	char *copy;
+	int error;
+
+	*added = 0;
+	if (s->n >= NONE_ENTRY - 1)
+		return hist__error(s->err, HIST_E_INVALID, "more than %u tests", NONE_ENTRY - 1);
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		entry *t = hist__realloc(s->t, cap * sizeof *t);
+		if (!t)
+			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		s->t = t;
+		s->cap = cap;
+	}
+	/* The map points at the copy: the caller's bytes may go. (A duplicate
+	 * wastes its copy; it is an error or a rare key spelt like a nodeid.)
+	 * Without a list no map is needed: the history comes in strictly rising
+	 * nodeid order (checked), so no id can come twice. */
+	if (!(copy = hist__arena_dup(&s->arena, id, len)))
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	if (mapped && (error = hist__strmap_put(&idx, added, &s->ids, copy, len, idx)) < 0)
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	*added |= !mapped;
+	*out = idx;
+	if (!*added)
+		return HIST_OK;
+	s->t[idx] = (entry){copy, (uint32_t)len, {-1, -1, KIND_NONE}, {-1, -1, KIND_NONE}};
+	s->n++;
+	return HIST_OK;
+}
+
+int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *err)
+{
+	hist__suite *s;
+	int error = HIST_OK;
+
+	*out = NULL;
+	if (!(s = hist__calloc(1, sizeof *s)))
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	s->err = err;
+	s->o = *o;
+	s->listed = o->tests != NULL;
+	s->cur = (hist__buf)HIST__BUF_INIT(0);
+	if (s->listed && (error = hist__strmap_reserve(&s->ids, o->test_count)) < 0) {
+		hist__error(err, error, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; s->listed && i < o->test_count; i++) {
+		const char *id = o->tests[i], *why;
+		size_t len = id ? strlen(id) : 0;
+		uint32_t idx;
+		int added;
+
+		if ((why = bad_nodeid(id ? id : "", len))) {
+			error = hist__error(err, HIST_E_INVALID, "tests[%zu]: %s", i, why);
+			goto done;
+		}
+		if ((error = add_entry(&idx, s, id, len, 1, &added)) < 0)
+			goto done;
+		if (!added) {
+			error = hist__error(err, HIST_E_INVALID,
+			                    "tests[%zu]: duplicate nodeid %s (also tests[%u])", i, id, idx);
+			goto done;
+		}
+	}
+done:
+	if (error < 0) {
+		hist__suite_free(s);
+		return error;
+	}
+	*out = s;
+	return HIST_OK;
+}
+
+/* The JUnit key of a nodeid, copied into the scratch arena. */
+static int junit_key(const char **out, size_t *len, hist__suite *s, const char *id, size_t idlen)
+{
+	char small[256], *big = NULL, *copy;
+	int64_t need = hist_nodeid_junit_key(small, sizeof small, id, idlen);
+
+	if (need < 0)
+		return hist__error(s->err, HIST_E_INVALID, "%s: no JUnit key", id);
+	if ((size_t)need >= sizeof small) {
+		if (!(big = hist__malloc((size_t)need + 1)))
+			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		hist_nodeid_junit_key(big, (size_t)need + 1, id, idlen);
+	}
+	copy = hist__arena_dup(&s->scratch, big ? big : small, (size_t)need);
+	hist__free(big);
+	if (!copy)
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	*out = copy;
+	*len = (size_t)need;
+	return HIST_OK;
+}
+
+/* Maps the JUnit key of every entry, so key rows of xunit2 history find
+ * their tests. Made once, when the first key appears. */
+static int build_keys(hist__suite *s)
+{
+	int error;
+
+	s->keys_built = 1;
+	if (!(s->key_next = hist__malloc((s->n ? s->n : 1) * sizeof *s->key_next)))
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	if ((error = hist__strmap_reserve(&s->keys, s->n)) < 0)
+		return hist__error(s->err, error, "out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		const char *key;
+		size_t len;
+		uint32_t first;
+		int added;
+
+		s->key_next[i] = NONE_ENTRY;
+		if ((error = junit_key(&key, &len, s, s->t[i].id, s->t[i].len)) < 0)
+			return error;
+		if ((error = hist__strmap_put(&first, &added, &s->keys, key, len, (uint32_t)i)) < 0)
+			return hist__error(s->err, error, "out of memory");
+		if (!added) {
+			/* Two nodeids with one key (rare: "a/b.py" and "a.b.py"): both
+			 * take the key's history. Chain after the first. */
+			s->key_next[i] = s->key_next[first];
+			s->key_next[first] = (uint32_t)i;
+		}
+	}
+	return HIST_OK;
+}
+
+static stats summarize(hist__suite *s)
+{
+	stats st = {-1, -1, KIND_NONE};
+
+	if (s->ndur) {
+		st.est = hist__estimate(s->dur, s->ndur, s->o.estimator, s->o.alpha);
+		st.kind = KIND_DURATION;
+		if (s->nsetup) {
+			/* Reorders setup[], which is done with. */
+			st.setup = hist__median(s->setup, s->nsetup);
+		}
+	} else if (s->nerr) {
+		/* A test that only errored still holds its shard that long. */
+		st.est = hist__estimate(s->errdur, s->nerr, s->o.estimator, s->o.alpha);
+		st.kind = KIND_ERROR;
+	} else if (s->cur_skipped) {
+		/* Known to skip: it costs its overhead, nothing more. */
+		st.est = 0;
+		st.kind = KIND_SKIP;
+	}
+	return st;
+}
+
+static int end_group(hist__suite *s)
+{
+	const char *id = hist__buf_cstr(&s->cur);
+	size_t len = s->cur.len;
+	stats st;
+	int error;
+
+	s->in_group = 0;
+	if (!s->cur_wanted)
+		return HIST_OK;
+	st = summarize(s);
+	if (!s->cur_is_key) {
+		uint32_t idx = s->cur_entry;
+		int added = 1;
+
+		if (!s->listed) {
+			/* The suite is the tests of the newest run. */
+			if (!s->cur_newest)
+				return HIST_OK;
+			if (s->n && !(name_order(s->t[s->n - 1].id, s->t[s->n - 1].len, id, len) < 0))
+				return hist__error(s->err, HIST_E_DB, "history out of test order at %s", id);
+			if (bad_nodeid(id, len)) {
+				s->bad_ids++;
+				return HIST_OK;
+			}
+			if ((error = add_entry(&idx, s, id, len, 0, &added)) < 0)
+				return error;
+		}
+		/* With a list, a repeated group (a store bug) keeps the first. */
+		if (added || s->t[idx].exact.kind == KIND_NONE)
+			s->t[idx].exact = st;
+		return HIST_OK;
+	}
+	if (s->listed) {
+		for (uint32_t i = s->cur_entry; i != NONE_ENTRY; i = s->key_next[i])
+			if (s->t[i].key.kind == KIND_NONE)
+				s->t[i].key = st;
+		return HIST_OK;
+	}
+	/* Without a list, keys wait for the end, when the nodeids are known. */
+	if (s->nkg == s->kgcap) {
+		size_t cap = s->kgcap ? s->kgcap * 2 : 256;
+		key_group *kg = hist__realloc(s->kg, cap * sizeof *kg);
+		if (!kg)
+			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		s->kg = kg;
+		s->kgcap = cap;
+	}
+	if (!(id = hist__arena_dup(&s->scratch, id, len)))
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	s->kg[s->nkg++] = (key_group){id, (uint32_t)len, s->cur_newest, st};
+	return HIST_OK;
+}
+
+static int start_group(hist__suite *s, const hist__history_row *row)
+{
+	int error;
+
+	hist__buf_clear(&s->cur);
+	if ((error = hist__buf_put(&s->cur, row->id, row->id_len)) < 0)
+		return hist__error(s->err, error, "out of memory");
+	s->in_group = 1;
+	s->cur_is_key = row->id_is_key != 0;
+	s->cur_newest = s->cur_skipped = 0;
+	s->ndur = s->nerr = s->nsetup = 0;
+	s->cur_entry = NONE_ENTRY;
+	s->cur_wanted = 1;
+	if (!s->listed || row->id_len > HIST__STRMAP_MAX_KEY)
+		return HIST_OK;
+	/* With a list, only history of listed tests is read. */
+	if (!s->cur_is_key) {
+		s->cur_wanted = hist__strmap_get(&s->cur_entry, &s->ids, row->id, row->id_len);
+	} else {
+		if (!s->keys_built && (error = build_keys(s)) < 0)
+			return error;
+		s->cur_wanted = hist__strmap_get(&s->cur_entry, &s->keys, row->id, row->id_len);
+	}
+	return HIST_OK;
+}
+
+/* Room for one more sample in each array: a row adds to dur or errdur
+ * (and setup only with dur), so their sum bounds every array. */
+static int room(hist__suite *s)
+{
+	size_t cap = s->scap ? s->scap * 2 : 16;
+	int64_t *a, *b, *c;
+
+	if (s->ndur + s->nerr < s->scap)
+		return HIST_OK;
+	if ((a = hist__realloc(s->dur, cap * sizeof *a)))
+		s->dur = a;
+	if (a && (b = hist__realloc(s->errdur, cap * sizeof *b)))
+		s->errdur = b;
+	else
+		b = NULL;
+	if (b && (c = hist__realloc(s->setup, cap * sizeof *c)))
+		s->setup = c;
+	else
+		c = NULL;
+	if (!c)
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	s->scap = cap;
+	return HIST_OK;
+}
+
+int hist__suite_row(void *payload, const hist__history_row *row)
+{
+	hist__suite *s = payload;
+	int error;
+
+	if (!s->in_group || (row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
+	    memcmp(row->id, s->cur.ptr, row->id_len) != 0) {
+		if (s->in_group && (error = end_group(s)) < 0)
+			return error;
+		if ((error = start_group(s, row)) < 0)
+			return error;
+	}
+	/* A power of two: the test is a mask, not a division, per row. */
+	if (s->o.progress && (++s->rows & ((1u << 18) - 1)) == 0)
+		s->o.progress("results read", s->rows, s->o.payload);
+	if (!s->cur_wanted)
+		return HIST_OK;
+	if ((error = room(s)) < 0)
+		return error;
+	if (row->age == 0)
+		s->cur_newest = 1;
+	switch (row->outcome) {
+	case HIST_OUTCOME_PASSED:
+	case HIST_OUTCOME_FAILED:
+	case HIST_OUTCOME_XFAILED:
+	case HIST_OUTCOME_XPASSED:
+		if (row->duration_us < 0)
+			break;
+		s->dur[s->ndur++] = row->duration_us;
+		if (row->setup_us >= 0)
+			s->setup[s->nsetup++] = row->setup_us;
+		break;
+	case HIST_OUTCOME_ERROR:
+		if (row->duration_us < 0)
+			break;
+		s->errdur[s->nerr++] = row->duration_us;
+		break;
+	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
+	}
+	return HIST_OK;
+}
+
+void hist__suite_free(hist__suite *s)
+{
+	if (!s)
+		return;
+	hist__arena_free(s->arena);
+	hist__arena_free(s->scratch);
+	hist__free(s->t);
+	hist__strmap_free(&s->ids);
+	hist__strmap_free(&s->keys);
+	hist__free(s->key_next);
+	hist__free(s->kg);
+	hist__buf_free(&s->cur);
+	hist__free(s->dur);
+	hist__free(s->errdur);
+	hist__free(s->setup);
+	hist__free(s);
+}
+
+static void warn(const hist__suite_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(const hist__suite_options *o, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!o->warning)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->warning(msg, o->payload);
+}
+
+/* Without a list, JUnit keys of the history meet the nodeids of the newest
+ * run: a key that names one of them adds to its history. A key of the
+ * newest run that names none is a test known only by its key (xunit2
+ * reports): it is planned under the key, which the plugin matches against
+ * the key of each collected nodeid. */
+static int match_key_groups(hist__suite *s)
+{
+	size_t nodeids = s->n;
+	int error;
+
+	if (!s->nkg)
+		return HIST_OK;
+	if ((error = build_keys(s)) < 0)
+		return error;
+	for (size_t g = 0; g < s->nkg; g++) {
+		const key_group *k = &s->kg[g];
+		uint32_t i;
+		int added;
+
+		if (hist__strmap_get(&i, &s->keys, k->key, k->len)) {
+			for (; i != NONE_ENTRY; i = s->key_next[i])
+				if (s->t[i].key.kind == KIND_NONE)
+					s->t[i].key = k->st;
+			continue;
+		}
+		if (!k->newest)
+			continue;
+		if (bad_nodeid(k->key, k->len)) {
+			s->bad_ids++;
+			continue;
+		}
+		/* A key spelt like a nodeid of the run would list it twice. */
+		if (!s->ids.cap) {
+			if ((error = hist__strmap_reserve(&s->ids, nodeids + 1)) < 0)
+				return hist__error(s->err, error, "out of memory");
+			for (size_t j = 0; j < nodeids; j++)
+				if ((error = hist__strmap_put(&i, &added, &s->ids, s->t[j].id, s->t[j].len,
+				                              (uint32_t)j)) < 0)
+					return hist__error(s->err, error, "out of memory");
+		}
+		if (hist__strmap_get(&i, &s->ids, k->key, k->len))
+			continue;
+		if ((error = add_entry(&i, s, k->key, k->len, 1, &added)) < 0)
+			return error;
+		s->t[i].exact = k->st;
+		s->key_only++;
+	}
+	return HIST_OK;
+}
+
+/* Groups values by module with a counting sort: val[off[m] .. off[m+1])
+ * holds module m's. */
+static int group_by_module(size_t **off_out, size_t modules, const uint32_t *module, size_t n,
+                           const int *take)
+{
+	size_t *off = hist__calloc(modules + 1, sizeof *off);
+
+	if (!off)
+		return HIST_E_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (take[i])
+			off[module[i] + 1]++;
+	for (size_t m = 0; m < modules; m++)
+		off[m + 1] += off[m];
+	*off_out = off;
+	return HIST_OK;
+}
+
+int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us, hist__suite_result *res)
+{
+	hist__strmap mods = HIST__STRMAP_INIT;
+	hist__plan_test *t = NULL;
+	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, suite_median;
+	uint32_t *module = NULL, *who = NULL;
+	size_t *off = NULL, *fill = NULL, modules = 0, timed = 0, n;
+	int *is_timed = NULL, error;
+
+	memset(res, 0, sizeof *res);
+	if (s->in_group && (error = end_group(s)) < 0)
+		return error;
+	if (!s->listed && (error = match_key_groups(s)) < 0)
+		return error;
+	if (s->key_only)
+		warn(&s->o,
+		     "%zu tests of the newest run are known only by their JUnit key (xunit2 "
+		     "reports carry no nodeid): the shard files list them by key; give the collected "
+		     "suite for nodeids and exact scopes",
+		     s->key_only);
+	if (s->bad_ids)
+		warn(&s->o,
+		     "%zu tests of the newest run have nodeids no shard file can hold (a line "
+		     "break, a leading '#') and are left out",
+		     s->bad_ids);
+	n = s->n;
+	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
+	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
+	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
+	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
+	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
+	    !(who = hist__malloc((n ? n : 1) * sizeof *who)) ||
+	    (error = hist__strmap_reserve(&mods, n / 4 + 16)) < 0) {
+		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	/* Exact nodeid history first, else what its JUnit key found. */
+	for (size_t i = 0, prev_len = 0; i < n; i++) {
+		const entry *e = &s->t[i];
+		const stats *st = e->exact.kind != KIND_NONE ? &e->exact : &e->key;
+		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
+		uint32_t m = (uint32_t)modules;
+		int added;
+
+		/* Tests of a file mostly come together: the previous test's file
+		 * saves a look-up. */
+		if (i && len == prev_len && memcmp(e->id, s->t[i - 1].id, len) == 0) {
+			m = module[i - 1];
+		} else if ((error = hist__strmap_put(&m, &added, &mods, e->id, len, m)) < 0) {
+			error = hist__error(s->err, error, "out of memory");
+			goto done;
+		} else {
+			modules += (size_t)added;
+		}
+		prev_len = len;
+		module[i] = m;
+		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE};
+		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
+		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
+		timed += (size_t)is_timed[i];
+		res->without_history += st->kind == KIND_NONE;
+	}
+	if (!(msetup = hist__calloc(modules ? modules : 1, sizeof *msetup)) ||
+	    !(mmedian = hist__malloc((modules ? modules : 1) * sizeof *mmedian)) ||
+	    group_by_module(&off, modules, module, n, is_timed) < 0 ||
+	    !(fill = hist__malloc((modules + 1) * sizeof *fill))) {
+		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	res->fallback = timed == 0;
+	/* Timed estimates by module, for the medians the others get. */
+	memcpy(fill, off, (modules + 1) * sizeof *fill);
+	for (size_t i = 0; i < n; i++)
+		if (is_timed[i])
+			est[fill[module[i]]++] = t[i].est_us;
+	suite_median = 0;
+	if (timed) {
+		int64_t *all = hist__malloc(timed * sizeof *all);
+		if (!all) {
+			error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
+			goto done;
+		}
+		memcpy(all, est, timed * sizeof *all);
+		suite_median = hist__median(all, timed);
+		hist__free(all);
+	}
+	for (size_t m = 0; m < modules; m++)
+		mmedian[m] = off[m + 1] > off[m] ? hist__median(est + off[m], off[m + 1] - off[m]) : -1;
+	/* Without its own history a test is like the others of its file, else
+	 * like the suite. */
+	for (size_t i = 0; i < n; i++) {
+		if (res->fallback)
+			t[i].est_us = 0;
+		else if (!is_timed[i] && t[i].est_us < 0)
+			t[i].est_us = mmedian[module[i]] >= 0 ? mmedian[module[i]] : suite_median;
+	}
+	/* A module's set-up: its tests' typical set-up phase is their median;
+	 * the test that opens the module pays the module- and class-scoped
+	 * fixtures on top. That excess is charged to each shard running part of
+	 * the module instead of to the opener. pytest runs a module in collection
+	 * order, so with the collected suite the opener is the module's first
+	 * test; without it, the test with the largest set-up. */
+	for (size_t i = 0; i < n; i++)
+		is_timed[i] = setup[i] >= 0;
+	hist__free(off);
+	off = NULL;
+	if (group_by_module(&off, modules, module, n, is_timed) < 0) {
+		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(fill, off, (modules + 1) * sizeof *fill);
+	for (size_t i = 0; i < n; i++)
+		if (is_timed[i]) {
+			est[fill[module[i]]] = setup[i];
+			who[fill[module[i]]++] = (uint32_t)i;
+		}
+	for (size_t m = 0; m < modules; m++) {
+		size_t a = off[m], b = off[m + 1];
+		uint32_t opener = NONE_ENTRY;
+		int64_t typical, excess;
+
+		if (b - a < 2)
+			continue;
+		for (size_t j = a; j < b; j++) {
+			uint32_t i = who[j];
+			/* who[] is in suite order: the first is the first collected. */
+			if (s->listed) {
+				opener = i;
+				break;
+			}
+			if (opener == NONE_ENTRY || setup[i] > setup[opener] ||
+			    (setup[i] == setup[opener] && strcmp(t[i].id, t[opener].id) < 0))
+				opener = i;
+		}
+		typical = hist__median(est + a, b - a);
+		excess = setup[opener] - typical;
+		if (excess < HIST_SCOPE_SETUP_MIN_US)
+			continue;
+		msetup[m] = excess;
+		t[opener].est_us -= excess < t[opener].est_us ? excess : t[opener].est_us;
+	}
+	for (size_t i = 0; i < n; i++)
+		t[i].cost_us = t[i].est_us + test_overhead_us;
+	plan->tests = t;
+	plan->n = n;
+	plan->arena = s->arena;
+	s->arena = NULL;
+	t = NULL;
+	res->module_setup = msetup;
+	res->modules = modules;
+	msetup = NULL;
+	error = HIST_OK;
+done:
+	hist__strmap_free(&mods);
+	hist__free(t);
+	hist__free(est);
+	hist__free(setup);
+	hist__free(msetup);
+	hist__free(mmedian);
+	hist__free(module);
+	hist__free(who);
+	hist__free(off);
+	hist__free(fill);
+	hist__free(is_timed);
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* hist_plan_create: history -> estimates -> plan.c                    */
+
+static int check_options(hist__err *err, const hist_plan_options *o)
+{
+	if (!o || o->version == 0 || o->version > HIST_PLAN_OPTIONS_VERSION)
+		return hist__error(err, HIST_E_INVALID, "hist_plan_options version %u is not supported",
+		                   o ? o->version : 0);
+	if (o->shards > HIST_MAX_SHARDS)
+		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
+	if (o->shards == 0 && o->target_us <= 0)
+		return hist__error(err, HIST_E_INVALID, "give a number of shards or a positive target");
+	if (o->shards && o->target_us)
+		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
+	if (o->max_shards > HIST_MAX_SHARDS)
+		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
+		                   HIST_MAX_SHARDS);
+	if (!hist_estimator_name(o->estimator))
+		return hist__error(err, HIST_E_INVALID, "unknown estimator %d", (int)o->estimator);
+	if (!hist_scope_name(o->scope))
+		return hist__error(err, HIST_E_INVALID, "unknown scope %d", (int)o->scope);
+	/* Written so that NaN fails too. */
+	if (!(o->alpha > 0.0 && o->alpha <= 1.0))
+		return hist__error(err, HIST_E_INVALID, "alpha %g: must be in (0, 1]", o->alpha);
+	if (o->window < 1 || o->window > HIST_MAX_WINDOW)
+		return hist__error(err, HIST_E_INVALID, "window of %u runs: must be in [1, %d]", o->window,
+		                   HIST_MAX_WINDOW);
+	if (!o->tests && o->test_count)
+		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
+	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
+		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
+	return HIST_OK;
+}
+
+/* The caller's value, else what history shows, else the default. */
+static int64_t overhead(hist_source *src, int64_t option, int64_t learned, int64_t fallback)
+{
+	*src = option >= 0 ? HIST_SOURCE_OPTION : learned >= 0 ? HIST_SOURCE_HISTORY : HIST_SOURCE_DEFAULT;
+	return option >= 0 ? option : learned >= 0 ? learned : fallback;
+}
+
+/* µs as "12.345" for messages. */
+static const char *secs(char *buf, size_t size, int64_t us)
+{
+	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
+	         (long long)((us + 500) / 1000 % 1000));
+	return buf;
+}
+
+int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts)
+{
+	hist__err *err = hist__db_err(db);
+	hist__suite_options so;
+	hist__suite *s = NULL;
+	hist__suite_result res = {NULL, 0, 0, 0};
+	hist__overheads ov;
+	hist__plan_input in;
+	hist_plan *plan = NULL;
+	const char *suite;
+	int error;
+
+	*out = NULL;
+	if ((error = check_options(err, opts)) < 0)
+		return error;
+	suite = opts->suite ? opts->suite : "default";
+	so = (hist__suite_options){opts->estimator, opts->alpha,    opts->tests,  opts->test_count,
+	                           opts->warning,   opts->progress, opts->payload};
+	if ((error = hist__suite_new(&s, &so, err)) < 0)
+		return error;
+	if ((error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||
+	    (error = hist__store_overheads(&ov, db, suite, opts->window)) < 0)
+		goto done;
+	if (!(plan = hist__calloc(1, sizeof *plan)) || !(plan->suite = hist__strdup(suite))) {
+		error = hist__error(err, HIST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	plan->test_overhead_us = overhead(&plan->test_overhead_source, opts->test_overhead_us,
+	                                  ov.test_overhead_us, HIST_TEST_OVERHEAD_DEFAULT_US);
+	plan->shard_overhead_us =
+	    overhead(&plan->shard_overhead_source, opts->shard_overhead_us, ov.shard_overhead_us, 0);
+	if ((error = hist__suite_finish(s, plan, plan->test_overhead_us, &res)) < 0)
+		goto done;
+	/* The pass's maps are done with: free them before planning needs its
+	 * own memory. */
+	hist__suite_free(s);
+	s = NULL;
+	plan->estimator = opts->estimator;
+	plan->alpha = opts->alpha;
+	plan->window = opts->window;
+	plan->scope = opts->scope;
+	plan->target_us = opts->shards ? 0 : opts->target_us;
+	plan->without_history = res.without_history;
+	if (res.fallback && plan->n)
+		warn(&so,
+		     "no test of the suite has a duration in the history of suite '%s': split by the "
+		     "stable hash of the %s",
+		     suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
+	else if (res.fallback)
+		warn(&so,
+		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
+		     "each test by its stable hash",
+		     suite);
+	in = (hist__plan_input){opts->scope,
+	                        opts->shards,
+	                        opts->target_us,
+	                        opts->max_shards,
+	                        plan->shard_overhead_us,
+	                        opts->effort ? opts->effort : HIST__PLAN_EFFORT_DEFAULT,
+	                        res.fallback,
+	                        res.module_setup,
+	                        res.modules};
+	if ((error = hist__plan_build(plan, &in, err)) < 0)
+		goto done;
+	if ((error = hist__emit_plan_id(plan)) < 0) {
+		hist__error(err, error, "out of memory");
+		goto done;
+	}
+	if (plan->target_missed) {
+		char a[32], b[32];
+		warn(&so,
+		     "no plan meets the target of %s s with up to %u shards: %u shards give the "
+		     "shortest predicted makespan, %s s",
+		     secs(a, sizeof a, opts->target_us),
+		     opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
+		     secs(b, sizeof b, plan->makespan_us));
+	}
+	*out = plan;
+	plan = NULL;
+	error = HIST_OK;
+done:
+	hist__suite_free(s);
+	hist__free(res.module_setup);
+	hist_plan_free(plan);
+	return error;
+}

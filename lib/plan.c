@@ -1,0 +1,1092 @@
+/* plan.c - partitioning a suite into shards that finish together.
+ * Owns: LPT and the improvement pass, scopes (what must stay on one shard),
+ * the set-up a module charges each shard that runs part of it, the search
+ * for the fewest shards within a target, the stable-hash fallback and the
+ * order of tests in a shard.
+ * Not here: estimates (estimate.c), output formats and the plan id
+ * (emit.c). Pure: arrays in, arrays out; no SQLite, no files. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "nodeid.h"
+#include "strmap.h"
+
+/* ------------------------------------------------------------------ */
+/* The arena: nodeids of a plan live in a few large blocks.            */
+
+char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len)
+{
+	hist__arena_block *b = *arena;
+	char *p;
+
+	if (!b || b->size - b->used < len + 1) {
+		size_t size = len + 1 > (1u << 20) ? len + 1 : (1u << 20);
+
+		if (len == SIZE_MAX || !(b = hist__malloc(sizeof *b + size)))
+			return NULL;
+		b->next = *arena;
+		b->used = 0;
+		b->size = size;
+		*arena = b;
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+void hist__arena_free(hist__arena_block *arena)
+{
+	while (arena) {
+		hist__arena_block *next = arena->next;
+		hist__free(arena);
+		arena = next;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Partitioning items given in their total order.                      */
+
+typedef struct {
+	uint32_t *item; /* ascending index = descending weight */
+	size_t len, cap;
+} bin;
+
+/* The bins form a min-heap on (load, index), so LPT's "lightest bin, lowest
+ * index first" is a pop and a push. */
+static int heap_less(const int64_t *load, uint32_t a, uint32_t b)
+{
+	return load[a] < load[b] || (load[a] == load[b] && a < b);
+}
+
+static void heap_down(uint32_t *heap, size_t n, const int64_t *load, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		uint32_t t;
+
+		if (l < n && heap_less(load, heap[l], heap[m]))
+			m = l;
+		if (r < n && heap_less(load, heap[r], heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+static int bin_insert(bin *b, uint32_t item)
+{
+	size_t lo = 0, hi = b->len;
+
+	if (b->len == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		uint32_t *p;
+
+		if (!(p = hist__realloc(b->item, cap * sizeof *p)))
+			return HIST_E_NOMEM;
+		b->item = p;
+		b->cap = cap;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->item[mid] < item)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(b->item + lo + 1, b->item + lo, (b->len - lo) * sizeof *b->item);
+	b->item[lo] = item;
+	b->len++;
+	return HIST_OK;
+}
+
+static void bin_remove(bin *b, size_t pos)
+{
+	memmove(b->item + pos, b->item + pos + 1, (b->len - pos - 1) * sizeof *b->item);
+	b->len--;
+}
+
+/* The best step found so far: the larger of the two new loads. */
+typedef struct {
+	int64_t value;
+	uint32_t to;
+	size_t a, b; /* positions in the heavy bin and in bin `to` */
+	int swap;
+} move;
+
+static void consider(move *best, int64_t value, uint32_t to, size_t a, size_t b, int swap)
+{
+	if (value < best->value) {
+		best->value = value;
+		best->to = to;
+		best->a = a;
+		best->b = b;
+		best->swap = swap;
+	}
+}
+
+/* Moves from heavy bin h to bin k: an item of weight x in (0, gap) lowers
+ * the pair's maximum max(L_h - x, L_k + x), best near gap / 2. */
+static void best_move(move *best, const bin *h, const int64_t *w, int64_t lh, int64_t lk, uint32_t k,
+                      uint64_t *work)
+{
+	int64_t gap = lh - lk;
+	size_t lo = 0, hi = h->len;
+
+	/* The first position whose weight is at most gap / 2 (2x <= gap). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		*work += 1;
+		if (2 * w[h->item[mid]] <= gap)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	for (size_t p = lo > 0 ? lo - 1 : 0; p <= lo && p < h->len; p++) {
+		int64_t x = w[h->item[p]];
+		if (x > 0 && x < gap)
+			consider(best, lh - x > lk + x ? lh - x : lk + x, k, p, 0, 0);
+	}
+}
+
+/* Swaps between heavy bin h and bin k: a in h and b in k with d = w_a - w_b
+ * in (0, gap), best near gap / 2. Both bins are sorted, so one forward walk
+ * over k finds, for each a, the b with 2 w_b closest to 2 w_a - gap. */
+static void best_swap(move *best, const bin *h, const bin *kb, const int64_t *w, int64_t lh, int64_t lk,
+                      uint32_t k, uint64_t *work)
+{
+	int64_t gap = lh - lk;
+	size_t j = 0;
+
+	*work += h->len + kb->len;
+	for (size_t i = 0; i < h->len; i++) {
+		int64_t wa = w[h->item[i]];
+
+		/* Nothing beats an even split of the pair's load. */
+		if (wa <= 0 || best->value <= lh - gap / 2)
+			break;
+		while (j < kb->len && 2 * w[kb->item[j]] > 2 * wa - gap)
+			j++;
+		for (size_t q = j > 0 ? j - 1 : 0; q <= j && q < kb->len; q++) {
+			int64_t d = wa - w[kb->item[q]];
+			if (d > 0 && d < gap)
+				consider(best, lh - d > lk + d ? lh - d : lk + d, k, i, q, 1);
+		}
+	}
+}
+
+/* Bins by (load, index) ascending: an insertion sort, N is small. */
+static void sort_bins(uint32_t *b, unsigned int n, const int64_t *load)
+{
+	for (unsigned int i = 1; i < n; i++) {
+		uint32_t x = b[i];
+		unsigned int j = i;
+		for (; j > 0 && heap_less(load, x, b[j - 1]); j--)
+			b[j] = b[j - 1];
+		b[j] = x;
+	}
+}
+
+static int improve(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n, unsigned int shards,
+                   uint64_t effort, int64_t bound)
+{
+	bin *bins = hist__calloc(shards, sizeof *bins);
+	uint32_t *by_load = hist__malloc(shards * sizeof *by_load);
+	uint64_t work = 0;
+	int error = HIST_OK;
+
+	if (!bins || !by_load) {
+		hist__free(bins);
+		hist__free(by_load);
+		return HIST_E_NOMEM;
+	}
+	/* Items are visited in index order, so each bin comes out sorted. */
+	for (size_t i = 0; i < n; i++)
+		if ((error = bin_insert(&bins[shard_of[i]], (uint32_t)i)) < 0)
+			goto done;
+	while (work < effort) {
+		uint32_t h;
+		move best = {0, 0, 0, 0, 0};
+
+		/* Lightest bins first: the best a bin k can offer is an even split,
+		 * ceil((L_h + L_k) / 2), which only grows with L_k, so the search
+		 * stops at the first bin that cannot beat what was found. */
+		for (uint32_t k = 0; k < shards; k++)
+			by_load[k] = k;
+		sort_bins(by_load, shards, load);
+		h = by_load[shards - 1];
+		if (load[h] <= bound)
+			break;
+		best.value = load[h];
+		for (uint32_t r = 0; r + 1 < shards; r++) {
+			uint32_t k = by_load[r];
+			int64_t gap = load[h] - load[k];
+
+			if (gap < 2 || best.value <= load[h] - gap / 2)
+				break;
+			best_move(&best, &bins[h], w, load[h], load[k], k, &work);
+			best_swap(&best, &bins[h], &bins[k], w, load[h], load[k], k, &work);
+		}
+		if (best.value >= load[h])
+			break;
+		{
+			bin *hb = &bins[h], *kb = &bins[best.to];
+			uint32_t a = hb->item[best.a];
+
+			load[h] -= w[a];
+			load[best.to] += w[a];
+			shard_of[a] = best.to;
+			bin_remove(hb, best.a);
+			if (best.swap) {
+				uint32_t b = kb->item[best.b];
+
+				load[best.to] -= w[b];
+				load[h] += w[b];
+				shard_of[b] = h;
+				bin_remove(kb, best.b);
+				if ((error = bin_insert(hb, b)) < 0)
+					goto done;
+			}
+			if ((error = bin_insert(kb, a)) < 0)
+				goto done;
+		}
+	}
+done:
+	for (unsigned int k = 0; k < shards; k++)
+		hist__free(bins[k].item);
+	hist__free(bins);
+	hist__free(by_load);
+	return error;
+}
+
+int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n, unsigned int shards,
+                    uint64_t effort)
+{
+	uint32_t *heap;
+	int64_t total = 0, longest = 0, bound;
+
+	if (shards == 0)
+		return HIST_E_INVALID;
+	if (!(heap = hist__malloc(shards * sizeof *heap)))
+		return HIST_E_NOMEM;
+	/* All loads are 0, so bins in index order already form the heap. */
+	for (uint32_t k = 0; k < shards; k++) {
+		heap[k] = k;
+		load[k] = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = heap[0];
+
+		shard_of[i] = k;
+		load[k] += w[i];
+		heap_down(heap, shards, load, 0);
+		total += w[i];
+		if (w[i] > longest)
+			longest = w[i];
+	}
+	hist__free(heap);
+	if (effort == 0 || shards < 2 || n < 2)
+		return HIST_OK;
+	/* No plan beats max(ceil(total / N), the longest item): stop there. */
+	bound = total / shards + (total % shards != 0);
+	if (longest > bound)
+		bound = longest;
+	return improve(shard_of, load, w, n, shards, effort, bound);
+}
+
+/* ------------------------------------------------------------------ */
+/* A stable merge sort of indexes with a context: qsort has none, and  */
+/* qsort_r is not portable.                                            */
+
+typedef int (*before_fn)(const void *ctx, uint32_t a, uint32_t b);
+
+static void sort_idx(uint32_t *a, uint32_t *tmp, size_t n, before_fn before, const void *ctx)
+{
+	uint32_t *src = a, *dst = tmp;
+
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid && j < hi)
+				dst[k++] = before(ctx, src[j], src[i]) ? src[j++] : src[i++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+}
+
+/* Sorts a[] by key[a[i]] descending, ties by `before`: an LSD radix sort
+ * on the keys (stable, 16 bits a pass, only as many passes as the largest
+ * key needs), then each run of equal keys by `before`. A million tests sort
+ * in milliseconds where a comparison sort took most of a second. Keys are
+ * >= 0. */
+static int sort_desc(uint32_t *a, uint32_t *tmp, size_t n, const int64_t *key, before_fn before,
+                     const void *ctx)
+{
+	size_t *count;
+	int64_t max = 0;
+	uint32_t *src = a, *dst = tmp;
+
+	if (n < 64) {
+		sort_idx(a, tmp, n, before, ctx);
+		return HIST_OK;
+	}
+	if (!(count = hist__malloc(65536 * sizeof *count)))
+		return HIST_E_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (key[a[i]] > max)
+			max = key[a[i]];
+	for (unsigned int shift = 0; shift < 64 && (max >> shift) != 0; shift += 16) {
+		size_t sum = 0;
+
+		memset(count, 0, 65536 * sizeof *count);
+		/* max - key sorts ascending where key sorts descending. */
+		for (size_t i = 0; i < n; i++)
+			count[(uint64_t)(max - key[src[i]]) >> shift & 0xffff]++;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(uint64_t)(max - key[src[i]]) >> shift & 0xffff]++] = src[i];
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	hist__free(count);
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		for (hi = lo + 1; hi < n && key[a[hi]] == key[a[lo]]; hi++)
+			;
+		if (hi - lo > 1)
+			sort_idx(a + lo, tmp, hi - lo, before, ctx);
+	}
+	return HIST_OK;
+}
+
+/* Byte order, a shorter prefix first. */
+static int name_before(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c < 0 || (c == 0 && alen < blen);
+}
+
+/* ------------------------------------------------------------------ */
+/* Units (what the scope keeps whole) and pieces (units glued together */
+/* by a module's set-up, which each shard running part of it pays).    */
+
+#define NONE UINT32_MAX
+
+typedef struct {
+	int64_t w;       /* its units' work + the module's set-up */
+	uint32_t first;  /* its first unit in unit order: ties break on it */
+	uint32_t module; /* NONE: a lone unit with no set-up */
+	uint32_t units;
+	int tried; /* splitting it did not pay */
+} piece;
+
+typedef struct {
+	const hist_plan *plan;
+	const hist__plan_input *in;
+	size_t n;
+	uint32_t *trank; /* tests, longest first, ties by nodeid */
+	size_t units;
+	uint32_t *unit_of; /* per test */
+	int64_t *uw;       /* per unit: its tests' cost (+ set-up at module scope) */
+	uint32_t *umod, *uname, *ulen, *urank, *uorder;
+	int64_t *charge; /* per module: set-up each shard pays (0 at module scope) */
+	int charged;
+	int64_t work, longest;
+	/* pieces */
+	piece *pc; /* room for one per unit */
+	size_t pieces;
+	uint32_t *upiece, *saved_upiece, *saved_items;
+	int64_t *pkey;  /* piece weights, for sorting */
+	size_t *mstart; /* units of module m: munits[mstart[m] .. mstart[m+1]) */
+	uint32_t *munits;
+	/* partition scratch, sized for the most shards tried */
+	uint32_t *items, *tmp, *ishard;
+	int64_t *iw, *load;
+	uint32_t *ushard; /* the answer: shard of each unit */
+	int64_t *pred;    /* per shard, for the search */
+	uint32_t *mstamp;
+} ctx;
+
+static int test_before(const void *c, uint32_t a, uint32_t b)
+{
+	const hist__plan_test *t = ((const ctx *)c)->plan->tests;
+
+	if (t[a].cost_us != t[b].cost_us)
+		return t[a].cost_us > t[b].cost_us;
+	return name_before(t[a].id, t[a].len, t[b].id, t[b].len);
+}
+
+static int unit_before(const void *c, uint32_t a, uint32_t b)
+{
+	const ctx *x = c;
+	const hist__plan_test *t = x->plan->tests;
+
+	if (x->uw[a] != x->uw[b])
+		return x->uw[a] > x->uw[b];
+	return name_before(t[x->uname[a]].id, x->ulen[a], t[x->uname[b]].id, x->ulen[b]);
+}
+
+static int piece_before(const void *c, uint32_t a, uint32_t b)
+{
+	const ctx *x = c;
+
+	if (x->pc[a].w != x->pc[b].w)
+		return x->pc[a].w > x->pc[b].w;
+	return x->urank[x->pc[a].first] < x->urank[x->pc[b].first];
+}
+
+static size_t unit_key_len(const hist__plan_test *t, hist_scope scope)
+{
+	return hist__nodeid_scope_len(t->id, t->len, scope);
+}
+
+static int make_units(ctx *x)
+{
+	const hist__plan_test *t = x->plan->tests;
+	const hist__plan_input *in = x->in;
+	hist__strmap classes = HIST__STRMAP_INIT;
+	uint32_t *by_module = NULL;
+	int error = HIST_OK;
+
+	x->units = 0;
+	if (in->scope == HIST_SCOPE_MODULE &&
+	    !(by_module = hist__malloc((in->modules ? in->modules : 1) * sizeof *by_module)))
+		return HIST_E_NOMEM;
+	for (size_t m = 0; by_module && m < in->modules; m++)
+		by_module[m] = NONE;
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t u = (uint32_t)x->units;
+		int added = 1;
+
+		if (in->scope == HIST_SCOPE_CLASS) {
+			size_t len = unit_key_len(&t[i], HIST_SCOPE_CLASS);
+			if ((error = hist__strmap_put(&u, &added, &classes, t[i].id, len, u)) < 0)
+				goto done;
+		} else if (in->scope == HIST_SCOPE_MODULE) {
+			if (by_module[t[i].module] != NONE) {
+				u = by_module[t[i].module];
+				added = 0;
+			} else {
+				by_module[t[i].module] = u;
+			}
+		}
+		if (added) {
+			x->uw[u] = 0;
+			x->umod[u] = t[i].module;
+			x->uname[u] = (uint32_t)i;
+			x->ulen[u] = (uint32_t)unit_key_len(&t[i], in->scope);
+			x->units++;
+		}
+		x->unit_of[i] = u;
+		x->uw[u] += t[i].cost_us;
+	}
+	for (size_t m = 0; by_module && m < in->modules; m++)
+		if (by_module[m] != NONE)
+			x->uw[by_module[m]] += in->module_setup[m];
+done:
+	hist__strmap_free(&classes);
+	hist__free(by_module);
+	return error;
+}
+
+/* Cuts piece p into k parts by LPT over its units; the first part keeps
+ * p's index, the others are appended. Pieces never outnumber units, so
+ * the piece array (sized for the units) always has room. */
+static void split_piece(ctx *x, uint32_t p, uint32_t k)
+{
+	uint32_t module = x->pc[p].module, first = (uint32_t)x->pieces;
+	int64_t *loads = x->load; /* free between partitions; holds `shards` */
+
+	if (k > x->pc[p].units)
+		k = x->pc[p].units;
+	if (k < 2)
+		return;
+	for (uint32_t g = 0; g < k; g++) {
+		x->pc[g ? first + g - 1 : p] = (piece){x->charge[module], NONE, module, 0, 0};
+		loads[g] = 0;
+	}
+	x->pieces += k - 1;
+	/* The module's units in unit order (heaviest first), each to the
+	 * lightest part. */
+	for (size_t r = x->mstart[module]; r < x->mstart[module + 1]; r++) {
+		uint32_t u = x->munits[r], g = 0, id;
+
+		if (x->upiece[u] != p)
+			continue;
+		for (uint32_t h = 1; h < k; h++)
+			if (loads[h] < loads[g])
+				g = h;
+		loads[g] += x->uw[u];
+		id = g ? first + g - 1 : p;
+		x->upiece[u] = id;
+		x->pc[id].w += x->uw[u];
+		x->pc[id].units++;
+		if (x->pc[id].first == NONE)
+			x->pc[id].first = u;
+	}
+}
+
+/* Puts piece p back into the sorted items (n of them, p not among them). */
+static void insert_item(ctx *x, size_t n, uint32_t p)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (piece_before(x, x->items[mid], p))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(x->items + lo + 1, x->items + lo, (n - lo) * sizeof *x->items);
+	x->items[lo] = p;
+}
+
+/* After piece p was split into p and pieces [from, x->pieces): items was
+ * sorted before; take p out and put every part in its place. */
+static void resort_after_split(ctx *x, uint32_t p, size_t from)
+{
+	size_t n = from, w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (x->items[i] != p)
+			x->items[w++] = x->items[i];
+	insert_item(x, w++, p);
+	for (size_t q = from; q < x->pieces; q++)
+		insert_item(x, w++, (uint32_t)q);
+}
+
+/* Partitions the current items (pieces in order, or units when no module
+ * charges a set-up) into `shards`; fills ushard and returns the largest
+ * load. */
+static int partition_pieces(int64_t *makespan, ctx *x, unsigned int shards, uint64_t effort)
+{
+	size_t m = x->charged ? x->pieces : x->units;
+	int error;
+
+	for (size_t i = 0; i < m; i++)
+		x->iw[i] = x->charged ? x->pc[x->items[i]].w : x->uw[x->uorder[i]];
+	if ((error = hist__partition(x->ishard, x->load, x->iw, m, shards, effort)) < 0)
+		return error;
+	*makespan = 0;
+	for (unsigned int k = 0; k < shards; k++)
+		if (x->load[k] > *makespan)
+			*makespan = x->load[k];
+	if (!x->charged) {
+		for (size_t i = 0; i < m; i++)
+			x->ushard[x->uorder[i]] = x->ishard[i];
+	} else {
+		/* items[] maps order to piece; turn it into piece -> shard. */
+		for (size_t i = 0; i < m; i++)
+			x->tmp[x->items[i]] = x->ishard[i];
+		for (size_t u = 0; u < x->units; u++)
+			x->ushard[u] = x->tmp[x->upiece[u]];
+	}
+	return HIST_OK;
+}
+
+/* The heaviest piece of the heaviest shard that splitting might help. */
+static uint32_t split_candidate(const ctx *x, unsigned int shards)
+{
+	uint32_t h = 0;
+
+	for (uint32_t k = 1; k < shards; k++)
+		if (x->load[k] > x->load[h])
+			h = k;
+	for (size_t i = 0; i < x->pieces; i++) {
+		const piece *p = &x->pc[x->items[i]];
+		if (x->ishard[i] == h && p->module != NONE && p->units >= 2 && !p->tried)
+			return x->items[i];
+	}
+	return NONE;
+}
+
+/* The plan for `shards` shards by estimate: ushard for every unit. */
+static int solve(ctx *x, unsigned int shards)
+{
+	int64_t bound = x->work / shards + (x->work % shards != 0), makespan, trial;
+	/* Trials only compare plans; the chosen one gets the full effort. */
+	uint64_t effort = x->in->effort, trial_effort = effort / 8 ? effort / 8 : 1;
+	int error, attempts = 0;
+
+	if (x->longest > bound)
+		bound = x->longest;
+	if (!x->charged)
+		return partition_pieces(&makespan, x, shards, effort);
+	/* Each module with a set-up starts as one piece. A piece more than twice
+	 * the bound cannot stay whole in any good plan: cut it into parts about
+	 * the bound's size, each paying the set-up (halving would take too many
+	 * rounds for a module many shards long). */
+	x->pieces = 0;
+	for (size_t m = 0; m < x->in->modules; m++)
+		x->mstamp[m] = NONE;
+	for (size_t r = 0; r < x->units; r++) {
+		uint32_t u = x->uorder[r], m = x->umod[u], p;
+
+		if (x->charge[m] > 0 && x->mstamp[m] != NONE) {
+			p = x->mstamp[m];
+		} else {
+			p = (uint32_t)x->pieces++;
+			x->pc[p] = (piece){x->charge[m] > 0 ? x->charge[m] : 0, u,
+			                   x->charge[m] > 0 ? m : NONE, 0, 0};
+			if (x->charge[m] > 0)
+				x->mstamp[m] = p;
+		}
+		x->upiece[u] = p;
+		x->pc[p].w += x->uw[u];
+		x->pc[p].units++;
+	}
+	for (size_t p = 0, end = x->pieces; p < end; p++) {
+		const piece *q = &x->pc[p];
+		if (q->module != NONE && q->units >= 2 && q->w / 2 > bound) {
+			int64_t k = q->w / bound + (q->w % bound != 0);
+
+			/* split_piece keeps its part loads in load[]: `shards` of them. */
+			if (k > (int64_t)shards)
+				k = shards;
+			split_piece(x, (uint32_t)p, (uint32_t)k);
+		}
+	}
+	for (size_t p = 0; p < x->pieces; p++) {
+		x->items[p] = (uint32_t)p;
+		x->pkey[p] = x->pc[p].w;
+	}
+	if ((error = sort_desc(x->items, x->tmp, x->pieces, x->pkey, piece_before, x)) < 0 ||
+	    (error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
+		return error;
+	/* Then cut in two the heaviest piece of the heaviest shard, as long as
+	 * the plan gets shorter: splitting a scope only where it pays. Within
+	 * 0.1% of the bound there is nothing left worth a set-up. */
+	for (; attempts < HIST__PLAN_SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
+		uint32_t p = split_candidate(x, shards);
+		size_t pieces = x->pieces;
+		piece saved;
+
+		if (p == NONE)
+			break;
+		saved = x->pc[p];
+		memcpy(x->saved_upiece, x->upiece, x->units * sizeof *x->upiece);
+		memcpy(x->saved_items, x->items, pieces * sizeof *x->items);
+		split_piece(x, p, 2);
+		resort_after_split(x, p, pieces);
+		if ((error = partition_pieces(&trial, x, shards, trial_effort)) < 0)
+			return error;
+		if (trial < makespan) {
+			makespan = trial;
+			continue;
+		}
+		memcpy(x->upiece, x->saved_upiece, x->units * sizeof *x->upiece);
+		memcpy(x->items, x->saved_items, pieces * sizeof *x->items);
+		x->pieces = pieces;
+		x->pc[p] = saved;
+		x->pc[p].tried = 1;
+		if ((error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
+			return error;
+	}
+	return effort == trial_effort ? HIST_OK : partition_pieces(&makespan, x, shards, effort);
+}
+
+/* The stable hash plan, as the plugin places tests no plan lists: the
+ * nodeid at test scope, the scope's prefix at class and module scope. */
+static void solve_by_hash(ctx *x, unsigned int shards)
+{
+	const hist__plan_test *t = x->plan->tests;
+
+	for (size_t u = 0; u < x->units; u++)
+		x->ushard[u] = (uint32_t)(hist_nodeid_hash(t[x->uname[u]].id, x->ulen[u]) % shards);
+}
+
+/* Orders tests shard by shard, each shard longest first (trank order),
+ * by a counting sort: order[start[k] .. start[k+1]) are shard k's. */
+static void order_by_shard(const ctx *x, unsigned int shards, uint32_t *order, size_t *start)
+{
+	for (unsigned int k = 0; k <= shards; k++)
+		start[k] = 0;
+	for (size_t i = 0; i < x->n; i++)
+		start[x->ushard[x->unit_of[i]] + 1]++;
+	for (unsigned int k = 0; k < shards; k++)
+		start[k + 1] += start[k];
+	for (size_t r = 0; r < x->n; r++) {
+		uint32_t i = x->trank[r];
+		order[start[x->ushard[x->unit_of[i]]]++] = i;
+	}
+	/* The fill advanced each start to the next shard's; shift back. */
+	for (unsigned int k = shards; k > 0; k--)
+		start[k] = start[k - 1];
+	start[0] = 0;
+}
+
+/* Predicted time of every shard: start-up, its tests, and the set-up of
+ * each module it runs part of. touched[m] (when given) counts the shards
+ * running part of module m. Returns the largest prediction. */
+static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const size_t *start, int64_t *pred,
+                       uint32_t *touched)
+{
+	const hist__plan_test *t = x->plan->tests;
+	const int64_t *setup = x->in->module_setup;
+	int64_t makespan = 0;
+
+	for (size_t m = 0; m < x->in->modules; m++) {
+		x->mstamp[m] = NONE;
+		if (touched)
+			touched[m] = 0;
+	}
+	for (unsigned int k = 0; k < shards; k++) {
+		pred[k] = x->in->shard_overhead_us;
+		for (size_t r = start[k]; r < start[k + 1]; r++) {
+			const hist__plan_test *ti = &t[order[r]];
+
+			pred[k] += ti->cost_us;
+			/* Stamped with k: the module's set-up counts once per shard. */
+			if (x->mstamp[ti->module] != k) {
+				x->mstamp[ti->module] = k;
+				pred[k] += setup[ti->module];
+				if (touched)
+					touched[ti->module]++;
+			}
+		}
+		if (pred[k] > makespan)
+			makespan = pred[k];
+	}
+	return makespan;
+}
+
+/* Plans `shards` shards into ushard, then orders and predicts them. */
+static int attempt(int64_t *makespan, ctx *x, unsigned int shards, uint32_t *order, size_t *start,
+                   int64_t *pred, uint32_t *touched)
+{
+	int error;
+
+	if (x->in->fallback)
+		solve_by_hash(x, shards);
+	else if ((error = solve(x, shards)) < 0)
+		return error;
+	order_by_shard(x, shards, order, start);
+	*makespan = predict(x, shards, order, start, pred, touched);
+	return HIST_OK;
+}
+
+/* --target-seconds: the fewest shards whose predicted makespan is within
+ * target. Predictions mostly fall as N grows, so gallop up from the bound
+ * the work gives, then bisect; when even `most` shards miss the target,
+ * find the fewest that do as well as `most`. */
+static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uint32_t *order, size_t *start,
+                  int64_t *pred)
+{
+	int64_t target = x->in->target_us, ms;
+	unsigned int fail = 0, hi = 0;
+	int error;
+
+	*missed = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		/* No fewer shards can hold the work within the target. */
+		int64_t room = target - x->in->shard_overhead_us;
+		unsigned int lo = most, n, step = 1;
+
+		if (room > 0 && x->work / room < (int64_t)most)
+			lo = (unsigned int)(x->work / room + (x->work % room != 0));
+		if (lo < 1)
+			lo = 1;
+		n = lo;
+		fail = lo - 1;
+		hi = 0;
+		for (;;) {
+			if ((error = attempt(&ms, x, n, order, start, pred, NULL)) < 0)
+				return error;
+			if (ms <= target) {
+				hi = n;
+				break;
+			}
+			fail = n;
+			if (n == most)
+				break;
+			n = n + step < most ? n + step : most;
+			step *= 2;
+		}
+		if (hi)
+			break;
+		/* `most` misses: aim at what `most` achieves (ms holds it). */
+		*missed = 1;
+		target = ms;
+	}
+	/* Plans are deterministic, so the second pass ends at `most` at the
+	 * latest; should it not, `most` is the answer. */
+	if (!hi) {
+		hi = most;
+		fail = most - 1;
+	}
+	while (hi - fail > 1) {
+		unsigned int mid = fail + (hi - fail) / 2;
+
+		if ((error = attempt(&ms, x, mid, order, start, pred, NULL)) < 0)
+			return error;
+		if (ms <= target)
+			hi = mid;
+		else
+			fail = mid;
+	}
+	*out = hi;
+	return HIST_OK;
+}
+
+#define ALLOC(ptr, count) (!((ptr) = hist__malloc(((count) ? (count) : 1) * sizeof *(ptr))))
+
+int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err)
+{
+	ctx x;
+	size_t n = plan->n, modules = in->modules ? in->modules : 1;
+	unsigned int most = in->shards ? in->shards : in->max_shards ? in->max_shards : HIST_MAX_SHARDS;
+	unsigned int shards = in->shards;
+	uint32_t *touched = NULL;
+	int error = HIST_OK;
+
+	memset(&x, 0, sizeof x);
+	x.plan = plan;
+	x.in = in;
+	x.n = n;
+	if (n >= NONE)
+		return hist__error(err, HIST_E_INVALID, "too many tests to plan: %zu", n);
+	if (ALLOC(x.trank, n) || ALLOC(x.tmp, n) || ALLOC(x.unit_of, n) || ALLOC(x.uw, n) ||
+	    ALLOC(x.umod, n) || ALLOC(x.uname, n) || ALLOC(x.ulen, n) || ALLOC(x.urank, n) ||
+	    ALLOC(x.uorder, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
+	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, most) || ALLOC(x.ushard, n) ||
+	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(plan->order, n) ||
+	    ALLOC(plan->start, (size_t)most + 1) || ALLOC(plan->predicted, most) || ALLOC(touched, modules)) {
+		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		x.trank[i] = (uint32_t)i;
+		x.iw[i] = plan->tests[i].cost_us;
+	}
+	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x)) < 0 ||
+	    (error = make_units(&x)) < 0) {
+		hist__error(err, error, "out of memory planning %zu tests", n);
+		goto done;
+	}
+	if (in->scope == HIST_SCOPE_TEST) {
+		/* One unit a test, in the same order. */
+		memcpy(x.uorder, x.trank, n * sizeof *x.uorder);
+	} else {
+		for (size_t u = 0; u < x.units; u++)
+			x.uorder[u] = (uint32_t)u;
+		if ((error = sort_desc(x.uorder, x.tmp, x.units, x.uw, unit_before, &x)) < 0) {
+			hist__error(err, error, "out of memory planning %zu tests", n);
+			goto done;
+		}
+	}
+	for (size_t r = 0; r < x.units; r++)
+		x.urank[x.uorder[r]] = (uint32_t)r;
+	x.work = 0;
+	for (size_t i = 0; i < n; i++)
+		x.work += plan->tests[i].cost_us;
+	for (size_t m = 0; m < in->modules; m++) {
+		x.charge[m] = in->scope != HIST_SCOPE_MODULE ? in->module_setup[m] : 0;
+		x.charged |= x.charge[m] > 0;
+		x.work += in->module_setup[m];
+	}
+	if (x.charged &&
+	    (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n))) {
+		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
+		goto done;
+	}
+	/* Each module's units in unit order, for cutting pieces: a counting
+	 * sort of uorder by module. */
+	for (size_t m = 0; x.charged && m <= in->modules; m++)
+		x.mstart[m] = 0;
+	for (size_t r = 0; x.charged && r < x.units; r++)
+		x.mstart[x.umod[x.uorder[r]] + 1]++;
+	for (size_t m = 0; x.charged && m < in->modules; m++)
+		x.mstart[m + 1] += x.mstart[m];
+	for (size_t r = 0; x.charged && r < x.units; r++)
+		x.munits[x.mstart[x.umod[x.uorder[r]]]++] = x.uorder[r];
+	for (size_t m = in->modules; x.charged && m > 0; m--)
+		x.mstart[m] = x.mstart[m - 1];
+	if (x.charged)
+		x.mstart[0] = 0;
+	x.longest = 0;
+	for (size_t u = 0; u < x.units; u++)
+		if (x.uw[u] + x.charge[x.umod[u]] > x.longest)
+			x.longest = x.uw[u] + x.charge[x.umod[u]];
+	if (!shards && (error = search(&shards, &plan->target_missed, &x, most, plan->order, plan->start,
+	                               plan->predicted)) < 0) {
+		hist__error(err, error, "out of memory planning %zu tests", n);
+		goto done;
+	}
+	if ((error = attempt(&plan->makespan_us, &x, shards, plan->order, plan->start, plan->predicted,
+	                     touched)) < 0) {
+		hist__error(err, error, "out of memory planning %zu tests", n);
+		goto done;
+	}
+	plan->shards = shards;
+	plan->fallback = in->fallback;
+	plan->work_us = x.work;
+	plan->longest_unit_us = x.longest;
+	plan->lower_bound_us = x.work / shards + (x.work % shards != 0);
+	if (x.longest > plan->lower_bound_us)
+		plan->lower_bound_us = x.longest;
+	plan->lower_bound_us += in->shard_overhead_us;
+	plan->total_us = 0;
+	for (unsigned int k = 0; k < shards; k++)
+		plan->total_us += plan->predicted[k];
+	plan->scope_setup_us = 0;
+	plan->scopes_with_setup = plan->scopes_split = 0;
+	for (size_t m = 0; m < in->modules; m++) {
+		if (in->module_setup[m] <= 0)
+			continue;
+		plan->scopes_with_setup++;
+		if (touched[m] > 1) {
+			plan->scopes_split++;
+			plan->scope_setup_us += (int64_t)(touched[m] - 1) * in->module_setup[m];
+		}
+	}
+done:
+	hist__free(x.trank);
+	hist__free(x.tmp);
+	hist__free(x.unit_of);
+	hist__free(x.uw);
+	hist__free(x.umod);
+	hist__free(x.uname);
+	hist__free(x.ulen);
+	hist__free(x.urank);
+	hist__free(x.uorder);
+	hist__free(x.charge);
+	hist__free(x.mstamp);
+	hist__free(x.items);
+	hist__free(x.iw);
+	hist__free(x.ishard);
+	hist__free(x.load);
+	hist__free(x.ushard);
+	hist__free(x.upiece);
+	hist__free(x.saved_upiece);
+	hist__free(x.saved_items);
+	hist__free(x.pkey);
+	hist__free(x.mstart);
+	hist__free(x.munits);
+	hist__free(x.pc);
+	hist__free(touched);
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* The public face of a plan.                                          */
+
+void hist_plan_free(hist_plan *plan)
+{
+	if (!plan)
+		return;
+	hist__err_clear(&plan->err);
+	hist__arena_free(plan->arena);
+	hist__free(plan->tests);
+	hist__free(plan->order);
+	hist__free(plan->start);
+	hist__free(plan->predicted);
+	hist__free(plan->suite);
+	hist__free(plan);
+}
+
+unsigned int hist_plan_shard_count(const hist_plan *plan)
+{
+	return plan->shards;
+}
+
+size_t hist_plan_shard_size(const hist_plan *plan, unsigned int k)
+{
+	return k >= 1 && k <= plan->shards ? plan->start[k] - plan->start[k - 1] : 0;
+}
+
+const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k, size_t i)
+{
+	if (i >= hist_plan_shard_size(plan, k))
+		return NULL;
+	return plan->tests[plan->order[plan->start[k - 1] + i]].id;
+}
+
+int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k)
+{
+	return k >= 1 && k <= plan->shards ? plan->predicted[k - 1] : -1;
+}
+
+const char *hist_plan_id(const hist_plan *plan)
+{
+	return plan->id;
+}
+
+int hist_plan_fallback(const hist_plan *plan)
+{
+	return plan->fallback;
+}
+
+int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan)
+{
+	if (!out || out->version < 1 || out->version > HIST_PLAN_SUMMARY_VERSION)
+		return HIST_E_INVALID;
+	out->tests = plan->n;
+	out->tests_without_history = plan->without_history;
+	out->total_us = plan->total_us;
+	out->makespan_us = plan->makespan_us;
+	out->lower_bound_us = plan->lower_bound_us;
+	out->work_us = plan->work_us;
+	out->longest_unit_us = plan->longest_unit_us;
+	out->target_us = plan->target_us;
+	out->test_overhead_us = plan->test_overhead_us;
+	out->test_overhead_source = plan->test_overhead_source;
+	out->shard_overhead_us = plan->shard_overhead_us;
+	out->shard_overhead_source = plan->shard_overhead_source;
+	out->scope_setup_us = plan->scope_setup_us;
+	out->scopes_with_setup = plan->scopes_with_setup;
+	out->scopes_split = plan->scopes_split;
+	return HIST_OK;
+}
+
+const char *hist_plan_errmsg(const hist_plan *plan)
+{
+	return hist__err_msg(&plan->err);
+}
+
+const char *hist_estimator_name(hist_estimator e)
+{
+	static const char *const names[] = {"ema", "median", "last"};
+
+	return (unsigned)e < sizeof names / sizeof *names ? names[e] : NULL;
+}
+
+const char *hist_scope_name(hist_scope s)
+{
+	static const char *const names[] = {"test", "class", "module"};
+
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : NULL;
+}
+
+const char *hist_source_name(hist_source s)
+{
+	static const char *const names[] = {"default", "history", "option"};
+
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : NULL;
+}

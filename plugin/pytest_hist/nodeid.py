@@ -1,0 +1,78 @@
+"""nodeid.py - pytest nodeid rules, the Python twin of lib/nodeid.c.
+
+Owns: the stable shard hash, the JUnit key that pytest's junitxml reduces a
+nodeid to, the xdist "@group" suffix and the file part of a nodeid.
+Not here: plans (plan.py), pytest hooks (shard.py, report.py).
+tests/hash_vectors.tsv and tests/junit_key_vectors.tsv hold the vectors
+both implementations are checked against.
+"""
+
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+def encode(text):
+    """The bytes C sees for a nodeid or path (surrogates from undecodable
+    file names go back to their original bytes)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def fnv1a64(text):
+    """FNV-1a 64 over the UTF-8 bytes of text."""
+    h = _FNV_OFFSET
+    data = encode(text)
+    # XOR with a byte touches only the low 8 bits and the product's low 64
+    # bits depend only on the factors' low 64 bits, so reducing every 8 bytes
+    # instead of every byte gives the same hash with a third of the work.
+    n = len(data)
+    i = 0
+    while i < n:
+        for b in data[i:i + 8]:
+            h = (h ^ b) * _FNV_PRIME
+        h &= _MASK64
+        i += 8
+    return h
+
+
+def shard_of(text, total):
+    """The 1-based shard that the stable hash of text names among total."""
+    return fnv1a64(text) % total + 1
+
+
+def strip_group(nodeid):
+    """nodeid without the "@group" suffix that xdist's --dist loadgroup adds.
+
+    Python names cannot hold '@', so an '@' after the last ']' and after the
+    file part can only be that suffix; one inside "[...]" is data."""
+    cut = nodeid.rfind("@")
+    if cut < 0 or nodeid.rfind("]") > cut:
+        return nodeid
+    path_end = nodeid.find("::")
+    if path_end < 0 or cut < path_end:
+        return nodeid
+    return nodeid[:cut]
+
+
+def file_of(nodeid):
+    """The file part of a nodeid: everything before the first "::"."""
+    end = nodeid.find("::")
+    return nodeid if end < 0 else nodeid[:end]
+
+
+def dotted_module(path):
+    """A file path the way junitxml names it: '/' -> '.', ".py" dropped."""
+    dotted = path.replace("/", ".")
+    return dotted[:-3] if dotted.endswith(".py") else dotted
+
+
+def junit_key(nodeid):
+    """classname + "::" + name, as pytest's junitxml mangle_test_address
+    makes them: split at the first '[' (even one in the path, as pytest
+    does), names at "::", the file dotted, parameters back on the last name,
+    classname = all names but the last joined by '.'."""
+    path, bracket, params = nodeid.partition("[")
+    names = path.split("::")
+    names[0] = dotted_module(names[0])
+    names[-1] += bracket + params
+    return ".".join(names[:-1]) + "::" + names[-1]

@@ -1,0 +1,83 @@
+"""plugin.py - the pytest11 entry point of hist: options and registration.
+
+Owns: the command-line options and turning them into the plugin objects
+that do the work (shard.py for --shard-file, report.py for --hist-report).
+Nothing is registered unless one of those options is given.
+"""
+
+import os
+
+import pytest
+
+from .ci import fill_path, job_index
+from .plan import PlanError, load_plan
+from .report import CollectTimer, HistReporter, _is_xdist_worker
+from .shard import ShardSelector
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("hist", "hist: run one shard of a plan, record results")
+    group.addoption(
+        "--shard-file", metavar="PATH", default=None,
+        help="run only this shard of a histplan plan; the other shard-*.txt "
+             "files of the plan must sit beside it. {index} and {total} in "
+             "PATH are filled from the CI job (see --shard-index-env).")
+    group.addoption(
+        "--shard-order", choices=("original", "longest"), default="original",
+        help="order of the shard's tests: original (collection order, the "
+             "default) or longest (the shard file's order, longest first, "
+             "which helps pytest-xdist finish its workers together).")
+    group.addoption(
+        "--shard-index-env", metavar="NAME", default=None,
+        help="environment variable holding this job's shard index for "
+             "{index} (e.g. a GitHub Actions matrix value); without it "
+             "CI_NODE_INDEX (GitLab), BUILDKITE_PARALLEL_JOB and "
+             "CIRCLE_NODE_INDEX are tried.")
+    group.addoption(
+        "--shard-index-base", type=int, choices=(0, 1), default=1,
+        help="whether --shard-index-env counts from 0 or 1 (default 1).")
+    group.addoption(
+        "--shard-total-env", metavar="NAME", default=None,
+        help="environment variable holding the job count for {total} and "
+             "for checking the plan's shard count.")
+    group.addoption(
+        "--hist-report", metavar="FILE", default=None,
+        help="write every test attempt and the session as hist JSONL for "
+             "histmerge; gzipped when FILE ends in .gz.")
+
+
+def _shard_selector(config):
+    template = config.getoption("shard_file")
+    job = None
+    try:
+        if "{index}" in template or "{total}" in template:
+            job = job_index(os.environ, config.getoption("shard_index_env"),
+                            config.getoption("shard_index_base"),
+                            config.getoption("shard_total_env"))
+        path = fill_path(template, job)
+        plan, own = load_plan(path)
+    except PlanError as e:
+        raise pytest.UsageError(f"hist: {e}") from None
+    if job is not None and job.total is not None and job.total != plan.total:
+        raise pytest.UsageError(
+            f"hist: the CI runs {job.total} parallel jobs ({job.source}) but "
+            f"plan {plan.plan_id} in {os.path.dirname(path) or '.'} has "
+            f"{plan.total} shards: plan again with histplan --shards "
+            f"{job.total}, or run {plan.total} jobs")
+    return ShardSelector(config, plan, own, config.getoption("shard_order"),
+                         job.source if job else None)
+
+
+def pytest_configure(config):
+    selector = None
+    if config.getoption("shard_file"):
+        selector = _shard_selector(config)
+        config.pluginmanager.register(selector.snapshot, "hist-shard-snapshot")
+        config.pluginmanager.register(selector, "hist-shard")
+    report = config.getoption("hist_report")
+    if report:
+        timer = CollectTimer(config)
+        config.pluginmanager.register(timer, "hist-collect-timer")
+        if not _is_xdist_worker(config):
+            reporter = HistReporter(config, report, timer, selector)
+            config.pluginmanager.register(reporter, "hist-report")

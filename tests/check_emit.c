@@ -1,0 +1,411 @@
+/* check_emit.c - the bytes a plan shows: shard files, plan.json, the
+ * preview table, the SVG, and writing the directory (atomic files, stale
+ * shard files removed, nothing left behind on failure). */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "check_util.h"
+#include "emit.h"
+#include "nodeid.h"
+
+/* a.py::x 3 s | a.py::y 2 s, b.py::z 1 s; 0.5 s start-up per shard. */
+static hist_plan *small_plan(unsigned int shards)
+{
+	static const char *const ids[] = {"a.py::x", "a.py::y", "b.py::z"};
+	static const int64_t cost[] = {3000000, 2000000, 1000000};
+	int64_t setup[2] = {0, 0};
+	hist_plan *p = hist__calloc(1, sizeof *p);
+	hist__plan_input in;
+	hist__err err = HIST__ERR_INIT;
+
+	p->tests = hist__calloc(3, sizeof *p->tests);
+	p->n = 3;
+	for (uint32_t i = 0; i < 3; i++)
+		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, ids[i], strlen(ids[i])),
+		                                (uint32_t)strlen(ids[i]),
+		                                i == 2,
+		                                cost[i] - 1000,
+		                                cost[i],
+		                                1};
+	p->suite = hist__strdup("unit \"fast\"");
+	p->estimator = HIST_EST_EMA;
+	p->alpha = 0.3;
+	p->window = 10;
+	p->without_history = 1;
+	p->test_overhead_us = 1000;
+	p->shard_overhead_us = 500000;
+	p->shard_overhead_source = HIST_SOURCE_HISTORY;
+	memset(&in, 0, sizeof in);
+	in.scope = HIST_SCOPE_TEST;
+	in.shards = shards;
+	in.shard_overhead_us = 500000;
+	in.effort = HIST__PLAN_EFFORT_DEFAULT;
+	in.module_setup = setup;
+	in.modules = 2;
+	ck_assert_int_eq(hist__plan_build(p, &in, &err), HIST_OK);
+	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
+	return p;
+}
+
+static int to_buf(const char *data, size_t len, void *payload)
+{
+	return hist__buf_put(payload, data, len);
+}
+
+START_TEST(seconds_by_integers)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+
+	hist__emit_seconds(&b, 0, 3);
+	hist__buf_puts(&b, " ");
+	hist__emit_seconds(&b, 1234567, 3);
+	hist__buf_puts(&b, " ");
+	hist__emit_seconds(&b, 1234567, 6);
+	hist__buf_puts(&b, " ");
+	hist__emit_seconds(&b, 999500, 3);
+	hist__buf_puts(&b, " ");
+	hist__emit_seconds(&b, 999499, 3);
+	ck_assert_str_eq(b.ptr, "0.000 1.235 1.234567 1.000 0.999");
+	hist__buf_free(&b);
+}
+END_TEST
+
+START_TEST(shard_file_format)
+{
+	hist_plan *p = small_plan(2);
+	hist__buf b = HIST__BUF_INIT(0);
+	char want[256];
+
+	ck_assert_int_eq(hist__emit_shard(&b, p, 2), HIST_OK);
+	snprintf(want, sizeof want,
+	         "# hist plan %s\n# shard 2/2\n# predicted 3.500 s, 2 tests\na.py::y\nb.py::z\n",
+	         hist_plan_id(p));
+	ck_assert_str_eq(b.ptr, want);
+	ck_assert_uint_eq(strlen(hist_plan_id(p)), 16);
+	ck_assert_uint_eq(strspn(hist_plan_id(p), "0123456789abcdef"), 16);
+	hist__buf_free(&b);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(json_document)
+{
+	hist_plan *p = small_plan(2);
+	hist__buf b = HIST__BUF_INIT(0);
+	char want[2048];
+
+	ck_assert_int_eq(hist_plan_json(p, to_buf, &b), HIST_OK);
+	snprintf(
+	    want, sizeof want,
+	    "{\n"
+	    "  \"plan_id\": \"%s\",\n"
+	    "  \"shard_count\": 2,\n"
+	    "  \"shards\": [\n"
+	    "    {\"index\": 1, \"file\": \"shard-1.txt\", \"tests\": 1, \"predicted_seconds\": 3.500000},\n"
+	    "    {\"index\": 2, \"file\": \"shard-2.txt\", \"tests\": 2, \"predicted_seconds\": 3.500000}\n"
+	    "  ],\n"
+	    "  \"tests\": 3,\n"
+	    "  \"tests_without_history\": 1,\n"
+	    "  \"total_seconds\": 7.000000,\n"
+	    "  \"work_seconds\": 6.000000,\n"
+	    "  \"makespan_seconds\": 3.500000,\n"
+	    "  \"lower_bound_seconds\": 3.500000,\n"
+	    "  \"longest_unit_seconds\": 3.000000,\n"
+	    "  \"target_seconds\": null,\n"
+	    "  \"estimator\": \"ema\",\n"
+	    "  \"alpha\": 0.3,\n"
+	    "  \"window\": 10,\n"
+	    "  \"scope\": \"test\",\n"
+	    "  \"suite\": \"unit \\\"fast\\\"\",\n"
+	    "  \"overheads\": {\n"
+	    "    \"test_seconds\": 0.001000,\n"
+	    "    \"test_source\": \"default\",\n"
+	    "    \"shard_seconds\": 0.500000,\n"
+	    "    \"shard_source\": \"history\",\n"
+	    "    \"scope_setup_seconds\": 0.000000,\n"
+	    "    \"scopes_with_setup\": 0,\n"
+	    "    \"scopes_split\": 0\n"
+	    "  },\n"
+	    "  \"fallback\": null\n"
+	    "}\n",
+	    hist_plan_id(p));
+	ck_assert_str_eq(b.ptr, want);
+	hist__buf_free(&b);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(preview_table)
+{
+	hist_plan *p = small_plan(3);
+	hist__buf b = HIST__BUF_INIT(0);
+	char want[2048];
+
+	ck_assert_int_eq(hist_plan_preview(p, to_buf, &b), HIST_OK);
+	/* Bars are 40 columns at the makespan (3.5 s): 2.5 s is 29 columns,
+	 * 1.5 s 17; dots run up to the lower bound (3.5 s, all 40). */
+	snprintf(
+	    want, sizeof want,
+	    "shard   tests  predicted  # = predicted, . = up to the lower bound\n"
+	    "    1       1    3.500 s  ########################################\n"
+	    "    2       1    2.500 s  #############################...........\n"
+	    "    3       1    1.500 s  #################.......................\n"
+	    "lower bound 3.500 s = shard start-up 0.500 s + max(work 6.000 s / 3, longest unit 3.000 s)\n"
+	    "makespan    3.500 s, 0.00%% above the lower bound\n"
+	    "overheads   per test 0.001 s (default), per shard 0.500 s (history), scope set-up paid again "
+	    "0.000 s (0 of 0 modules with set-up split)\n"
+	    "plan %s: 3 tests, 1 without history; ema alpha 0.3 over 10 runs, scope test\n",
+	    hist_plan_id(p));
+	ck_assert_str_eq(b.ptr, want);
+	hist__buf_free(&b);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(svg_picture)
+{
+	hist_plan *p = small_plan(2);
+	hist__buf b = HIST__BUF_INIT(0);
+	const char *s;
+	int rects = 0;
+
+	ck_assert_int_eq(hist_plan_svg(p, to_buf, &b), HIST_OK);
+	ck_assert_int_eq(strncmp(b.ptr, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 44), 0);
+	ck_assert_str_eq(b.ptr + b.len - 7, "</svg>\n");
+	/* The suite's quotes are escaped for XML. */
+	ck_assert_ptr_nonnull(strstr(b.ptr, "suite unit &quot;fast&quot;</text>"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "<title>shard 2: 2 tests, 3.500 s</title>"));
+	/* A background, then a start-up part and a tests part per shard. */
+	for (s = b.ptr; (s = strstr(s, "<rect ")); s++)
+		rects++;
+	ck_assert_int_eq(rects, 1 + 2 * 2);
+	hist__buf_free(&b);
+	hist_plan_free(p);
+}
+END_TEST
+
+static int fail_write(const char *data, size_t len, void *payload)
+{
+	(void)data;
+	(void)len;
+	(void)payload;
+	return -1;
+}
+
+START_TEST(writer_errors_are_io)
+{
+	hist_plan *p = small_plan(2);
+
+	ck_assert_int_eq(hist_plan_json(p, fail_write, NULL), HIST_E_IO);
+	ck_assert_int_eq(hist_plan_preview(p, fail_write, NULL), HIST_E_IO);
+	ck_assert_int_eq(hist_plan_svg(p, fail_write, NULL), HIST_E_IO);
+	hist_plan_free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The directory                                                        */
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_emit.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *at(const char *name)
+{
+	static char path[4][160];
+	static int slot;
+
+	slot = (slot + 1) % 4;
+	snprintf(path[slot], sizeof path[slot], "%s/%s", dir, name);
+	return path[slot];
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *s = calloc(1, 65536);
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fread(s, 1, 65535, f);
+	fclose(f);
+	return s;
+}
+
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+}
+
+/* Names in the directory, sorted, space-separated. */
+static char *listing(const char *path)
+{
+	struct dirent **names;
+	char *s = calloc(1, 4096);
+	int n = scandir(path, &names, NULL, alphasort);
+
+	ck_assert_int_ge(n, 0);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.') {
+			strcat(s, names[i]->d_name);
+			strcat(s, " ");
+		}
+		free(names[i]);
+	}
+	free(names);
+	return s;
+}
+
+START_TEST(write_makes_the_directory)
+{
+	hist_plan *p = small_plan(2);
+	char *one, *again, *names;
+	struct stat st;
+
+	ck_assert_int_eq(hist_plan_write(p, at("shards")), HIST_OK);
+	names = listing(at("shards"));
+	ck_assert_str_eq(names, "plan.json shard-1.txt shard-2.txt ");
+	free(names);
+	ck_assert_int_eq(stat(at("shards/shard-1.txt"), &st), 0);
+	/* Readable like any file the user makes, not mkstemp's 0600. */
+	ck_assert_int_eq(st.st_mode & 0444, 0444);
+	one = slurp(at("shards/shard-1.txt"));
+	ck_assert_ptr_nonnull(strstr(one, "# shard 1/2\n# predicted 3.500 s, 1 tests\na.py::x\n"));
+	/* Again: the same bytes. */
+	ck_assert_int_eq(hist_plan_write(p, at("shards")), HIST_OK);
+	again = slurp(at("shards/shard-1.txt"));
+	ck_assert_str_eq(one, again);
+	free(one);
+	free(again);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(write_removes_stale_shards_only)
+{
+	hist_plan *p = small_plan(2);
+	char *names;
+
+	ck_assert_int_eq(mkdir(at("out"), 0777), 0);
+	touch(at("out/shard-3.txt"));
+	touch(at("out/shard-12.txt"));
+	touch(at("out/shard-1.txt.bak"));
+	touch(at("out/shard-03.txt"));
+	touch(at("out/notes.txt"));
+	ck_assert_int_eq(hist_plan_write(p, at("out")), HIST_OK);
+	names = listing(at("out"));
+	ck_assert_str_eq(names, "notes.txt plan.json shard-03.txt shard-1.txt shard-1.txt.bak shard-2.txt ");
+	free(names);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(write_failure_leaves_nothing)
+{
+	hist_plan *p = small_plan(2);
+	struct stat st;
+	char *names;
+
+	/* A file where the directory should be. */
+	touch(at("file"));
+	ck_assert_int_eq(hist_plan_write(p, at("file")), HIST_E_IO);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "not a directory"));
+	/* A parent that does not exist. */
+	ck_assert_int_eq(hist_plan_write(p, at("no/such")), HIST_E_IO);
+	ck_assert_int_ne(stat(at("no"), &st), 0);
+	/* A directory it made but could not write into (plan.json is a
+	 * directory, so its rename fails after the shards are in place: those
+	 * stay, as the newest plan's). */
+	ck_assert_int_eq(mkdir(at("d"), 0777), 0);
+	ck_assert_int_eq(mkdir(at("d/plan.json"), 0777), 0);
+	ck_assert_int_eq(hist_plan_write(p, at("d")), HIST_E_IO);
+	names = listing(at("d"));
+	ck_assert_str_eq(names, "plan.json shard-1.txt shard-2.txt ");
+	free(names);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(write_failure_removes_the_directory_it_made)
+{
+	hist_plan *p = small_plan(2);
+	struct stat st;
+	int error = HIST_E_NOMEM;
+
+	/* Fail the k-th allocation for rising k: while nothing is in place the
+	 * directory made for the plan goes again; once a file is in place it
+	 * stays, with that file. */
+	for (long k = 0; error == HIST_E_NOMEM && k < 1000; k++) {
+		hist__alloc_fail_at(k);
+		error = hist_plan_write(p, at("new"));
+		hist__alloc_fail_at(-1);
+		if (error == HIST_E_NOMEM && stat(at("new"), &st) == 0) {
+			char cmd[200];
+
+			ck_assert_int_eq(stat(at("new/shard-1.txt"), &st), 0);
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", at("new"));
+			ck_assert_int_eq(system(cmd), 0);
+		}
+		if (k == 0)
+			ck_assert_int_ne(stat(at("new"), &st), 0);
+	}
+	ck_assert_int_eq(error, HIST_OK);
+	ck_assert_int_eq(stat(at("new/plan.json"), &st), 0);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(write_svg_file)
+{
+	hist_plan *p = small_plan(2);
+	char *svg;
+
+	ck_assert_int_eq(hist_plan_write_svg(p, at("plan.svg")), HIST_OK);
+	svg = slurp(at("plan.svg"));
+	ck_assert_int_eq(strncmp(svg, "<?xml", 5), 0);
+	free(svg);
+	ck_assert_int_eq(hist_plan_write_svg(p, at("missing/plan.svg")), HIST_E_IO);
+	hist_plan_free(p);
+}
+END_TEST
+
+Suite *check_emit_suite(void);
+Suite *check_emit_suite(void)
+{
+	Suite *s = suite_create("emit");
+	TCase *tc = tcase_create("emit"), *files = tcase_create("files");
+
+	tcase_add_test(tc, seconds_by_integers);
+	tcase_add_test(tc, shard_file_format);
+	tcase_add_test(tc, json_document);
+	tcase_add_test(tc, preview_table);
+	tcase_add_test(tc, svg_picture);
+	tcase_add_test(tc, writer_errors_are_io);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(files, setup, teardown);
+	tcase_add_test(files, write_makes_the_directory);
+	tcase_add_test(files, write_removes_stale_shards_only);
+	tcase_add_test(files, write_failure_leaves_nothing);
+	tcase_add_test(files, write_failure_removes_the_directory_it_made);
+	tcase_add_test(files, write_svg_file);
+	suite_add_tcase(s, files);
+	return s;
+}

@@ -1,0 +1,670 @@
+/* check_estimate.c - estimators against hand-computed values, the test
+ * list reader, the history pass (matching by nodeid and JUnit key, the
+ * newest run, the estimates of tests without history, module set-up) and
+ * hist_plan_create over a real history database. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "check_util.h"
+#include "estimate.h"
+#include "store.h"
+
+START_TEST(ema_median_last_by_hand)
+{
+	int64_t s[] = {100, 200, 400}, even[] = {4, 1, 3, 2}, odd[] = {5, 1, 3}, half[] = {1, 2};
+	int64_t s2[] = {100, 200, 400};
+
+	/* e = 100; 0.3*200 + 0.7*100 = 130; 0.3*400 + 0.7*130 = 211. */
+	ck_assert_int_eq(hist__estimate(s, 3, HIST_EST_EMA, 0.3), 211);
+	/* alpha 1 is the last sample; a lone sample is itself. */
+	ck_assert_int_eq(hist__estimate(s, 3, HIST_EST_EMA, 1.0), 400);
+	ck_assert_int_eq(hist__estimate(s, 1, HIST_EST_EMA, 0.3), 100);
+	/* 1.5 rounds half up. */
+	ck_assert_int_eq(hist__estimate(half, 2, HIST_EST_EMA, 0.5), 2);
+	ck_assert_int_eq(hist__estimate(s2, 3, HIST_EST_MEDIAN, 0.3), 200);
+	ck_assert_int_eq(hist__estimate(odd, 3, HIST_EST_MEDIAN, 0.3), 3);
+	/* Even count: mean of 2 and 3, rounded down. */
+	ck_assert_int_eq(hist__estimate(even, 4, HIST_EST_MEDIAN, 0.3), 2);
+	ck_assert_int_eq(hist__estimate(s, 3, HIST_EST_LAST, 0.3), 400);
+	ck_assert_int_eq(hist__estimate(s, 0, HIST_EST_EMA, 0.3), -1);
+	ck_assert_int_eq(hist__median(odd, 0), -1);
+}
+END_TEST
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+START_TEST(median_of_many_matches_sorting)
+{
+	uint64_t r = 7;
+
+	/* Past 32 values the median selects instead of sorting: compare with
+	 * a sort on odd and even counts, runs of equal values, sorted input. */
+	for (size_t n = 1; n < 300; n++) {
+		int64_t *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *sorted), want;
+
+		for (size_t i = 0; i < n; i++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			v[i] = n % 3 == 0 ? (int64_t)i : n % 3 == 1 ? (int64_t)(r >> 60) : (int64_t)(r >> 20);
+		}
+		memcpy(sorted, v, n * sizeof *v);
+		qsort(sorted, n, sizeof *sorted, cmp64);
+		want = n % 2 ? sorted[n / 2] : sorted[n / 2 - 1] + (sorted[n / 2] - sorted[n / 2 - 1]) / 2;
+		ck_assert_int_eq(hist__median(v, n), want);
+		free(v);
+		free(sorted);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The test list                                                        */
+
+static hist_test_list *parse_ok(const char *text, size_t want)
+{
+	hist_test_list *l;
+	int error = hist_test_list_parse(&l, text, strlen(text), "tests.txt");
+
+	ck_assert_msg(error == HIST_OK, "%s", hist_test_list_errmsg(l));
+	ck_assert_uint_eq(hist_test_list_count(l), want);
+	ck_assert_ptr_nonnull(hist_test_list_ids(l));
+	return l;
+}
+
+static void parse_fails(const char *text, size_t len, const char *message)
+{
+	hist_test_list *l;
+
+	ck_assert_int_eq(hist_test_list_parse(&l, text, len, "tests.txt"), HIST_E_INVALID);
+	ck_assert_str_eq(hist_test_list_errmsg(l), message);
+	hist_test_list_free(l);
+}
+
+START_TEST(test_list_reads_collect_only_output)
+{
+	const char *out = "test_a.py::TestK::test_one\n"
+	                  "test_a.py::TestK::test_two[a::b]\n"
+	                  "test_a.py::TestK::test_two[c/d[e]\n"
+	                  "test_a.py::test_w[\\xfc x]\n"
+	                  "\n"
+	                  "=============================== warnings summary ===============================\n"
+	                  "test_a.py:8\n"
+	                  "  /tmp/pt/test_a.py:8: UserWarning: hello\n"
+	                  "\n"
+	                  "-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html\n"
+	                  "4 tests collected in 0.00s\n";
+	hist_test_list *l = parse_ok(out, 4);
+
+	ck_assert_str_eq(hist_test_list_ids(l)[1], "test_a.py::TestK::test_two[a::b]");
+	ck_assert_str_eq(hist_test_list_ids(l)[3], "test_a.py::test_w[\\xfc x]");
+	hist_test_list_free(l);
+	/* The plain summary, CRLF line ends, no final newline, trailing blanks. */
+	l = parse_ok("a.py::x\r\nb.py::y\r\n\r\n2 tests collected in 0.01s", 2);
+	ck_assert_str_eq(hist_test_list_ids(l)[0], "a.py::x");
+	hist_test_list_free(l);
+	hist_test_list_free(parse_ok("a.py::x\nb.py::y\n\n\n", 2));
+	hist_test_list_free(parse_ok("a.py::x\n\n1/5 tests collected (4 deselected) in 0.00s\n", 1));
+	hist_test_list_free(parse_ok("\nno tests collected (5 deselected) in 0.00s\n", 0));
+	hist_test_list_free(parse_ok("", 0));
+	hist_test_list_free(parse_ok("a.py::x\n\n==== ERRORS ====\nanything::at all\n", 1));
+}
+END_TEST
+
+START_TEST(test_list_rejects_what_is_not_a_list)
+{
+	parse_fails("a.py::x\n\nb.py::y\n", 11, "tests.txt:2: blank line inside the test list");
+	parse_fails("\na.py::x\n", 9, "tests.txt:1: blank line inside the test list");
+	parse_fails("a.py::x\n\n\n\nb.py::y\n", 13, "tests.txt:2: blank line inside the test list");
+	parse_fails("a.py::x\nb.py::y\na.py::x\n", 24,
+	            "tests.txt:3: duplicate nodeid a.py::x (first on line 1)");
+	parse_fails("a.py::x\nb.py\0::y\n", 17, "tests.txt:2: NUL byte in the test list");
+	parse_fails("# hist plan 0123\n", 17,
+	            "tests.txt:1: a nodeid cannot start with '#' (shard files use it for comments)");
+	parse_fails("collected 3 items\n", 18,
+	            "tests.txt:1: not a nodeid: this looks like `pytest --collect-only` without -q");
+	parse_fails("<Module a.py>\n", 14,
+	            "tests.txt:1: not a nodeid: this looks like `pytest --collect-only` without -q");
+	parse_fails("a.py: 3\n", 8,
+	            "tests.txt:1: not a nodeid: this looks like `pytest --collect-only -qq`; use -q");
+	parse_fails("a.py::x\n3 tests collected in 0.1s\n", 34,
+	            "tests.txt:2: not a nodeid: pytest's summary must follow a blank line");
+}
+END_TEST
+
+START_TEST(test_list_rejects_long_lines)
+{
+	size_t len = 70000;
+	char *text = malloc(len + 1);
+
+	memset(text, 'a', len);
+	text[len] = '\0';
+	parse_fails(text, len, "tests.txt:1: line longer than 64 KiB");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_list_reads_files)
+{
+	char path[] = "/tmp/check_estimate.XXXXXX";
+	int fd = mkstemp(path);
+	hist_test_list *l;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "x.py::a\nx.py::b\n", 16), 16);
+	close(fd);
+	ck_assert_int_eq(hist_test_list_read(&l, path, "collected.txt"), HIST_OK);
+	ck_assert_uint_eq(hist_test_list_count(l), 2);
+	hist_test_list_free(l);
+	unlink(path);
+	ck_assert_int_eq(hist_test_list_read(&l, path, "collected.txt"), HIST_E_IO);
+	ck_assert_ptr_nonnull(strstr(hist_test_list_errmsg(l), "collected.txt"));
+	hist_test_list_free(l);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The history pass, fed by hand                                        */
+
+typedef struct {
+	const char *id;
+	int is_key;
+	unsigned int age;
+	hist_outcome outcome;
+	int64_t duration_us, setup_us;
+} row;
+
+static char warnings[2048];
+
+static void collect_warning(const char *message, void *payload)
+{
+	(void)payload;
+	strncat(warnings, message, sizeof warnings - strlen(warnings) - 2);
+	strcat(warnings, "\n");
+}
+
+/* Runs the pass over rows (grouped by id, oldest first) and returns the
+ * plan's tests; res gets the rest. */
+static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows, size_t nrows,
+                       hist_estimator e, int64_t overhead, hist__suite_result *res)
+{
+	hist__suite_options o = {e, 0.5, tests, ntests, collect_warning, NULL, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist_plan *p = hist__calloc(1, sizeof *p);
+
+	warnings[0] = '\0';
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	for (size_t i = 0; i < nrows; i++) {
+		hist__history_row h = {rows[i].id,      strlen(rows[i].id),  rows[i].is_key,   rows[i].age,
+		                       rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1};
+		ck_assert_int_eq(hist__suite_row(s, &h), HIST_OK);
+	}
+	ck_assert_int_eq(hist__suite_finish(s, p, overhead, res), HIST_OK);
+	hist__suite_free(s);
+	hist__err_clear(&err);
+	return p;
+}
+
+static const hist__plan_test *find(const hist_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->tests[i].id, id) == 0)
+			return &p->tests[i];
+	return NULL;
+}
+
+#define P HIST_OUTCOME_PASSED
+#define F HIST_OUTCOME_FAILED
+#define S HIST_OUTCOME_SKIPPED
+#define E HIST_OUTCOME_ERROR
+
+START_TEST(listed_suite_takes_history_by_nodeid_then_key)
+{
+	const char *tests[] = {"t/a.py::x", "t/a.py::y", "t/a.py::new", "t/b.py::K::z[1]",
+	                       "t/c.py::s", "t/c.py::e", "t/d.py::new"};
+	row rows[] = {
+	    {"gone.py::old", 0, 0, P, 999000, -1}, /* not in the list: ignored */
+	    {"t.a::x", 1, 1, P, 5000, -1},         /* key of t/a.py::x: exact wins */
+	    {"t.b.K::z[1]", 1, 0, F, 40000, -1},   /* xunit2 key of t/b.py::K::z[1] */
+	    {"t/a.py::x", 0, 2, P, 100000, -1},    {"t/a.py::x", 0, 1, F, 200000, -1},
+	    {"t/a.py::x", 0, 0, P, 400000, -1},    {"t/a.py::y", 0, 1, P, 60000, -1},
+	    {"t/a.py::y", 0, 0, S, -1, -1},   /* skipped carries no duration */
+	    {"t/a.py::y", 0, 0, P, -1, -1},   /* an unknown duration neither */
+	    {"t/c.py::e", 0, 1, E, 7000, -1}, /* only errors: used */
+	    {"t/c.py::s", 0, 0, S, -1, -1},   /* only skips: known, 0 */
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 7, rows, sizeof rows / sizeof *rows, HIST_EST_EMA, 1000, &res);
+
+	ck_assert_uint_eq(p->n, 7);
+	/* EMA alpha 0.5 over 100, 200, 400 ms: 150, then 275 ms. */
+	ck_assert_int_eq(find(p, "t/a.py::x")->est_us, 275000);
+	ck_assert_int_eq(find(p, "t/a.py::x")->cost_us, 276000);
+	ck_assert_int_eq(find(p, "t/a.py::y")->est_us, 60000);
+	ck_assert_int_eq(find(p, "t/b.py::K::z[1]")->est_us, 40000);
+	ck_assert_int_eq(find(p, "t/c.py::e")->est_us, 7000);
+	ck_assert_int_eq(find(p, "t/c.py::s")->est_us, 0);
+	ck_assert_int_eq(find(p, "t/c.py::s")->cost_us, 1000);
+	/* No history: the median of its file's timed tests (60 and 275 ms),
+	 * else of the suite's (7, 40, 60, 275 ms -> 50 ms). */
+	ck_assert_int_eq(find(p, "t/a.py::new")->est_us, 167500);
+	ck_assert_int_eq(find(p, "t/a.py::new")->known, 0);
+	ck_assert_int_eq(find(p, "t/d.py::new")->est_us, 50000);
+	ck_assert_ptr_null(find(p, "gone.py::old"));
+	ck_assert_uint_eq(res.without_history, 2);
+	ck_assert_int_eq(res.fallback, 0);
+	ck_assert_str_eq(warnings, "");
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(estimators_over_the_window)
+{
+	const char *tests[] = {"a.py::t"};
+	row rows[] = {{"a.py::t", 0, 3, P, 10, -1},
+	              {"a.py::t", 0, 2, P, 40, -1},
+	              {"a.py::t", 0, 1, P, 20, -1},
+	              {"a.py::t", 0, 0, F, 30, -1}};
+	hist__suite_result res;
+	hist_plan *p;
+
+	p = pass(tests, 1, rows, 4, HIST_EST_MEDIAN, 0, &res);
+	ck_assert_int_eq(p->tests[0].est_us, 25);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	p = pass(tests, 1, rows, 4, HIST_EST_LAST, 0, &res);
+	ck_assert_int_eq(p->tests[0].est_us, 30);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	/* 10; 25; 22.5; 26.25 -> 26 */
+	p = pass(tests, 1, rows, 4, HIST_EST_EMA, 0, &res);
+	ck_assert_int_eq(p->tests[0].est_us, 26);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(unlisted_suite_is_the_newest_run)
+{
+	row rows[] = {
+	    {"a.py::gone", 0, 1, P, 50, -1}, /* not in the newest run */
+	    {"a.py::x", 0, 1, P, 100, -1},   {"a.py::x", 0, 0, P, 100, -1},
+	    {"a.py::y", 0, 0, S, -1, -1},    {"a.py::y[\n]", 0, 0, P, 5, -1}, /* no shard file can hold it */
+	    {"a::y", 1, 1, P, 80, -1},   /* key of a.py::y: its history */
+	    {"b.K::z", 1, 0, P, 70, -1}, /* a key naming no nodeid */
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(NULL, 0, rows, sizeof rows / sizeof *rows, HIST_EST_LAST, 0, &res);
+
+	ck_assert_uint_eq(p->n, 3);
+	ck_assert_int_eq(find(p, "a.py::x")->est_us, 100);
+	/* Its own rows say only "skipped": exact history wins over the key. */
+	ck_assert_int_eq(find(p, "a.py::y")->est_us, 0);
+	/* Known only by its key: planned under the key. */
+	ck_assert_int_eq(find(p, "b.K::z")->est_us, 70);
+	ck_assert_ptr_nonnull(
+	    strstr(warnings, "1 tests of the newest run are known only by their JUnit key"));
+	ck_assert_ptr_nonnull(
+	    strstr(warnings, "1 tests of the newest run have nodeids no shard file can hold"));
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(key_spelt_like_a_nodeid_is_listed_once)
+{
+	/* The key "t.py::x" (of t/py.py::x) names no nodeid of the run (the key
+	 * of t.py::x is t::x), but is spelt like one: one line, not two. */
+	row rows[] = {{"t.py::x", 0, 0, P, 10, -1}, {"t.py::x", 1, 0, P, 20, -1}};
+	hist__suite_result res;
+	hist_plan *p = pass(NULL, 0, rows, 2, HIST_EST_LAST, 0, &res);
+
+	ck_assert_uint_eq(p->n, 1);
+	ck_assert_int_eq(find(p, "t.py::x")->est_us, 10);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(key_history_fills_a_test_without_its_own)
+{
+	row rows[] = {{"a.py::y", 0, 0, P, -1, -1}, {"a::y", 1, 0, P, 80, -1}};
+	hist__suite_result res;
+	hist_plan *p = pass(NULL, 0, rows, 2, HIST_EST_LAST, 0, &res);
+
+	ck_assert_uint_eq(p->n, 1);
+	ck_assert_int_eq(find(p, "a.py::y")->est_us, 80);
+	ck_assert_int_eq(find(p, "a.py::y")->known, 1);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(module_setup_from_the_opener)
+{
+	const char *tests[] = {"m.py::a", "m.py::b", "m.py::c", "m.py::d", "n.py::a", "n.py::b"};
+	row rows[] = {
+	    {"m.py::a", 0, 0, P, 150000, 101000}, /* opens the module: 100 ms of fixtures */
+	    {"m.py::b", 0, 0, P, 20000, 1000},
+	    {"m.py::c", 0, 0, P, 20000, 1200},
+	    {"m.py::d", 0, 0, P, 20000, 900},
+	    {"n.py::a", 0, 0, P, 20000, 6000}, /* 5 ms above the rest: noise */
+	    {"n.py::b", 0, 0, P, 20000, 1000},
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 6, rows, 6, HIST_EST_LAST, 0, &res);
+
+	ck_assert_uint_eq(res.modules, 2);
+	/* Typical set-up: median(101000, 1000, 1200, 900) = 1100. */
+	ck_assert_int_eq(res.module_setup[find(p, "m.py::a")->module], 99900);
+	ck_assert_int_eq(res.module_setup[find(p, "n.py::a")->module], 0);
+	/* The opener no longer carries the module's set-up itself. */
+	ck_assert_int_eq(find(p, "m.py::a")->est_us, 50100);
+	ck_assert_int_eq(find(p, "n.py::a")->est_us, 20000);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(module_opener_is_the_first_collected)
+{
+	/* m.py::b has the largest set-up but m.py::a is collected first and
+	 * pays only the typical set-up: with the list, no module set-up (b's
+	 * is its own function fixture); without it, b is taken as the opener. */
+	const char *tests[] = {"m.py::a", "m.py::b", "m.py::c"};
+	row rows[] = {
+	    {"m.py::a", 0, 0, P, 20000, 1000},
+	    {"m.py::b", 0, 0, P, 90000, 60000},
+	    {"m.py::c", 0, 0, P, 20000, 1200},
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 3, rows, 3, HIST_EST_LAST, 0, &res);
+
+	ck_assert_int_eq(res.module_setup[0], 0);
+	ck_assert_int_eq(find(p, "m.py::b")->est_us, 90000);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	p = pass(NULL, 0, rows, 3, HIST_EST_LAST, 0, &res);
+	ck_assert_int_eq(res.module_setup[0], 58800);
+	ck_assert_int_eq(find(p, "m.py::b")->est_us, 31200);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+static uint64_t progress_seen;
+
+static void count_progress(const char *what, uint64_t done, void *payload)
+{
+	(void)payload;
+	ck_assert_str_eq(what, "results read");
+	progress_seen = done;
+}
+
+START_TEST(progress_while_reading)
+{
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, count_progress, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	for (uint32_t i = 0; i < (1u << 18) + 5; i++)
+		ck_assert_int_eq(hist__suite_row(s, &r), HIST_OK);
+	ck_assert_uint_eq(progress_seen, 1u << 18);
+	hist__suite_free(s);
+}
+END_TEST
+
+START_TEST(history_out_of_order_is_refused)
+{
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+	hist__history_row a = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
+	ck_assert_int_eq(hist__suite_row(s, &b), HIST_OK);
+	/* A store bug, not a user error: the ids must rise. */
+	ck_assert_int_eq(hist__suite_row(s, &a), HIST_OK);
+	ck_assert_int_eq(hist__suite_row(s, &b), HIST_E_DB);
+	ck_assert_str_eq(hist__err_msg(&err), "history out of test order at a.py::x");
+	hist__suite_free(s);
+	hist__err_clear(&err);
+}
+END_TEST
+
+START_TEST(no_durations_means_fallback)
+{
+	const char *tests[] = {"a.py::x", "b.py::y"};
+	row rows[] = {{"a.py::x", 0, 0, S, -1, -1}};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 2, rows, 1, HIST_EST_EMA, 1000, &res);
+
+	ck_assert_int_eq(res.fallback, 1);
+	ck_assert_int_eq(find(p, "b.py::y")->est_us, 0);
+	ck_assert_int_eq(find(p, "b.py::y")->cost_us, 1000);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(listed_tests_are_checked)
+{
+	const char *dup[] = {"a.py::x", "b.py::y", "a.py::x"}, *nl[] = {"a.py::x\n"}, *hash[] = {"#a"};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL};
+	hist__err err = HIST__ERR_INIT;
+	hist__suite *s;
+
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_E_INVALID);
+	ck_assert_str_eq(hist__err_msg(&err), "tests[2]: duplicate nodeid a.py::x (also tests[0])");
+	o.tests = nl;
+	o.test_count = 1;
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_E_INVALID);
+	ck_assert_str_eq(hist__err_msg(&err), "tests[0]: a nodeid with a line break");
+	o.tests = hash;
+	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_E_INVALID);
+	ck_assert_str_eq(hist__err_msg(&err), "tests[0]: a nodeid starting with '#'");
+	hist__err_clear(&err);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* hist_plan_create over a history database                             */
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_estimate.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A history of suite "unit": runs r1 (older) and r2 with these tests. */
+static hist_db *history(void)
+{
+	static const struct {
+		const char *run, *id;
+		int64_t us;
+	} res[] = {
+	    {"r1", "t/a.py::slow", 9000000}, {"r1", "t/a.py::fast", 1000000}, {"r2", "t/a.py::slow", 9000000},
+	    {"r2", "t/a.py::fast", 1000000}, {"r2", "t/b.py::mid", 5000000},  {"r2", "t/b.py::mid2", 4000000},
+	};
+	char path[128];
+	hist_db *db;
+	int64_t run[2];
+
+	snprintf(path, sizeof path, "%s/h.db", dir);
+	ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_OK);
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run[0], db, "unit", "r1", 1000), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run[1], db, "unit", "r2", 2000), HIST_OK);
+	for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
+		hist__record r = {res[i].id, strlen(res[i].id), 0, HIST_OUTCOME_PASSED, res[i].us, -1, 1, 1};
+		int added;
+		ck_assert_int_eq(hist__store_result(&added, db, run[res[i].run[1] - '1'], &r), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+	return db;
+}
+
+START_TEST(create_plans_from_the_database)
+{
+	hist_db *db = history();
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
+	hist_plan *p;
+
+	o.suite = "unit";
+	o.shards = 2;
+	o.test_overhead_us = 0;
+	o.shard_overhead_us = 0;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_uint_eq(hist_plan_shard_count(p), 2);
+	/* LPT: slow (9 s) | mid (5 s), mid2 (4 s) | fast (1 s) to the first. */
+	ck_assert_str_eq(hist_plan_shard_test(p, 1, 0), "t/a.py::slow");
+	ck_assert_str_eq(hist_plan_shard_test(p, 1, 1), "t/a.py::fast");
+	ck_assert_str_eq(hist_plan_shard_test(p, 2, 0), "t/b.py::mid");
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 10000000);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 2), 9000000);
+	ck_assert_int_eq(hist_plan_get_summary(&s, p), HIST_OK);
+	ck_assert_int_eq(s.test_overhead_source, HIST_SOURCE_OPTION);
+	ck_assert_int_eq(s.lower_bound_us, 9500000);
+	ck_assert_int_eq(hist_plan_fallback(p), 0);
+	hist_plan_free(p);
+	/* An unknown suite: an empty plan, by hash, and a warning. */
+	o.suite = "integration";
+	o.warning = collect_warning;
+	warnings[0] = '\0';
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_int_eq(hist_plan_fallback(p), 1);
+	ck_assert_uint_eq(hist_plan_shard_size(p, 1) + hist_plan_shard_size(p, 2), 0);
+	ck_assert_ptr_nonnull(strstr(warnings, "no test to plan for suite 'integration'"));
+	hist_plan_free(p);
+	hist_db_free(db);
+}
+END_TEST
+
+START_TEST(create_rejects_bad_options)
+{
+	hist_db *db = history();
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	hist_plan *p = (hist_plan *)1;
+	const char *tests[] = {"a.py::x", "a.py::x"};
+
+	o.shards = 0;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(hist_db_errmsg(db), "give a number of shards or a positive target");
+	o.shards = HIST_MAX_SHARDS + 1;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.shards = 2;
+	o.target_us = 5;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.target_us = 0;
+	o.alpha = 0;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "alpha 0: must be in (0, 1]");
+	o.alpha = 1.5;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.alpha = NAN;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.alpha = 1;
+	o.window = 0;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.window = 10;
+	o.tests = tests;
+	o.test_count = 2;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "tests[1]: duplicate nodeid a.py::x (also tests[0])");
+	o.test_count = 1;
+	o.version = 99;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.version = HIST_PLAN_OPTIONS_VERSION;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_uint_eq(hist_plan_shard_size(p, 1) + hist_plan_shard_size(p, 2), 1);
+	hist_plan_free(p);
+	hist_db_free(db);
+}
+END_TEST
+
+START_TEST(create_survives_allocation_failures)
+{
+	hist_db *db = history();
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	const char *tests[] = {"t/a.py::slow", "t/b.py::mid", "t/c.py::new"};
+	hist_plan *p;
+	int error = HIST_E_NOMEM;
+
+	o.suite = "unit";
+	o.shards = 2;
+	o.tests = tests;
+	o.test_count = 3;
+	o.scope = HIST_SCOPE_CLASS;
+	/* Fail the k-th allocation for rising k until the call succeeds: every
+	 * failure must be a clean HIST_E_NOMEM (leaks show under ASan). */
+	for (long k = 0; error == HIST_E_NOMEM && k < 5000; k++) {
+		hist__alloc_fail_at(k);
+		error = hist_plan_create(&p, db, &o);
+		hist__alloc_fail_at(-1);
+		if (error == HIST_E_NOMEM || error == HIST_E_DB)
+			ck_assert_ptr_null(p);
+		if (error == HIST_E_DB)
+			error = HIST_E_NOMEM; /* SQLite's own allocations failed */
+	}
+	ck_assert_int_eq(error, HIST_OK);
+	ck_assert_uint_eq(hist_plan_shard_size(p, 1) + hist_plan_shard_size(p, 2), 3);
+	hist_plan_free(p);
+	hist_db_free(db);
+}
+END_TEST
+
+Suite *check_estimate_suite(void);
+Suite *check_estimate_suite(void)
+{
+	Suite *s = suite_create("estimate");
+	TCase *tc = tcase_create("estimate"), *db = tcase_create("database");
+
+	tcase_add_test(tc, ema_median_last_by_hand);
+	tcase_add_test(tc, median_of_many_matches_sorting);
+	tcase_add_test(tc, test_list_reads_collect_only_output);
+	tcase_add_test(tc, test_list_rejects_what_is_not_a_list);
+	tcase_add_test(tc, test_list_rejects_long_lines);
+	tcase_add_test(tc, test_list_reads_files);
+	tcase_add_test(tc, listed_suite_takes_history_by_nodeid_then_key);
+	tcase_add_test(tc, estimators_over_the_window);
+	tcase_add_test(tc, unlisted_suite_is_the_newest_run);
+	tcase_add_test(tc, key_history_fills_a_test_without_its_own);
+	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
+	tcase_add_test(tc, module_setup_from_the_opener);
+	tcase_add_test(tc, no_durations_means_fallback);
+	tcase_add_test(tc, module_opener_is_the_first_collected);
+	tcase_add_test(tc, history_out_of_order_is_refused);
+	tcase_add_test(tc, progress_while_reading);
+	tcase_add_test(tc, listed_tests_are_checked);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(db, setup, teardown);
+	tcase_set_timeout(db, 60);
+	tcase_add_test(db, create_plans_from_the_database);
+	tcase_add_test(db, create_rejects_bad_options);
+	tcase_add_test(db, create_survives_allocation_failures);
+	suite_add_tcase(s, db);
+	return s;
+}

@@ -1,0 +1,2 @@
+# --help is the usage on stdout, exit 0.
+histplan --help
