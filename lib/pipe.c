@@ -24,11 +24,11 @@
 struct hist__pipe {
 	hist_db *db;
 	int64_t run;
-	hist__batch *all[BATCHES];   /* owned; all[0] only until the thread starts */
-	hist__batch *fill;           /* the parser's; NULL once it gave up */
-	int failed;                  /* the parser's copy of error, once it learnt it */
-	int threaded;                /* the store thread runs (until joined) */
-	int no_thread;               /* a thread could not be had: store inline */
+	hist__batch *all[BATCHES]; /* owned; all[0] only until the thread starts */
+	hist__batch *fill;         /* the parser's; NULL once it gave up */
+	int failed;                /* the parser's copy of error, once it learnt it */
+	int threaded;              /* the store thread runs (until joined) */
+	int no_thread;             /* a thread could not be had: store inline */
 	int64_t inline_added;
 	pthread_t thread;
 	/* Under mu from the thread's start until it is joined: */
@@ -39,9 +39,9 @@ struct hist__pipe {
 	hist__batch *spare[BATCHES]; /* stored and empty, for the parser */
 	size_t spare_count;
 	int64_t added;
-	int error;                   /* the first store error */
-	int closing;                 /* no batch will come any more */
-	int cancel;                  /* drop what is not stored yet */
+	int error;   /* the first store error */
+	int closing; /* no batch will come any more */
+	int cancel;  /* drop what is not stored yet */
 };
 
 int hist__pipe_new(hist__pipe **out, hist_db *db, int64_t run)

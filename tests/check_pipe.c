@@ -145,9 +145,10 @@ static char *model_dump(const char *run_id)
 			snprintf(d, sizeof d, "%lld", (long long)r->duration_us);
 		if (r->setup_us >= 0)
 			snprintf(s, sizeof s, "%lld", (long long)r->setup_us);
-		ck_assert_int_eq(hist__buf_printf(&out, "result|default|%s|%s|%d|%d|%s|%s|%u\n", run_id, rows[i].name,
-					 r->id_is_key, (int)r->outcome, d, s, r->attempts),
-			HIST_OK);
+		ck_assert_int_eq(hist__buf_printf(&out, "result|default|%s|%s|%d|%d|%s|%s|%u\n", run_id,
+		                                  rows[i].name, r->id_is_key, (int)r->outcome, d, s,
+		                                  r->attempts),
+		                 HIST_OK);
 	}
 	return hist__buf_detach(&out);
 }
@@ -219,11 +220,12 @@ static void install_failing_trigger(const char *path)
 	sqlite3 *sql;
 
 	ck_assert_int_eq(sqlite3_open(path, &sql), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(sql,
-				 "CREATE TRIGGER fail BEFORE INSERT ON results WHEN NEW.duration_us = 777777"
-				 " BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-				 NULL, NULL, NULL),
-		SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(sql,
+	                 "CREATE TRIGGER fail BEFORE INSERT ON results WHEN NEW.duration_us = 777777"
+	                 " BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_close(sql), SQLITE_OK);
 }
 
@@ -251,7 +253,8 @@ START_TEST(pipe_store_failure_stops_the_parser)
 	ck_assert_int_eq(error, HIST_E_DB);
 	ck_assert_int_le(i, (FAIL_AT / HIST__BATCH_ROWS + 4) * HIST__BATCH_ROWS);
 	ck_assert_int_eq(hist__pipe_store_failed(p), 1);
-	ck_assert_int_eq(hist__pipe_add(p, &(hist__record){ "x", 1, 0, HIST_OUTCOME_PASSED, 1, -1, 1, 1 }), HIST_E_DB);
+	ck_assert_int_eq(hist__pipe_add(p, &(hist__record){"x", 1, 0, HIST_OUTCOME_PASSED, 1, -1, 1, 1}),
+	                 HIST_E_DB);
 	ck_assert_int_eq(hist__pipe_finish(&added, p), HIST_E_DB);
 	ck_assert_int_eq(added, 0);
 	hist__pipe_free(p);
@@ -292,10 +295,10 @@ START_TEST(pipe_dropped_midway_leaves_the_handle_usable)
 	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&run, db, "default", "r", 1), HIST_OK);
 	ck_assert_int_eq(hist__pipe_new(&p, db, run), HIST_OK);
-	ck_assert_int_eq(hist__pipe_add(p, &(hist__record){ "x", 1, 0, HIST_OUTCOME_COUNT, 1, -1, 1, 1 }),
-		HIST_E_INVALID);
-	ck_assert_int_eq(hist__pipe_add(p, &(hist__record){ "x", 1, 0, HIST_OUTCOME_PASSED, 1, -1, 0, 1 }),
-		HIST_E_INVALID);
+	ck_assert_int_eq(hist__pipe_add(p, &(hist__record){"x", 1, 0, HIST_OUTCOME_COUNT, 1, -1, 1, 1}),
+	                 HIST_E_INVALID);
+	ck_assert_int_eq(hist__pipe_add(p, &(hist__record){"x", 1, 0, HIST_OUTCOME_PASSED, 1, -1, 0, 1}),
+	                 HIST_E_INVALID);
 	ck_assert_int_eq(hist__pipe_store_failed(p), 0);
 	hist__pipe_free(p);
 	hist__store_rollback(db);
