@@ -727,8 +727,8 @@ static int open_db(hist_db *db, const char *path, const hist_db_options *o)
 		return exec(db, "PRAGMA query_only = ON");
 	}
 	/* A new file gets 16 KiB pages (the size holds only until the first
-	 * table exists): a quarter of the page writes and b-tree levels of
-	 * 4 KiB, 20% less time to ingest 100,000 results. */
+	 * table exists): a quarter of the page writes of 4 KiB and fewer
+	 * b-tree levels; storing 100,000 new results took 16% less CPU. */
 	if (version == 0 && (error = exec(db, "PRAGMA page_size = " STR(PAGE_SIZE))) < 0)
 		return error;
 	/* synchronous=NORMAL: in WAL mode a commit no longer waits for an
