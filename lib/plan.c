@@ -911,25 +911,26 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 		x.charged |= x.charge[m] > 0;
 		x.work += in->module_setup[m];
 	}
-	if (x.charged &&
-	    (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n))) {
-		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
-		goto done;
-	}
-	/* Each module's units in unit order, for cutting pieces: a counting
-	 * sort of uorder by module. */
-	for (size_t m = 0; x.charged && m <= in->modules; m++)
-		x.mstart[m] = 0;
-	for (size_t r = 0; x.charged && r < x.units; r++)
-		x.mstart[x.umod[x.uorder[r]] + 1]++;
-	for (size_t m = 0; x.charged && m < in->modules; m++)
-		x.mstart[m + 1] += x.mstart[m];
-	for (size_t r = 0; x.charged && r < x.units; r++)
-		x.munits[x.mstart[x.umod[x.uorder[r]]]++] = x.uorder[r];
-	for (size_t m = in->modules; x.charged && m > 0; m--)
-		x.mstart[m] = x.mstart[m - 1];
-	if (x.charged)
+	if (x.charged) {
+		if (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n)) {
+			error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
+			goto done;
+		}
+		/* Each module's units in unit order, for cutting pieces: a
+		 * counting sort of uorder by module. */
+		for (size_t m = 0; m <= in->modules; m++)
+			x.mstart[m] = 0;
+		for (size_t r = 0; r < x.units; r++)
+			x.mstart[x.umod[x.uorder[r]] + 1]++;
+		for (size_t m = 0; m < in->modules; m++)
+			x.mstart[m + 1] += x.mstart[m];
+		for (size_t r = 0; r < x.units; r++)
+			x.munits[x.mstart[x.umod[x.uorder[r]]]++] = x.uorder[r];
+		/* The fill advanced each start to the next module's; shift back. */
+		for (size_t m = in->modules; m > 0; m--)
+			x.mstart[m] = x.mstart[m - 1];
 		x.mstart[0] = 0;
+	}
 	x.longest = 0;
 	for (size_t u = 0; u < x.units; u++)
 		if (x.uw[u] + x.charge[x.umod[u]] > x.longest)
