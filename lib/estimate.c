@@ -1077,7 +1077,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	else if (res.fallback)
 		warn(&so,
 		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
-		     "each test by its stable hash",
+		     "each test file by the stable hash of its path",
 		     suite);
 	in = (hist__plan_input){opts->scope,
 	                        opts->shards,
