@@ -712,8 +712,9 @@ static int solve(ctx *x, unsigned int shards)
 	return effort == trial_effort ? HIST_OK : partition_pieces(&makespan, x, shards, effort);
 }
 
-/* The stable hash plan, as the plugin places tests no plan lists: the
- * nodeid at test scope, the scope's prefix at class and module scope. */
+/* The stable hash plan: each unit on the shard hist_nodeid_hash of its
+ * name picks, the nodeid at test scope, the scope's prefix at class and
+ * module scope. Any machine (or the plugin) can recompute it. */
 static void solve_by_hash(ctx *x, unsigned int shards)
 {
 	const hist__plan_test *t = x->plan->tests;
