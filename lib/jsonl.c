@@ -185,6 +185,12 @@ static int read_object(reader *r, field *f, size_t nf)
 	return 1;
 }
 
+static void free_fields(field *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		hist__buf_free(&f[i].val);
+}
+
 static int is(const field *f, const char *s)
 {
 	return f->type == F_STRING && strcmp(hist__buf_cstr(&f->val), s) == 0 && strlen(s) == f->val.len;
@@ -512,8 +518,7 @@ static int parse_reportlog(reader *r)
 	if (got == 0)
 		error = emit_rest(r, &m, 1);
 	map_free(&m);
-	for (int i = 0; i < NF; i++)
-		hist__buf_free(&f[i].val);
+	free_fields(f, NF);
 	return error;
 }
 
@@ -594,8 +599,7 @@ static int parse_hist(reader *r)
 		}
 		/* Other types are for newer readers. */
 	}
-	for (int i = 0; i < NF; i++)
-		hist__buf_free(&f[i].val);
+	free_fields(f, NF);
 	return got == 0 ? HIST_OK : error;
 }
 
@@ -638,8 +642,7 @@ static int parse_balance(reader *r)
 	if (got == 0)
 		error = emit_rest(r, &m, 0);
 	map_free(&m);
-	for (int i = 0; i < NF; i++)
-		hist__buf_free(&f[i].val);
+	free_fields(f, NF);
 	return error;
 }
 
