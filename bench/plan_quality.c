@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 				for (unsigned j = 0; j < k; j++)
 					lpt = load[j] > lpt ? load[j] : lpt;
 				t0 = seconds();
-				hist__partition(of, load, w, n, k, HIST__PLAN_EFFORT_DEFAULT);
+				hist__partition(of, load, w, n, k, HIST_PLAN_EFFORT_DEFAULT);
 				t1 = seconds();
 				for (unsigned j = 0; j < k; j++)
 					best = load[j] > best ? load[j] : best;

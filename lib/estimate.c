@@ -1084,7 +1084,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        opts->target_us,
 	                        opts->max_shards,
 	                        plan->shard_overhead_us,
-	                        opts->effort ? opts->effort : HIST__PLAN_EFFORT_DEFAULT,
+	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
 	                        res.fallback,
 	                        res.module_setup,
 	                        res.modules};

@@ -14,6 +14,10 @@
 #include "nodeid.h"
 #include "strmap.h"
 
+/* Attempts at splitting one more scope with a set-up cost: each is a
+ * partition of its own, so they are few. */
+#define SPLIT_ATTEMPTS 32
+
 /* ------------------------------------------------------------------ */
 /* The arena: nodeids of a plan live in a few large blocks.            */
 
@@ -683,7 +687,7 @@ static int solve(ctx *x, unsigned int shards)
 	/* Then cut in two the heaviest piece of the heaviest shard, as long as
 	 * the plan gets shorter: splitting a scope only where it pays. Within
 	 * 0.1% of the bound there is nothing left worth a set-up. */
-	for (; attempts < HIST__PLAN_SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
+	for (; attempts < SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
 		uint32_t p = split_candidate(x, shards);
 		size_t pieces = x->pieces;
 		piece saved;

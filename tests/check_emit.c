@@ -43,7 +43,7 @@ static hist_plan *small_plan(unsigned int shards)
 	in.scope = HIST_SCOPE_TEST;
 	in.shards = shards;
 	in.shard_overhead_us = 500000;
-	in.effort = HIST__PLAN_EFFORT_DEFAULT;
+	in.effort = HIST_PLAN_EFFORT_DEFAULT;
 	in.module_setup = setup;
 	in.modules = 2;
 	ck_assert_int_eq(hist__plan_build(p, &in, &err), HIST_OK);
