@@ -15,22 +15,8 @@
 #include <string.h>
 
 #include "hist.h"
+#include "rng.h"
 #include "store.h"
-
-static uint64_t rng_state = 12345;
-
-static uint64_t next_u64(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double uniform(void)
-{
-	return ((double)(next_u64() >> 11) + 0.5) / 9007199254740992.0;
-}
 
 static double normal(void)
 {
@@ -68,6 +54,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	remove(argv[1]);
+	rng_state = 12345;
 	if (!(base = malloc((size_t)tests * sizeof *base)))
 		return 1;
 	for (long i = 0; i < tests; i++)

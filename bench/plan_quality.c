@@ -14,22 +14,7 @@
 #include <time.h>
 
 #include "plan.h"
-
-static uint64_t rng_state;
-
-static uint64_t next_u64(void)
-{
-	/* splitmix64: small, good enough for test data, same everywhere. */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double uniform(void)
-{
-	return ((double)(next_u64() >> 11) + 0.5) / 9007199254740992.0;
-}
+#include "rng.h"
 
 /* Log-normal with median exp(mu) and shape sigma (Box-Muller). */
 static double lognormal(double mu, double sigma)
@@ -97,7 +82,7 @@ int main(int argc, char **argv)
 				for (unsigned j = 0; j < k; j++)
 					lpt = load[j] > lpt ? load[j] : lpt;
 				t0 = seconds();
-				hist__partition(of, load, w, n, k, HIST__PLAN_EFFORT_DEFAULT);
+				hist__partition(of, load, w, n, k, HIST_PLAN_EFFORT_DEFAULT);
 				t1 = seconds();
 				for (unsigned j = 0; j < k; j++)
 					best = load[j] > best ? load[j] : best;

@@ -25,19 +25,19 @@ int hist_ci_run_id(char *buf, size_t size, const char *(*getenv_fn)(const char *
 	if (!buf || !getenv_fn)
 		return HIST_E_INVALID;
 	for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++) {
-		const char *id = getenv_fn(systems[i].id, payload), *attempt = NULL;
+		const char *id = getenv_fn(systems[i].id, payload), *attempt;
 		int n;
 
 		if (!id || !*id)
 			continue;
-		if (systems[i].attempt)
+		if (systems[i].attempt) {
+			/* A re-run of a GitHub workflow is another pipeline run: its
+			 * results must not merge into the first attempt's. */
 			attempt = getenv_fn(systems[i].attempt, payload);
-		/* A re-run of a GitHub workflow is another pipeline run: its
-		 * results must not merge into the first attempt's. */
-		if (systems[i].attempt)
 			n = snprintf(buf, size, "%s-%s-%s", systems[i].prefix, id, attempt && *attempt ? attempt : "1");
-		else
+		} else {
 			n = snprintf(buf, size, "%s-%s", systems[i].prefix, id);
+		}
 		return n >= 0 && (size_t)n < size ? HIST_OK : HIST_E_INVALID;
 	}
 	return HIST_E_NOTFOUND;

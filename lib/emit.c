@@ -176,11 +176,17 @@ static int shortest_double(hist__buf *b, double v)
 	return hist__buf_puts(b, s);
 }
 
-static int deliver(hist__buf *b, int error, hist_write_fn fn, void *payload)
+/* Makes a whole document with make, then hands it to the caller's fn. */
+static int render(int (*make)(hist__buf *, const hist_plan *), const hist_plan *plan, hist_write_fn fn,
+                  void *payload)
 {
-	if (error < 0)
-		return error;
-	return fn(b->ptr ? b->ptr : "", b->len, payload) ? HIST_E_IO : HIST_OK;
+	hist__buf b = HIST__BUF_INIT(0);
+	int error = make(&b, plan);
+
+	if (error == HIST_OK && fn(hist__buf_cstr(&b), b.len, payload))
+		error = HIST_E_IO;
+	hist__buf_free(&b);
+	return error;
 }
 
 /* A seconds value as a JSON member: "name": 12.345678 */
@@ -249,11 +255,7 @@ static int json_document(hist__buf *b, const hist_plan *p)
 
 int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload)
 {
-	hist__buf b = HIST__BUF_INIT(0);
-	int error = deliver(&b, json_document(&b, plan), fn, payload);
-
-	hist__buf_free(&b);
-	return error;
+	return render(json_document, plan, fn, payload);
 }
 
 /* ------------------------------------------------------------------ */
@@ -354,11 +356,7 @@ done:
 
 int hist_plan_preview(const hist_plan *plan, hist_write_fn fn, void *payload)
 {
-	hist__buf b = HIST__BUF_INIT(0);
-	int error = deliver(&b, preview(&b, plan), fn, payload);
-
-	hist__buf_free(&b);
-	return error;
+	return render(preview, plan, fn, payload);
 }
 
 /* ------------------------------------------------------------------ */
@@ -435,11 +433,7 @@ static int svg(hist__buf *b, const hist_plan *p)
 
 int hist_plan_svg(const hist_plan *plan, hist_write_fn fn, void *payload)
 {
-	hist__buf b = HIST__BUF_INIT(0);
-	int error = deliver(&b, svg(&b, plan), fn, payload);
-
-	hist__buf_free(&b);
-	return error;
+	return render(svg, plan, fn, payload);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,5 +1,7 @@
 /* err.c - error messages and codes.
- * Owns: hist__err and the names of return codes, outcomes and formats. */
+ * Owns: hist__err and the names of return codes, outcomes and formats.
+ * Not here: the names of estimators, scopes and sources (plan.c, beside
+ * the plan that uses them); what a message says (each module). */
 #include "err.h"
 
 #include <stdio.h>

@@ -242,14 +242,12 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 				cap = ncap;
 			}
 			if ((error = hist__strmap_put(&first, &added, &seen, p, n, (uint32_t)l->count)) < 0) {
-				hist__error(&l->err, error, "%s: out of memory", name);
+				error = hist__error(&l->err, error, "%s: out of memory", name);
 				goto done;
 			}
 			if (!added) {
-				hist__error(&l->err, HIST_E_INVALID,
-				            "%s:%zu: duplicate nodeid %s (first on line %zu)", name, line, p,
-				            lines[first]);
-				error = HIST_E_INVALID;
+				error = hist__error(&l->err, HIST_E_INVALID, "%s:%zu: duplicate nodeid %s (first on line %zu)",
+				                    name, line, p, lines[first]);
 				goto done;
 			}
 			lines[l->count] = line;
@@ -281,10 +279,9 @@ int hist_test_list_read(hist_test_list **out, const char *path, const char *name
 		goto fail;
 	while ((got = hist__input_read(in, chunk, sizeof chunk)) > 0)
 		if ((error = hist__buf_put(&b, chunk, (size_t)got)) < 0) {
-			hist__error(&err, error == HIST_E_NOMEM ? error : HIST_E_INVALID,
-			            error == HIST_E_NOMEM ? "%s: out of memory" : "%s: larger than 1 GiB",
-			            name);
-			error = error == HIST_E_NOMEM ? error : HIST_E_INVALID;
+			/* The buffer's limit is MAX_TEST_LIST. */
+			error = error == HIST_E_NOMEM ? hist__error(&err, error, "%s: out of memory", name)
+			                              : hist__error(&err, HIST_E_INVALID, "%s: larger than 1 GiB", name);
 			goto fail;
 		}
 	if (got < 0) {
@@ -1080,14 +1077,14 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	else if (res.fallback)
 		warn(&so,
 		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
-		     "each test by its stable hash",
+		     "each test file by the stable hash of its path",
 		     suite);
 	in = (hist__plan_input){opts->scope,
 	                        opts->shards,
 	                        opts->target_us,
 	                        opts->max_shards,
 	                        plan->shard_overhead_us,
-	                        opts->effort ? opts->effort : HIST__PLAN_EFFORT_DEFAULT,
+	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
 	                        res.fallback,
 	                        res.module_setup,
 	                        res.modules};

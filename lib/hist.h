@@ -2,8 +2,8 @@
  *
  * libhist keeps the history of pytest results in one SQLite file, estimates
  * each test's duration and splits a suite into shards that finish together.
- * The tools histmerge, histplan, histprune and histstats are thin front ends
- * over this header; another program can do all they do through it.
+ * The tools histmerge, histplan and histstats are thin front ends over this
+ * header; another program can do all they do through it.
  *
  * Conventions
  * - Fallible calls return int: HIST_OK (0) or a negative HIST_E_* code, and
@@ -24,6 +24,11 @@
  *   hist_ingest_path may write to SQLite from a thread of its own while it
  *   parses on the caller's; that thread has ended when it returns, and
  *   callbacks are called on the caller's thread.
+ *   A hist_test_list is, like a plan (below), only read once made. Calls
+ *   that take no handle keep no state and may run on any thread.
+ * - Strings a call returns are owned by the library: static ones (names,
+ *   versions) live forever, a handle's (messages, nodeids, the plan id)
+ *   as long as the handle, and an errmsg until the next call on it.
  * - Strings are UTF-8. Durations are microseconds in int64_t.
  */
 #ifndef HIST_H
@@ -60,12 +65,13 @@ enum {
 	HIST_E_NOTFOUND = -8 /* the named thing does not exist */
 };
 
-/* A short English name for a return code ("parse error"). */
+/* A short English name for a return code ("parse error"); never NULL. */
 HIST_API const char *hist_strerror(int code);
 
 /* The library's version string, and those of its dependencies, for --version. */
 HIST_API const char *hist_version(void);
-HIST_API const char *hist_dependency_versions(void); /* "SQLite 3.40.1, libxml2 2.9.14, zlib 1.2.13" */
+/* "SQLite 3.40.1, libxml2 2.9.14, zlib 1.2.13, xxHash 0.8.1" */
+HIST_API const char *hist_dependency_versions(void);
 
 /* Outcomes, ordered by how bad they are (a merge keeps the worse). */
 typedef enum {
@@ -117,7 +123,8 @@ typedef struct {
 } hist_counts;
 
 /* Counts for one suite, or for all when suite is NULL (an unknown suite
- * counts zero). */
+ * counts zero). Fails only as SQLite does: HIST_E_DB, HIST_E_IO or
+ * HIST_E_NOMEM. */
 HIST_API int hist_db_counts(hist_counts *out, hist_db *db, const char *suite);
 
 /* ------------------------------------------------------------------ */
@@ -176,8 +183,9 @@ HIST_API int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *p
  * itself when it is not a directory), so directory inputs ingest
  * deterministically. Symlinks under path are followed to files, never to
  * directories; other special files are skipped. A non-zero return from fn
- * stops the walk and is returned (HIST_E_NOMEM too). errmsg_fn gets paths
- * that cannot be read, with strerror's text; the walk goes on. */
+ * stops the walk and is returned (HIST_E_NOMEM too); NULL path or fn is
+ * HIST_E_INVALID. errmsg_fn (may be NULL) gets paths that cannot be read,
+ * with strerror's text; the walk goes on, and they do not fail it. */
 HIST_API int hist_walk(const char *path, int (*fn)(const char *file, void *payload),
 	void (*errmsg_fn)(const char *file, const char *message, void *payload), void *payload);
 
@@ -202,8 +210,10 @@ HIST_API int hist_ci_run_id(char *buf, size_t size,
 /* Nodeids                                                             */
 
 /* The stable shard hash: 64-bit FNV-1a over the nodeid's UTF-8 bytes
- * (offset basis 0xcbf29ce484222325, prime 0x100000001b3). A test no plan
- * lists goes to shard (hash % N) + 1. The plugin computes the same in Python;
+ * (offset basis 0xcbf29ce484222325, prime 0x100000001b3). A plan made
+ * without durations puts each test on shard (hash % N) + 1 (see
+ * hist_plan_fallback); the plugin places a test no plan lists by it too
+ * (README "Where each test runs"). The plugin computes the same in Python;
  * tests/hash_vectors.tsv holds cases both sides check. */
 HIST_API uint64_t hist_nodeid_hash(const char *nodeid, size_t len);
 
@@ -230,11 +240,13 @@ HIST_API const char *hist_scope_name(hist_scope s);
  * "=== ERRORS ===" section), which is skipped. A blank line followed by more
  * nodeids, a duplicate nodeid, a NUL byte, a line starting with '#', a line
  * over 64 KiB, or the output of --collect-only without -q (or with -qq) is
- * HIST_E_INVALID with "NAME:LINE: reason". A trailing '\r' is dropped. Like hist_db_open, *out is set even on failure (unless out of
- * memory) so hist_test_list_errmsg can say why. */
+ * HIST_E_INVALID with "NAME:LINE: reason". A trailing '\r' is dropped.
+ * Like hist_db_open, *out is set even on failure (unless out of memory) so
+ * hist_test_list_errmsg can say why; free it either way. */
 typedef struct hist_test_list hist_test_list;
 /* path "-" reads stdin; a gzip file is read through. name is what messages
- * call it (NULL: path). */
+ * call it (NULL: path). Reading can also fail with HIST_E_IO, HIST_E_PARSE
+ * (damaged gzip) or HIST_E_NOMEM. */
 HIST_API int hist_test_list_read(hist_test_list **out, const char *path, const char *name);
 HIST_API int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, const char *name);
 HIST_API const char *hist_test_list_errmsg(const hist_test_list *list); /* never NULL */
@@ -310,10 +322,12 @@ HIST_API const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k,
 /* Shard start-up + its tests' estimates and overheads + the set-up of every
  * module it runs part of. */
 HIST_API int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k);
-/* 16 lowercase hex digits: FNV-1a 64 over the plan (README "histplan"). */
+/* 16 lowercase hex digits: XXH3-64 over the shards' nodeids (README
+ * "Outputs"); owned by the plan. */
 HIST_API const char *hist_plan_id(const hist_plan *plan);
-/* 1 when the history knew no duration of the suite and tests went to the
- * stable hash shard, as the plugin places tests no plan lists. */
+/* 1 when the history knew no duration of the suite and each test (its
+ * scope's prefix at class and module scope) went to shard
+ * (hist_nodeid_hash % N) + 1. */
 HIST_API int hist_plan_fallback(const hist_plan *plan);
 
 typedef enum { HIST_SOURCE_DEFAULT = 0, HIST_SOURCE_HISTORY, HIST_SOURCE_OPTION } hist_source;
@@ -344,7 +358,7 @@ typedef struct {
 HIST_API int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan);
 
 /* Output goes to fn in pieces; a non-zero return from fn stops it and is
- * returned as HIST_E_IO. */
+ * returned as HIST_E_IO. Otherwise HIST_OK or HIST_E_NOMEM. */
 typedef int (*hist_write_fn)(const char *data, size_t len, void *payload);
 /* plan.json's document: fixed key order, seconds with 6 decimals. */
 HIST_API int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload);
@@ -355,8 +369,11 @@ HIST_API int hist_plan_svg(const hist_plan *plan, hist_write_fn fn, void *payloa
 /* Writes dir/shard-1.txt .. dir/shard-N.txt and dir/plan.json, each
  * atomically, creating dir (one level) when missing; then removes
  * shard-K.txt for K > N left by an older plan. On failure before the first
- * file is in place, nothing is left behind (a dir it created is removed). */
+ * file is in place, nothing is left behind (a dir it created is removed).
+ * Both writes return HIST_OK, HIST_E_IO or HIST_E_NOMEM, with the file in
+ * hist_plan_errmsg. */
 HIST_API int hist_plan_write(hist_plan *plan, const char *dir);
+/* hist_plan_svg's picture into path, atomically. */
 HIST_API int hist_plan_write_svg(hist_plan *plan, const char *path);
 /* The message of the last failing write; never NULL. */
 HIST_API const char *hist_plan_errmsg(const hist_plan *plan);

@@ -512,11 +512,6 @@ int hist__atomic_write(hist__atomic *f, const void *data, size_t len)
 	return HIST_OK;
 }
 
-int hist__atomic_puts(hist__atomic *f, const char *s)
-{
-	return hist__atomic_write(f, s, strlen(s));
-}
-
 int hist__atomic_commit(hist__atomic **fp)
 {
 	hist__atomic *f = *fp;
@@ -556,7 +551,7 @@ void hist__atomic_abort(hist__atomic *f)
 }
 
 /* ------------------------------------------------------------------ */
-/* hist__hash64 (added for plan.c's plan id: xxHash lives in this file) */
+/* hist__hash64: emit.c's plan id (xxHash lives in this file)           */
 
 struct hist__hash64 {
 	XXH3_state_t *state;

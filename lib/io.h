@@ -42,7 +42,6 @@ typedef struct hist__atomic hist__atomic;
 
 int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err);
 int hist__atomic_write(hist__atomic *f, const void *data, size_t len);
-int hist__atomic_puts(hist__atomic *f, const char *s);
 /* The temp file was fchmod'ed to 0644 minus the umask at open; commit
  * does fsync, a checked close and rename; always frees *f. */
 int hist__atomic_commit(hist__atomic **f);

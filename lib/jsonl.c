@@ -19,6 +19,10 @@
 #define LINE_MAX_BYTES ((size_t)64 * 1024 * 1024)
 /* Nodeids and the other strings kept (outcome, phase, plan id). */
 #define TEXT_MAX (64 * 1024)
+/* Room for a field's number: more than json.c lets a number be. */
+#define NUMBER_BYTES 1100
+/* Room for a keyword value (an outcome, a phase): longer is an error. */
+#define WORD_BYTES 64
 
 /* ------------------------------------------------------------------ */
 /* Sniffing                                                            */
@@ -114,9 +118,13 @@ typedef struct {
 	hist__err *err;
 	hist__session session;
 	hist__buf plan_id;
-	hist__buf key;
 	unsigned long line; /* where the current object started */
 } reader;
+
+static int nomem(reader *r)
+{
+	return hist__error(r->err, HIST_E_NOMEM, "%s: out of memory", r->name);
+}
 
 /* Reads one object (one line) into fields; 1 read, 0 at the end. */
 static int read_object(reader *r, field *f, size_t nf)
@@ -158,8 +166,7 @@ static int read_object(reader *r, field *f, size_t nf)
 				: F_OTHER;
 			if ((x->type == F_STRING && x->keep) || x->type == F_NUMBER) {
 				if ((error = hist__buf_put(&x->val, r->js.text.ptr, r->js.text.len)) < 0)
-					return error == HIST_E_NOMEM ? hist__error(r->err, error, "%s: out of memory", r->name)
-								     : hist__json_error(&r->js, "value too long");
+					return error == HIST_E_NOMEM ? nomem(r) : hist__json_error(&r->js, "value too long");
 			}
 		}
 		if ((error = hist__json_skip(&r->js, t)) < 0 || (error = hist__json_next(&r->js, &t, 1)) < 0)
@@ -176,6 +183,12 @@ static int read_object(reader *r, field *f, size_t nf)
 	if ((error = hist__json_end_line(&r->js)) < 0)
 		return error;
 	return 1;
+}
+
+static void free_fields(field *f, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		hist__buf_free(&f[i].val);
 }
 
 static int is(const field *f, const char *s)
@@ -204,11 +217,9 @@ static int integer(const field *f, long lo, long hi, long *out)
 
 static int outcome_of(const field *f, hist_outcome *out, int *rerun)
 {
-	static const char *const names[] = { "skipped", "xfailed", "passed", "xpassed", "failed", "error" };
-
 	*rerun = is(f, "rerun");
 	for (int i = 0; i < HIST_OUTCOME_COUNT; i++)
-		if (is(f, names[i])) {
+		if (is(f, hist_outcome_name((hist_outcome)i))) {
 			*out = (hist_outcome)i;
 			return 0;
 		}
@@ -394,19 +405,21 @@ static hist_outcome final_outcome(const open_test *t)
 	return o;
 }
 
-static int64_t phase_sum(const open_test *t)
+/* setup + call + teardown, leaving out unknown (-1) phases; -1 when all
+ * are unknown. */
+static int64_t phase_sum(const int64_t phase[3])
 {
 	int64_t sum = -1;
 
 	for (int p = 0; p < 3; p++)
-		if (t->phase[p] >= 0)
-			sum = (sum < 0 ? 0 : sum) + t->phase[p];
+		if (phase[p] >= 0)
+			sum = (sum < 0 ? 0 : sum) + phase[p];
 	return sum;
 }
 
 static int emit_open(reader *r, open_map *m, open_test *t, unsigned long line, int reportlog)
 {
-	int error = send(r, t->id, t->len, reportlog ? final_outcome(t) : HIST_OUTCOME_PASSED, phase_sum(t),
+	int error = send(r, t->id, t->len, reportlog ? final_outcome(t) : HIST_OUTCOME_PASSED, phase_sum(t->phase),
 		t->phase[0], t->attempts, line);
 
 	map_close(m, t);
@@ -424,7 +437,7 @@ static int emit_rest(reader *r, open_map *m, int reportlog)
 	if (!m->count)
 		return HIST_OK;
 	if (!(all = hist__malloc(m->count * sizeof *all)))
-		return hist__error(r->err, HIST_E_NOMEM, "%s: out of memory", r->name);
+		return nomem(r);
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slot[i])
 			all[n++] = m->slot[i];
@@ -449,18 +462,13 @@ static int phase_index(const field *when)
 /* ------------------------------------------------------------------ */
 /* The formats                                                         */
 
-static int nomem(reader *r)
-{
-	return hist__error(r->err, HIST_E_NOMEM, "%s: out of memory", r->name);
-}
-
 static int parse_reportlog(reader *r)
 {
 	enum { TYPE, NODEID, WHEN, OUTCOME, DURATION, WASXFAIL, START, NF };
 	field f[NF] = { { "$report_type", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) },
-		{ "when", 1, 0, HIST__BUF_INIT(64) }, { "outcome", 1, 0, HIST__BUF_INIT(64) },
-		{ "duration", 0, 0, HIST__BUF_INIT(1100) }, { "wasxfail", 0, 0, HIST__BUF_INIT(64) },
-		{ "start", 0, 0, HIST__BUF_INIT(1100) } };
+		{ "when", 1, 0, HIST__BUF_INIT(WORD_BYTES) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
+		{ "duration", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "wasxfail", 0, 0, HIST__BUF_INIT(WORD_BYTES) },
+		{ "start", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) } };
 	open_map m = { NULL, 0, 0, 0 };
 	open_test *t;
 	int error, got, p;
@@ -510,8 +518,7 @@ static int parse_reportlog(reader *r)
 	if (got == 0)
 		error = emit_rest(r, &m, 1);
 	map_free(&m);
-	for (int i = 0; i < NF; i++)
-		hist__buf_free(&f[i].val);
+	free_fields(f, NF);
 	return error;
 }
 
@@ -519,14 +526,14 @@ static int parse_hist(reader *r)
 {
 	enum { HIST, TYPE, NODEID, OUTCOME, ATTEMPT, SETUP, CALL, TEARDOWN, START, COLLECT, WALL, WORKERS,
 		PLAN, SHARD, SHARDS, NF };
-	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(1100) }, { "type", 1, 0, HIST__BUF_INIT(64) },
-		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(64) },
-		{ "attempt", 0, 0, HIST__BUF_INIT(1100) }, { "setup", 0, 0, HIST__BUF_INIT(1100) },
-		{ "call", 0, 0, HIST__BUF_INIT(1100) }, { "teardown", 0, 0, HIST__BUF_INIT(1100) },
-		{ "start", 0, 0, HIST__BUF_INIT(1100) }, { "collect", 0, 0, HIST__BUF_INIT(1100) },
-		{ "wall", 0, 0, HIST__BUF_INIT(1100) }, { "workers", 0, 0, HIST__BUF_INIT(1100) },
-		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(1100) },
-		{ "shards", 0, 0, HIST__BUF_INIT(1100) } };
+	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "type", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
+		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
+		{ "attempt", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "setup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "call", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "teardown", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "start", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "collect", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "wall", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "workers", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) } };
 	int error, got;
 	long v;
 
@@ -538,7 +545,7 @@ static int parse_hist(reader *r)
 		}
 		if (is(&f[TYPE], "test")) {
 			hist_outcome o = HIST_OUTCOME_PASSED;
-			int64_t ph[3] = { seconds(&f[SETUP]), seconds(&f[CALL]), seconds(&f[TEARDOWN]) }, sum = -1;
+			int64_t ph[3] = { seconds(&f[SETUP]), seconds(&f[CALL]), seconds(&f[TEARDOWN]) };
 			int rerun = 0;
 			long attempt = 1;
 
@@ -560,10 +567,7 @@ static int parse_hist(reader *r)
 			lower_start(r, seconds(&f[START]));
 			if (rerun)
 				continue; /* the final attempt's line carries the count */
-			for (int p = 0; p < 3; p++)
-				if (ph[p] >= 0)
-					sum = (sum < 0 ? 0 : sum) + ph[p];
-			if ((error = send(r, f[NODEID].val.ptr, f[NODEID].val.len, o, sum, ph[0], (unsigned)attempt,
+			if ((error = send(r, f[NODEID].val.ptr, f[NODEID].val.len, o, phase_sum(ph), ph[0], (unsigned)attempt,
 				     r->line)) < 0)
 				break;
 		} else if (is(&f[TYPE], "session")) {
@@ -595,8 +599,7 @@ static int parse_hist(reader *r)
 		}
 		/* Other types are for newer readers. */
 	}
-	for (int i = 0; i < NF; i++)
-		hist__buf_free(&f[i].val);
+	free_fields(f, NF);
 	return got == 0 ? HIST_OK : error;
 }
 
@@ -605,8 +608,8 @@ static int parse_hist(reader *r)
 static int parse_balance(reader *r)
 {
 	enum { TEST_ID, DURATION, TIMESTAMP, PHASE, NF };
-	field f[NF] = { { "test_id", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "duration", 0, 0, HIST__BUF_INIT(1100) },
-		{ "timestamp", 1, 0, HIST__BUF_INIT(256) }, { "phase", 1, 0, HIST__BUF_INIT(64) } };
+	field f[NF] = { { "test_id", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "duration", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "timestamp", 1, 0, HIST__BUF_INIT(256) }, { "phase", 1, 0, HIST__BUF_INIT(WORD_BYTES) } };
 	open_map m = { NULL, 0, 0, 0 };
 	open_test *t;
 	int error, got, p;
@@ -639,8 +642,7 @@ static int parse_balance(reader *r)
 	if (got == 0)
 		error = emit_rest(r, &m, 0);
 	map_free(&m);
-	for (int i = 0; i < NF; i++)
-		hist__buf_free(&f[i].val);
+	free_fields(f, NF);
 	return error;
 }
 

@@ -29,9 +29,10 @@ size_t hist__nodeid_scope_len(const char *s, size_t len, hist_scope scope)
 
 	if (scope == HIST_SCOPE_MODULE)
 		return path;
-	if (scope != HIST_SCOPE_CLASS || path == len)
-		return scope == HIST_SCOPE_CLASS ? path : len;
-	/* The class scope ends at the last "::" before the parameters. */
+	if (scope != HIST_SCOPE_CLASS)
+		return len;
+	/* The class scope ends at the last "::" before the parameters: the
+	 * path's own for a test outside a class. */
 	end = names_end(s, len, path);
 	for (size_t i = path; i + 1 < end; i++)
 		if (s[i] == ':' && s[i + 1] == ':')

@@ -21,8 +21,4 @@ int64_t hist__num_json_seconds_us(const char *s, size_t len);
  * microseconds since the epoch. Returns 0 and sets *out, or -1. */
 int hist__num_iso8601_us(int64_t *out, const char *s, size_t len);
 
-/* Seconds since the epoch (a JSON number, may have a fraction) to µs;
- * -1 when not a number or negative. */
-#define hist__num_epoch_us hist__num_json_seconds_us
-
 #endif

@@ -14,6 +14,10 @@
 #include "nodeid.h"
 #include "strmap.h"
 
+/* Attempts at splitting one more scope with a set-up cost: each is a
+ * partition of its own, so they are few. */
+#define SPLIT_ATTEMPTS 32
+
 /* ------------------------------------------------------------------ */
 /* The arena: nodeids of a plan live in a few large blocks.            */
 
@@ -683,7 +687,7 @@ static int solve(ctx *x, unsigned int shards)
 	/* Then cut in two the heaviest piece of the heaviest shard, as long as
 	 * the plan gets shorter: splitting a scope only where it pays. Within
 	 * 0.1% of the bound there is nothing left worth a set-up. */
-	for (; attempts < HIST__PLAN_SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
+	for (; attempts < SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
 		uint32_t p = split_candidate(x, shards);
 		size_t pieces = x->pieces;
 		piece saved;
@@ -712,8 +716,9 @@ static int solve(ctx *x, unsigned int shards)
 	return effort == trial_effort ? HIST_OK : partition_pieces(&makespan, x, shards, effort);
 }
 
-/* The stable hash plan, as the plugin places tests no plan lists: the
- * nodeid at test scope, the scope's prefix at class and module scope. */
+/* The stable hash plan: each unit on the shard hist_nodeid_hash of its
+ * name picks, the nodeid at test scope, the scope's prefix at class and
+ * module scope. Any machine (or the plugin) can recompute it. */
 static void solve_by_hash(ctx *x, unsigned int shards)
 {
 	const hist__plan_test *t = x->plan->tests;
@@ -911,25 +916,26 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 		x.charged |= x.charge[m] > 0;
 		x.work += in->module_setup[m];
 	}
-	if (x.charged &&
-	    (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n))) {
-		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
-		goto done;
-	}
-	/* Each module's units in unit order, for cutting pieces: a counting
-	 * sort of uorder by module. */
-	for (size_t m = 0; x.charged && m <= in->modules; m++)
-		x.mstart[m] = 0;
-	for (size_t r = 0; x.charged && r < x.units; r++)
-		x.mstart[x.umod[x.uorder[r]] + 1]++;
-	for (size_t m = 0; x.charged && m < in->modules; m++)
-		x.mstart[m + 1] += x.mstart[m];
-	for (size_t r = 0; x.charged && r < x.units; r++)
-		x.munits[x.mstart[x.umod[x.uorder[r]]]++] = x.uorder[r];
-	for (size_t m = in->modules; x.charged && m > 0; m--)
-		x.mstart[m] = x.mstart[m - 1];
-	if (x.charged)
+	if (x.charged) {
+		if (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n)) {
+			error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
+			goto done;
+		}
+		/* Each module's units in unit order, for cutting pieces: a
+		 * counting sort of uorder by module. */
+		for (size_t m = 0; m <= in->modules; m++)
+			x.mstart[m] = 0;
+		for (size_t r = 0; r < x.units; r++)
+			x.mstart[x.umod[x.uorder[r]] + 1]++;
+		for (size_t m = 0; m < in->modules; m++)
+			x.mstart[m + 1] += x.mstart[m];
+		for (size_t r = 0; r < x.units; r++)
+			x.munits[x.mstart[x.umod[x.uorder[r]]]++] = x.uorder[r];
+		/* The fill advanced each start to the next module's; shift back. */
+		for (size_t m = in->modules; m > 0; m--)
+			x.mstart[m] = x.mstart[m - 1];
 		x.mstart[0] = 0;
+	}
 	x.longest = 0;
 	for (size_t u = 0; u < x.units; u++)
 		if (x.uw[u] + x.charge[x.umod[u]] > x.longest)

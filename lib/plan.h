@@ -10,12 +10,6 @@
 #include "err.h"
 #include "hist.h"
 
-#define HIST__PLAN_EFFORT_DEFAULT HIST_PLAN_EFFORT_DEFAULT
-
-/* Attempts at splitting one more scope with a set-up cost: each is a
- * partition of its own, so they are few. */
-#define HIST__PLAN_SPLIT_ATTEMPTS 32
-
 /* Partitions items 0..n-1 into `shards` bins, minimising the largest sum.
  * w[] must come in the total order (weight descending, ties broken by the
  * caller), so ties among items break by index and the result is the same on

@@ -43,7 +43,7 @@ static hist_plan *small_plan(unsigned int shards)
 	in.scope = HIST_SCOPE_TEST;
 	in.shards = shards;
 	in.shard_overhead_us = 500000;
-	in.effort = HIST__PLAN_EFFORT_DEFAULT;
+	in.effort = HIST_PLAN_EFFORT_DEFAULT;
 	in.module_setup = setup;
 	in.modules = 2;
 	ck_assert_int_eq(hist__plan_build(p, &in, &err), HIST_OK);
@@ -210,30 +210,14 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* The directory                                                        */
 
-static char dir[64];
-
-static void setup(void)
-{
-	strcpy(dir, "/tmp/check_emit.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
+/* name in the test's scratch directory; the four slots are used in turn,
+ * so one call can take several paths. */
 static const char *at(const char *name)
 {
-	static char path[4][160];
 	static int slot;
 
 	slot = (slot + 1) % 4;
-	snprintf(path[slot], sizeof path[slot], "%s/%s", dir, name);
-	return path[slot];
+	return scratch_path(slot, name);
 }
 
 static char *slurp(const char *path)
@@ -400,7 +384,7 @@ Suite *check_emit_suite(void)
 	tcase_add_test(tc, svg_picture);
 	tcase_add_test(tc, writer_errors_are_io);
 	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(files, setup, teardown);
+	tcase_add_checked_fixture(files, scratch_make, scratch_remove);
 	tcase_add_test(files, write_makes_the_directory);
 	tcase_add_test(files, write_removes_stale_shards_only);
 	tcase_add_test(files, write_failure_leaves_nothing);

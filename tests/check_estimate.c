@@ -481,22 +481,6 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* hist_plan_create over a history database                             */
 
-static char dir[64];
-
-static void setup(void)
-{
-	strcpy(dir, "/tmp/check_estimate.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /* A history of suite "unit": runs r1 (older) and r2 with these tests. */
 static hist_db *history(void)
 {
@@ -507,12 +491,10 @@ static hist_db *history(void)
 	    {"r1", "t/a.py::slow", 9000000}, {"r1", "t/a.py::fast", 1000000}, {"r2", "t/a.py::slow", 9000000},
 	    {"r2", "t/a.py::fast", 1000000}, {"r2", "t/b.py::mid", 5000000},  {"r2", "t/b.py::mid2", 4000000},
 	};
-	char path[128];
 	hist_db *db;
 	int64_t run[2];
 
-	snprintf(path, sizeof path, "%s/h.db", dir);
-	ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_OK);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), NULL), HIST_OK);
 	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&run[0], db, "unit", "r1", 1000), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&run[1], db, "unit", "r2", 2000), HIST_OK);
@@ -660,7 +642,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
 	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(db, setup, teardown);
+	tcase_add_checked_fixture(db, scratch_make, scratch_remove);
 	tcase_set_timeout(db, 60);
 	tcase_add_test(db, create_plans_from_the_database);
 	tcase_add_test(db, create_rejects_bad_options);

@@ -370,7 +370,7 @@ START_TEST(atomic_output_commits_and_aborts)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/shard-1.txt", dir);
 	ck_assert_int_eq(hist__atomic_open(&f, path, &e), HIST_OK);
-	ck_assert_int_eq(hist__atomic_puts(f, "tests/a.py::t\n"), HIST_OK);
+	ck_assert_int_eq(hist__atomic_write(f, "tests/a.py::t\n", 14), HIST_OK);
 	/* Nothing under the target's name until commit. */
 	ck_assert_int_eq(access(path, F_OK), -1);
 	ck_assert_int_eq(count_entries(dir), 1);
@@ -387,7 +387,7 @@ START_TEST(atomic_output_commits_and_aborts)
 
 	/* Abort leaves the old file and no temp file. */
 	ck_assert_int_eq(hist__atomic_open(&f, path, &e), HIST_OK);
-	ck_assert_int_eq(hist__atomic_puts(f, "new"), HIST_OK);
+	ck_assert_int_eq(hist__atomic_write(f, "new", 3), HIST_OK);
 	hist__atomic_abort(f);
 	hist__atomic_abort(NULL);
 	ck_assert_int_eq(count_entries(dir), 1);

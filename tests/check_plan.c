@@ -68,7 +68,7 @@ START_TEST(improvement_beats_lpt_where_lpt_is_poor)
 	int64_t w[] = {3, 3, 2, 2, 2};
 
 	ck_assert_int_eq(run_partition(w, 5, 2, 0), 7);
-	ck_assert_int_eq(run_partition(w, 5, 2, HIST__PLAN_EFFORT_DEFAULT), 6);
+	ck_assert_int_eq(run_partition(w, 5, 2, HIST_PLAN_EFFORT_DEFAULT), 6);
 }
 END_TEST
 
@@ -86,7 +86,7 @@ START_TEST(every_item_once_never_worse_than_lpt)
 			                  ? 0
 			                  : (int64_t)(next_rand() % 1000) * (int64_t)(next_rand() % 1000);
 		lpt = run_partition(w, n, k, 0);
-		best = run_partition(v, n, k, HIST__PLAN_EFFORT_DEFAULT);
+		best = run_partition(v, n, k, HIST_PLAN_EFFORT_DEFAULT);
 		ck_assert_int_le(best, lpt);
 		free(w);
 		free(v);
@@ -125,7 +125,7 @@ START_TEST(within_lpt_bound_of_optimum)
 		for (size_t i = 0; i < n; i++)
 			w[i] = 1 + (int64_t)(next_rand() % 100);
 		opt = brute_force(w, n, k);
-		got = run_partition(w, n, k, HIST__PLAN_EFFORT_DEFAULT);
+		got = run_partition(w, n, k, HIST_PLAN_EFFORT_DEFAULT);
 		/* Graham: LPT <= (4/3 - 1/(3k)) OPT, and ours is never worse than
 		 * LPT. In integers: 3k * got <= (4k - 1) * OPT. */
 		ck_assert_int_le(3 * (int64_t)k * got, (4 * (int64_t)k - 1) * opt);
@@ -144,7 +144,7 @@ START_TEST(ties_break_by_index)
 	uint32_t of[6];
 	int64_t load[3];
 
-	ck_assert_int_eq(hist__partition(of, load, w, 6, 3, HIST__PLAN_EFFORT_DEFAULT), HIST_OK);
+	ck_assert_int_eq(hist__partition(of, load, w, 6, 3, HIST_PLAN_EFFORT_DEFAULT), HIST_OK);
 	/* Equal bins: the lightest with the lowest index takes the next item. */
 	ck_assert_uint_eq(of[0], 0);
 	ck_assert_uint_eq(of[1], 1);
@@ -193,7 +193,7 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 	in.module_setup = msetup;
 	in.modules = modules;
 	if (!in.effort)
-		in.effort = HIST__PLAN_EFFORT_DEFAULT;
+		in.effort = HIST_PLAN_EFFORT_DEFAULT;
 	error = hist__plan_build(p, &in, &err);
 	ck_assert_msg(error == HIST_OK, "plan: %s", hist__err_msg(&err));
 	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);

@@ -53,6 +53,15 @@ int cli_usage_error(const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+int cli_option_error(int c, char *const *argv)
+{
+	if (c == ':')
+		return cli_usage_error("%s: expected a value", argv[optind - 1]);
+	if (optopt)
+		return cli_usage_error("unknown option '-%c'", optopt);
+	return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
 void cli_version(void)
 {
 	printf("%s (hist) %s\nlibhist %s; %s\n", prog_name, HIST_VERSION_STRING, hist_version(),

@@ -13,6 +13,10 @@ const char *cli_prog(void);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: message" and "Try 'prog --help'." on stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The usage error for what getopt_long returned ('?' or ':') when its
+ * option string starts with ':' and opterr is 0, so every tool words a bad
+ * option alike: "unknown option '--x'", "--db: expected a value". */
+int cli_option_error(int c, char *const *argv);
 /* --version: the tool, libhist and its dependencies, on stdout. */
 void cli_version(void);
 /* Progress shows only on a terminal and without -q (verbosity < 0). */

@@ -150,7 +150,8 @@ int main(int argc, char **argv)
 	long v;
 
 	cli_init("histplan");
-	while ((c = getopt_long(argc, argv, "n:t:o:qv", options, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:t:o:qv", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (cli_parse_long(&v, optarg, 1, HIST_MAX_SHARDS) < 0)
@@ -225,7 +226,7 @@ int main(int argc, char **argv)
 		case 'v': verbosity = 1; break;
 		case OPT_HELP: usage(stdout); return CLI_OK;
 		case OPT_VERSION: cli_version(); return CLI_OK;
-		default: fprintf(stderr, "Try 'histplan --help'.\n"); return CLI_USAGE;
+		default: return cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)

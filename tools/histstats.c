@@ -49,11 +49,7 @@ int main(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'V': cli_version(); return CLI_OK;
-		case ':': return cli_usage_error("%s: expected a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				return cli_usage_error("unknown option '-%c'", optopt);
-			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		default: return cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)

@@ -1,6 +1,6 @@
 # No durations for the suite: a plan by the stable hash of the nodeid (at
 # --scope module, of the file), and stderr says so. Shard k holds the tests
-# whose FNV-1a 64 hash % N is k - 1, as the plugin places unlisted tests.
+# whose FNV-1a 64 hash % N is k - 1 (hist_nodeid_hash, the plugin's hash).
 histmerge --db "$T/h.db" --suite other --run-id r1 -q fixtures/jsonl/test_durations.json
 cd "$T"
 histplan --db h.db --shards 3 --tests "$OLDPWD/fixtures/plan/pysuite-collected.txt"

@@ -7,7 +7,7 @@ for args in "--shards 0" "--shards -3" "--shards abc" "--shards 1025" "--shards 
 	"--shards 2 --alpha nan" "--shards 2 --alpha x" "--shards 2 --window 0" "--shards 2 --window 1001" \
 	"--shards 2 --scope package" "--shards 2 --estimator mean" "--shards 2 --test-overhead -1" \
 	"--shards 2 --shard-overhead inf" "--shards 2 --effort 0" "--shards 2 --preview --json" \
-	"--shards 2 extra" "--shards 2 --no-such-option"; do
+	"--shards 2 extra" "--shards 2 --no-such-option" "--shards 2 -x" "--shards"; do
 	echo "== histplan $args"
 	histplan --db h.db $args
 	echo "exit $?"
