@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		session.collect_us = 20000000;
 		session.wall_us = total + 2000 * tests + session.collect_us;
 		memcpy(hash, &r, sizeof r);
-		if (hist__store_input_add(db, hash, run, &session, tests, total) < 0 ||
+		if (hist__store_input_add(db, hash, NULL, run, &session, tests, total) < 0 ||
 		    hist__store_commit(db) < 0)
 			return fail(db, "commit");
 		fprintf(stderr, "plan_gen: run %ld of %ld\n", r + 1, runs);

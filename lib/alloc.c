@@ -7,22 +7,27 @@
 #include <string.h>
 
 #ifdef HIST_TESTING
+#include <stdatomic.h>
+
 /* Test builds only: the counters are global, which the no-mutable-globals
- * rule allows for a test seam that release builds do not have. */
-static long fail_at = -1;
-static long calls;
+ * rule allows for a test seam that release builds do not have. Atomic:
+ * ingest's store thread allocates while the parser does. */
+static atomic_long fail_at = -1;
+static atomic_long calls;
 
 long hist__alloc_fail_at(long k)
 {
-	long made = calls;
-	fail_at = k;
-	calls = 0;
+	long made = atomic_exchange(&calls, 0);
+
+	atomic_store(&fail_at, k);
 	return made;
 }
 
 static int should_fail(void)
 {
-	return fail_at >= 0 && calls++ == fail_at;
+	long at = atomic_load(&fail_at);
+
+	return at >= 0 && atomic_fetch_add(&calls, 1) == at;
 }
 #else
 #define should_fail() 0

@@ -21,6 +21,9 @@
  * - Threads: a hist_db handle must be used by one thread at a time. Distinct
  *   handles (also on the same file) may be used from different threads and
  *   processes; SQLite's locking with a busy timeout serialises writers.
+ *   hist_ingest_path may write to SQLite from a thread of its own while it
+ *   parses on the caller's; that thread has ended when it returns, and
+ *   callbacks are called on the caller's thread.
  *   A hist_test_list is, like a plan (below), only read once made. Calls
  *   that take no handle keep no state and may run on any thread.
  * - Strings a call returns are owned by the library: static ones (names,

@@ -1,10 +1,10 @@
 /* ingest.c - one input into the history.
  * Owns: telling formats apart by content, running the parser into the store
- * inside one transaction, normalising nodeids on the way (xdist @group),
- * idempotence by content hash, the counts histmerge reports, and the
+ * inside one transaction (the parsers hand nodeids already normalised by
+ * nodeid.c), idempotence by content hash, the counts histmerge reports, and the
  * dependency versions for --version.
  * Not here: reading bytes and gzip (io.c), parsing (junit.c, jsonl.c),
- * SQL (store.c), walking directories (walk.c). */
+ * the store thread (pipe.c), SQL (store.c), walking directories (walk.c). */
 #include "hist.h"
 
 #include <pthread.h>
@@ -15,7 +15,7 @@
 #include "io.h"
 #include "jsonl.h"
 #include "junit.h"
-#include "nodeid.h"
+#include "pipe.h"
 #include "record.h"
 #include "store.h"
 
@@ -37,6 +37,10 @@ typedef struct {
 	int64_t test_us;     /* sum of known durations, for the overhead model */
 	hist__session session;
 	char *plan_id;       /* owned copy of session.plan_id */
+	hist__pipe *pipe;
+	/* The input's and the parser's messages: while the store thread
+	 * owns the handle, they cannot go to its error slot. */
+	hist__err perr;
 } ingest;
 
 /* Puts "where: " before the message a failing call left, so a store
@@ -52,32 +56,26 @@ static int prefixed(hist_db *db, int error, const char *where)
 	return error;
 }
 
-static int record_failed(ingest *g, const hist__record *r, int error)
-{
-	char where[4096];
-
-	snprintf(where, sizeof where, "%s:%lu", hist__input_name(g->in), r->line);
-	return prefixed(g->db, error, where);
-}
-
 static int on_record(void *ctx, const hist__record *r)
 {
 	ingest *g = ctx;
 	hist__record n = *r;
-	int added, error;
+	int error;
 
-	if (!n.id_is_key)
-		n.id_len = hist__nodeid_strip_group(n.id, n.id_len);
 	if (n.id_len == 0)
-		return hist__error(hist__db_err(g->db), HIST_E_PARSE, "%s:%lu: test with an empty id",
-			hist__input_name(g->in), r->line);
-	if ((error = hist__store_result(&added, g->db, g->run, &n)) < 0)
-		return record_failed(g, r, error);
+		return hist__error(&g->perr, HIST_E_PARSE, "%s:%lu: test with an empty id", hist__input_name(g->in),
+			r->line);
+	if ((error = hist__pipe_add(g->pipe, &n)) < 0) {
+		/* A store failure has its message in the handle. */
+		if (hist__pipe_store_failed(g->pipe))
+			return error;
+		if (error == HIST_E_INVALID)
+			return hist__error(&g->perr, error, "%s:%lu: result with outcome %d and %u attempts",
+				hist__input_name(g->in), r->line, (int)r->outcome, r->attempts);
+		return hist__error(&g->perr, error, "%s:%lu: %s", hist__input_name(g->in), r->line,
+			hist_strerror(error));
+	}
 	g->stats->tests++;
-	if (added)
-		g->stats->added++;
-	else
-		g->stats->duplicates++;
 	if (n.duration_us > 0 && hist__add_overflow(g->test_us, n.duration_us, &g->test_us))
 		g->test_us = INT64_MAX;
 	if (g->opts->progress && g->stats->tests % PROGRESS_EVERY == 0)
@@ -93,7 +91,7 @@ static int on_session(void *ctx, const hist__session *s)
 	hist__free(g->plan_id);
 	g->plan_id = NULL;
 	if (s->plan_id && !(g->plan_id = hist__strdup(s->plan_id)))
-		return HIST_E_NOMEM;
+		return hist__error(&g->perr, HIST_E_NOMEM, "%s", hist_strerror(HIST_E_NOMEM));
 	g->session = *s;
 	g->session.plan_id = g->plan_id;
 	return HIST_OK;
@@ -132,24 +130,41 @@ static int drain(hist__input *in)
 	return (int)n;
 }
 
-/* Parses and stores inside the open transaction. */
-static int ingest_text(ingest *g, hist_format format, const char *suite)
+/* Parses and stores inside the open transaction. raw: the file's raw
+ * hash, or NULL. */
+static int ingest_text(ingest *g, hist_format format, const char *suite, const unsigned char *raw)
 {
 	const hist__sink sink = { on_record, on_session, g };
-	hist__err *err = hist__db_err(g->db);
 	unsigned char hash[16];
 	int error, seen;
-	int64_t start;
+	int64_t start, seen_tests;
 
 	/* Started "never" until the input says when (min keeps the earliest). */
-	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, INT64_MAX)) < 0)
+	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, INT64_MAX)) < 0 ||
+		(error = hist__pipe_new(&g->pipe, g->db, g->run)) < 0)
 		return error;
-	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, err)
-					    : hist__jsonl_parse(g->in, format, &sink, err);
-	if (error < 0 || (error = drain(g->in)) < 0)
-		return error;
+	/* From here until the pipe is finished, the handle is the store
+	 * thread's. */
+	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, &g->perr)
+					    : hist__jsonl_parse(g->in, format, &sink, &g->perr);
+	if (error == HIST_OK)
+		error = drain(g->in);
+	if (error < 0) {
+		/* The parser stopped, on its own or because storing failed. */
+		int store = hist__pipe_store_failed(g->pipe);
+
+		hist__pipe_free(g->pipe);
+		g->pipe = NULL;
+		return store ? prefixed(g->db, error, hist__input_name(g->in)) : error;
+	}
+	error = hist__pipe_finish(&g->stats->added, g->pipe);
+	hist__pipe_free(g->pipe);
+	g->pipe = NULL;
+	if (error < 0)
+		return prefixed(g->db, error, hist__input_name(g->in));
+	g->stats->duplicates = g->stats->tests - g->stats->added;
 	hist__input_hash(g->in, hash);
-	if ((error = hist__store_input_seen(&seen, g->db, hash)) < 0)
+	if ((error = hist__store_input_seen(&seen, &seen_tests, g->db, hash)) < 0)
 		return error;
 	if (seen) {
 		/* The caller rolls this back: same content, nothing new. */
@@ -159,14 +174,13 @@ static int ingest_text(ingest *g, hist_format format, const char *suite)
 	start = g->session.start_us >= 0 ? g->session.start_us : g->opts->fallback_start_us;
 	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, start)) < 0)
 		return error;
-	return hist__store_input_add(g->db, hash, g->run, &g->session, g->stats->tests, g->test_us);
+	return hist__store_input_add(g->db, hash, raw, g->run, &g->session, g->stats->tests, g->test_us);
 }
 
 /* What the first bytes say; HIST_FORMAT_UNKNOWN with an error set when the
  * input cannot be taken at all. */
-static int sniff(hist_format *out, hist__input *in, hist_db *db, const char *path)
+static int sniff(hist_format *out, hist__input *in, hist__err *err, const char *path)
 {
-	hist__err *err = hist__db_err(db);
 	const unsigned char *data;
 	long n = hist__input_peek(in, &data, SNIFF_BYTES);
 	size_t start;
@@ -207,7 +221,9 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 	ingest g = { 0 };
 	hist_format format = HIST_FORMAT_UNKNOWN;
 	const char *suite;
-	int error, began = 0;
+	unsigned char raw[16];
+	int error, began = 0, have_raw, seen;
+	int64_t seen_tests;
 
 	memset(out, 0, sizeof *out);
 	if (!db)
@@ -224,8 +240,8 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 	g.opts = opts;
 	g.stats = out;
 	g.session = (hist__session)HIST__SESSION_INIT;
-	if ((error = hist__input_open(&g.in, path, name ? name : path, hist__db_err(db))) < 0 ||
-		(error = sniff(&format, g.in, db, path)) < 0)
+	if ((error = hist__input_open(&g.in, path, name ? name : path, &g.perr)) < 0 ||
+		(error = sniff(&format, g.in, &g.perr, path)) < 0)
 		goto done;
 	out->format = format;
 	if (format == HIST_FORMAT_DATABASE) {
@@ -243,10 +259,23 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 			hist__input_name(g.in));
 		goto done;
 	}
+	/* A file seen before is known by its bytes, before any parsing (or
+	 * inflating): re-ingesting costs a read instead of a full ingest. */
+	if ((error = have_raw = hist__input_raw_hash(g.in, raw)) < 0)
+		goto done;
+	if (have_raw) {
+		if ((error = hist__store_input_seen(&seen, &seen_tests, db, raw)) < 0)
+			goto done;
+		if (seen) {
+			out->already_seen = 1;
+			out->tests = out->duplicates = seen_tests;
+			goto done;
+		}
+	}
 	if ((error = hist__store_begin(db)) < 0)
 		goto done;
 	began = 1;
-	if ((error = ingest_text(&g, format, suite)) < 0)
+	if ((error = ingest_text(&g, format, suite, have_raw ? raw : NULL)) < 0)
 		goto done;
 	if (out->already_seen) {
 		hist__store_rollback(db);
@@ -264,9 +293,14 @@ done:
 	if (error < 0) {
 		memset(out, 0, sizeof *out);
 		out->format = format;
+		/* The input's or the parser's message, when it was theirs. */
+		if (g.perr.msg)
+			hist__error(hist__db_err(db), error, "%s", g.perr.msg);
 	}
+	hist__pipe_free(g.pipe);
 	hist__input_free(g.in);
 	hist__free(g.plan_id);
+	hist__err_clear(&g.perr);
 	return error;
 }
 

@@ -32,6 +32,11 @@ long hist__input_read(hist__input *in, void *buf, size_t len);
 uint64_t hist__input_offset(const hist__input *in);
 /* The 128-bit hash of all decompressed bytes; valid once read returned 0. */
 void hist__input_hash(const hist__input *in, unsigned char out[16]);
+/* The same hash of the file's bytes as stored (before gunzip), read apart
+ * from the stream (which it leaves where it was): for a plain file equal
+ * to hist__input_hash. 1 when computed; 0 when the input is no regular
+ * file (stdin, a pipe, memory); or a HIST_E_* code. */
+int hist__input_raw_hash(hist__input *in, unsigned char out[16]);
 
 typedef struct hist__atomic hist__atomic;
 

@@ -24,15 +24,37 @@ void hist__store_rollback(hist_db *db);
 /* Finds or creates the run (suite, ext_id) and returns its row id. start_us
  * lowers the run's start time when earlier than what is stored. */
 int hist__store_run(int64_t *out, hist_db *db, const char *suite, const char *ext_id, int64_t start_us);
-/* Stores one result; *added is 1 when new, 0 when (run, test) was there.
- * Conflicts resolve to the greater of (attempts, outcome, duration), so any
- * order of inputs gives the same database. */
+/* Results on their way to the store. A batch is plain memory, apart from
+ * any handle: a parser may fill one on its thread while the store writes
+ * another. Full at HIST__BATCH_ROWS results or past HIST__BATCH_BYTES of
+ * ids, so its memory is bounded by that plus one record. */
+#define HIST__BATCH_ROWS 1024
+#define HIST__BATCH_BYTES (256 * 1024)
+typedef struct hist__batch hist__batch;
+
+int hist__batch_new(hist__batch **out);
+void hist__batch_free(hist__batch *b); /* NULL is a no-op */
+/* Copies r in. Returns 1 when the batch is now full (store it before the
+ * next add), 0 when not, HIST_E_INVALID for an outcome out of range, no
+ * attempts or an id past INT32_MAX bytes, or HIST_E_NOMEM. */
+int hist__batch_add(hist__batch *b, const hist__record *r);
+size_t hist__batch_count(const hist__batch *b);
+void hist__batch_clear(hist__batch *b); /* empty again, memory kept */
+/* Stores the results of b for run inside the open transaction and empties
+ * b; *added: how many were new. A result meeting a stored one of the same
+ * (run, test) replaces it when greater in (attempts, outcome, duration,
+ * setup), so any order of inputs gives the same database. */
+int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b);
+/* One result through a batch of one; *added is 1 when new. */
 int hist__store_result(int *added, hist_db *db, int64_t run, const hist__record *r);
-/* 1 in *seen when an input with this content hash was ingested already. */
-int hist__store_input_seen(int *seen, hist_db *db, const unsigned char hash[16]);
-/* Remembers an input: its hash, run, session facts and totals, which the
- * overhead estimates read (wall time minus test time over test count). */
-int hist__store_input_add(hist_db *db, const unsigned char hash[16], int64_t run,
+/* 1 in *seen when an input with this content hash, or with this raw hash
+ * (the file's bytes before gunzip), was ingested already; *tests then is
+ * how many test records it held. */
+int hist__store_input_seen(int *seen, int64_t *tests, hist_db *db, const unsigned char hash[16]);
+/* Remembers an input: its hash, raw hash (NULL: unknown), run, session
+ * facts and totals, which the overhead estimates read (wall time minus
+ * test time over test count). */
+int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsigned char *raw_hash, int64_t run,
 	const hist__session *s, int64_t tests, int64_t test_us);
 /* Merges another hist database (ATTACHed by path) in one transaction. */
 int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path);

@@ -270,6 +270,28 @@ long hist__xmlscan_filter(hist__xmlscan *s, unsigned char *buf, size_t n)
 			i += k;
 			if (i == n)
 				break;
+		} else if (s->state == S_TEXT && s->eliding && !s->dropping && s->root_seen && !s->in_subset) {
+			/* Text of an elided element that stays under keep up to the
+			 * next '<' passes whole; only "&...;" is tracked, by the last
+			 * '&' or ';' of the run. */
+			const unsigned char *lt = memchr(buf + i, '<', n - i);
+			size_t k = lt ? (size_t)(lt - (buf + i)) : n - i;
+
+			if (s->payload + k <= s->keep) {
+				for (size_t j = k; j-- > 0;) {
+					if (buf[i + j] == '&' || buf[i + j] == ';') {
+						s->in_ref = buf[i + j] == '&';
+						break;
+					}
+				}
+				s->payload += k;
+				if (w != i)
+					memmove(buf + w, buf + i, k);
+				w += k;
+				i += k;
+				if (i == n)
+					break;
+			}
 		} else if ((s->state == S_TAG || s->state == S_ENDTAG) && !s->name_done) {
 			/* A tag name: collected a run at a time up to its end. */
 			size_t k = i;

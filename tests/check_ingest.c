@@ -3,6 +3,7 @@
  * allocation failures, and walking directories. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -105,6 +106,45 @@ START_TEST(ingest_gzip_and_stdin_read_alike)
 	close(saved);
 	ck_assert_int_eq(st.already_seen, 1);
 	ck_assert_int_eq(st.duplicates, 23);
+	hist_db_free(db);
+}
+END_TEST
+
+/* A file seen before is known by its bytes before any parsing: even while
+ * another writer holds the database, which a parse would wait for. */
+START_TEST(ingest_knows_a_seen_file_without_the_write_lock)
+{
+	hist_db_options quick = HIST_DB_OPTIONS_INIT;
+	hist_ingest_options o = opts("r2");
+	hist_db *db, *other = NULL;
+	hist_ingest_stats st;
+	char cmd[16384];
+	int64_t run;
+
+	quick.busy_timeout_ms = 50;
+	snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s'", fixture("junit/pytest-xunit2.xml"), scratch_path(1, "x2.xml.gz"));
+	ck_assert_int_eq(system(cmd), 0);
+	db = NULL;
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "h.db"), &quick), HIST_OK);
+	ingest_ok(db, scratch_path(1, "x2.xml.gz"), "r1");
+	ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r1");
+	ck_assert_int_eq(hist_db_open(&other, scratch_path(0, "h.db"), NULL), HIST_OK);
+	ck_assert_int_eq(hist__store_begin(other), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, other, "default", "elsewhere", 1), HIST_OK);
+	/* The same gzip file, the same plain file: seen, no lock needed. */
+	st = ingest_ok(db, scratch_path(1, "x2.xml.gz"), "r2");
+	ck_assert_int_eq(st.already_seen, 1);
+	ck_assert_int_eq(st.format, HIST_FORMAT_JUNIT);
+	ck_assert_int_eq(st.tests, 23);
+	ck_assert_int_eq(st.duplicates, 23);
+	ck_assert_int_eq(st.added, 0);
+	st = ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r2");
+	ck_assert_int_eq(st.already_seen, 1);
+	ck_assert_int_eq(st.tests, 23);
+	/* New content must wait for the lock, and gives up after 50 ms. */
+	ck_assert_int_eq(hist_ingest_path(&st, db, fixture("junit/nested-suites.xml"), NULL, &o), HIST_E_DB);
+	hist__store_rollback(other);
+	hist_db_free(other);
 	hist_db_free(db);
 }
 END_TEST
@@ -258,6 +298,60 @@ START_TEST(ingest_merges_a_database_input)
 }
 END_TEST
 
+/* A JUnit file of n testcases (several batches: the store thread writes
+ * while the parser reads), testcase i on line i + 2; cut > 0 ends it in
+ * the middle of testcase cut. */
+static void write_big_junit(const char *path, int n, int cut)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+	char mark[32];
+	const char *at;
+
+	ck_assert_int_eq(hist__buf_puts(&b, "<testsuite timestamp=\"2026-11-24T10:00:00\">\n"), HIST_OK);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(hist__buf_printf(&b, "<testcase classname=\"tests.m%d\" name=\"test_%d\" time=\"0.%03d\"/>\n",
+					 i / 50, i, i % 1000),
+			HIST_OK);
+	ck_assert_int_eq(hist__buf_puts(&b, "</testsuite>\n"), HIST_OK);
+	snprintf(mark, sizeof mark, "name=\"test_%d\"", cut);
+	ck_assert_ptr_nonnull(at = strstr(hist__buf_cstr(&b), mark));
+	write_file(path, hist__buf_cstr(&b), cut ? (size_t)(at + 8 - b.ptr) : b.len);
+	hist__buf_free(&b);
+}
+
+START_TEST(ingest_large_input_is_one_transaction)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist_ingest_options o = opts("r2");
+	hist_ingest_stats st;
+	hist_counts c;
+	char *before, *after, want[64];
+
+	write_big_junit(scratch_path(1, "big.xml"), 5000, 0);
+	st = ingest_ok(db, scratch_path(1, "big.xml"), "r1");
+	ck_assert_int_eq(st.tests, 5000);
+	ck_assert_int_eq(st.added, 5000);
+	ck_assert_int_eq(hist_db_counts(&c, db, NULL), HIST_OK);
+	ck_assert_int_eq(c.tests, 5000);
+	ck_assert_int_eq(c.results, 5000);
+	before = dump(db);
+	ck_assert_ptr_nonnull(strstr(before, "result|default|r1|tests.m99::test_4999|1|2|999000|NULL|1\n"));
+	/* Cut inside testcase 4500: the parser fails after the store thread
+	 * wrote four batches, and all of it goes. */
+	write_big_junit(scratch_path(1, "cut.xml"), 5000, 4500);
+	ck_assert_int_eq(hist_ingest_path(&st, db, scratch_path(1, "cut.xml"), "cut.xml", &o), HIST_E_PARSE);
+	snprintf(want, sizeof want, "cut.xml:%d: ", 4500 + 2);
+	ck_assert_msg(strncmp(hist_db_errmsg(db), want, strlen(want)) == 0, "%s", hist_db_errmsg(db));
+	ck_assert_int_eq(st.tests, 0);
+	after = dump(db);
+	ck_assert_str_eq(after, before);
+	free(after);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	free(before);
+	hist_db_free(db);
+}
+END_TEST
+
 /* libxml2 allocates through alloc.c too (no size header needed, so
  * blocks from before the switch still free correctly). */
 static char *xml_strdup(const char *s)
@@ -292,24 +386,39 @@ static void allocations_through_alloc_c(int on, int libxml)
 }
 
 /* Raise the failing allocation from the first until ingest succeeds:
- * every failure must be clean (an error, the history unchanged, nothing
- * leaked - the ASan build checks that), and success must come. libhist's
- * and SQLite's allocations must fail as HIST_E_NOMEM; with libxml2's in
- * the set too, any clean error will do (libxml2 2.9 reports its own
- * failures as parse errors). */
-static void ingest_under_failures(const char *fixture_path, int libxml)
+ * every failure must be clean (HIST_E_NOMEM, the history unchanged,
+ * nothing leaked - the ASan build checks that), and success must come.
+ * libxml2's allocations join when libxml is set: it reports its own
+ * failures as errors of the document, which junit.c turns back into
+ * HIST_E_NOMEM. */
+static void ingest_under_failures(const char *fixture_path, int libxml, long stride)
 {
 	char *input = strdup(fixture_path); /* fixture() reuses its buffer */
 	hist_db *db;
 	hist_ingest_options o = opts("r");
 	char *before;
-	long k;
+	long k, total = 0;
 
 	allocations_through_alloc_c(1, libxml);
 	db = open_ok(scratch_path(0, "h.db"));
 	ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "first");
 	before = dump(db);
-	for (k = 0;; k++) {
+	if (stride) {
+		/* How many allocations a clean ingest makes, on a copy. */
+		hist_db_free(db);
+		copy_file(scratch_path(0, "h.db"), scratch_path(1, "pristine.db"));
+		copy_file(scratch_path(0, "h.db"), scratch_path(2, "count.db"));
+		db = open_ok(scratch_path(2, "count.db"));
+		hist__alloc_fail_at(LONG_MAX);
+		ingest_ok(db, input, "r");
+		total = hist__alloc_fail_at(-1);
+		hist_db_free(db);
+		db = open_ok(scratch_path(0, "h.db"));
+	}
+	/* stride > 0 skips ahead (k/stride more each time) through inputs
+	 * that make too many allocations to fail each, and goes on past a
+	 * failure SQLite shrugs off (a cache page) to the last allocation. */
+	for (k = 0;; k += 1 + (stride ? k / stride : 0)) {
 		hist_ingest_stats st;
 		int error;
 		char *after;
@@ -317,10 +426,15 @@ static void ingest_under_failures(const char *fixture_path, int libxml)
 		hist__alloc_fail_at(k);
 		error = hist_ingest_path(&st, db, input, "in", &o);
 		hist__alloc_fail_at(-1);
-		if (error == HIST_OK)
+		if (error == HIST_OK && (!stride || k >= total))
 			break;
-		ck_assert_msg(error == HIST_E_NOMEM || (libxml && error < 0 && *hist_db_errmsg(db)),
-			"k=%ld: %s (%d)", k, hist_db_errmsg(db), error);
+		if (error == HIST_OK) {
+			hist_db_free(db);
+			copy_file(scratch_path(1, "pristine.db"), scratch_path(0, "h.db"));
+			db = open_ok(scratch_path(0, "h.db"));
+			continue;
+		}
+		ck_assert_msg(error == HIST_E_NOMEM, "k=%ld: %s (%d)", k, hist_db_errmsg(db), error);
 		after = dump(db);
 		ck_assert_msg(strcmp(before, after) == 0, "k=%ld changed the history", k);
 		free(after);
@@ -336,9 +450,13 @@ static void ingest_under_failures(const char *fixture_path, int libxml)
 
 START_TEST(ingest_survives_every_allocation_failure)
 {
-	ingest_under_failures(fixture("junit/pytest-xunit2.xml"), 0);
-	ingest_under_failures(fixture("db/v1.db"), 0);
-	ingest_under_failures(fixture("junit/nested-suites.xml"), 1);
+	ingest_under_failures(fixture("junit/pytest-xunit2.xml"), 0, 0);
+	ingest_under_failures(fixture("db/v1.db"), 0, 0);
+	ingest_under_failures(fixture("junit/nested-suites.xml"), 1, 0);
+	/* Failures on the store thread, while the parser runs ahead. */
+	write_big_junit(scratch_path(1, "big.xml"), 5000, 0);
+	ingest_under_failures(scratch_path(1, "big.xml"), 0, 16);
+	ingest_under_failures(scratch_path(1, "big.xml"), 1, 16);
 }
 END_TEST
 
@@ -429,10 +547,12 @@ Suite *check_ingest_suite(void)
 	tcase_add_test(tc, ingest_junit_then_again_adds_nothing);
 	tcase_add_test(tc, ingest_gzip_and_stdin_read_alike);
 	tcase_add_test(tc, ingest_run_start_is_the_earliest);
+	tcase_add_test(tc, ingest_knows_a_seen_file_without_the_write_lock);
 	tcase_add_test(tc, ingest_bad_inputs_change_nothing);
 	tcase_add_test(tc, ingest_names_what_it_cannot_take);
 	tcase_add_test(tc, ingest_merges_a_database_input);
 	tcase_add_test(tc, ingest_survives_every_allocation_failure);
+	tcase_add_test(tc, ingest_large_input_is_one_transaction);
 	tcase_add_test(tc, walk_is_sorted_recursive_and_skips_dir_links);
 	tcase_add_test(tc, dependency_versions_name_each_library);
 	suite_add_tcase(s, tc);

@@ -272,6 +272,52 @@ START_TEST(files_and_stdin)
 }
 END_TEST
 
+/* The raw hash reads the file beside the stream: of the bytes as stored,
+ * equal to the content hash for a plain file, none for stdin or memory. */
+START_TEST(raw_hash_of_files_only)
+{
+	hist__err e = HIST__ERR_INIT;
+	char plain[] = "/tmp/check_io_XXXXXX", zipped[] = "/tmp/check_io_XXXXXX", out[64];
+	unsigned char z[256], raw[16], raw2[16], content[16], content2[16];
+	size_t zn = gz(z, sizeof z, "some content\n", 13), n;
+	hist__input *in;
+	int fd;
+
+	ck_assert_int_ge(fd = mkstemp(plain), 0);
+	ck_assert_int_eq(write(fd, "some content\n", 13), 13);
+	close(fd);
+	ck_assert_int_ge(fd = mkstemp(zipped), 0);
+	ck_assert_int_eq(write(fd, z, zn), (ssize_t)zn);
+	close(fd);
+
+	ck_assert_int_eq(hist__input_open(&in, plain, NULL, &e), HIST_OK);
+	ck_assert_int_eq(hist__input_raw_hash(in, raw), 1);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 5), 0);
+	ck_assert_str_eq(out, "some content\n");
+	hist__input_hash(in, content);
+	ck_assert_int_eq(memcmp(raw, content, 16), 0);
+	hist__input_free(in);
+
+	/* Half read already: the stream goes on where it was. */
+	ck_assert_int_eq(hist__input_open(&in, zipped, NULL, &e), HIST_OK);
+	ck_assert_int_eq(hist__input_read(in, out, 4), 4);
+	ck_assert_int_eq(hist__input_raw_hash(in, raw2), 1);
+	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), 0);
+	ck_assert_str_eq(out, " content\n");
+	hist__input_hash(in, content2);
+	ck_assert_int_eq(memcmp(content, content2, 16), 0);
+	ck_assert_int_ne(memcmp(raw2, content2, 16), 0);
+	hist__input_free(in);
+
+	ck_assert_int_eq(hist__input_open_mem(&in, "some content\n", 13, "mem", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_raw_hash(in, raw), 0);
+	hist__input_free(in);
+	unlink(plain);
+	unlink(zipped);
+	hist__err_clear(&e);
+}
+END_TEST
+
 START_TEST(open_reports_allocation_failure)
 {
 	hist__err e = HIST__ERR_INIT;
@@ -378,6 +424,7 @@ Suite *check_io_suite(void)
 	tcase_add_test(tc, empty_and_tiny_inputs);
 	tcase_add_test(tc, large_gzip_streams_through_small_reads);
 	tcase_add_test(tc, files_and_stdin);
+	tcase_add_test(tc, raw_hash_of_files_only);
 	tcase_add_test(tc, open_reports_allocation_failure);
 	tcase_add_test(tc, atomic_output_commits_and_aborts);
 	tcase_add_test(tc, zlib_version_is_named);

@@ -1,5 +1,6 @@
 /* check_store.c - the history database: schema and migrations, foreign
  * files, the conflict rule, merging, and reading the recent history back. */
+#include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,7 +74,7 @@ START_TEST(store_creates_current_schema)
 {
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
 
-	ck_assert_int_eq(hist_db_schema_version(), 1);
+	ck_assert_int_eq(hist_db_schema_version(), 2);
 	counts_are(db, NULL, 0, 0, 0);
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	put(db, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
@@ -163,7 +164,7 @@ static void migrates_file(const char *path)
 	hist_db_free(db);
 
 	hist__store_test_migration("ALTER TABLE runs ADD COLUMN note TEXT; UPDATE runs SET note = 'v2';");
-	ck_assert_int_eq(hist_db_schema_version(), 2);
+	ck_assert_int_eq(hist_db_schema_version(), 3);
 	db = open_ok(path);
 	after = dump(db);
 	ck_assert_str_eq(before, after);
@@ -175,10 +176,10 @@ static void migrates_file(const char *path)
 
 	/* Today's build refuses what the later build wrote. */
 	hist__store_test_migration(NULL);
-	ck_assert_int_eq(hist_db_schema_version(), 1);
+	ck_assert_int_eq(hist_db_schema_version(), 2);
 	db = NULL;
 	ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_E_SCHEMA);
-	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "schema version 2"));
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "schema version 3"));
 	hist_db_free(db);
 	free(before);
 	free(after);
@@ -195,6 +196,140 @@ START_TEST(store_migrates_a_v1_file)
 	/* And the v1 file kept in fixtures/, written by release 0.1.0. */
 	copy_file(fixture("db/v1.db"), scratch_path(1, "v1.db"));
 	migrates_file(scratch_path(1, "v1.db"));
+}
+END_TEST
+
+/* One integer from SQL run on the file itself (the tests' own look). */
+static int64_t sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+	return v;
+}
+
+static void sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+/* v1 -> v2: every name and result kept; tests move to a table keyed by
+ * name, and the id counter starts past the ids v1 gave. */
+START_TEST(store_v1_becomes_v2)
+{
+	const char *path = scratch_path(0, "v1.db");
+	hist_db *db;
+	char *d;
+
+	copy_file(fixture("db/v1.db"), path);
+	db = open_ok(path);
+	d = dump(db);
+	ck_assert_str_eq(d, "run|default|gh-101-1|1764000000000000\n"
+			    "run|default|gh-102-1|1764003600000000\n"
+			    "run|integration|gl-5521|1764007200000000\n"
+			    "result|default|gh-101-1|tests/test_a.py::TestK::test_two[1-x]|0|4|2500000|NULL|2\n"
+			    "result|default|gh-101-1|tests/test_a.py::test_one|0|2|120000|1000|1\n"
+			    "result|default|gh-102-1|tests.test_b::test_three|1|0|NULL|NULL|1\n"
+			    "result|default|gh-102-1|tests/test_a.py::test_one|0|2|110000|900|1\n"
+			    "result|integration|gl-5521|tests/it/test_db.py::test_roundtrip|0|1|4000000|300000|1\n"
+			    "input|5E1F7701000000000000000000000000|default|gh-102-1|3100000|400000|2|3f2a9c|1|2|2|110000\n");
+	free(d);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	/* A new test takes the next id; known ones keep theirs. */
+	put(db, "default", "r3", 1, "tests/new.py::t", 0, HIST_OUTCOME_PASSED, 1, 1);
+	put(db, "default", "r3", 1, "tests/test_a.py::test_one", 0, HIST_OUTCOME_PASSED, 1, 1);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	counts_are(db, NULL, 4, 5, 7);
+	hist_db_free(db);
+	ck_assert_int_eq(sql_int(path, "SELECT id FROM tests WHERE name = 'tests/new.py::t'"), 5);
+	ck_assert_int_eq(sql_int(path, "SELECT id FROM tests WHERE name = 'tests/it/test_db.py::test_roundtrip'"), 4);
+	ck_assert_int_eq(sql_int(path, "SELECT value FROM meta WHERE key = 'next_test_id'"), 6);
+	/* v1 was made with 512-byte pages; a file's page size stays. */
+	ck_assert_int_eq(sql_int(path, "PRAGMA page_size"), 512);
+	ck_assert_int_eq(sql_int(scratch_path(1, "new.db"), "PRAGMA page_size"), 4096);
+	db = open_ok(scratch_path(1, "new.db"));
+	hist_db_free(db);
+	ck_assert_int_eq(sql_int(scratch_path(1, "new.db"), "PRAGMA page_size"), 16384);
+}
+END_TEST
+
+/* Test ids have no index to guard them: the check does. */
+START_TEST(store_check_finds_bad_test_ids)
+{
+	const char *path = scratch_path(0, "h.db");
+	hist_db *db = open_ok(path);
+
+	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
+	put(db, "default", "r", 1, "t.py::b", 0, HIST_OUTCOME_PASSED, 1, 1);
+	hist_db_free(db);
+	sql_exec(path, "UPDATE meta SET value = 2");
+	db = open_ok(path);
+	ck_assert_int_eq(hist__store_check(db), HIST_E_DB);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "test id check failed"));
+	hist_db_free(db);
+	sql_exec(path, "UPDATE meta SET value = 3; UPDATE tests SET id = 1");
+	db = open_ok(path);
+	ck_assert_int_eq(hist__store_check(db), HIST_E_DB);
+	hist_db_free(db);
+}
+END_TEST
+
+/* One batch meets a stored result and repeats a new test: the repeat adds
+ * the test once, and every result keeps the greater. */
+START_TEST(store_batch_takes_repeats_and_conflicts)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist__batch *b = NULL;
+	int64_t run, added;
+	char *d;
+	const hist__record rs[] = {
+		{ "t.py::new", 9, 0, HIST_OUTCOME_PASSED, 10, -1, 1, 1 },
+		{ "t.py::old", 9, 0, HIST_OUTCOME_FAILED, 5, -1, 1, 2 },
+		{ "t.py::new", 9, 0, HIST_OUTCOME_FAILED, 3, -1, 1, 3 },
+		{ "t.py::new", 9, 1, HIST_OUTCOME_SKIPPED, -1, -1, 1, 4 },
+		{ "t.py::new", 9, 0, HIST_OUTCOME_PASSED, 99, -1, 1, 5 },
+	};
+
+	put(db, "default", "r", 1, "t.py::old", 0, HIST_OUTCOME_PASSED, 7, 1);
+	ck_assert_int_eq(hist__batch_new(&b), HIST_OK);
+	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+		ck_assert_int_eq(hist__batch_add(b, &rs[i]), 0);
+	ck_assert_uint_eq(hist__batch_count(b), 5);
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "r", 1), HIST_OK);
+	ck_assert_int_eq(hist__store_batch(&added, db, run, b), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+	ck_assert_int_eq(added, 2);
+	ck_assert_uint_eq(hist__batch_count(b), 0);
+	d = dump(db);
+	ck_assert_str_eq(d, "run|default|r|1\n"
+			    "result|default|r|t.py::new|0|4|3|NULL|1\n"
+			    "result|default|r|t.py::new|1|0|NULL|NULL|1\n"
+			    "result|default|r|t.py::old|0|4|5|NULL|1\n");
+	free(d);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	/* Bad records are refused; a full batch says so. */
+	ck_assert_int_eq(hist__batch_add(b, &(hist__record){ "x", 1, 0, HIST_OUTCOME_COUNT, 1, -1, 1, 1 }),
+		HIST_E_INVALID);
+	ck_assert_int_eq(hist__batch_add(b, &(hist__record){ "x", 1, 0, HIST_OUTCOME_PASSED, 1, -1, 0, 1 }),
+		HIST_E_INVALID);
+	for (int i = 0; i < HIST__BATCH_ROWS - 1; i++)
+		ck_assert_int_eq(hist__batch_add(b, &rs[0]), 0);
+	ck_assert_int_eq(hist__batch_add(b, &rs[0]), 1);
+	ck_assert_int_eq(hist__batch_add(b, &rs[0]), HIST_E_INVALID);
+	hist__batch_free(b);
+	hist_db_free(db);
 }
 END_TEST
 
@@ -442,7 +577,7 @@ static void input(hist_db *db, const char *suite, const char *run, int64_t start
 	s.collect_us = collect_us;
 	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
-	ck_assert_int_eq(hist__store_input_add(db, hash, id, &s, tests, test_us), HIST_OK);
+	ck_assert_int_eq(hist__store_input_add(db, hash, NULL, id, &s, tests, test_us), HIST_OK);
 	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
 }
 
@@ -451,6 +586,7 @@ START_TEST(store_overheads_are_medians_of_the_window)
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
 	hist__overheads o;
 	int seen;
+	int64_t tests;
 	unsigned char h1[16] = { 1 }, h9[16] = { 9 };
 
 	ck_assert_int_eq(hist__store_overheads(&o, db, NULL, 10), HIST_OK);
@@ -476,9 +612,10 @@ START_TEST(store_overheads_are_medians_of_the_window)
 	ck_assert_int_eq(hist__store_overheads(&o, db, "other", 10), HIST_OK);
 	ck_assert_int_eq(o.shard_overhead_us, 999999 / 2);
 	ck_assert_int_eq(o.test_overhead_us, (0 + 3) / 2);
-	ck_assert_int_eq(hist__store_input_seen(&seen, db, h1), HIST_OK);
+	ck_assert_int_eq(hist__store_input_seen(&seen, &tests, db, h1), HIST_OK);
 	ck_assert_int_eq(seen, 1);
-	ck_assert_int_eq(hist__store_input_seen(&seen, db, h9), HIST_OK);
+	ck_assert_int_eq(tests, 100);
+	ck_assert_int_eq(hist__store_input_seen(&seen, &tests, db, h9), HIST_OK);
 	ck_assert_int_eq(seen, 0);
 	hist_db_free(db);
 }
@@ -614,6 +751,9 @@ Suite *check_store_suite(void)
 	tcase_add_test(tc, store_read_only_never_creates);
 	tcase_add_test(tc, store_migrates_a_v1_file);
 	tcase_add_test(tc, store_failed_migration_changes_nothing);
+	tcase_add_test(tc, store_v1_becomes_v2);
+	tcase_add_test(tc, store_check_finds_bad_test_ids);
+	tcase_add_test(tc, store_batch_takes_repeats_and_conflicts);
 	tcase_add_test(tc, store_conflicts_resolve_whatever_the_order);
 	tcase_add_test(tc, store_result_reports_added_once);
 	tcase_add_test(tc, store_each_result_orders_and_windows);

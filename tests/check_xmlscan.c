@@ -97,6 +97,12 @@ START_TEST(elision_starts_on_a_character_and_outside_references)
 	ck_assert_str_eq(out, "<a><system-out>x&amp;</system-out></a>");
 	ck_assert_int_gt(run("<a><system-out>x\xc3\xa9yz</system-out></a>", 1, 2, out, sizeof out, NULL), 0);
 	ck_assert_str_eq(out, "<a><system-out>x\xc3\xa9</system-out></a>");
+	/* A run of text passed whole may end inside a reference: the next
+	 * bytes must still know, however the input is cut. */
+	for (size_t chunk = 1; chunk < 40; chunk++) {
+		ck_assert_int_gt(run("<a><system-out>x&amp;yyyy&lt;</system-out></a>", chunk, 3, out, sizeof out, NULL), 0);
+		ck_assert_msg(strcmp(out, "<a><system-out>x&amp;</system-out></a>") == 0, "chunk %zu: %s", chunk, out);
+	}
 }
 END_TEST
 
