@@ -56,8 +56,8 @@ for rep in $(seq "$REPS"); do
 	for k in $(seq "$SHARDS"); do
 		for method in hist count greedy; do
 			case $method in
-			hist) set -- networkx --shard-file "$work/shards/shard-$k.txt" ;;
-			*) set -- networkx --chunk-file "$work/base/$method-$k.txt" ;;
+			hist) set -- networkx --shard-file="$work/shards/shard-$k.txt" ;;
+			*) set -- networkx --chunk-file="$work/base/$method-$k.txt" ;;
 			esac
 			t0=$($PY -c 'import time; print(time.time())')
 			pyt "$@" >/dev/null 2>&1 || true
