@@ -247,8 +247,14 @@ static int json_document(hist__buf *b, const hist_plan *p)
 	    (error = hist__buf_printf(b, "    \"shard_source\": \"%s\",\n",
 	                              hist_source_name(p->shard_overhead_source))) < 0 ||
 	    (error = json_seconds(b, "    ", "scope_setup_seconds", p->scope_setup_us, ",\n")) < 0 ||
-	    (error = hist__buf_printf(b, "    \"scopes_with_setup\": %zu,\n    \"scopes_split\": %zu\n  },\n",
+	    (error = hist__buf_printf(b, "    \"scopes_with_setup\": %zu,\n    \"scopes_split\": %zu,\n",
 	                              p->scopes_with_setup, p->scopes_split)) < 0)
+		return error;
+	if (p->collect_per_test_us >= 0)
+		error = json_seconds(b, "    ", "collect_per_test_seconds", p->collect_per_test_us, "\n  },\n");
+	else
+		error = hist__buf_puts(b, "    \"collect_per_test_seconds\": null\n  },\n");
+	if (error < 0)
 		return error;
 	return hist__buf_printf(b, "  \"fallback\": %s\n}\n", p->fallback ? "\"hash\"" : "null");
 }
@@ -336,8 +342,12 @@ static int preview(hist__buf *b, const hist_plan *p)
 	    (error = hist__buf_printf(b, " s (%s), per shard ", hist_source_name(p->test_overhead_source))) <
 	        0 ||
 	    (error = hist__emit_seconds(b, p->shard_overhead_us, 3)) < 0 ||
-	    (error = hist__buf_printf(b, " s (%s), scope set-up paid again ",
+	    (error = hist__buf_printf(b, " s (%s), collection per test ",
 	                              hist_source_name(p->shard_overhead_source))) < 0 ||
+	    (error = p->collect_per_test_us >= 0 ? hist__emit_seconds(b, p->collect_per_test_us, 6)
+	                                         : hist__buf_puts(b, "unknown")) < 0 ||
+	    (error = hist__buf_puts(b, p->collect_per_test_us >= 0 ? " s, scope set-up paid again "
+	                                                           : ", scope set-up paid again ")) < 0 ||
 	    (error = hist__emit_seconds(b, p->scope_setup_us, 3)) < 0 ||
 	    (error = hist__buf_printf(b, " s (%zu of %zu modules with set-up split)\n", p->scopes_split,
 	                              p->scopes_with_setup)) < 0 ||

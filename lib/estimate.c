@@ -1059,6 +1059,21 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	    overhead(&plan->shard_overhead_source, opts->shard_overhead_us, ov.shard_overhead_us, 0);
 	if ((error = hist__suite_finish(s, plan, plan->test_overhead_us, &res)) < 0)
 		goto done;
+	/* A shard collects only the files it runs, and collection grows with
+	 * the tests collected: each module's collection is set-up that every
+	 * shard taking part of the module pays again. The learned start-up was
+	 * the median of collect_us, whole collections the per-test cost now
+	 * stands for (its median ratio spreads any fixed part over the tests,
+	 * and learned - k x tests would invent one whenever the planned suite
+	 * is smaller than the recorded runs), so the start-up learned from
+	 * history drops to 0; a --shard-overhead given stays as given. */
+	plan->collect_per_test_us = ov.collect_per_test_us;
+	if (ov.collect_per_test_us >= 0) {
+		for (size_t i = 0; i < plan->n; i++)
+			res.module_setup[plan->tests[i].module] += ov.collect_per_test_us;
+		if (plan->shard_overhead_source == HIST_SOURCE_HISTORY)
+			plan->shard_overhead_us = 0;
+	}
 	/* The pass's maps are done with: free them before planning needs its
 	 * own memory. */
 	hist__suite_free(s);

@@ -77,6 +77,7 @@ struct hist_plan {
 	size_t without_history;
 	int64_t test_overhead_us, shard_overhead_us;
 	hist_source test_overhead_source, shard_overhead_source;
+	int64_t collect_per_test_us; /* charged to modules' set-up; -1: unknown */
 };
 
 /* Copies len bytes and a NUL into the arena; NULL when out of memory. */

@@ -1585,11 +1585,11 @@ static int64_t median(int64_t *v, size_t n)
 int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t *per_test = NULL, *collect = NULL;
-	size_t nt = 0, nc = 0, cap = 0;
+	int64_t *per_test = NULL, *collect = NULL, *collect_per_test = NULL;
+	size_t nt = 0, nc = 0, nk = 0, cap = 0;
 	int error, row;
 
-	out->test_overhead_us = out->shard_overhead_us = -1;
+	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
 	if ((error = stmt(&s, db, S_OVERHEADS)) < 0)
 		return error;
 	if ((error = bind_text(db, s, 1, suite ? suite : "default", strlen(suite ? suite : "default"))) < 0)
@@ -1612,6 +1612,11 @@ int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, 
 				goto done;
 			}
 			collect = b;
+			if (!(b = hist__realloc(collect_per_test, n * sizeof *b))) {
+				error = HIST_E_NOMEM;
+				goto done;
+			}
+			collect_per_test = b;
 			cap = n;
 		}
 		/* Wall time minus what the tests themselves took, spread over
@@ -1622,16 +1627,21 @@ int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, 
 		}
 		if (coll >= 0)
 			collect[nc++] = coll;
+		/* Collection grows with the tests collected: its cost per test. */
+		if (coll >= 0 && tests > 0)
+			collect_per_test[nk++] = coll / tests;
 	}
 	if ((error = row) < 0)
 		goto done;
 	out->test_overhead_us = median(per_test, nt);
 	out->shard_overhead_us = median(collect, nc);
+	out->collect_per_test_us = median(collect_per_test, nk);
 	error = HIST_OK;
 done:
 	done(s);
 	hist__free(per_test);
 	hist__free(collect);
+	hist__free(collect_per_test);
 	return error;
 }
 

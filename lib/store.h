@@ -85,6 +85,7 @@ int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
 typedef struct {
 	int64_t test_overhead_us;  /* -1: history carries no run wall times */
 	int64_t shard_overhead_us; /* -1: no plugin session records */
+	int64_t collect_per_test_us; /* collection / tests collected; -1: unknown */
 } hist__overheads;
 
 /* Medians over the inputs of the newest `window` runs of suite. */

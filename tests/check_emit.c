@@ -39,6 +39,7 @@ static hist_plan *small_plan(unsigned int shards)
 	p->test_overhead_us = 1000;
 	p->shard_overhead_us = 500000;
 	p->shard_overhead_source = HIST_SOURCE_HISTORY;
+	p->collect_per_test_us = 850;
 	memset(&in, 0, sizeof in);
 	in.scope = HIST_SCOPE_TEST;
 	in.shards = shards;
@@ -128,7 +129,8 @@ START_TEST(json_document)
 	    "    \"shard_source\": \"history\",\n"
 	    "    \"scope_setup_seconds\": 0.000000,\n"
 	    "    \"scopes_with_setup\": 0,\n"
-	    "    \"scopes_split\": 0\n"
+	    "    \"scopes_split\": 0,\n"
+	    "    \"collect_per_test_seconds\": 0.000850\n"
 	    "  },\n"
 	    "  \"fallback\": null\n"
 	    "}\n",
@@ -156,8 +158,8 @@ START_TEST(preview_table)
 	    "    3       1    1.500 s  #################.......................\n"
 	    "lower bound 3.500 s = shard start-up 0.500 s + max(work 6.000 s / 3, longest unit 3.000 s)\n"
 	    "makespan    3.500 s, 0.00%% above the lower bound\n"
-	    "overheads   per test 0.001 s (default), per shard 0.500 s (history), scope set-up paid again "
-	    "0.000 s (0 of 0 modules with set-up split)\n"
+	    "overheads   per test 0.001 s (default), per shard 0.500 s (history), collection per test "
+	    "0.000850 s, scope set-up paid again 0.000 s (0 of 0 modules with set-up split)\n"
 	    "plan %s: 3 tests, 1 without history; ema alpha 0.3 over 10 runs, scope test\n",
 	    hist_plan_id(p));
 	ck_assert_str_eq(b.ptr, want);

@@ -618,6 +618,107 @@ START_TEST(create_survives_allocation_failures)
 }
 END_TEST
 
+/* Suite `suite` of one run: module t/a.py with na tests of a_us each, t/b.py
+ * with one of b_us, and the plugin's session record: collection collect_us
+ * for the na + 1 tests. */
+static void collect_history(hist_db *db, const char *suite, unsigned char tag, size_t na, int64_t a_us,
+                            int64_t b_us, int64_t collect_us)
+{
+	unsigned char hash[16] = {tag};
+	hist__session ses = HIST__SESSION_INIT;
+	int64_t run;
+	int added;
+
+	ses.collect_us = collect_us;
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, suite, "r1", 1000), HIST_OK);
+	for (size_t i = 0; i <= na; i++) {
+		char id[32];
+		hist__record r = {id, 0, 0, HIST_OUTCOME_PASSED, i < na ? a_us : b_us, -1, 1, 1};
+		r.id_len = (size_t)snprintf(id, sizeof id, i < na ? "t/a.py::a%zu" : "t/b.py::b", i);
+		ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_input_add(db, hash, NULL, run, &ses, (int64_t)na + 1, 0), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+/* The shard (1 or 2) holding every test of t/a.py, or 0 when it is split. */
+static unsigned int shard_of_module_a(const hist_plan *p)
+{
+	unsigned int found = 0;
+
+	for (unsigned int k = 1; k <= hist_plan_shard_count(p); k++)
+		for (size_t i = 0; i < hist_plan_shard_size(p, k); i++)
+			if (strncmp(hist_plan_shard_test(p, k, i), "t/a.py::", 8) == 0) {
+				if (found && found != k)
+					return 0;
+				found = k;
+			}
+	return found;
+}
+
+START_TEST(collection_is_charged_per_module)
+{
+	char path[128];
+	hist_db *db;
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	hist__overheads ov;
+	hist_plan *p;
+	unsigned int ka;
+
+	snprintf(path, sizeof path, "%s/c.db", dir);
+	ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_OK);
+	/* "heavy": 3 + 1 tests of 1 s, collected in 8 s (2 s a test). */
+	collect_history(db, "heavy", 1, 3, 1000000, 1000000, 8000000);
+	/* "long": 3 tests of 10 s and one of 1 s, collected in 2 s (0.5 s). */
+	collect_history(db, "long", 2, 3, 10000000, 1000000, 2000000);
+	ck_assert_int_eq(hist__store_overheads(&ov, db, "heavy", 10), HIST_OK);
+	ck_assert_int_eq(ov.collect_per_test_us, 2000000);
+	ck_assert_int_eq(ov.shard_overhead_us, 8000000);
+	o.shards = 2;
+	o.test_overhead_us = 0;
+
+	/* Collection dominates: splitting t/a.py would make both shards
+	 * collect it (6 s each), so it stays whole: 3 s + 6 s | 1 s + 2 s.
+	 * Without the charge, 8 s of start-up on each shard and 2 s | 2 s of
+	 * tests, splitting it. */
+	o.suite = "heavy";
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ka = shard_of_module_a(p);
+	ck_assert_uint_ne(ka, 0);
+	ck_assert_uint_eq(hist_plan_shard_size(p, ka), 3);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, ka), 9000000);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 3 - ka), 3000000);
+	/* The learned start-up was this collection: none is left over. */
+	ck_assert_int_eq(p->shard_overhead_us, 0);
+	ck_assert_int_eq(p->shard_overhead_source, HIST_SOURCE_HISTORY);
+	ck_assert_int_eq(p->collect_per_test_us, 2000000);
+	hist_plan_free(p);
+	/* A start-up given by the caller stays, on top of collection. */
+	o.shard_overhead_us = 500000;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ka = shard_of_module_a(p);
+	ck_assert_uint_ne(ka, 0);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, ka), 9500000);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 3 - ka), 3500000);
+	hist_plan_free(p);
+	o.shard_overhead_us = -1;
+
+	/* A module long enough pays for collecting it twice: 20 s + 1.5 s |
+	 * 10 s + 1.5 s + 1 s + 0.5 s, against 31.5 s kept whole. */
+	o.suite = "long";
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_uint_eq(shard_of_module_a(p), 0);
+	ck_assert_uint_eq(hist_plan_shard_size(p, 1), 2);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 21500000);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 2), 13000000);
+	ck_assert_uint_eq(p->scopes_split, 1);
+	ck_assert_int_eq(p->scope_setup_us, 1500000);
+	hist_plan_free(p);
+	hist_db_free(db);
+}
+END_TEST
+
 Suite *check_estimate_suite(void);
 Suite *check_estimate_suite(void)
 {
@@ -647,6 +748,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(db, create_plans_from_the_database);
 	tcase_add_test(db, create_rejects_bad_options);
 	tcase_add_test(db, create_survives_allocation_failures);
+	tcase_add_test(db, collection_is_charged_per_module);
 	suite_add_tcase(s, db);
 	return s;
 }
