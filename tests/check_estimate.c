@@ -659,15 +659,13 @@ static unsigned int shard_of_module_a(const hist_plan *p)
 
 START_TEST(collection_is_charged_per_module)
 {
-	char path[128];
 	hist_db *db;
 	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
 	hist__overheads ov;
 	hist_plan *p;
 	unsigned int ka;
 
-	snprintf(path, sizeof path, "%s/c.db", dir);
-	ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_OK);
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "c.db"), NULL), HIST_OK);
 	/* "heavy": 3 + 1 tests of 1 s, collected in 8 s (2 s a test). */
 	collect_history(db, "heavy", 1, 3, 1000000, 1000000, 8000000);
 	/* "long": 3 tests of 10 s and one of 1 s, collected in 2 s (0.5 s). */
