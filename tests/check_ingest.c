@@ -17,22 +17,6 @@
 #include "check_util.h"
 #include "store.h"
 
-static hist_db *open_ok(const char *path)
-{
-	hist_db *db = NULL;
-
-	ck_assert_msg(hist_db_open(&db, path, NULL) == HIST_OK, "%s", hist_db_errmsg(db));
-	return db;
-}
-
-static char *dump(hist_db *db)
-{
-	hist__buf b = HIST__BUF_INIT(0);
-
-	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
-	return hist__buf_detach(&b);
-}
-
 static hist_ingest_options opts(const char *run_id)
 {
 	hist_ingest_options o = HIST_INGEST_OPTIONS_INIT;

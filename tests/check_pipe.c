@@ -14,22 +14,6 @@
  * partial. */
 enum { N = 5000, FAIL_AT = 2500 };
 
-static hist_db *open_ok(const char *path)
-{
-	hist_db *db = NULL;
-
-	ck_assert_msg(hist_db_open(&db, path, NULL) == HIST_OK, "%s", hist_db_errmsg(db));
-	return db;
-}
-
-static char *dump(hist_db *db)
-{
-	hist__buf b = HIST__BUF_INIT(0);
-
-	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
-	return hist__buf_detach(&b);
-}
-
 /* Record i. Every 7th repeats the test of 3 records before (mostly in the
  * same batch), every 1000th one of 990 before (an earlier batch), with
  * other outcomes and times, so the conflict rule has work; some are JUnit

@@ -29,15 +29,6 @@ static char *slurp(const char *path, size_t *len)
 	return p;
 }
 
-static hist_db *open_ok(const char *path)
-{
-	hist_db *db = NULL;
-	int error = hist_db_open(&db, path, NULL);
-
-	ck_assert_msg(error == HIST_OK, "open %s: %s", path, hist_db_errmsg(db));
-	return db;
-}
-
 static void counts_are(hist_db *db, const char *suite, int64_t runs, int64_t tests, int64_t results)
 {
 	hist_counts c;
@@ -60,14 +51,6 @@ static void put(hist_db *db, const char *suite, const char *run, int64_t start, 
 	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
 	ck_assert_int_eq(hist__store_result(&added, db, id, &r), HIST_OK);
 	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
-}
-
-static char *dump(hist_db *db)
-{
-	hist__buf b = HIST__BUF_INIT(0);
-
-	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
-	return hist__buf_detach(&b);
 }
 
 START_TEST(store_creates_current_schema)

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "buf.h"
+#include "hist.h"
+#include "store.h"
+
 /* Path of a file under fixtures/ (HIST_FIXTURES overrides the directory).
  * Returns a static buffer, valid until the next call. */
 static inline const char *fixture(const char *rel)
@@ -70,6 +74,26 @@ static inline void copy_file(const char *from, const char *to)
 		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
 	fclose(in);
 	ck_assert_int_eq(fclose(out), 0);
+}
+
+/* Opens (creating) a history, failing the test with the library's message. */
+static inline hist_db *open_ok(const char *path)
+{
+	hist_db *db = NULL;
+	int error = hist_db_open(&db, path, NULL);
+
+	ck_assert_msg(error == HIST_OK, "open %s: %s", path, hist_db_errmsg(db));
+	return db;
+}
+
+/* The whole history as text (HIST_TESTING's hist__store_dump), so two
+ * databases compare with one strcmp; free with hist__free. */
+static inline char *dump(hist_db *db)
+{
+	hist__buf b = HIST__BUF_INIT(0);
+
+	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
+	return hist__buf_detach(&b);
 }
 
 #endif
