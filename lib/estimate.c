@@ -17,6 +17,7 @@
 #include "emit.h"
 #include "io.h"
 #include "nodeid.h"
+#include "num.h"
 #include "strmap.h"
 
 /* A nodeid longer than this is not a nodeid. */
@@ -26,77 +27,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Estimators                                                          */
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The k-th smallest of v[0..n) (0-based), moving it to v[k] with smaller
- * ones before it: quickselect with a median-of-three pivot, falling back to
- * qsort if a hostile order makes it go deep. */
-static int64_t select_kth(int64_t *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-
-	for (int depth = 0; hi > lo; depth++) {
-		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
-		int64_t a = v[lo], b = v[mid], c = v[hi], pivot, t;
-
-		if (depth > 64) {
-			qsort(v + lo, hi - lo + 1, sizeof *v, cmp_i64);
-			break;
-		}
-		pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-		/* Hoare: v[lo..j] <= pivot <= v[i..hi], and i > j at the end. */
-		for (;;) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i >= j)
-				break;
-			t = v[i];
-			v[i++] = v[j];
-			v[j--] = t;
-		}
-		if (k <= j)
-			hi = j;
-		else
-			lo = j + 1;
-	}
-	return v[k];
-}
-
-int64_t hist__median(int64_t *v, size_t n)
-{
-	int64_t upper, lower;
-
-	if (n == 0)
-		return -1;
-	if (n <= 32) {
-		/* A test's window is a handful of runs: insertion sort beats
-		 * qsort's calls a million times over. */
-		for (size_t i = 1; i < n; i++) {
-			int64_t x = v[i];
-			size_t j = i;
-			for (; j > 0 && v[j - 1] > x; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		return n % 2 ? v[n / 2] : v[n / 2 - 1] + (v[n / 2] - v[n / 2 - 1]) / 2;
-	}
-	upper = select_kth(v, n, n / 2);
-	if (n % 2)
-		return upper;
-	/* The lower middle is the largest of what select left below. */
-	lower = v[0];
-	for (size_t i = 1; i < n / 2; i++)
-		lower = v[i] > lower ? v[i] : lower;
-	return lower + (upper - lower) / 2;
-}
 
 int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double alpha)
 {

@@ -19,8 +19,6 @@
  * Median: the middle one, or the mean of the two middle ones rounded down
  * (this reorders samples). Last: s[n - 1]. */
 int64_t hist__estimate(int64_t *samples, size_t n, hist_estimator estimator, double alpha);
-/* The median of v as above (v is reordered), or -1 when n is 0. */
-int64_t hist__median(int64_t *v, size_t n);
 
 typedef struct hist__suite hist__suite;
 

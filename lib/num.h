@@ -21,4 +21,8 @@ int64_t hist__num_json_seconds_us(const char *s, size_t len);
  * microseconds since the epoch. Returns 0 and sets *out, or -1. */
 int hist__num_iso8601_us(int64_t *out, const char *s, size_t len);
 
+/* The median of v[0..n): the middle one, or the mean of the two middle ones
+ * rounded down. Reorders v. -1 when n is 0. */
+int64_t hist__median(int64_t *v, size_t n);
+
 #endif

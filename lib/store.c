@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "num.h"
 
 /* PRAGMA application_id: 0x68697374, "hist", so another program's database
  * with a user_version of its own is never mistaken for a history. */
@@ -29,7 +30,8 @@
  * Integers everywhere (interned ids, µs) keep a result row near 15 bytes.
  * results.test_id has no FOREIGN KEY on purpose: checking one on a DELETE
  * FROM tests would scan results per test (an index on test_id would double
- * the largest table), so pruning removes orphan tests itself. */
+ * the largest table), so whatever deletes results must delete the tests
+ * left without any. */
 static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE suites("
@@ -1565,23 +1567,6 @@ done:
 	return error;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Median of v[0..n); for an even n the mean of the middle two, rounded down.
- * -1 for none. */
-static int64_t median(int64_t *v, size_t n)
-{
-	if (!n)
-		return -1;
-	qsort(v, n, sizeof *v, cmp_i64);
-	return n % 2 ? v[n / 2] : v[n / 2 - 1] + (v[n / 2] - v[n / 2 - 1]) / 2;
-}
-
 int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window)
 {
 	sqlite3_stmt *s = NULL;
@@ -1633,9 +1618,9 @@ int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, 
 	}
 	if ((error = row) < 0)
 		goto done;
-	out->test_overhead_us = median(per_test, nt);
-	out->shard_overhead_us = median(collect, nc);
-	out->collect_per_test_us = median(collect_per_test, nk);
+	out->test_overhead_us = hist__median(per_test, nt);
+	out->shard_overhead_us = hist__median(collect, nc);
+	out->collect_per_test_us = hist__median(collect_per_test, nk);
 	error = HIST_OK;
 done:
 	done(s);

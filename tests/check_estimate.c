@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "check_util.h"
 #include "estimate.h"
+#include "num.h"
 #include "store.h"
 
 START_TEST(ema_median_last_by_hand)
