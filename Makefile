@@ -23,7 +23,7 @@ MAJOR := $(shell sed -n 's/^\#define HIST_VERSION_MAJOR *//p' lib/hist.h)
 VERSION := $(shell sed -n 's/^\#define HIST_VERSION_STRING *"\(.*\)"/\1/p' lib/hist.h)
 
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS))
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS)) -pthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
