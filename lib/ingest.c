@@ -100,10 +100,8 @@ static int on_session(void *ctx, const hist__session *s)
 /* Where the content starts: past a UTF-8 BOM and blank space. */
 static size_t content_start(const unsigned char *data, size_t len)
 {
-	size_t i = 0;
+	size_t i = hist__utf8_bom_len(data, len);
 
-	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
-		i = 3;
 	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
 		i++;
 	return i;
@@ -230,6 +228,8 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 		return HIST_E_INVALID;
 	if (!path)
 		return hist__error(hist__db_err(db), HIST_E_INVALID, "no input path");
+	if (!name)
+		name = path;
 	if (!opts)
 		opts = &defaults;
 	if (opts->version == 0 || opts->version > HIST_INGEST_OPTIONS_VERSION)
@@ -240,7 +240,7 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 	g.opts = opts;
 	g.stats = out;
 	g.session = (hist__session)HIST__SESSION_INIT;
-	if ((error = hist__input_open(&g.in, path, name ? name : path, &g.perr)) < 0 ||
+	if ((error = hist__input_open(&g.in, path, name, &g.perr)) < 0 ||
 		(error = sniff(&format, g.in, &g.perr, path)) < 0)
 		goto done;
 	out->format = format;
@@ -250,8 +250,8 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 		g.in = NULL;
 		/* SQLite's messages name the history; say which input too. */
 		if ((error = hist__store_merge(out, db, path)) < 0 &&
-			strncmp(hist_db_errmsg(db), name ? name : path, strlen(name ? name : path)) != 0)
-			prefixed(db, error, name ? name : path);
+			strncmp(hist_db_errmsg(db), name, strlen(name)) != 0)
+			prefixed(db, error, name);
 		goto done;
 	}
 	if (!opts->run_id || !*opts->run_id) {

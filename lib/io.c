@@ -291,6 +291,11 @@ void hist__input_free(hist__input *in)
 	hist__free(in);
 }
 
+size_t hist__utf8_bom_len(const unsigned char *data, size_t len)
+{
+	return len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf ? 3 : 0;
+}
+
 const char *hist__input_name(const hist__input *in)
 {
 	return in->name;

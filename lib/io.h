@@ -21,6 +21,9 @@ int hist__input_open(hist__input **out, const char *path, const char *name, hist
 int hist__input_open_mem(hist__input **out, const void *data, size_t len, const char *name, hist__err *err);
 void hist__input_free(hist__input *in);
 const char *hist__input_name(const hist__input *in);
+/* 3 when data starts with a UTF-8 byte order mark (Windows editors write
+ * one), else 0: every reader skips it the same way. */
+size_t hist__utf8_bom_len(const unsigned char *data, size_t len);
 int hist__input_is_gzip(const hist__input *in);
 /* Up to len decompressed bytes from the start, without consuming them.
  * Returns how many (fewer at end of input) or a HIST_E_* code. */

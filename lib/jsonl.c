@@ -33,10 +33,8 @@ hist_format hist__jsonl_sniff(const unsigned char *data, size_t len)
 {
 	int depth = 0, in_str = 0, esc = 0, key_pending = 0, members = 0, after_colon = 0;
 	int reportlog = 0, hist = 0, balance = 0, first_number = 0, nodeid = 0, when = 0;
-	size_t i = 0, start = 0;
+	size_t i = hist__utf8_bom_len(data, len), start = 0;
 
-	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
-		i = 3;
 	if (!hist__json_looks_like_object(data + i, len - i))
 		return HIST_FORMAT_UNKNOWN;
 	for (; i < len; i++) {
@@ -728,7 +726,7 @@ int hist__jsonl_parse(hist__input *in, hist_format format, const hist__sink *sin
 	if ((error = hist__json_init(&r.js, in, LINE_MAX_BYTES, TEXT_MAX, err)) < 0)
 		goto done;
 	/* A UTF-8 BOM (Windows editors) is not JSON; skip it. */
-	if (hist__input_peek(in, &p, 3) == 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf &&
+	if (hist__input_peek(in, &p, 3) == 3 && hist__utf8_bom_len(p, 3) &&
 		hist__input_read(in, bom, 3) != 3) {
 		error = hist__error(err, HIST_E_IO, "%s: read failed", r.name);
 		goto done;

@@ -518,7 +518,7 @@ static int check_prolog(junit *j)
 		j->utf16 = 2;
 		return HIST_OK;
 	}
-	i = len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+	i = hist__utf8_bom_len(p, len);
 	if (len - i >= 5 && memcmp(p + i, "<?xml", 5) == 0) {
 		/* The declaration ends at the first "?>"; find encoding= in it. */
 		const char *s = (const char *)p + i, *end = s + (len - i), *q, *e;
