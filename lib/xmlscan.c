@@ -37,6 +37,24 @@ static int is_space(unsigned c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Length of the text from buf[i] up to the next '<' (or n). */
+static size_t text_run(const unsigned char *buf, size_t i, size_t n)
+{
+	const unsigned char *lt = memchr(buf + i, '<', n - i);
+
+	return lt ? (size_t)(lt - (buf + i)) : n - i;
+}
+
+/* Keeps k bytes at *i: moved down to the write position *w when bytes
+ * before them were dropped. */
+static void pass_run(unsigned char *buf, size_t *w, size_t *i, size_t k)
+{
+	if (*w != *i)
+		memmove(buf + *w, buf + *i, k);
+	*w += k;
+	*i += k;
+}
+
 /* One text byte of an elided element: 1 to drop it. Dropping starts only
  * outside "&...;" and on a character boundary, and stops at the next '<',
  * so what libxml2 gets is still well-formed. Newlines always pass. */
@@ -261,21 +279,14 @@ long hist__xmlscan_filter(hist__xmlscan *s, unsigned char *buf, size_t n)
 
 		if (s->state == S_TEXT && !s->eliding && s->root_seen && !s->in_subset) {
 			/* Most of a document is here: copy up to the next '<'. */
-			const unsigned char *lt = memchr(buf + i, '<', n - i);
-			size_t k = lt ? (size_t)(lt - (buf + i)) : n - i;
-
-			if (w != i)
-				memmove(buf + w, buf + i, k);
-			w += k;
-			i += k;
+			pass_run(buf, &w, &i, text_run(buf, i, n));
 			if (i == n)
 				break;
 		} else if (s->state == S_TEXT && s->eliding && !s->dropping && s->root_seen && !s->in_subset) {
 			/* Text of an elided element that stays under keep up to the
 			 * next '<' passes whole; only "&...;" is tracked, by the last
 			 * '&' or ';' of the run. */
-			const unsigned char *lt = memchr(buf + i, '<', n - i);
-			size_t k = lt ? (size_t)(lt - (buf + i)) : n - i;
+			size_t k = text_run(buf, i, n);
 
 			if (s->payload + k <= s->keep) {
 				for (size_t j = k; j-- > 0;) {
@@ -285,10 +296,7 @@ long hist__xmlscan_filter(hist__xmlscan *s, unsigned char *buf, size_t n)
 					}
 				}
 				s->payload += k;
-				if (w != i)
-					memmove(buf + w, buf + i, k);
-				w += k;
-				i += k;
+				pass_run(buf, &w, &i, k);
 				if (i == n)
 					break;
 			}
