@@ -17,6 +17,7 @@ int hist__verror(hist__err *err, int code, const char *fmt, va_list ap)
 	hist__err_clear(err);
 	if (hist__buf_vprintf(&b, fmt, ap) < 0) {
 		hist__buf_free(&b);
+		err->no_mem = 1;
 		return code;
 	}
 	err->msg = hist__buf_detach(&b);
@@ -35,13 +36,16 @@ int hist__error(hist__err *err, int code, const char *fmt, ...)
 
 const char *hist__err_msg(const hist__err *err)
 {
-	return err && err->msg ? err->msg : "";
+	if (!err)
+		return "";
+	return err->msg ? err->msg : err->no_mem ? hist_strerror(HIST_E_NOMEM) : "";
 }
 
 void hist__err_clear(hist__err *err)
 {
 	hist__free(err->msg);
 	err->msg = NULL;
+	err->no_mem = 0;
 }
 
 const char *hist_strerror(int code)

@@ -8,10 +8,11 @@
 #include <stdarg.h>
 
 typedef struct {
-	char *msg; /* owned; NULL = no message */
+	char *msg;  /* owned; NULL = no message */
+	int no_mem; /* the last message could not be formatted for want of memory */
 } hist__err;
 
-#define HIST__ERR_INIT { NULL }
+#define HIST__ERR_INIT { NULL, 0 }
 
 /* Sets the message and returns code. If formatting runs out of memory the
  * message becomes hist_strerror(HIST_E_NOMEM) and code is still returned. */

@@ -62,6 +62,21 @@ START_TEST(error_sets_message_and_returns_code)
 }
 END_TEST
 
+START_TEST(error_without_memory_still_says_why)
+{
+	hist__err e = HIST__ERR_INIT;
+
+	hist__alloc_fail_at(0);
+	ck_assert_int_eq(hist__error(&e, HIST_E_NOMEM, "%s: out of memory", "h.db"), HIST_E_NOMEM);
+	hist__alloc_fail_at(-1);
+	ck_assert_str_eq(hist__err_msg(&e), "out of memory");
+	ck_assert_int_eq(hist__error(&e, HIST_E_PARSE, "r.xml:%d: bad", 3), HIST_E_PARSE);
+	ck_assert_str_eq(hist__err_msg(&e), "r.xml:3: bad");
+	hist__err_clear(&e);
+	ck_assert_str_eq(hist__err_msg(&e), "");
+}
+END_TEST
+
 Suite *check_buf_suite(void);
 Suite *check_buf_suite(void)
 {
@@ -72,6 +87,7 @@ Suite *check_buf_suite(void)
 	tcase_add_test(tc, buf_refuses_past_its_limit);
 	tcase_add_test(tc, buf_reports_allocation_failure);
 	tcase_add_test(tc, error_sets_message_and_returns_code);
+	tcase_add_test(tc, error_without_memory_still_says_why);
 	suite_add_tcase(s, tc);
 	return s;
 }
