@@ -332,6 +332,12 @@ const char *hist__store_sqlite_version(void)
 }
 
 /* Reports a SQLite failure as "PATH: message" with the matching code. */
+/* Out of memory, said on the handle so the tool's message names the history. */
+static int no_memory(hist_db *db)
+{
+	return hist__error(&db->err, HIST_E_NOMEM, "%s: out of memory", db->path);
+}
+
 static int fail(hist_db *db, int rc)
 {
 	int code;
@@ -999,7 +1005,7 @@ static int batch_new_tests(int64_t *added, hist_db *db, hist__batch *b)
 
 	*added = 0;
 	if (!db->dedup && !(db->dedup = hist__malloc(DEDUP_SLOTS * sizeof *db->dedup)))
-		return HIST_E_NOMEM;
+		return no_memory(db);
 	memset(db->dedup, 0, DEDUP_SLOTS * sizeof *db->dedup);
 	if ((error = stmt_int(&next, db, S_NEXT_TEST)) < 0)
 		return error;
@@ -1332,7 +1338,7 @@ static int window_runs(int64_t **out, size_t *count, hist_db *db, const char *su
 			int64_t *p;
 			cap = cap ? cap * 2 : 16;
 			if (!(p = hist__realloc(ids, cap * sizeof *ids))) {
-				error = HIST_E_NOMEM;
+				error = no_memory(db);
 				goto done;
 			}
 			ids = p;
@@ -1380,7 +1386,7 @@ static int cursors(sqlite3_stmt ***out, hist_db *db, size_t n)
 	if (n > db->ncursors) {
 		sqlite3_stmt **p = hist__realloc(db->cursors, n * sizeof *p);
 		if (!p)
-			return HIST_E_NOMEM;
+			return no_memory(db);
 		memset(p + db->ncursors, 0, (n - db->ncursors) * sizeof *p);
 		db->cursors = p;
 		db->ncursors = n;
@@ -1434,7 +1440,7 @@ static int window_rows_add(window_rows *w, hist_db *db, sqlite3_stmt *c, int64_t
 		size_t n = w->cap ? w->cap * 2 : 65536, bytes;
 		if (n > UINT32_MAX || hist__mul_overflow(n, sizeof *w->rows, &bytes) ||
 			!(r = hist__realloc(w->rows, bytes)))
-			return HIST_E_NOMEM;
+			return no_memory(db);
 		w->rows = r;
 		w->cap = n;
 	}
@@ -1465,7 +1471,7 @@ static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, si
 		return hist__error(&db->err, HIST_E_DB, "%s: test ids past 2^32", db->path);
 	slots = (size_t)w->max_test + 2;
 	if (!(w->first = hist__malloc(slots * sizeof *w->first)))
-		return HIST_E_NOMEM;
+		return no_memory(db);
 	memset(w->first, 0xff, slots * sizeof *w->first);
 	if ((error = cursors(&c, db, nruns)) < 0)
 		return error;
@@ -1588,17 +1594,17 @@ int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, 
 			size_t n = cap ? cap * 2 : 64;
 			int64_t *a, *b;
 			if (!(a = hist__realloc(per_test, n * sizeof *a))) {
-				error = HIST_E_NOMEM;
+				error = no_memory(db);
 				goto done;
 			}
 			per_test = a;
 			if (!(b = hist__realloc(collect, n * sizeof *b))) {
-				error = HIST_E_NOMEM;
+				error = no_memory(db);
 				goto done;
 			}
 			collect = b;
 			if (!(b = hist__realloc(collect_per_test, n * sizeof *b))) {
-				error = HIST_E_NOMEM;
+				error = no_memory(db);
 				goto done;
 			}
 			collect_per_test = b;
