@@ -4,6 +4,7 @@
  * recent history back for estimates. The only file that includes sqlite3.h.
  * Not here: what inputs mean (ingest.c and the parsers), estimates. */
 #include "store.h"
+#include "store_sql.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -358,6 +359,21 @@ static int fail(hist_db *db, int rc)
 		code = HIST_E_DB;
 	}
 	return hist__error(&db->err, code, "%s: %s", db->path, db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+}
+
+sqlite3 *hist__store_sql(hist_db *db)
+{
+	return db->sql;
+}
+
+int hist__store_fail(hist_db *db, int rc)
+{
+	return fail(db, rc);
+}
+
+const char *hist__store_path(const hist_db *db)
+{
+	return db->path;
 }
 
 /* The cached statement, prepared on first use. Callers bind, step, and
