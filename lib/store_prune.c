@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "store_sql.h"
+#include "store_db.h"
 
 /* Scratch tables of this connection, emptied before each use. */
 static const char setup_sql[] =
@@ -82,11 +82,10 @@ static const char kept_sql[] = "SELECT count(*) FROM runs r JOIN suites s ON s.i
 static int run(hist_db *db, const char *sql, const hist_prune_options *o, unsigned int count, int64_t *cols,
 	int ncols)
 {
-	sqlite3 *sq = hist__store_sql(db);
 	sqlite3_stmt *s = NULL;
 	int rc, first = 1;
 
-	if ((rc = sqlite3_prepare_v2(sq, sql, -1, &s, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL)) != SQLITE_OK)
 		return hist__store_fail(db, rc);
 	for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
 		const char *name = sqlite3_bind_parameter_name(s, i);
@@ -111,20 +110,13 @@ static int run(hist_db *db, const char *sql, const hist_prune_options *o, unsign
 	return rc == SQLITE_DONE || rc == SQLITE_OK ? HIST_OK : hist__store_fail(db, rc);
 }
 
-static int exec(hist_db *db, const char *sql)
-{
-	int rc = sqlite3_exec(hist__store_sql(db), sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? HIST_OK : hist__store_fail(db, rc);
-}
-
 /* Tells the caller each run that goes, and counts them. */
 static int report(hist_prune_stats *out, hist_db *db, const hist_prune_options *o)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(hist__store_sql(db), report_sql, -1, &s, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(db->sql, report_sql, -1, &s, NULL)) != SQLITE_OK)
 		return hist__store_fail(db, rc);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hist_pruned_run r;
@@ -149,10 +141,10 @@ static int report(hist_prune_stats *out, hist_db *db, const hist_prune_options *
 static int prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *o)
 {
 	int64_t n[2] = { 0, 0 };
-	sqlite3 *sq = hist__store_sql(db);
+	sqlite3 *sq = db->sql;
 	int error;
 
-	if ((error = exec(db, setup_sql)) < 0 || (error = run(db, pick_runs_sql, o, o->keep_runs, NULL, 0)) < 0 ||
+	if ((error = hist__store_exec(db, setup_sql)) < 0 || (error = run(db, pick_runs_sql, o, o->keep_runs, NULL, 0)) < 0 ||
 		(error = report(out, db, o)) < 0)
 		return error;
 	if (o->drop_unseen > 0) {
@@ -164,12 +156,12 @@ static int prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *o
 		out->unseen_tests = n[1];
 		out->results += n[0];
 	}
-	if ((error = run(db, candidates_sql, o, 0, NULL, 0)) < 0 || (error = exec(db, delete_sql)) < 0 ||
-		(error = exec(db, delete_inputs_sql)) < 0)
+	if ((error = run(db, candidates_sql, o, 0, NULL, 0)) < 0 || (error = hist__store_exec(db, delete_sql)) < 0 ||
+		(error = hist__store_exec(db, delete_inputs_sql)) < 0)
 		return error;
 	out->inputs = sqlite3_changes64(sq);
-	if ((error = exec(db, delete_runs_sql)) < 0 || (error = run(db, dead_sql, o, 0, NULL, 0)) < 0 ||
-		(error = exec(db, delete_tests_sql)) < 0)
+	if ((error = hist__store_exec(db, delete_runs_sql)) < 0 || (error = run(db, dead_sql, o, 0, NULL, 0)) < 0 ||
+		(error = hist__store_exec(db, delete_tests_sql)) < 0)
 		return error;
 	out->tests = sqlite3_changes64(sq);
 	return run(db, kept_sql, o, 0, &out->runs_kept, 1);
@@ -199,5 +191,5 @@ int hist_db_prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *
 
 int hist_db_vacuum(hist_db *db)
 {
-	return db ? exec(db, "VACUUM") : HIST_E_INVALID;
+	return db ? hist__store_exec(db, "VACUUM") : HIST_E_INVALID;
 }
