@@ -37,15 +37,18 @@ HIST_CFLAGS = -std=c11 $(WARN) $(WERROR) -fPIC -fvisibility=hidden -MMD -MP -Ili
 CFLAGS ?= -O2 -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+# lib/*_testing.c: hooks for the tests (HIST_TESTING), built into the test
+# and sanitizer objects only, never into libhist.a or libhist.so.
+TESTLIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(filter-out lib/%_testing.c,$(TESTLIB_SRC))
 TOOL_NAMES := $(sort $(basename $(notdir $(filter-out tools/cli.c,$(wildcard tools/*.c)))))
 TOOLS := $(addprefix build/bin/,$(TOOL_NAMES))
 CHECK_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 
 LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
-TEST_OBJ := $(LIB_SRC:lib/%.c=build/test/%.o)
-ASAN_OBJ := $(LIB_SRC:lib/%.c=build/asan/%.o)
+TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
+ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
 .PHONY: all check check-unit check-asan check-cli check-plugin check-header check-fuzz \
 	check-corpus asan fuzz bench demo install uninstall clean format deps
@@ -123,9 +126,9 @@ build/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN_OBJ) | build
 check-fuzz: $(FUZZ_NAMES:%=build/fuzz/replay_%)
 	@for n in $(FUZZ_NAMES); do ./build/fuzz/replay_$$n tests/fuzz/corpus/$$n fixtures || exit 1; done
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) | build/fuzz
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(TESTLIB_SRC) | build/fuzz
 	$(CLANG) -std=c11 -Ilib -D_POSIX_C_SOURCE=200809L -DHIST_TESTING $(DEP_CFLAGS) -O1 -g \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(DEP_LIBS) -lm
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(TESTLIB_SRC) $(DEP_LIBS) -lm
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@for n in $(FUZZ_NAMES); do mkdir -p build/fuzz/corpus_$$n && \
 		./build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=512 \

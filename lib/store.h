@@ -1,4 +1,5 @@
-/* store.h - the history database (private). The only user of SQLite.
+/* store.h - the history database (private). Its files, lib/store*.c, are
+ * the only users of SQLite (store_db.h is what they share).
  *
  * Writers: ingest.c wraps each input in hist__store_begin/commit; a failure
  * calls hist__store_rollback so a bad input leaves nothing.
@@ -98,7 +99,7 @@ const char *hist__store_sqlite_version(void);
 int hist__store_check(hist_db *db);
 
 #ifdef HIST_TESTING
-/* Test builds only: sql becomes one more migration step (NULL removes it),
+/* store_testing.c, in test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */
 void hist__store_test_migration(const char *sql);
 /* on: SQLite allocates through alloc.c (so hist__alloc_fail_at reaches

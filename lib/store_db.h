@@ -1,0 +1,112 @@
+/* store_db.h - what the store's files share (private to lib/store*.c).
+ * Owns: the handle's layout, the statement numbers, and the helpers that
+ * prepare, bind and step statements on it. Only store*.c include it (and
+ * sqlite3.h): every other module goes through store.h. */
+#ifndef HIST_STORE_DB_H
+#define HIST_STORE_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "hist.h"
+#include "store.h"
+
+/* PRAGMA application_id: 0x68697374, "hist", so another program's database
+ * with a user_version of its own is never mistaken for a history. */
+#define APP_ID 1751741300
+
+/* Every statement the library runs, prepared once per handle on first use. */
+enum {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SUITE_GET,
+	S_SUITE_ADD,
+	S_RUN_GET,
+	S_RUN_ADD,
+	S_RUN_LOWER,
+	S_NEXT_TEST,
+	S_SET_NEXT_TEST,
+	S_BATCH_LOOKUP,
+	S_BATCH_TESTS,
+	S_BATCH_RESULTS,
+	S_BATCH_RAISE,
+	S_INPUT_SEEN,
+	S_INPUT_ADD,
+	S_COUNT_RUNS,
+	S_COUNT_RESULTS,
+	S_WINDOW,
+	S_RUN_RESULTS,
+	S_TESTS_BY_NAME,
+	S_OVERHEADS,
+	S_ATTACH,
+	S_DETACH,
+	S_SRC_VERSION,
+	S_SRC_APP,
+	S_SRC_TABLES,
+	S_MERGE_SUITES,
+	S_MERGE_RUNS,
+	S_MERGE_TESTS,
+	S_MAP_FILL,
+	S_MAP_CLEAR,
+	S_MERGE_COUNT,
+	S_MERGE_RESULTS,
+	S_MERGE_RAISE,
+	S_MERGE_INPUTS,
+	S_MERGE_INPUTS_V1,
+	S_COUNT
+};
+
+struct hist_db {
+	sqlite3 *sql;
+	sqlite3_stmt *stmt[S_COUNT];
+	sqlite3_stmt **cursors; /* one S_RUN_RESULTS per run of a window */
+	size_t ncursors;
+	hist__err err;
+	char *path;
+	const hist__batch *batch; /* what hist_batch reads while a batch is stored */
+	hist__batch *one;         /* hist__store_result's batch of one */
+	uint16_t *dedup;          /* the batch's table of new names (store_batch.c) */
+	int insert_first;         /* the last batch was mostly new tests */
+};
+
+/* Out of memory, said on the handle so the tool's message names the history. */
+int hist__store_nomem(hist_db *db);
+/* Reports a SQLite failure as "PATH: message" with the matching code. */
+int hist__store_fail(hist_db *db, int rc);
+/* A new statement `which`, not cached (the window's cursors). */
+int hist__store_prepare(sqlite3_stmt **out, hist_db *db, int which);
+/* The cached statement, prepared on first use. Callers bind, step, and
+ * finish with hist__store_reset(). */
+int hist__store_stmt(sqlite3_stmt **out, hist_db *db, int which);
+void hist__store_reset(sqlite3_stmt *s);
+/* Steps s expecting no row (or ignoring rows past the first). */
+int hist__store_step_done(hist_db *db, sqlite3_stmt *s);
+/* Steps s; 1 with a row, 0 without, or a HIST_E_* code (s is then reset). */
+int hist__store_step_row(hist_db *db, sqlite3_stmt *s);
+int hist__store_bind_text(hist_db *db, sqlite3_stmt *s, int i, const char *text, size_t len);
+/* NULL for a negative ("unknown") value, so the row stays small. */
+void hist__store_bind_known(sqlite3_stmt *s, int i, int64_t v);
+int64_t hist__store_column_known(sqlite3_stmt *s, int i);
+int hist__store_run_stmt(hist_db *db, int which);
+/* The one integer a cached statement returns. */
+int hist__store_stmt_int(int64_t *out, hist_db *db, int which);
+/* Runs constant SQL with no result (pragmas, migration scripts). */
+int hist__store_exec(hist_db *db, const char *sql);
+/* One integer from constant SQL, for pragmas read once per open. */
+int hist__store_query_int(int64_t *out, hist_db *db, const char *sql);
+/* Readers see one snapshot across their queries, even while another
+ * process commits (WAL readers never block writers). */
+int hist__store_read_begin(int *began, hist_db *db);
+void hist__store_read_end(hist_db *db, int began);
+
+/* Registers hist_batch (store_batch.c) on a new connection. */
+int hist__store_batch_module(hist_db *db);
+
+#ifdef HIST_TESTING
+/* store_testing.c: one more migration step when not NULL. */
+extern const char *hist__store_test_sql;
+#endif
+
+#endif

@@ -1,0 +1,108 @@
+/* store_merge.c - merging another history into this one.
+ * Owns: ATTACHing the source, checking it is a history this build reads,
+ * and copying its suites, runs, tests, results and inputs in one
+ * transaction under the same conflict rule as ingest.
+ * Not here: the statements' text (store.c). */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_db.h"
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Checks the attached source is a history this build can read as is:
+ * the merge statements read versions 1 (inputs without raw_hash; its
+ * rowid tests have the same columns) and later. */
+static int check_source(int64_t *version, hist_db *db, const char *path)
+{
+	int64_t app, tables;
+	int error;
+
+	if ((error = hist__store_stmt_int(version, db, S_SRC_VERSION)) < 0 || (error = hist__store_stmt_int(&app, db, S_SRC_APP)) < 0 ||
+		(error = hist__store_stmt_int(&tables, db, S_SRC_TABLES)) < 0)
+		return error;
+	if (*version == 0 || app != APP_ID)
+		return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (%s)", path,
+			tables ? "a SQLite database of another program" : "empty database");
+	if (*version > hist_db_schema_version())
+		return hist__error(&db->err, HIST_E_SCHEMA,
+			"%s: history has schema version %lld; this build merges up to %d (upgrade hist)", path,
+			(long long)*version, hist_db_schema_version());
+	return HIST_OK;
+}
+
+/* The source's tests missing here, with ids from the counter on. */
+static int merge_tests(hist_db *db)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t next;
+	int error;
+
+	if ((error = hist__store_stmt_int(&next, db, S_NEXT_TEST)) < 0 || (error = hist__store_stmt(&s, db, S_MERGE_TESTS)) < 0)
+		return error;
+	sqlite3_bind_int64(s, 1, next);
+	if ((error = hist__store_step_done(db, s)) < 0 || (error = hist__store_stmt(&s, db, S_SET_NEXT_TEST)) < 0)
+		return error;
+	sqlite3_bind_int64(s, 1, next + sqlite3_changes64(db->sql));
+	return hist__store_step_done(db, s);
+}
+
+static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *path)
+{
+	int64_t version;
+	int error;
+
+	if ((error = check_source(&version, db, path)) < 0 || (error = hist__store_run_stmt(db, S_MERGE_SUITES)) < 0 ||
+		(error = hist__store_run_stmt(db, S_MERGE_RUNS)) < 0 || (error = merge_tests(db)) < 0)
+		return error;
+	/* Source test id -> ours, keyed by the source id: built once and
+	 * read by the two statements below. (An index on tests(id) would
+	 * store every name again.) Created once per connection. */
+	if ((error = hist__store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS test_map(src_id INTEGER PRIMARY KEY,"
+			      " main_id INTEGER NOT NULL)")) < 0 ||
+		(error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0 || (error = hist__store_run_stmt(db, S_MAP_FILL)) < 0)
+		return error;
+	if ((error = hist__store_stmt_int(&out->tests, db, S_MERGE_COUNT)) < 0 || (error = hist__store_run_stmt(db, S_MERGE_RESULTS)) < 0)
+		return error;
+	out->added = sqlite3_changes64(db->sql);
+	out->duplicates = out->tests - out->added;
+	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0)
+		return error;
+	return hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS);
+}
+
+int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path)
+{
+	sqlite3_stmt *s = NULL;
+	int error, detach, attached = 0;
+
+	memset(out, 0, sizeof *out);
+	out->format = HIST_FORMAT_DATABASE;
+	if (same_file(path, sqlite3_db_filename(db->sql, "main")))
+		return hist__error(&db->err, HIST_E_INVALID, "%s: is the history database itself", path);
+	/* ATTACH cannot run inside a transaction, so it comes first. */
+	if ((error = hist__store_stmt(&s, db, S_ATTACH)) < 0 || (error = hist__store_bind_text(db, s, 1, path, strlen(path))) < 0 ||
+		(error = hist__store_step_done(db, s)) < 0)
+		goto done;
+	attached = 1;
+	if ((error = hist__store_begin(db)) < 0)
+		goto done;
+	if ((error = merge_attached(out, db, path)) < 0 || (error = hist__store_commit(db)) < 0)
+		hist__store_rollback(db);
+done:
+	if (attached && (detach = hist__store_run_stmt(db, S_DETACH)) < 0 && error == HIST_OK)
+		error = detach;
+	if (error < 0) {
+		memset(out, 0, sizeof *out);
+		out->format = HIST_FORMAT_DATABASE;
+	}
+	return error;
+}
