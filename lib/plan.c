@@ -19,40 +19,6 @@
 #define SPLIT_ATTEMPTS 32
 
 /* ------------------------------------------------------------------ */
-/* The arena: nodeids of a plan live in a few large blocks.            */
-
-char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len)
-{
-	hist__arena_block *b = *arena;
-	char *p;
-
-	if (!b || b->size - b->used < len + 1) {
-		size_t size = len + 1 > (1u << 20) ? len + 1 : (1u << 20);
-
-		if (len == SIZE_MAX || !(b = hist__malloc(sizeof *b + size)))
-			return NULL;
-		b->next = *arena;
-		b->used = 0;
-		b->size = size;
-		*arena = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
-}
-
-void hist__arena_free(hist__arena_block *arena)
-{
-	while (arena) {
-		hist__arena_block *next = arena->next;
-		hist__free(arena);
-		arena = next;
-	}
-}
-
-/* ------------------------------------------------------------------ */
 /* Partitioning items given in their total order.                      */
 
 typedef struct {

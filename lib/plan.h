@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
 #include "hist.h"
 
@@ -45,13 +46,6 @@ typedef struct {
 	size_t modules;
 } hist__plan_input;
 
-/* A memory block the plan owns (nodeid strings). */
-typedef struct hist__arena_block {
-	struct hist__arena_block *next;
-	size_t used, size;
-	char data[];
-} hist__arena_block;
-
 struct hist_plan {
 	hist__err err; /* of the emit calls */
 	hist__arena_block *arena;
@@ -79,10 +73,6 @@ struct hist_plan {
 	hist_source test_overhead_source, shard_overhead_source;
 	int64_t collect_per_test_us; /* charged to modules' set-up; -1: unknown */
 };
-
-/* Copies len bytes and a NUL into the arena; NULL when out of memory. */
-char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len);
-void hist__arena_free(hist__arena_block *arena);
 
 /* Partitions plan->tests (set by the caller, with est_us, cost_us and module
  * filled) per in, and fills order, start, predicted and the bounds. The id
