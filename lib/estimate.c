@@ -1,20 +1,18 @@
-/* estimate.c - duration estimates, and the front of planning.
- * Owns: reading the suite as collected now (`pytest --collect-only -q`),
- * EMA / median / last over the recent window, matching collected nodeids to
- * history (exact nodeid, else the JUnit key of xunit2 reports), the estimate
- * of tests without history, each module's set-up cost, the overheads, and
- * hist_plan_create, which hands all of it to plan.c.
- * Not here: SQL (store.c), partitioning (plan.c), output (emit.c). */
+/* estimate.c - duration estimates from history.
+ * Owns: EMA / median / last over the recent window, matching collected
+ * nodeids to history (exact nodeid, else the JUnit key of xunit2 reports),
+ * the estimate of tests without history, each module's set-up cost, and
+ * the overhead model (medians over the window's inputs). Plain arrays out.
+ * Not here: reading the history or the collected list (planner.c hands in
+ * store rows and the list), partitioning (plan.c), warnings and output
+ * (planner.c, emit.c). */
 #include "estimate.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "buf.h"
-#include "emit.h"
 #include "nodeid.h"
 #include "num.h"
 #include "strmap.h"
@@ -441,20 +439,6 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s);
 }
 
-static void warn(const hist__suite_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(const hist__suite_options *o, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!o->warning)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	o->warning(msg, o->payload);
-}
-
 /* Without a list, JUnit keys of the history meet the nodeids of the newest
  * run: a key that names one of them adds to its history. A key of the
  * newest run that names none is a test known only by its key (xunit2
@@ -523,7 +507,7 @@ static int group_by_module(size_t **off_out, size_t modules, const uint32_t *mod
 	return HIST_OK;
 }
 
-int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us, hist__suite_result *res)
+int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
 	hist__strmap mods = HIST__STRMAP_INIT;
 	hist__plan_test *t = NULL;
@@ -537,17 +521,8 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 		return error;
 	if (!s->listed && (error = match_key_groups(s)) < 0)
 		return error;
-	if (s->key_only)
-		warn(&s->o,
-		     "%zu tests of the newest run are known only by their JUnit key (xunit2 "
-		     "reports carry no nodeid): the shard files list them by key; give the collected "
-		     "suite for nodeids and exact scopes",
-		     s->key_only);
-	if (s->bad_ids)
-		warn(&s->o,
-		     "%zu tests of the newest run have nodeids no shard file can hold (a line "
-		     "break, a leading '#') and are left out",
-		     s->bad_ids);
+	res->key_only = s->key_only;
+	res->bad_ids = s->bad_ids;
 	n = s->n;
 	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
 	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
@@ -666,9 +641,9 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 	}
 	for (size_t i = 0; i < n; i++)
 		t[i].cost_us = t[i].est_us + test_overhead_us;
-	plan->tests = t;
-	plan->n = n;
-	plan->arena = s->arena;
+	res->tests = t;
+	res->n = n;
+	res->arena = s->arena;
 	s->arena = NULL;
 	t = NULL;
 	res->module_setup = msetup;
@@ -691,152 +666,43 @@ done:
 }
 
 /* ------------------------------------------------------------------ */
-/* hist_plan_create: history -> estimates -> plan.c                    */
+/* Overheads                                                           */
 
-static int check_options(hist__err *err, const hist_plan_options *o)
+int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)
 {
-	if (!o || o->version == 0 || o->version > HIST_PLAN_OPTIONS_VERSION)
-		return hist__error(err, HIST_E_INVALID, "hist_plan_options version %u is not supported",
-		                   o ? o->version : 0);
-	if (o->shards > HIST_MAX_SHARDS)
-		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
-	if (o->shards == 0 && o->target_us <= 0)
-		return hist__error(err, HIST_E_INVALID, "give a number of shards or a positive target");
-	if (o->shards && o->target_us)
-		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
-	if (o->max_shards > HIST_MAX_SHARDS)
-		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
-		                   HIST_MAX_SHARDS);
-	if (!hist_estimator_name(o->estimator))
-		return hist__error(err, HIST_E_INVALID, "unknown estimator %d", (int)o->estimator);
-	if (!hist_scope_name(o->scope))
-		return hist__error(err, HIST_E_INVALID, "unknown scope %d", (int)o->scope);
-	/* Written so that NaN fails too. */
-	if (!(o->alpha > 0.0 && o->alpha <= 1.0))
-		return hist__error(err, HIST_E_INVALID, "alpha %g: must be in (0, 1]", o->alpha);
-	if (o->window < 1 || o->window > HIST_MAX_WINDOW)
-		return hist__error(err, HIST_E_INVALID, "window of %u runs: must be in [1, %d]", o->window,
-		                   HIST_MAX_WINDOW);
-	if (!o->tests && o->test_count)
-		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
-	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
-		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
+	int64_t *per_test, *collect, *collect_per_test;
+	size_t nt = 0, nc = 0, nk = 0, size = (n ? n : 1) * sizeof *per_test;
+
+	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
+	per_test = hist__malloc(size);
+	collect = hist__malloc(size);
+	collect_per_test = hist__malloc(size);
+	if (!per_test || !collect || !collect_per_test) {
+		hist__free(per_test);
+		hist__free(collect);
+		hist__free(collect_per_test);
+		return HIST_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t wall = rows[i].wall_us, coll = rows[i].collect_us, tests = rows[i].tests;
+
+		/* Wall time minus what the tests themselves took, spread over
+		 * them: pytest's own cost per test, never below zero. */
+		if (wall >= 0 && tests > 0) {
+			int64_t rest = wall - (coll >= 0 ? coll : 0) - rows[i].test_us;
+			per_test[nt++] = rest > 0 ? rest / tests : 0;
+		}
+		if (coll >= 0)
+			collect[nc++] = coll;
+		/* Collection grows with the tests collected: its cost per test. */
+		if (coll >= 0 && tests > 0)
+			collect_per_test[nk++] = coll / tests;
+	}
+	out->test_overhead_us = hist__median(per_test, nt);
+	out->shard_overhead_us = hist__median(collect, nc);
+	out->collect_per_test_us = hist__median(collect_per_test, nk);
+	hist__free(per_test);
+	hist__free(collect);
+	hist__free(collect_per_test);
 	return HIST_OK;
-}
-
-/* The caller's value, else what history shows, else the default. */
-static int64_t overhead(hist_source *src, int64_t option, int64_t learned, int64_t fallback)
-{
-	*src = option >= 0 ? HIST_SOURCE_OPTION : learned >= 0 ? HIST_SOURCE_HISTORY : HIST_SOURCE_DEFAULT;
-	return option >= 0 ? option : learned >= 0 ? learned : fallback;
-}
-
-/* µs as "12.345" for messages. */
-static const char *secs(char *buf, size_t size, int64_t us)
-{
-	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
-	         (long long)((us + 500) / 1000 % 1000));
-	return buf;
-}
-
-int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts)
-{
-	hist__err *err = hist__db_err(db);
-	hist__suite_options so;
-	hist__suite *s = NULL;
-	hist__suite_result res = {NULL, 0, 0, 0};
-	hist__overheads ov;
-	hist__plan_input in;
-	hist_plan *plan = NULL;
-	const char *suite;
-	int error;
-
-	*out = NULL;
-	if ((error = check_options(err, opts)) < 0)
-		return error;
-	suite = opts->suite ? opts->suite : "default";
-	so = (hist__suite_options){opts->estimator, opts->alpha,    opts->tests,  opts->test_count,
-	                           opts->warning,   opts->progress, opts->payload};
-	if ((error = hist__suite_new(&s, &so, err)) < 0)
-		return error;
-	if ((error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||
-	    (error = hist__store_overheads(&ov, db, suite, opts->window)) < 0)
-		goto done;
-	if (!(plan = hist__calloc(1, sizeof *plan)) || !(plan->suite = hist__strdup(suite))) {
-		error = hist__error(err, HIST_E_NOMEM, "out of memory");
-		goto done;
-	}
-	plan->test_overhead_us = overhead(&plan->test_overhead_source, opts->test_overhead_us,
-	                                  ov.test_overhead_us, HIST_TEST_OVERHEAD_DEFAULT_US);
-	plan->shard_overhead_us =
-	    overhead(&plan->shard_overhead_source, opts->shard_overhead_us, ov.shard_overhead_us, 0);
-	if ((error = hist__suite_finish(s, plan, plan->test_overhead_us, &res)) < 0)
-		goto done;
-	/* A shard collects only the files it runs, and collection grows with
-	 * the tests collected: each module's collection is set-up that every
-	 * shard taking part of the module pays again. The learned start-up was
-	 * the median of collect_us, whole collections the per-test cost now
-	 * stands for (its median ratio spreads any fixed part over the tests,
-	 * and learned - k x tests would invent one whenever the planned suite
-	 * is smaller than the recorded runs), so the start-up learned from
-	 * history drops to 0; a --shard-overhead given stays as given. */
-	plan->collect_per_test_us = ov.collect_per_test_us;
-	if (ov.collect_per_test_us >= 0) {
-		for (size_t i = 0; i < plan->n; i++)
-			res.module_setup[plan->tests[i].module] += ov.collect_per_test_us;
-		if (plan->shard_overhead_source == HIST_SOURCE_HISTORY)
-			plan->shard_overhead_us = 0;
-	}
-	/* The pass's maps are done with: free them before planning needs its
-	 * own memory. */
-	hist__suite_free(s);
-	s = NULL;
-	plan->estimator = opts->estimator;
-	plan->alpha = opts->alpha;
-	plan->window = opts->window;
-	plan->scope = opts->scope;
-	plan->target_us = opts->shards ? 0 : opts->target_us;
-	plan->without_history = res.without_history;
-	if (res.fallback && plan->n)
-		warn(&so,
-		     "no test of the suite has a duration in the history of suite '%s': split by the "
-		     "stable hash of the %s",
-		     suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
-	else if (res.fallback)
-		warn(&so,
-		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
-		     "each test file by the stable hash of its path",
-		     suite);
-	in = (hist__plan_input){opts->scope,
-	                        opts->shards,
-	                        opts->target_us,
-	                        opts->max_shards,
-	                        plan->shard_overhead_us,
-	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
-	                        res.fallback,
-	                        res.module_setup,
-	                        res.modules};
-	if ((error = hist__plan_build(plan, &in, err)) < 0)
-		goto done;
-	if ((error = hist__emit_plan_id(plan)) < 0) {
-		hist__error(err, error, "out of memory");
-		goto done;
-	}
-	if (plan->target_missed) {
-		char a[32], b[32];
-		warn(&so,
-		     "no plan meets the target of %s s with up to %u shards: %u shards give the "
-		     "shortest predicted makespan, %s s",
-		     secs(a, sizeof a, opts->target_us),
-		     opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
-		     secs(b, sizeof b, plan->makespan_us));
-	}
-	*out = plan;
-	plan = NULL;
-	error = HIST_OK;
-done:
-	hist__suite_free(s);
-	hist__free(res.module_setup);
-	hist_plan_free(plan);
-	return error;
 }
