@@ -109,6 +109,11 @@ typedef struct {
  * HIST_DB_OPTIONS_INIT. *out is set even on failure unless out of memory;
  * free it either way. */
 HIST_API int hist_db_open(hist_db **out, const char *path, const hist_db_options *opts);
+/* An empty history of the current schema, held in memory and gone with
+ * the handle; nothing is created on disk. What a plan is made from when the
+ * history file does not exist yet (the first pipeline, an empty CI cache):
+ * every test is without history, a hash plan. Same rules as hist_db_open. */
+HIST_API int hist_db_open_empty(hist_db **out);
 /* Closes, folding the WAL back into the main file. NULL is a no-op. */
 HIST_API void hist_db_free(hist_db *db);
 /* The message of the last failure on db; never NULL. */

@@ -523,6 +523,15 @@ int hist_db_open(hist_db **out, const char *path, const hist_db_options *opts)
 	return open_db(db, path, opts);
 }
 
+int hist_db_open_empty(hist_db **out)
+{
+	hist_db_options o = HIST_DB_OPTIONS_INIT;
+
+	/* SQLite's name for a database that lives in memory and goes with its
+	 * connection: the schema is made there, no file is touched. */
+	return hist_db_open(out, ":memory:", &o);
+}
+
 void hist_db_free(hist_db *db)
 {
 	if (!db)

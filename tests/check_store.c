@@ -134,6 +134,24 @@ START_TEST(store_read_only_never_creates)
 }
 END_TEST
 
+/* The first pipeline's history: empty, current schema, and nowhere on
+ * disk (not even a file named ":memory:"). */
+START_TEST(store_empty_history_lives_in_memory)
+{
+	hist_db *db = NULL;
+
+	ck_assert_int_eq(hist_db_open_empty(&db), HIST_OK);
+	counts_are(db, NULL, 0, 0, 0);
+	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
+	counts_are(db, NULL, 1, 1, 1);
+	hist_db_free(db);
+	ck_assert_int_ne(access(":memory:", F_OK), 0);
+	ck_assert_int_eq(hist_db_open_empty(&db), HIST_OK);
+	counts_are(db, NULL, 0, 0, 0);
+	hist_db_free(db);
+}
+END_TEST
+
 /* The migration path, honestly exercised: the test build can add one
  * more step, so a file written at today's version is opened by a "later
  * build" (and a file that later build wrote is refused by today's). */
@@ -742,6 +760,7 @@ Suite *check_store_suite(void)
 	tcase_add_test(tc, store_creates_current_schema);
 	tcase_add_test(tc, store_rejects_files_that_are_not_histories);
 	tcase_add_test(tc, store_read_only_never_creates);
+	tcase_add_test(tc, store_empty_history_lives_in_memory);
 	tcase_add_test(tc, store_migrates_a_v1_file);
 	tcase_add_test(tc, store_failed_migration_changes_nothing);
 	tcase_add_test(tc, store_v1_becomes_v2);

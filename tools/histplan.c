@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
 	hist_plan_summary sum = HIST_PLAN_SUMMARY_INIT;
 	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
-	const char *db_opt = NULL, *suite_opt = NULL, *tests = NULL, *out = "shards", *svg = NULL;
+	const char *db_opt = NULL, *db_path, *suite_opt = NULL, *tests = NULL, *out = "shards", *svg = NULL;
 	int dry_run = 0, preview = 0, json = 0, verbosity = 0, c, error, status = CLI_FAILURE;
 	hist_test_list *list = NULL;
 	hist_db *db = NULL;
@@ -254,7 +254,25 @@ int main(int argc, char **argv)
 	}
 	/* Planning reads; it never creates or upgrades a history. */
 	dbo.read_only = 1;
-	if ((error = hist_db_open(&db, cli_db_path(db_opt), &dbo)) < 0) {
+	db_path = cli_db_path(db_opt);
+	if ((error = hist_db_open(&db, db_path, &dbo)) == HIST_E_NOTFOUND) {
+		/* The first pipeline (an empty CI cache): with the collected suite
+		 * there is a plan to make, by hash; without it there is nothing
+		 * to plan. No file is made: histmerge creates the history. */
+		if (!list) {
+			cli_error("%s: no such history database, and no --tests to plan from: give the "
+			          "collected suite (pytest --collect-only -q > tests.txt; histplan --tests "
+			          "tests.txt) for a first plan",
+			          db_path);
+			goto done;
+		}
+		cli_error("warning: %s: no such history database yet (a first pipeline, an empty CI "
+		          "cache): planning the %zu tests of %s without history",
+		          db_path, hist_test_list_count(list), strcmp(tests, "-") ? tests : "stdin");
+		hist_db_free(db);
+		error = hist_db_open_empty(&db);
+	}
+	if (error < 0) {
 		cli_error("%s", db ? hist_db_errmsg(db) : hist_strerror(error));
 		goto done;
 	}
