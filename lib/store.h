@@ -109,6 +109,13 @@ typedef struct {
 /* Medians over the inputs of the newest `window` runs of suite. */
 int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window);
 
+/* Calls fn with the name of each suite that has runs (only suite, when
+ * not NULL), by name (store_stats.c). */
+int hist__store_suites(hist_db *db, const char *suite, int (*fn)(void *payload, const char *name), void *payload);
+/* Read snapshot around several reads (store.c). */
+int hist__store_snapshot_begin(int *began, hist_db *db);
+void hist__store_snapshot_end(hist_db *db, int began);
+
 const char *hist__store_sqlite_version(void);
 
 /* PRAGMA integrity_check and foreign_key_check: HIST_OK, or HIST_E_DB
