@@ -1014,6 +1014,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->scope = opts->scope;
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
+	plan->from_collection = opts->tests != NULL;
 	if (res.fallback && plan->n)
 		warn(&so,
 		     "no test of the suite has a duration in the history of suite '%s': split by the "

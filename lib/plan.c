@@ -1049,6 +1049,11 @@ int hist_plan_fallback(const hist_plan *plan)
 	return plan->fallback;
 }
 
+const char *hist_plan_test_list(const hist_plan *plan)
+{
+	return plan->from_collection ? "collection" : "history";
+}
+
 int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan)
 {
 	if (!out || out->version < 1 || out->version > HIST_PLAN_SUMMARY_VERSION)
