@@ -6,6 +6,8 @@
 #   make bench      benchmarks with ratios to floors from the same run
 #   make demo       the whole loop on the bundled sample suite
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
+#     (= install-lib: library, header, hist.pc; install-tools: the tools and
+#      their man pages; install-plugin: the pytest plugin)
 
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
@@ -16,6 +18,7 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
 FUZZ_SECONDS ?= 30
 
 DEPS := libxml-2.0 zlib sqlite3 libxxhash
@@ -44,6 +47,7 @@ LIB_SRC := $(filter-out lib/%_testing.c,$(TESTLIB_SRC))
 TOOL_NAMES := $(sort $(basename $(notdir $(filter-out tools/cli.c,$(wildcard tools/*.c)))))
 TOOLS := $(addprefix build/bin/,$(TOOL_NAMES))
 CHECK_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
+MAN_PAGES := $(sort $(wildcard man/*.1))
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 
 LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
@@ -51,7 +55,8 @@ TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
 ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
 .PHONY: all check check-unit check-asan check-cli check-plugin check-header check-fuzz \
-	check-corpus asan fuzz bench demo install uninstall clean format deps
+	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
+	clean format deps
 
 all: build/libhist.a build/libhist.so.$(MAJOR) build/hist.pc $(TOOLS)
 
@@ -151,18 +156,24 @@ deps:
 	scripts/install-deps.sh
 
 # --- install -------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+install: install-lib install-tools install-plugin
+install-lib: build/libhist.a build/libhist.so.$(MAJOR) build/hist.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 644 build/libhist.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 build/libhist.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/
 	ln -sf libhist.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libhist.so
 	install -m 644 lib/hist.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 build/hist.pc $(DESTDIR)$(PKGCONFIGDIR)/
+install-tools: $(TOOLS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	for p in $(MAN_PAGES); do install -m 644 $$p $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+install-plugin:
 	scripts/install-plugin.sh install "$(DESTDIR)" "$(PREFIX)" "$(PYTHON)"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOL_NAMES))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
 	rm -f $(DESTDIR)$(LIBDIR)/libhist.a $(DESTDIR)$(LIBDIR)/libhist.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libhist.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/hist.h $(DESTDIR)$(PKGCONFIGDIR)/hist.pc
 	scripts/install-plugin.sh uninstall "$(DESTDIR)" "$(PREFIX)" "$(PYTHON)"

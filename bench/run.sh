@@ -6,15 +6,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 if [ "${QUICK:-}" = 1 ]; then
-	export SIZES=100000 REPS=3 RUNS=3 TESTS=100000
+	export SIZES="10000 100000" REPS=3 RUNS=3 TESTS=100000
 fi
 section() { printf '\n== %s\n' "$*"; }
-section "histmerge vs xmllint --stream / zcat (bench/merge_bench.sh)"
-bench/merge_bench.sh
+section "histplan and histmerge against their floors (bench/perf_table.py)"
+bench/perf_table.py
 section "plan quality vs the lower bound and LPT (bench/plan_quality.sh)"
 if [ "${QUICK:-}" = 1 ]; then bench/plan_quality.sh --quick; else bench/plan_quality.sh; fi
-section "histplan over a large history (bench/plan_bench.sh)"
-bench/plan_bench.sh
 section "plugin cost at collection (bench/plugin_collect.sh)"
 bench/plugin_collect.sh
 section "shards of the sample suite as they run (bench/plugin_balance.sh)"

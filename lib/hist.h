@@ -133,6 +133,61 @@ typedef struct {
 HIST_API int hist_db_counts(hist_counts *out, hist_db *db, const char *suite);
 
 /* ------------------------------------------------------------------ */
+/* Pruning the history                                                 */
+
+/* A run that pruning removes (or would, on a dry run). The strings are
+ * valid during the callback only. */
+typedef struct {
+	const char *suite;
+	const char *run_id;
+	int64_t started_us;
+	int64_t results;    /* its results, removed with it */
+} hist_pruned_run;
+
+#define HIST_PRUNE_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	const char *suite;         /* prune this suite only; NULL: every suite */
+	unsigned int keep_runs;    /* keep the newest N runs of each suite
+	                              (by start, then run id); 0: no limit */
+	int64_t before_us;         /* remove runs started before this time (µs
+	                              since the epoch); INT64_MIN: no limit */
+	unsigned int drop_unseen;  /* remove the results of tests that no run
+	                              among the newest K of their suite has;
+	                              0: keep them */
+	int dry_run;               /* count and report, change nothing */
+	/* Called for each run removed, by suite, then start, then run id;
+	 * may be NULL. */
+	void (*removed_run)(const hist_pruned_run *run, void *payload);
+	void *payload;
+} hist_prune_options;
+#define HIST_PRUNE_OPTIONS_INIT { HIST_PRUNE_OPTIONS_VERSION, NULL, 0, INT64_MIN, 0, 0, NULL, NULL }
+
+typedef struct {
+	int64_t runs;           /* runs removed */
+	int64_t results;        /* results removed: with their runs, or unseen */
+	int64_t inputs;         /* inputs of the removed runs, forgotten (their
+	                           files would be stored again if given again) */
+	int64_t unseen_tests;   /* (suite, test) pairs removed by drop_unseen */
+	int64_t unseen_results; /* their results (part of results) */
+	int64_t tests;          /* test ids left without any result, forgotten */
+	int64_t runs_kept;      /* runs of the pruned suites that remain */
+} hist_prune_stats;
+
+/* Removes runs older than keep_runs or before_us (a run either condition
+ * names goes), with their results and inputs; then, with drop_unseen, the
+ * results of tests absent from the newest drop_unseen runs left in their
+ * suite; then the test ids no result names any more. One transaction,
+ * waiting for other writers up to the handle's busy timeout: readers keep
+ * reading, and a failure leaves the history as it was. Options that
+ * remove nothing (all zero) are HIST_E_INVALID. */
+HIST_API int hist_db_prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *opts);
+
+/* Rewrites the file without free pages (SQLite's VACUUM), waiting for
+ * other writers like any write. */
+HIST_API int hist_db_vacuum(hist_db *db);
+
+/* ------------------------------------------------------------------ */
 /* Ingesting results                                                   */
 
 typedef enum {

@@ -1,19 +1,20 @@
 #!/bin/sh
-# install-plugin.sh - installs or removes the pytest plugin (package
-# pytest_hist and a dist-info whose pytest11 entry point makes pytest load it).
+# install-plugin.sh - installs or removes the pytest plugin: the wheel that
+# plugin/pyproject.toml describes (package pytest_hist and its dist-info,
+# whose pytest11 entry point makes pytest load it), built offline with
+# setuptools' PEP 517 backend and unpacked, as pip would, into the
+# directory PYTHON searches for PREFIX.
 #   scripts/install-plugin.sh install|uninstall DESTDIR PREFIX PYTHON
-# The directory is the one PYTHON searches for that PREFIX: on Debian
-# /usr/lib/python3/dist-packages for /usr and
+# On Debian that is /usr/lib/python3/dist-packages for /usr and
 # /usr/local/lib/python3.X/dist-packages for /usr/local; any other PREFIX
 # gets PREFIX/lib/python3.X/site-packages, which PYTHONPATH must then name.
+# Where pip is used, `pip install plugin/` installs the same wheel.
 set -eu
 usage() { echo "usage: $0 install|uninstall DESTDIR PREFIX PYTHON" >&2; exit 2; }
 [ $# -eq 4 ] || usage
 action=$1 destdir=$2 prefix=$3 python=$4
 case $action in install|uninstall) ;; *) usage ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
-version=$(sed -n 's/^#define HIST_VERSION_STRING *"\(.*\)"/\1/p' "$here/lib/hist.h")
-[ -n "$version" ] || { echo "$0: no HIST_VERSION_STRING in lib/hist.h" >&2; exit 1; }
 
 site=$("$python" - "$prefix" <<'PY'
 import sys, sysconfig
@@ -29,7 +30,6 @@ else:
 PY
 )
 target=$destdir$site
-distinfo=$target/pytest_hist-$version.dist-info
 
 if [ "$action" = uninstall ]; then
 	rm -rf "$target/pytest_hist"
@@ -39,28 +39,45 @@ if [ "$action" = uninstall ]; then
 	exit 0
 fi
 
-install -d "$target/pytest_hist" "$distinfo"
-files=
-for f in "$here"/plugin/pytest_hist/*.py; do
-	install -m 644 "$f" "$target/pytest_hist/"
-	files="$files pytest_hist/$(basename "$f")"
-done
-cat > "$distinfo/METADATA" <<META
-Metadata-Version: 2.1
-Name: pytest-hist
-Version: $version
-Summary: Run one shard of a hist plan; record pytest results for hist
-License: see the hist source
-Requires-Dist: pytest (>=7.2)
-META
-printf '[pytest11]\nhist = pytest_hist.plugin\n' > "$distinfo/entry_points.txt"
-printf 'pytest_hist\n' > "$distinfo/top_level.txt"
-printf 'hist-make-install\n' > "$distinfo/INSTALLER"
-{
-	for f in $files METADATA entry_points.txt top_level.txt INSTALLER RECORD; do
-		case $f in pytest_hist/*) echo "$f,," ;; *) echo "pytest_hist-$version.dist-info/$f,," ;; esac
-	done
-} > "$distinfo/RECORD"
-chmod 644 "$distinfo"/*
+# Build from a copy, so the source tree gets no build/ or egg-info.
+work=$(mktemp -d "${TMPDIR:-/tmp}/hist-plugin.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/src" "$work/dist"
+cp "$here/plugin/pyproject.toml" "$work/src/"
+cp -R "$here/plugin/pytest_hist" "$work/src/"
+rm -rf "$work/src/pytest_hist/__pycache__"
+(cd "$work/src" && "$python" -c '
+import sys
+import setuptools.build_meta as backend
+print(backend.build_wheel(sys.argv[1]))' "$work/dist") >"$work/build.log" 2>&1 || {
+	cat "$work/build.log" >&2
+	echo "$0: building the plugin wheel failed (needs setuptools >= 61 and wheel)" >&2
+	exit 1
+}
+"$python" - "$work"/dist/*.whl "$target" <<'PY'
+# Unpack as an installer does (PEP 427): files where the wheel names them,
+# then INSTALLER, listed in RECORD.
+import os, sys, zipfile
+wheel, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    names = z.namelist()
+    for name in names:
+        if name.startswith("/") or ".." in name.split("/"):
+            sys.exit("%s: unsafe path in wheel: %s" % (wheel, name))
+    z.extractall(target)
+info = [n.split("/")[0] for n in names if n.endswith(".dist-info/RECORD")][0]
+with open(os.path.join(target, info, "INSTALLER"), "w") as f:
+    f.write("hist-make-install\n")
+record = os.path.join(target, info, "RECORD")
+with open(record) as f:
+    lines = f.read().splitlines()
+with open(record, "w") as f:
+    f.write("".join(line + "\n" for line in lines + [info + "/INSTALLER,,"]))
+for root, dirs, files in os.walk(target):
+    for d in dirs:
+        os.chmod(os.path.join(root, d), 0o755)
+    for n in files:
+        os.chmod(os.path.join(root, n), 0o644)
+PY
 [ "$prefix" = /usr ] || [ "$prefix" = /usr/local ] || \
 	echo "$0: installed in $site; add it to PYTHONPATH for pytest to find the plugin" >&2

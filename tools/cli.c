@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hist.h"
@@ -138,4 +139,48 @@ const char *cli_suite(const char *option)
 	const char *env = getenv("HIST_SUITE");
 
 	return option ? option : env && *env ? env : "default";
+}
+
+/* Length of the UTF-8 sequence at p, or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (n == 2 && *p < 0xc2)
+		return 0; /* overlong */
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else if (n)
+			fwrite(p, 1, n, f);
+		else
+			fputs("\\ufffd", f);
+		p += n ? n : 1;
+	}
+	fputc('"', f);
+}
+
+void cli_utc(char *buf, size_t size, int64_t us)
+{
+	time_t t = (time_t)(us >= 0 ? us / 1000000 : -((-(us + 1)) / 1000000) - 1);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(buf, size, "%lld us", (long long)us);
 }

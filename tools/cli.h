@@ -3,6 +3,7 @@
 #ifndef HIST_CLI_H
 #define HIST_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 enum { CLI_OK = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
@@ -32,5 +33,11 @@ int cli_parse_double(double *out, const char *s);
 const char *cli_db_path(const char *option);
 /* Value of --suite, else $HIST_SUITE, else "default". */
 const char *cli_suite(const char *option);
+
+/* s as a JSON string on f; bytes that are not UTF-8 become U+FFFD so the
+ * document stays valid. */
+void cli_json_string(FILE *f, const char *s);
+/* us (µs since the epoch) as "2026-11-24T22:15:00Z" in buf. */
+void cli_utc(char *buf, size_t size, int64_t us);
 
 #endif

@@ -1,7 +1,10 @@
-"""scripts/install-plugin.sh: where `make install` puts the plugin, and that
-pytest then loads it through the pytest11 entry point."""
+"""scripts/install-plugin.sh: where `make install` puts the plugin (the
+wheel plugin/pyproject.toml describes), and that pytest then loads it
+through the pytest11 entry point."""
 
+import configparser
 import os
+import re
 import subprocess
 import sys
 
@@ -36,11 +39,16 @@ def test_install_and_uninstall(tmp_path, prefix, site):
     modules = sorted(p.name for p in (REPO / "plugin" / "pytest_hist").glob("*.py"))
     assert [f for f in got if "/pytest_hist/" in f] == [f"{site}/pytest_hist/{m}" for m in modules]
     dist = [f for f in got if ".dist-info/" in f]
-    assert [f.rsplit("/", 1)[1] for f in dist] == ["INSTALLER", "METADATA", "RECORD",
+    assert [f.rsplit("/", 1)[1] for f in dist] == ["INSTALLER", "METADATA", "RECORD", "WHEEL",
                                                    "entry_points.txt", "top_level.txt"]
     info = tmp_path / dist[0].rsplit("/", 1)[0]
-    assert (info / "entry_points.txt").read_text() == "[pytest11]\nhist = pytest_hist.plugin\n"
+    entry = configparser.ConfigParser()
+    entry.read(info / "entry_points.txt")
+    assert dict(entry["pytest11"]) == {"hist": "pytest_hist.plugin"}
     assert "Name: pytest-hist\n" in (info / "METADATA").read_text()
+    # RECORD names every file installed, so pip can uninstall it.
+    record = [line.split(",")[0] for line in (info / "RECORD").read_text().splitlines()]
+    assert sorted(f"{site}/{r}" for r in record) == got
     install("uninstall", tmp_path, prefix)
     assert files_under(tmp_path) == []
 
@@ -61,6 +69,13 @@ def test_pytest_loads_the_installed_plugin(tmp_path, pytester):
                            "--hist-report", "r.jsonl", "-q"], cwd=pytester.path, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 4 and "unrecognized arguments: --hist-report" in done.stderr
+
+
+def test_plugin_version_is_libhist_version():
+    header = (REPO / "lib" / "hist.h").read_text()
+    version = re.search(r'#define HIST_VERSION_STRING "(.*)"', header).group(1)
+    project = (REPO / "plugin" / "pyproject.toml").read_text()
+    assert re.search(r'^version = "(.*)"$', project, re.M).group(1) == version
 
 
 def test_usage(tmp_path):

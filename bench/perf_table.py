@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""perf_table.py - histplan and histmerge against their floors, one table.
+
+For each generator (own: bench/gen_xunit2.py and bench/plan_gen.c; real:
+bench/suite_gen.c, long realistic nodeids) and each size (SIZES, default
+10,000 / 100,000 / 1,000,000 tests), measured in the same run:
+
+  plan   histplan --shards 64 over TESTS x 5 runs, writing the shard files;
+         floor: sqlite3 reading every nodeid of the history once
+  xml    histmerge of an xunit2 report into a new history;
+         floor: xmllint --stream --noout on the same file
+  gz     histmerge of a gzipped pytest-reportlog JSONL into a new history;
+         floor: gzip -dc of the same file
+
+Every command runs REPS times (REPS_1M at 1,000,000 tests, default 3 to
+keep `make bench` near 10 minutes), one at a time and on one core of
+work each (histmerge's parser and store threads are its own). Wall time,
+CPU time (user + sys of the child, from wait4) and peak RSS are kept for
+every run; the table gives min / median / max and the ratios of medians
+to the floor's. On a loaded machine wall time moves with the neighbours;
+CPU time is the honest one.
+
+Writes build/bench/perf.md (the table), perf.json (every raw number) and
+prints the table. Inputs and histories are generated once and kept in
+build/bench.
+
+  SIZES="10000 100000" REPS=5 REPS_1M=3 GENERATORS="own real" bench/perf_table.py
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+OUT = os.path.join(ROOT, "build", "bench")
+BIN = os.path.join(ROOT, "build", "bin")
+RUNS = 5
+SHARDS = 64
+LIBS = ["libxml-2.0", "zlib", "sqlite3", "libxxhash"]
+
+# Targets of issue 15: (work, size or None for any) -> (what, test).
+TARGETS = {
+    ("plan", 1000000): ("<= 1 s, <= 300 MiB", lambda r: r["wall"][1] <= 1.0 and r["rss_max"] <= 300),
+    ("plan", 100000): ("<= 0.08 s", lambda r: r["wall"][1] <= 0.08),
+    ("xml", None): ("<= 2x, <= 32 MiB", lambda r: r["ratio_wall"] <= 2.0 and r["rss_max"] <= 32),
+    ("gz", None): ("<= 1.5x, <= 32 MiB", lambda r: r["ratio_wall"] <= 1.5 and r["rss_max"] <= 32),
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_once(argv, before=None):
+    if before:
+        before()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit("perf_table: exit %d: %s" % (code, " ".join(argv)))
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def measure(argv, reps, before=None):
+    walls, cpus, rss = [], [], []
+    for _ in range(reps):
+        w, c, r = run_once(argv, before)
+        walls.append(w)
+        cpus.append(c)
+        rss.append(r)
+    return {"argv": argv, "walls": walls, "cpus": cpus, "rss": rss}
+
+
+def spread(xs):
+    return [min(xs), statistics.median(xs), max(xs)]
+
+
+def rm_db(path):
+    def go():
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+    return go
+
+
+def rm_tree(path):
+    return lambda: shutil.rmtree(path, ignore_errors=True)
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, cwd=ROOT)
+
+
+def build_tools():
+    libs = subprocess.run(["pkg-config", "--libs"] + LIBS, check=True, capture_output=True,
+                          text=True).stdout.split()
+    for name in ("plan_gen", "suite_gen"):
+        exe = os.path.join(OUT, name)
+        src = os.path.join(ROOT, "bench", name + ".c")
+        lib = os.path.join(ROOT, "build", "libhist.a")
+        if os.path.exists(exe) and os.path.getmtime(exe) > max(os.path.getmtime(src), os.path.getmtime(lib)):
+            continue
+        # Through the private store API: link the static library.
+        subprocess.run(["cc", "-O2", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Ilib", "-Ibench", "-o", exe,
+                        src, lib] + libs + ["-lm", "-pthread"], check=True, cwd=ROOT)
+
+
+def inputs(gen, n):
+    """Paths of the xunit2 report, gzipped reportlog and planning history
+    of generator gen at n tests, made when missing."""
+    base = os.path.join(OUT, "%s-%d" % (gen, n))
+    xml, gz, db = base + ".xml", base + ".jsonl.gz", base + "-x%d.db" % RUNS
+    if not os.path.exists(xml):
+        log("generating %s" % xml)
+        if gen == "own":
+            sh("bench/gen_xunit2.py %d > '%s.tmp' && mv '%s.tmp' '%s'" % (n, xml, xml, xml))
+        else:
+            sh("build/bench/suite_gen xunit2 %d 1 0 '%s.tmp' && mv '%s.tmp' '%s'" % (n, xml, xml, xml))
+    if not os.path.exists(gz):
+        log("generating %s" % gz)
+        if gen == "own":
+            sh("bench/gen_xunit2.py %d --reportlog | gzip -6 > '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
+        else:
+            sh("build/bench/suite_gen reportlog %d 1 0 '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
+    if not os.path.exists(db):
+        log("generating %s" % db)
+        if gen == "own":
+            sh("build/bench/plan_gen '%s.tmp' %d %d 2>/dev/null && mv '%s.tmp' '%s'" % (db, n, RUNS, db, db))
+        else:
+            sh("build/bench/suite_gen history %d %d 1 '%s.tmp' && mv '%s.tmp' '%s'" % (n, RUNS, db, db, db))
+    return xml, gz, db
+
+
+def row(work, gen, n, m, floor, floor_name):
+    r = {"work": work, "generator": gen, "tests": n, "reps": len(m["walls"]),
+         "wall": spread(m["walls"]), "cpu": spread(m["cpus"]), "rss_max": max(m["rss"]),
+         "floor": floor_name, "floor_wall": spread(floor["walls"]), "floor_cpu": spread(floor["cpus"]),
+         "raw": m, "floor_raw": floor}
+    r["ratio_wall"] = r["wall"][1] / r["floor_wall"][1]
+    r["ratio_cpu"] = r["cpu"][1] / r["floor_cpu"][1]
+    target = TARGETS.get((work, n)) or TARGETS.get((work, None))
+    r["target"] = target[0] if target else ""
+    r["met"] = (target[1](r) if target else None)
+    return r
+
+
+def fmt3(xs):
+    return "/".join("%.3f" % x for x in xs)
+
+
+def table(rows):
+    head = ("| work | gen | tests | reps | wall s min/med/max | CPU s min/med/max | floor | floor wall s "
+            "| floor CPU s | ratio wall | ratio CPU | peak RSS MiB | target | met |")
+    lines = [head, "|" + "---|" * 14]
+    what = {"plan": "histplan --shards 64 (x5 runs)", "xml": "histmerge xunit2", "gz": "histmerge reportlog .gz"}
+    for r in rows:
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        lines.append("| %s | %s | %s | %d | %s | %s | %s | %.3f | %.3f | %.2fx | %.2fx | %.1f | %s | %s |" % (
+            what[r["work"]], r["generator"], format(r["tests"], ","), r["reps"], fmt3(r["wall"]),
+            fmt3(r["cpu"]), r["floor"], r["floor_wall"][1], r["floor_cpu"][1], r["ratio_wall"],
+            r["ratio_cpu"], r["rss_max"], r["target"], met))
+    return "\n".join(lines)
+
+
+def main():
+    sizes = [int(s) for s in os.environ.get("SIZES", "10000 100000 1000000").split()]
+    gens = os.environ.get("GENERATORS", "own real").split()
+    reps = int(os.environ.get("REPS", "5"))
+    reps_big = int(os.environ.get("REPS_1M", "3"))
+    os.makedirs(OUT, exist_ok=True)
+    build_tools()
+    rows = []
+    for gen in gens:
+        for n in sizes:
+            k = reps if n < 1000000 else reps_big
+            xml, gz, db = inputs(gen, n)
+            scratch = os.path.join(OUT, "perf-scratch.db")
+            shards = os.path.join(OUT, "perf-shards")
+            log("measuring %s %d (%d reps)" % (gen, n, k))
+            floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
+            m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out", shards],
+                        k, rm_tree(shards))
+            rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
+            floor = measure(["xmllint", "--stream", "--noout", xml], k)
+            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
+            rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
+            floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
+            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
+            rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
+            rm_db(scratch)()
+            rm_tree(shards)()
+    md = table(rows)
+    load = os.getloadavg()
+    note = ("own: bench/gen_xunit2.py + bench/plan_gen.c; real: bench/suite_gen.c. Ratios are medians over "
+            "the floor's median from the same run. Reps: %d, %d at 1,000,000 tests. Load average at the end: "
+            "%.2f %.2f %.2f on %d cores." % (reps, reps_big, load[0], load[1], load[2], os.cpu_count()))
+    with open(os.path.join(OUT, "perf.md"), "w") as f:
+        f.write(md + "\n\n" + note + "\n")
+    with open(os.path.join(OUT, "perf.json"), "w") as f:
+        json.dump({"note": note, "rows": rows}, f, indent=1)
+    print(md)
+    print()
+    print(note)
+    print("raw numbers: build/bench/perf.json, table: build/bench/perf.md")
+
+
+main()

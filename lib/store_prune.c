@@ -1,0 +1,195 @@
+/* store_prune.c - keeping the history bounded.
+ * Owns: choosing the runs to remove (newest N per suite, older than a
+ * time), dropping tests no recent run has, forgetting the test ids left
+ * without results, and VACUUM. One transaction for all of it.
+ * Not here: the schema and the writers (store.c), the options' meaning on
+ * the command line (tools/histprune.c). */
+#include "store.h"
+
+#include <string.h>
+
+#include "store_db.h"
+
+/* Scratch tables of this connection, emptied before each use. */
+static const char setup_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS prune_runs(id INTEGER PRIMARY KEY);"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_recent(run_id INTEGER PRIMARY KEY, suite_id INTEGER NOT NULL);"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_seen(suite_id INTEGER, test_id INTEGER,"
+	" PRIMARY KEY(suite_id, test_id)) WITHOUT ROWID;"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_drop(suite_id INTEGER, test_id INTEGER, run_id INTEGER,"
+	" PRIMARY KEY(suite_id, test_id, run_id)) WITHOUT ROWID;"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_cand(id INTEGER PRIMARY KEY);"
+	"CREATE TEMP TABLE IF NOT EXISTS prune_dead(id INTEGER PRIMARY KEY);"
+	"DELETE FROM temp.prune_runs; DELETE FROM temp.prune_recent; DELETE FROM temp.prune_seen;"
+	"DELETE FROM temp.prune_drop; DELETE FROM temp.prune_cand; DELETE FROM temp.prune_dead;";
+
+/* The runs to remove: past the newest ?2 of their suite (?2 > 0), or
+ * started before ?3. "Newest" is by start, then run id, as everywhere. */
+static const char pick_runs_sql[] =
+	"INSERT INTO temp.prune_runs(id) SELECT id FROM (SELECT r.id, r.started_us,"
+	" row_number() OVER (PARTITION BY r.suite_id ORDER BY r.started_us DESC, r.ext_id DESC) AS newer"
+	" FROM runs r JOIN suites s ON s.id = r.suite_id WHERE ?1 IS NULL OR s.name = ?1)"
+	" WHERE (?2 > 0 AND newer > ?2) OR started_us < ?3";
+
+/* What goes, for the report, in a fixed order. */
+static const char report_sql[] = "SELECT s.name, r.ext_id, r.started_us,"
+				 " (SELECT count(*) FROM results x WHERE x.run_id = r.id)"
+				 " FROM temp.prune_runs p JOIN runs r ON r.id = p.id JOIN suites s ON s.id = r.suite_id"
+				 " ORDER BY s.name, r.started_us, r.ext_id";
+
+/* The newest ?2 runs left in each pruned suite, and the tests they have. */
+static const char recent_sql[] =
+	"INSERT INTO temp.prune_recent(run_id, suite_id) SELECT id, suite_id FROM (SELECT r.id, r.suite_id,"
+	" row_number() OVER (PARTITION BY r.suite_id ORDER BY r.started_us DESC, r.ext_id DESC) AS newer"
+	" FROM runs r JOIN suites s ON s.id = r.suite_id"
+	" WHERE (?1 IS NULL OR s.name = ?1) AND r.id NOT IN (SELECT id FROM temp.prune_runs))"
+	" WHERE newer <= ?2";
+static const char seen_sql[] = "INSERT OR IGNORE INTO temp.prune_seen(suite_id, test_id)"
+			       " SELECT p.suite_id, x.test_id FROM temp.prune_recent p"
+			       " JOIN results x ON x.run_id = p.run_id";
+/* The results, in the runs that stay, of tests their suite's recent runs
+ * do not have. */
+static const char unseen_sql[] =
+	"INSERT INTO temp.prune_drop(suite_id, test_id, run_id) SELECT r.suite_id, x.test_id, r.id"
+	" FROM runs r JOIN suites s ON s.id = r.suite_id JOIN results x ON x.run_id = r.id"
+	" WHERE (?1 IS NULL OR s.name = ?1) AND r.id NOT IN (SELECT id FROM temp.prune_runs)"
+	" AND NOT EXISTS (SELECT 1 FROM temp.prune_seen q WHERE q.suite_id = r.suite_id AND q.test_id = x.test_id)";
+static const char unseen_count_sql[] = "SELECT count(*), count(DISTINCT suite_id << 32 | test_id) FROM temp.prune_drop";
+
+/* Tests that lose results: only these may be left with none. */
+static const char candidates_sql[] = "INSERT OR IGNORE INTO temp.prune_cand(id)"
+				     " SELECT x.test_id FROM temp.prune_runs p JOIN results x ON x.run_id = p.id"
+				     " UNION ALL SELECT test_id FROM temp.prune_drop";
+
+static const char delete_sql[] =
+	"DELETE FROM results WHERE (run_id, test_id) IN (SELECT run_id, test_id FROM temp.prune_drop);"
+	"DELETE FROM results WHERE run_id IN (SELECT id FROM temp.prune_runs);";
+static const char delete_inputs_sql[] = "DELETE FROM inputs WHERE run_id IN (SELECT id FROM temp.prune_runs)";
+static const char delete_runs_sql[] = "DELETE FROM runs WHERE id IN (SELECT id FROM temp.prune_runs)";
+
+/* results is keyed by (run, test), so "any result left" is one probe per
+ * run instead of a scan. */
+static const char dead_sql[] = "INSERT INTO temp.prune_dead(id) SELECT c.id FROM temp.prune_cand c WHERE NOT EXISTS"
+			       " (SELECT 1 FROM runs r JOIN results x ON x.run_id = r.id AND x.test_id = c.id)";
+static const char delete_tests_sql[] = "DELETE FROM tests WHERE id IN (SELECT id FROM temp.prune_dead)";
+
+static const char kept_sql[] = "SELECT count(*) FROM runs r JOIN suites s ON s.id = r.suite_id"
+			       " WHERE ?1 IS NULL OR s.name = ?1";
+
+/* One statement with the prune's parameters bound where it names them:
+ * ?1 suite, ?2 a run count, ?3 a start time. Steps it to the end; the
+ * first row's integer columns go to cols (up to ncols). */
+static int run(hist_db *db, const char *sql, const hist_prune_options *o, unsigned int count, int64_t *cols,
+	int ncols)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, first = 1;
+
+	if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL)) != SQLITE_OK)
+		return hist__store_fail(db, rc);
+	for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
+		const char *name = sqlite3_bind_parameter_name(s, i);
+		if (!name)
+			continue;
+		if (strcmp(name, "?1") == 0 && o->suite)
+			rc = sqlite3_bind_text(s, i, o->suite, -1, SQLITE_STATIC);
+		else if (strcmp(name, "?2") == 0)
+			rc = sqlite3_bind_int64(s, i, count);
+		else if (strcmp(name, "?3") == 0)
+			rc = sqlite3_bind_int64(s, i, o->before_us);
+		if (rc != SQLITE_OK)
+			break;
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int c = 0; first && c < ncols; c++)
+			cols[c] = sqlite3_column_int64(s, c);
+		first = 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? HIST_OK : hist__store_fail(db, rc);
+}
+
+/* Tells the caller each run that goes, and counts them. */
+static int report(hist_prune_stats *out, hist_db *db, const hist_prune_options *o)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(db->sql, report_sql, -1, &s, NULL)) != SQLITE_OK)
+		return hist__store_fail(db, rc);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hist_pruned_run r;
+
+		r.suite = (const char *)sqlite3_column_text(s, 0);
+		r.run_id = (const char *)sqlite3_column_text(s, 1);
+		r.started_us = sqlite3_column_int64(s, 2);
+		r.results = sqlite3_column_int64(s, 3);
+		if (!r.suite || !r.run_id) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		out->runs++;
+		out->results += r.results;
+		if (o->removed_run)
+			o->removed_run(&r, o->payload);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HIST_OK : hist__store_fail(db, rc);
+}
+
+static int prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *o)
+{
+	int64_t n[2] = { 0, 0 };
+	sqlite3 *sq = db->sql;
+	int error;
+
+	if ((error = hist__store_exec(db, setup_sql)) < 0 || (error = run(db, pick_runs_sql, o, o->keep_runs, NULL, 0)) < 0 ||
+		(error = report(out, db, o)) < 0)
+		return error;
+	if (o->drop_unseen > 0) {
+		if ((error = run(db, recent_sql, o, o->drop_unseen, NULL, 0)) < 0 ||
+			(error = run(db, seen_sql, o, 0, NULL, 0)) < 0 || (error = run(db, unseen_sql, o, 0, NULL, 0)) < 0 ||
+			(error = run(db, unseen_count_sql, o, 0, n, 2)) < 0)
+			return error;
+		out->unseen_results = n[0];
+		out->unseen_tests = n[1];
+		out->results += n[0];
+	}
+	if ((error = run(db, candidates_sql, o, 0, NULL, 0)) < 0 || (error = hist__store_exec(db, delete_sql)) < 0 ||
+		(error = hist__store_exec(db, delete_inputs_sql)) < 0)
+		return error;
+	out->inputs = sqlite3_changes64(sq);
+	if ((error = hist__store_exec(db, delete_runs_sql)) < 0 || (error = run(db, dead_sql, o, 0, NULL, 0)) < 0 ||
+		(error = hist__store_exec(db, delete_tests_sql)) < 0)
+		return error;
+	out->tests = sqlite3_changes64(sq);
+	return run(db, kept_sql, o, 0, &out->runs_kept, 1);
+}
+
+int hist_db_prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *opts)
+{
+	int error;
+
+	memset(out, 0, sizeof *out);
+	if (!db || !opts)
+		return db ? hist__error(hist__db_err(db), HIST_E_INVALID, "no prune options") : HIST_E_INVALID;
+	if (opts->version == 0 || opts->version > HIST_PRUNE_OPTIONS_VERSION)
+		return hist__error(hist__db_err(db), HIST_E_INVALID, "hist_prune_options version %u is not supported",
+			opts->version);
+	if (opts->keep_runs == 0 && opts->before_us == INT64_MIN && opts->drop_unseen == 0)
+		return hist__error(hist__db_err(db), HIST_E_INVALID, "nothing to prune: no limit given");
+	if ((error = hist__store_begin(db)) < 0)
+		return error;
+	if ((error = prune(out, db, opts)) < 0 || opts->dry_run || (error = hist__store_commit(db)) < 0) {
+		hist__store_rollback(db);
+		if (error < 0)
+			memset(out, 0, sizeof *out);
+	}
+	return error;
+}
+
+int hist_db_vacuum(hist_db *db)
+{
+	return db ? hist__store_exec(db, "VACUUM") : HIST_E_INVALID;
+}
