@@ -14,15 +14,15 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "io.h"
+#include "num.h"
 
 int hist__emit_seconds(hist__buf *b, int64_t us, int decimals)
 {
-	int64_t unit = decimals == 3 ? 1000 : 1, frac_scale = decimals == 3 ? 1000 : 1000000;
-	int64_t v = us < 0 ? 0 : (us + unit / 2) / unit;
+	char s[HIST__SECONDS_SIZE];
 
-	return hist__buf_printf(b, "%lld.%0*lld", (long long)(v / frac_scale), decimals,
-	                        (long long)(v % frac_scale));
+	return hist__buf_puts(b, hist__seconds(s, us, decimals));
 }
 
 /* The id names the split itself, so shard files of different plans never
