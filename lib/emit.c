@@ -29,7 +29,7 @@ int hist__emit_seconds(hist__buf *b, int64_t us, int decimals)
  * mix. XXH3 runs at memory speed; FNV-1a, a byte at a time, took a tenth of
  * a second on a million tests. The bytes go through a buffer: two hash
  * updates a test cost more than the hashing. */
-int hist__emit_plan_id(hist_plan *p)
+int hist__emit_plan_id(char id[17], const hist_plan *p)
 {
 	static const char hex[] = "0123456789abcdef";
 	hist__hash64 *h;
@@ -65,8 +65,8 @@ int hist__emit_plan_id(hist_plan *p)
 	v = hist__hash64_digest(h);
 	hist__hash64_free(h);
 	for (int i = 15; i >= 0; i--, v >>= 4)
-		p->id[i] = hex[v & 15];
-	p->id[16] = '\0';
+		id[i] = hex[v & 15];
+	id[16] = '\0';
 	return HIST_OK;
 }
 

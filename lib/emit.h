@@ -9,15 +9,15 @@
 
 #include "buf.h"
 #include "hist.h"
-#include "plan.h"
+#include "planner.h"
 
 /* µs as seconds with 3 or 6 decimals ("12.346", "12.345678"), rounded half
  * up, by integer arithmetic so every machine prints alike. */
 int hist__emit_seconds(hist__buf *b, int64_t us, int decimals);
-/* Sets plan->id: XXH3-64 (seed 0) over, for k = 1..N, the line
+/* The plan's id into id: XXH3-64 (seed 0) over, for k = 1..N, the line
  * "shard k/N\n" and then shard k's nodeids, each followed by "\n", in file
  * order; 16 lowercase hex digits. HIST_E_NOMEM or OK. */
-int hist__emit_plan_id(hist_plan *plan);
+int hist__emit_plan_id(char id[17], const hist_plan *plan);
 /* The text of shard k (1-based) in the shard file format. */
 int hist__emit_shard(hist__buf *b, const hist_plan *plan, unsigned int k);
 

@@ -1,29 +1,22 @@
-/* estimate.c - duration estimates, and the front of planning.
- * Owns: reading the suite as collected now (`pytest --collect-only -q`),
- * EMA / median / last over the recent window, matching collected nodeids to
- * history (exact nodeid, else the JUnit key of xunit2 reports), the estimate
- * of tests without history, each module's set-up cost, the overheads, and
- * hist_plan_create, which hands all of it to plan.c.
- * Not here: SQL (store.c), partitioning (plan.c), output (emit.c). */
+/* estimate.c - duration estimates from history.
+ * Owns: EMA / median / last over the recent window, matching collected
+ * nodeids to history (exact nodeid, else the JUnit key of xunit2 reports),
+ * the estimate of tests without history, each module's set-up cost, and
+ * the overhead model (medians over the window's inputs). Plain arrays out.
+ * Not here: reading the history or the collected list (planner.c hands in
+ * store rows and the list), partitioning (plan.c), warnings and output
+ * (planner.c, emit.c). */
 #include "estimate.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "buf.h"
-#include "emit.h"
-#include "io.h"
 #include "nodeid.h"
 #include "num.h"
 #include "strmap.h"
 
-/* A nodeid longer than this is not a nodeid. */
-#define MAX_NODEID (64u * 1024u)
-/* A test list larger than this is not a test list. */
-#define MAX_TEST_LIST ((size_t)1 << 30)
 
 /* ------------------------------------------------------------------ */
 /* Estimators                                                          */
@@ -45,218 +38,6 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 	/* Durations are >= 0, so adding 0.5 and truncating rounds half up
 	 * without libm. */
 	return (int64_t)(e + 0.5);
-}
-
-/* ------------------------------------------------------------------ */
-/* The suite as collected now                                          */
-
-struct hist_test_list {
-	hist__err err;
-	char *data; /* the lines, each NUL-terminated in place */
-	const char **ids;
-	size_t count;
-};
-
-/* Lines pytest prints after the nodeids: section rules, "!!! Interrupted",
- * "-- Docs: ...", "150 tests collected in 0.12s", "1/5 tests collected (4
- * deselected)", "no tests collected", "2 errors in 0.1s". */
-static int pytest_trailer(const char *s)
-{
-	size_t d = strspn(s, "0123456789");
-
-	if (s[0] == '=' || s[0] == '!' || strncmp(s, "-- ", 3) == 0 || strncmp(s, "no tests ", 9) == 0)
-		return 1;
-	if (d == 0)
-		return 0;
-	if (s[d] == '/')
-		d += 1 + strspn(s + d + 1, "0123456789");
-	return strncmp(s + d, " test", 5) == 0 || strncmp(s + d, " error", 6) == 0;
-}
-
-/* Why a line in the list is pytest's output rather than a nodeid, or NULL. */
-static const char *not_a_nodeid(const char *s)
-{
-	const char *colon;
-
-	if (s[0] == '#')
-		return "a nodeid cannot start with '#' (shard files use it for comments)";
-	if (s[0] == ' ' || s[0] == '\t' || s[0] == '<' || strncmp(s, "collected ", 10) == 0)
-		return "not a nodeid: this looks like `pytest --collect-only` without -q";
-	if (pytest_trailer(s))
-		return "not a nodeid: pytest's summary must follow a blank line";
-	/* `pytest --collect-only -qq` prints "path.py: 3", counts per file. */
-	colon = strstr(s, ": ");
-	if (colon && !strstr(s, "::") && colon[2] && strspn(colon + 2, "0123456789") == strlen(colon + 2))
-		return "not a nodeid: this looks like `pytest --collect-only -qq`; use -q";
-	return NULL;
-}
-
-static int list_error(hist_test_list *l, const char *name, size_t line, const char *why)
-{
-	return hist__error(&l->err, HIST_E_INVALID, "%s:%zu: %s", name, line, why);
-}
-
-int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, const char *name)
-{
-	hist_test_list *l;
-	hist__strmap seen = HIST__STRMAP_INIT;
-	size_t *lines = NULL, cap = 0, blank = 0, line = 0;
-	int trailer = 0, error = HIST_OK;
-	char *p, *end;
-
-	*out = NULL;
-	if (!name)
-		name = "tests";
-	if (!(l = hist__calloc(1, sizeof *l)))
-		return HIST_E_NOMEM;
-	*out = l;
-	if (len > MAX_TEST_LIST)
-		return hist__error(&l->err, HIST_E_INVALID, "%s: larger than %zu bytes", name, MAX_TEST_LIST);
-	if (!(l->data = hist__malloc(len + 1))) {
-		error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
-		goto done;
-	}
-	/* ids is never NULL, even for an empty suite: NULL tests in the plan
-	 * options mean "the tests of the newest run". */
-	if (!(l->ids = hist__malloc(sizeof *l->ids))) {
-		error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
-		goto done;
-	}
-	memcpy(l->data, data, len);
-	l->data[len] = '\0';
-	end = l->data + len;
-	for (p = l->data; p < end && !trailer;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
-		size_t n = (size_t)(eol - p);
-		const char *why;
-		uint32_t first;
-		int added;
-
-		line++;
-		if (memchr(p, '\0', n)) {
-			error = list_error(l, name, line, "NUL byte in the test list");
-			goto done;
-		}
-		if (n && p[n - 1] == '\r')
-			n--;
-		p[n] = '\0';
-		if (n == 0) {
-			if (!blank)
-				blank = line;
-		} else if (blank) {
-			/* After a blank line only pytest's trailer may follow. */
-			if (!pytest_trailer(p)) {
-				error = list_error(l, name, blank, "blank line inside the test list");
-				goto done;
-			}
-			trailer = 1;
-		} else if (n > MAX_NODEID) {
-			error = list_error(l, name, line, "line longer than 64 KiB");
-			goto done;
-		} else if ((why = not_a_nodeid(p))) {
-			error = list_error(l, name, line, why);
-			goto done;
-		} else {
-			if (l->count == cap) {
-				size_t ncap = cap ? cap * 2 : 256;
-				const char **ids = hist__realloc(l->ids, ncap * sizeof *ids);
-				size_t *nl2 = ids ? hist__realloc(lines, ncap * sizeof *lines) : NULL;
-
-				if (ids)
-					l->ids = ids;
-				if (!ids || !nl2) {
-					error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
-					goto done;
-				}
-				lines = nl2;
-				cap = ncap;
-			}
-			if ((error = hist__strmap_put(&first, &added, &seen, p, n, (uint32_t)l->count)) < 0) {
-				error = hist__error(&l->err, error, "%s: out of memory", name);
-				goto done;
-			}
-			if (!added) {
-				error = hist__error(&l->err, HIST_E_INVALID, "%s:%zu: duplicate nodeid %s (first on line %zu)",
-				                    name, line, p, lines[first]);
-				goto done;
-			}
-			lines[l->count] = line;
-			l->ids[l->count++] = p;
-		}
-		p = nl ? nl + 1 : end;
-	}
-done:
-	hist__strmap_free(&seen);
-	hist__free(lines);
-	if (error < 0)
-		l->count = 0;
-	return error;
-}
-
-int hist_test_list_read(hist_test_list **out, const char *path, const char *name)
-{
-	hist__err err = HIST__ERR_INIT;
-	hist__buf b = HIST__BUF_INIT(MAX_TEST_LIST);
-	hist__input *in = NULL;
-	char chunk[65536];
-	long got;
-	int error;
-
-	*out = NULL;
-	if (!name)
-		name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	if ((error = hist__input_open(&in, path, name, &err)) < 0)
-		goto fail;
-	while ((got = hist__input_read(in, chunk, sizeof chunk)) > 0)
-		if ((error = hist__buf_put(&b, chunk, (size_t)got)) < 0) {
-			/* The buffer's limit is MAX_TEST_LIST. */
-			error = error == HIST_E_NOMEM ? hist__error(&err, error, "%s: out of memory", name)
-			                              : hist__error(&err, HIST_E_INVALID, "%s: larger than 1 GiB", name);
-			goto fail;
-		}
-	if (got < 0) {
-		error = (int)got;
-		goto fail;
-	}
-	hist__input_free(in);
-	error = hist_test_list_parse(out, b.ptr ? b.ptr : "", b.len, name);
-	hist__buf_free(&b);
-	hist__err_clear(&err);
-	return error;
-fail:
-	hist__input_free(in);
-	hist__buf_free(&b);
-	/* Hand the message over in a list handle, as parse failures do. */
-	if ((*out = hist__calloc(1, sizeof **out)))
-		(*out)->err = err;
-	else
-		hist__err_clear(&err);
-	return error;
-}
-
-const char *hist_test_list_errmsg(const hist_test_list *l)
-{
-	return l ? hist__err_msg(&l->err) : hist_strerror(HIST_E_NOMEM);
-}
-
-size_t hist_test_list_count(const hist_test_list *l)
-{
-	return l->count;
-}
-
-const char *const *hist_test_list_ids(const hist_test_list *l)
-{
-	return l->ids;
-}
-
-void hist_test_list_free(hist_test_list *l)
-{
-	if (!l)
-		return;
-	hist__err_clear(&l->err);
-	hist__free(l->ids);
-	hist__free(l->data);
-	hist__free(l);
 }
 
 /* ------------------------------------------------------------------ */
@@ -332,7 +113,7 @@ static const char *bad_nodeid(const char *id, size_t len)
 		return "a nodeid with a NUL byte";
 	if (id[0] == '#')
 		return "a nodeid starting with '#'";
-	if (len > MAX_NODEID)
+	if (len > HIST__MAX_NODEID)
 		return "a nodeid longer than 64 KiB";
 	return NULL;
 }
@@ -658,20 +439,6 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s);
 }
 
-static void warn(const hist__suite_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(const hist__suite_options *o, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!o->warning)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	o->warning(msg, o->payload);
-}
-
 /* Without a list, JUnit keys of the history meet the nodeids of the newest
  * run: a key that names one of them adds to its history. A key of the
  * newest run that names none is a test known only by its key (xunit2
@@ -740,7 +507,7 @@ static int group_by_module(size_t **off_out, size_t modules, const uint32_t *mod
 	return HIST_OK;
 }
 
-int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us, hist__suite_result *res)
+int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
 	hist__strmap mods = HIST__STRMAP_INIT;
 	hist__plan_test *t = NULL;
@@ -754,17 +521,8 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 		return error;
 	if (!s->listed && (error = match_key_groups(s)) < 0)
 		return error;
-	if (s->key_only)
-		warn(&s->o,
-		     "%zu tests of the newest run are known only by their JUnit key (xunit2 "
-		     "reports carry no nodeid): the shard files list them by key; give the collected "
-		     "suite for nodeids and exact scopes",
-		     s->key_only);
-	if (s->bad_ids)
-		warn(&s->o,
-		     "%zu tests of the newest run have nodeids no shard file can hold (a line "
-		     "break, a leading '#') and are left out",
-		     s->bad_ids);
+	res->key_only = s->key_only;
+	res->bad_ids = s->bad_ids;
 	n = s->n;
 	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
 	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
@@ -883,9 +641,9 @@ int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us
 	}
 	for (size_t i = 0; i < n; i++)
 		t[i].cost_us = t[i].est_us + test_overhead_us;
-	plan->tests = t;
-	plan->n = n;
-	plan->arena = s->arena;
+	res->tests = t;
+	res->n = n;
+	res->arena = s->arena;
 	s->arena = NULL;
 	t = NULL;
 	res->module_setup = msetup;
@@ -908,152 +666,43 @@ done:
 }
 
 /* ------------------------------------------------------------------ */
-/* hist_plan_create: history -> estimates -> plan.c                    */
+/* Overheads                                                           */
 
-static int check_options(hist__err *err, const hist_plan_options *o)
+int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)
 {
-	if (!o || o->version == 0 || o->version > HIST_PLAN_OPTIONS_VERSION)
-		return hist__error(err, HIST_E_INVALID, "hist_plan_options version %u is not supported",
-		                   o ? o->version : 0);
-	if (o->shards > HIST_MAX_SHARDS)
-		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
-	if (o->shards == 0 && o->target_us <= 0)
-		return hist__error(err, HIST_E_INVALID, "give a number of shards or a positive target");
-	if (o->shards && o->target_us)
-		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
-	if (o->max_shards > HIST_MAX_SHARDS)
-		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
-		                   HIST_MAX_SHARDS);
-	if (!hist_estimator_name(o->estimator))
-		return hist__error(err, HIST_E_INVALID, "unknown estimator %d", (int)o->estimator);
-	if (!hist_scope_name(o->scope))
-		return hist__error(err, HIST_E_INVALID, "unknown scope %d", (int)o->scope);
-	/* Written so that NaN fails too. */
-	if (!(o->alpha > 0.0 && o->alpha <= 1.0))
-		return hist__error(err, HIST_E_INVALID, "alpha %g: must be in (0, 1]", o->alpha);
-	if (o->window < 1 || o->window > HIST_MAX_WINDOW)
-		return hist__error(err, HIST_E_INVALID, "window of %u runs: must be in [1, %d]", o->window,
-		                   HIST_MAX_WINDOW);
-	if (!o->tests && o->test_count)
-		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
-	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
-		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
+	int64_t *per_test, *collect, *collect_per_test;
+	size_t nt = 0, nc = 0, nk = 0, size = (n ? n : 1) * sizeof *per_test;
+
+	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
+	per_test = hist__malloc(size);
+	collect = hist__malloc(size);
+	collect_per_test = hist__malloc(size);
+	if (!per_test || !collect || !collect_per_test) {
+		hist__free(per_test);
+		hist__free(collect);
+		hist__free(collect_per_test);
+		return HIST_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t wall = rows[i].wall_us, coll = rows[i].collect_us, tests = rows[i].tests;
+
+		/* Wall time minus what the tests themselves took, spread over
+		 * them: pytest's own cost per test, never below zero. */
+		if (wall >= 0 && tests > 0) {
+			int64_t rest = wall - (coll >= 0 ? coll : 0) - rows[i].test_us;
+			per_test[nt++] = rest > 0 ? rest / tests : 0;
+		}
+		if (coll >= 0)
+			collect[nc++] = coll;
+		/* Collection grows with the tests collected: its cost per test. */
+		if (coll >= 0 && tests > 0)
+			collect_per_test[nk++] = coll / tests;
+	}
+	out->test_overhead_us = hist__median(per_test, nt);
+	out->shard_overhead_us = hist__median(collect, nc);
+	out->collect_per_test_us = hist__median(collect_per_test, nk);
+	hist__free(per_test);
+	hist__free(collect);
+	hist__free(collect_per_test);
 	return HIST_OK;
-}
-
-/* The caller's value, else what history shows, else the default. */
-static int64_t overhead(hist_source *src, int64_t option, int64_t learned, int64_t fallback)
-{
-	*src = option >= 0 ? HIST_SOURCE_OPTION : learned >= 0 ? HIST_SOURCE_HISTORY : HIST_SOURCE_DEFAULT;
-	return option >= 0 ? option : learned >= 0 ? learned : fallback;
-}
-
-/* µs as "12.345" for messages. */
-static const char *secs(char *buf, size_t size, int64_t us)
-{
-	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
-	         (long long)((us + 500) / 1000 % 1000));
-	return buf;
-}
-
-int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts)
-{
-	hist__err *err = hist__db_err(db);
-	hist__suite_options so;
-	hist__suite *s = NULL;
-	hist__suite_result res = {NULL, 0, 0, 0};
-	hist__overheads ov;
-	hist__plan_input in;
-	hist_plan *plan = NULL;
-	const char *suite;
-	int error;
-
-	*out = NULL;
-	if ((error = check_options(err, opts)) < 0)
-		return error;
-	suite = opts->suite ? opts->suite : "default";
-	so = (hist__suite_options){opts->estimator, opts->alpha,    opts->tests,  opts->test_count,
-	                           opts->warning,   opts->progress, opts->payload};
-	if ((error = hist__suite_new(&s, &so, err)) < 0)
-		return error;
-	if ((error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||
-	    (error = hist__store_overheads(&ov, db, suite, opts->window)) < 0)
-		goto done;
-	if (!(plan = hist__calloc(1, sizeof *plan)) || !(plan->suite = hist__strdup(suite))) {
-		error = hist__error(err, HIST_E_NOMEM, "out of memory");
-		goto done;
-	}
-	plan->test_overhead_us = overhead(&plan->test_overhead_source, opts->test_overhead_us,
-	                                  ov.test_overhead_us, HIST_TEST_OVERHEAD_DEFAULT_US);
-	plan->shard_overhead_us =
-	    overhead(&plan->shard_overhead_source, opts->shard_overhead_us, ov.shard_overhead_us, 0);
-	if ((error = hist__suite_finish(s, plan, plan->test_overhead_us, &res)) < 0)
-		goto done;
-	/* A shard collects only the files it runs, and collection grows with
-	 * the tests collected: each module's collection is set-up that every
-	 * shard taking part of the module pays again. The learned start-up was
-	 * the median of collect_us, whole collections the per-test cost now
-	 * stands for (its median ratio spreads any fixed part over the tests,
-	 * and learned - k x tests would invent one whenever the planned suite
-	 * is smaller than the recorded runs), so the start-up learned from
-	 * history drops to 0; a --shard-overhead given stays as given. */
-	plan->collect_per_test_us = ov.collect_per_test_us;
-	if (ov.collect_per_test_us >= 0) {
-		for (size_t i = 0; i < plan->n; i++)
-			res.module_setup[plan->tests[i].module] += ov.collect_per_test_us;
-		if (plan->shard_overhead_source == HIST_SOURCE_HISTORY)
-			plan->shard_overhead_us = 0;
-	}
-	/* The pass's maps are done with: free them before planning needs its
-	 * own memory. */
-	hist__suite_free(s);
-	s = NULL;
-	plan->estimator = opts->estimator;
-	plan->alpha = opts->alpha;
-	plan->window = opts->window;
-	plan->scope = opts->scope;
-	plan->target_us = opts->shards ? 0 : opts->target_us;
-	plan->without_history = res.without_history;
-	if (res.fallback && plan->n)
-		warn(&so,
-		     "no test of the suite has a duration in the history of suite '%s': split by the "
-		     "stable hash of the %s",
-		     suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
-	else if (res.fallback)
-		warn(&so,
-		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
-		     "each test file by the stable hash of its path",
-		     suite);
-	in = (hist__plan_input){opts->scope,
-	                        opts->shards,
-	                        opts->target_us,
-	                        opts->max_shards,
-	                        plan->shard_overhead_us,
-	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
-	                        res.fallback,
-	                        res.module_setup,
-	                        res.modules};
-	if ((error = hist__plan_build(plan, &in, err)) < 0)
-		goto done;
-	if ((error = hist__emit_plan_id(plan)) < 0) {
-		hist__error(err, error, "out of memory");
-		goto done;
-	}
-	if (plan->target_missed) {
-		char a[32], b[32];
-		warn(&so,
-		     "no plan meets the target of %s s with up to %u shards: %u shards give the "
-		     "shortest predicted makespan, %s s",
-		     secs(a, sizeof a, opts->target_us),
-		     opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
-		     secs(b, sizeof b, plan->makespan_us));
-	}
-	*out = plan;
-	plan = NULL;
-	error = HIST_OK;
-done:
-	hist__suite_free(s);
-	hist__free(res.module_setup);
-	hist_plan_free(plan);
-	return error;
 }

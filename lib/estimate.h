@@ -1,14 +1,16 @@
 /* estimate.h - duration estimates from history (private).
- * One ordered pass over the recent history (hist__store_each_result) gives
- * each test of the suite an estimate; tests without one get the median of
- * their file, else of the suite; modules get their set-up cost. The result
- * is the test array plan.c partitions. */
+ * One ordered pass over the recent history (the rows of
+ * hist__store_each_result, handed in by planner.c) gives each test of the
+ * suite an estimate; tests without one get the median of their file, else
+ * of the suite; modules get their set-up cost. The result is plain arrays:
+ * the tests plan.c partitions and each module's set-up. */
 #ifndef HIST_ESTIMATE_H
 #define HIST_ESTIMATE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
 #include "hist.h"
 #include "plan.h"
@@ -27,7 +29,6 @@ typedef struct {
 	double alpha;
 	const char *const *tests; /* the suite as collected now, or NULL */
 	size_t test_count;
-	void (*warning)(const char *message, void *payload);
 	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
 } hist__suite_options;
@@ -41,16 +42,33 @@ int hist__suite_row(void *payload, const hist__history_row *row);
 
 /* What the pass learnt, ready for hist__plan_build. */
 typedef struct {
-	int64_t *module_setup; /* per module, µs charged per shard (0: none) */
+	hist__plan_test *tests; /* the suite, with est_us, cost_us and module */
+	size_t n;
+	hist__arena_block *arena; /* the tests' nodeids */
+	int64_t *module_setup;    /* per module, µs charged per shard (0: none) */
 	size_t modules;
 	size_t without_history; /* tests estimated by a median */
 	int fallback;           /* no test of the suite has a duration */
+	size_t key_only;        /* tests of the newest run known only by their JUnit key */
+	size_t bad_ids;         /* tests of the newest run no shard file can hold, left out */
 } hist__suite_result;
 
-/* After the last row: moves the tests into plan (tests, n, arena) with
- * est_us, cost_us (estimate + test_overhead_us) and module set, and fills
- * res (free res->module_setup with hist__free). */
-int hist__suite_finish(hist__suite *s, hist_plan *plan, int64_t test_overhead_us, hist__suite_result *res);
+/* After the last row: hands the tests over in res with est_us, cost_us
+ * (estimate + test_overhead_us) and module set. The caller frees
+ * res->tests and res->module_setup with hist__free and res->arena with
+ * hist__arena_free, also on failure. */
+int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res);
 void hist__suite_free(hist__suite *s);
+
+typedef struct {
+	int64_t test_overhead_us;    /* -1: history carries no run wall times */
+	int64_t shard_overhead_us;   /* -1: no plugin session records */
+	int64_t collect_per_test_us; /* collection / tests collected; -1: unknown */
+} hist__overheads;
+
+/* Medians over the inputs of the window: pytest's own cost per test (wall
+ * time minus collection and the tests' time, over the tests, never below
+ * 0), the collection time, and collection per test collected. */
+int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n);
 
 #endif

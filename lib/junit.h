@@ -12,4 +12,11 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err);
 
 const char *hist__junit_libxml_version(void);
 
+#ifdef HIST_TESTING
+/* XORed into the libxml2 options (test builds only): a test weakens one
+ * defence to prove the next one holds, and scripts/flip-xml-options.sh
+ * flips each option in the source to prove a test catches it. */
+extern int hist__junit_test_options;
+#endif
+
 #endif

@@ -10,6 +10,10 @@
 
 #include "hist.h"
 
+/* A nodeid longer than this is not a nodeid (a test list's line, a
+ * history's id): the shard file format's limit too. */
+#define HIST__MAX_NODEID (64u * 1024u)
+
 /* Length of the prefix of nodeid that names its scope: for HIST_SCOPE_MODULE
  * the file path (up to the first "::"), for HIST_SCOPE_CLASS the path and all
  * names but the last (the path when there is no class), for HIST_SCOPE_TEST

@@ -3,8 +3,9 @@
  * the set-up a module charges each shard that runs part of it, the search
  * for the fewest shards within a target, the stable-hash fallback and the
  * order of tests in a shard.
- * Not here: estimates (estimate.c), output formats and the plan id
- * (emit.c). Pure: arrays in, arrays out; no SQLite, no files. */
+ * Not here: estimates (estimate.c), the plan object (planner.c), output
+ * formats and the plan id (emit.c). Pure: arrays in, arrays out; no
+ * SQLite, no files. */
 #include "plan.h"
 
 #include <stdlib.h>
@@ -17,40 +18,6 @@
 /* Attempts at splitting one more scope with a set-up cost: each is a
  * partition of its own, so they are few. */
 #define SPLIT_ATTEMPTS 32
-
-/* ------------------------------------------------------------------ */
-/* The arena: nodeids of a plan live in a few large blocks.            */
-
-char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len)
-{
-	hist__arena_block *b = *arena;
-	char *p;
-
-	if (!b || b->size - b->used < len + 1) {
-		size_t size = len + 1 > (1u << 20) ? len + 1 : (1u << 20);
-
-		if (len == SIZE_MAX || !(b = hist__malloc(sizeof *b + size)))
-			return NULL;
-		b->next = *arena;
-		b->used = 0;
-		b->size = size;
-		*arena = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
-}
-
-void hist__arena_free(hist__arena_block *arena)
-{
-	while (arena) {
-		hist__arena_block *next = arena->next;
-		hist__free(arena);
-		arena = next;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* Partitioning items given in their total order.                      */
@@ -411,7 +378,7 @@ typedef struct {
 } piece;
 
 typedef struct {
-	const hist_plan *plan;
+	const hist__plan_test *tests;
 	const hist__plan_input *in;
 	size_t n;
 	uint32_t *trank; /* tests, longest first, ties by nodeid */
@@ -439,7 +406,7 @@ typedef struct {
 
 static int test_before(const void *c, uint32_t a, uint32_t b)
 {
-	const hist__plan_test *t = ((const ctx *)c)->plan->tests;
+	const hist__plan_test *t = ((const ctx *)c)->tests;
 
 	if (t[a].cost_us != t[b].cost_us)
 		return t[a].cost_us > t[b].cost_us;
@@ -449,7 +416,7 @@ static int test_before(const void *c, uint32_t a, uint32_t b)
 static int unit_before(const void *c, uint32_t a, uint32_t b)
 {
 	const ctx *x = c;
-	const hist__plan_test *t = x->plan->tests;
+	const hist__plan_test *t = x->tests;
 
 	if (x->uw[a] != x->uw[b])
 		return x->uw[a] > x->uw[b];
@@ -472,7 +439,7 @@ static size_t unit_key_len(const hist__plan_test *t, hist_scope scope)
 
 static int make_units(ctx *x)
 {
-	const hist__plan_test *t = x->plan->tests;
+	const hist__plan_test *t = x->tests;
 	const hist__plan_input *in = x->in;
 	hist__strmap classes = HIST__STRMAP_INIT;
 	uint32_t *by_module = NULL;
@@ -721,7 +688,7 @@ static int solve(ctx *x, unsigned int shards)
  * module scope. Any machine (or the plugin) can recompute it. */
 static void solve_by_hash(ctx *x, unsigned int shards)
 {
-	const hist__plan_test *t = x->plan->tests;
+	const hist__plan_test *t = x->tests;
 
 	for (size_t u = 0; u < x->units; u++)
 		x->ushard[u] = (uint32_t)(hist_nodeid_hash(t[x->uname[u]].id, x->ulen[u]) % shards);
@@ -753,7 +720,7 @@ static void order_by_shard(const ctx *x, unsigned int shards, uint32_t *order, s
 static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const size_t *start, int64_t *pred,
                        uint32_t *touched)
 {
-	const hist__plan_test *t = x->plan->tests;
+	const hist__plan_test *t = x->tests;
 	const int64_t *setup = x->in->module_setup;
 	int64_t makespan = 0;
 
@@ -862,17 +829,19 @@ static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uin
 
 #define ALLOC(ptr, count) (!((ptr) = hist__malloc(((count) ? (count) : 1) * sizeof *(ptr))))
 
-int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err)
+int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_t n, const hist__plan_input *in,
+                     hist__err *err)
 {
 	ctx x;
-	size_t n = plan->n, modules = in->modules ? in->modules : 1;
+	size_t modules = in->modules ? in->modules : 1;
 	unsigned int most = in->shards ? in->shards : in->max_shards ? in->max_shards : HIST_MAX_SHARDS;
 	unsigned int shards = in->shards;
 	uint32_t *touched = NULL;
 	int error = HIST_OK;
 
 	memset(&x, 0, sizeof x);
-	x.plan = plan;
+	memset(out, 0, sizeof *out);
+	x.tests = tests;
 	x.in = in;
 	x.n = n;
 	if (n >= NONE)
@@ -881,14 +850,14 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 	    ALLOC(x.umod, n) || ALLOC(x.uname, n) || ALLOC(x.ulen, n) || ALLOC(x.urank, n) ||
 	    ALLOC(x.uorder, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
 	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, most) || ALLOC(x.ushard, n) ||
-	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(plan->order, n) ||
-	    ALLOC(plan->start, (size_t)most + 1) || ALLOC(plan->predicted, most) || ALLOC(touched, modules)) {
+	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(out->order, n) ||
+	    ALLOC(out->start, (size_t)most + 1) || ALLOC(out->predicted, most) || ALLOC(touched, modules)) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		x.trank[i] = (uint32_t)i;
-		x.iw[i] = plan->tests[i].cost_us;
+		x.iw[i] = tests[i].cost_us;
 	}
 	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x)) < 0 ||
 	    (error = make_units(&x)) < 0) {
@@ -910,7 +879,7 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 		x.urank[x.uorder[r]] = (uint32_t)r;
 	x.work = 0;
 	for (size_t i = 0; i < n; i++)
-		x.work += plan->tests[i].cost_us;
+		x.work += tests[i].cost_us;
 	for (size_t m = 0; m < in->modules; m++) {
 		x.charge[m] = in->scope != HIST_SCOPE_MODULE ? in->module_setup[m] : 0;
 		x.charged |= x.charge[m] > 0;
@@ -940,36 +909,35 @@ int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err
 	for (size_t u = 0; u < x.units; u++)
 		if (x.uw[u] + x.charge[x.umod[u]] > x.longest)
 			x.longest = x.uw[u] + x.charge[x.umod[u]];
-	if (!shards && (error = search(&shards, &plan->target_missed, &x, most, plan->order, plan->start,
-	                               plan->predicted)) < 0) {
+	if (!shards && (error = search(&shards, &out->target_missed, &x, most, out->order, out->start,
+	                               out->predicted)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
-	if ((error = attempt(&plan->makespan_us, &x, shards, plan->order, plan->start, plan->predicted,
+	if ((error = attempt(&out->makespan_us, &x, shards, out->order, out->start, out->predicted,
 	                     touched)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
-	plan->shards = shards;
-	plan->fallback = in->fallback;
-	plan->work_us = x.work;
-	plan->longest_unit_us = x.longest;
-	plan->lower_bound_us = x.work / shards + (x.work % shards != 0);
-	if (x.longest > plan->lower_bound_us)
-		plan->lower_bound_us = x.longest;
-	plan->lower_bound_us += in->shard_overhead_us;
-	plan->total_us = 0;
+	out->shards = shards;
+	out->work_us = x.work;
+	out->longest_unit_us = x.longest;
+	out->lower_bound_us = x.work / shards + (x.work % shards != 0);
+	if (x.longest > out->lower_bound_us)
+		out->lower_bound_us = x.longest;
+	out->lower_bound_us += in->shard_overhead_us;
+	out->total_us = 0;
 	for (unsigned int k = 0; k < shards; k++)
-		plan->total_us += plan->predicted[k];
-	plan->scope_setup_us = 0;
-	plan->scopes_with_setup = plan->scopes_split = 0;
+		out->total_us += out->predicted[k];
+	out->scope_setup_us = 0;
+	out->scopes_with_setup = out->scopes_split = 0;
 	for (size_t m = 0; m < in->modules; m++) {
 		if (in->module_setup[m] <= 0)
 			continue;
-		plan->scopes_with_setup++;
+		out->scopes_with_setup++;
 		if (touched[m] > 1) {
-			plan->scopes_split++;
-			plan->scope_setup_us += (int64_t)(touched[m] - 1) * in->module_setup[m];
+			out->scopes_split++;
+			out->scope_setup_us += (int64_t)(touched[m] - 1) * in->module_setup[m];
 		}
 	}
 done:
@@ -997,84 +965,17 @@ done:
 	hist__free(x.munits);
 	hist__free(x.pc);
 	hist__free(touched);
+	if (error < 0) {
+		hist__free(out->order);
+		hist__free(out->start);
+		hist__free(out->predicted);
+		memset(out, 0, sizeof *out);
+	}
 	return error;
 }
 
 /* ------------------------------------------------------------------ */
-/* The public face of a plan.                                          */
-
-void hist_plan_free(hist_plan *plan)
-{
-	if (!plan)
-		return;
-	hist__err_clear(&plan->err);
-	hist__arena_free(plan->arena);
-	hist__free(plan->tests);
-	hist__free(plan->order);
-	hist__free(plan->start);
-	hist__free(plan->predicted);
-	hist__free(plan->suite);
-	hist__free(plan);
-}
-
-unsigned int hist_plan_shard_count(const hist_plan *plan)
-{
-	return plan->shards;
-}
-
-size_t hist_plan_shard_size(const hist_plan *plan, unsigned int k)
-{
-	return k >= 1 && k <= plan->shards ? plan->start[k] - plan->start[k - 1] : 0;
-}
-
-const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k, size_t i)
-{
-	if (i >= hist_plan_shard_size(plan, k))
-		return NULL;
-	return plan->tests[plan->order[plan->start[k - 1] + i]].id;
-}
-
-int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k)
-{
-	return k >= 1 && k <= plan->shards ? plan->predicted[k - 1] : -1;
-}
-
-const char *hist_plan_id(const hist_plan *plan)
-{
-	return plan->id;
-}
-
-int hist_plan_fallback(const hist_plan *plan)
-{
-	return plan->fallback;
-}
-
-int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan)
-{
-	if (!out || out->version < 1 || out->version > HIST_PLAN_SUMMARY_VERSION)
-		return HIST_E_INVALID;
-	out->tests = plan->n;
-	out->tests_without_history = plan->without_history;
-	out->total_us = plan->total_us;
-	out->makespan_us = plan->makespan_us;
-	out->lower_bound_us = plan->lower_bound_us;
-	out->work_us = plan->work_us;
-	out->longest_unit_us = plan->longest_unit_us;
-	out->target_us = plan->target_us;
-	out->test_overhead_us = plan->test_overhead_us;
-	out->test_overhead_source = plan->test_overhead_source;
-	out->shard_overhead_us = plan->shard_overhead_us;
-	out->shard_overhead_source = plan->shard_overhead_source;
-	out->scope_setup_us = plan->scope_setup_us;
-	out->scopes_with_setup = plan->scopes_with_setup;
-	out->scopes_split = plan->scopes_split;
-	return HIST_OK;
-}
-
-const char *hist_plan_errmsg(const hist_plan *plan)
-{
-	return hist__err_msg(&plan->err);
-}
+/* Names of the public enums.                                          */
 
 const char *hist_estimator_name(hist_estimator e)
 {

@@ -1,6 +1,6 @@
 /* plan.h - partitioning a suite into shards (private).
- * Pure: arrays in, a hist_plan out; no SQLite, no files. estimate.c feeds
- * it, emit.c prints what it made. */
+ * Pure: arrays in, arrays out; no SQLite, no files. planner.c hands it the
+ * tests estimate.c made and keeps what it returns in the plan. */
 #ifndef HIST_PLAN_H
 #define HIST_PLAN_H
 
@@ -45,48 +45,23 @@ typedef struct {
 	size_t modules;
 } hist__plan_input;
 
-/* A memory block the plan owns (nodeid strings). */
-typedef struct hist__arena_block {
-	struct hist__arena_block *next;
-	size_t used, size;
-	char data[];
-} hist__arena_block;
 
-struct hist_plan {
-	hist__err err; /* of the emit calls */
-	hist__arena_block *arena;
-	hist__plan_test *tests; /* the suite */
-	size_t n;
+/* What a partition made: the order of the tests and the predictions. */
+typedef struct {
 	unsigned int shards;
 	uint32_t *order;    /* test indexes shard by shard, each longest first */
 	size_t *start;      /* shards + 1 offsets into order */
 	int64_t *predicted; /* per shard, µs */
-	char id[17];
-	int fallback;
-	int target_missed; /* no plan up to max_shards met target_us */
+	int target_missed;  /* no plan up to max_shards met target_us */
 	int64_t lower_bound_us, work_us, longest_unit_us, total_us, makespan_us;
 	int64_t scope_setup_us;
 	size_t scopes_with_setup, scopes_split;
-	/* What the plan was made with, for plan.json. */
-	char *suite;
-	hist_estimator estimator;
-	double alpha;
-	unsigned int window;
-	hist_scope scope;
-	int64_t target_us;
-	size_t without_history;
-	int64_t test_overhead_us, shard_overhead_us;
-	hist_source test_overhead_source, shard_overhead_source;
-	int64_t collect_per_test_us; /* charged to modules' set-up; -1: unknown */
-};
+} hist__plan_result;
 
-/* Copies len bytes and a NUL into the arena; NULL when out of memory. */
-char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len);
-void hist__arena_free(hist__arena_block *arena);
-
-/* Partitions plan->tests (set by the caller, with est_us, cost_us and module
- * filled) per in, and fills order, start, predicted and the bounds. The id
- * comes after, from hist__emit_plan_id. */
-int hist__plan_build(hist_plan *plan, const hist__plan_input *in, hist__err *err);
+/* Partitions tests[0..n) (est_us, cost_us and module filled) per in into
+ * out; the caller frees out->order, start and predicted with hist__free.
+ * On failure out holds nothing. */
+int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_t n, const hist__plan_input *in,
+                     hist__err *err);
 
 #endif

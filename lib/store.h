@@ -3,7 +3,8 @@
  *
  * Writers: ingest.c wraps each input in hist__store_begin/commit; a failure
  * calls hist__store_rollback so a bad input leaves nothing.
- * Readers: estimate.c walks the recent history in one ordered pass. */
+ * Readers: planner.c reads the recent history (one ordered pass for
+ * estimate.c, then the inputs' totals) in one snapshot. */
 #ifndef HIST_STORE_H
 #define HIST_STORE_H
 
@@ -83,14 +84,23 @@ typedef struct {
 int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
 	int (*fn)(void *payload, const hist__history_row *row), void *payload);
 
+/* The totals of one input of the window, as ingested. */
 typedef struct {
-	int64_t test_overhead_us;  /* -1: history carries no run wall times */
-	int64_t shard_overhead_us; /* -1: no plugin session records */
-	int64_t collect_per_test_us; /* collection / tests collected; -1: unknown */
-} hist__overheads;
+	int64_t wall_us;    /* -1: unknown */
+	int64_t collect_us; /* -1: unknown */
+	int64_t tests;
+	int64_t test_us;
+} hist__input_row;
 
-/* Medians over the inputs of the newest `window` runs of suite. */
-int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window);
+/* The inputs of the newest `window` runs of suite (NULL: "default"), in
+ * content-hash order; free *out with hist__free. */
+int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const char *suite, unsigned int window);
+
+/* Readers see one snapshot across their queries, even while another
+ * process commits (WAL readers never block writers). Nests: inside a
+ * transaction *began is 0 and end does nothing. */
+int hist__store_read_begin(int *began, hist_db *db);
+void hist__store_read_end(hist_db *db, int began);
 
 const char *hist__store_sqlite_version(void);
 

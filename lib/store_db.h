@@ -144,10 +144,6 @@ int hist__store_stmt_int(int64_t *out, hist_db *db, int which);
 int hist__store_exec(hist_db *db, const char *sql);
 /* One integer from constant SQL, for pragmas read once per open. */
 int hist__store_query_int(int64_t *out, hist_db *db, const char *sql);
-/* Readers see one snapshot across their queries, even while another
- * process commits (WAL readers never block writers). */
-int hist__store_read_begin(int *began, hist_db *db);
-void hist__store_read_end(hist_db *db, int began);
 
 /* Registers hist_batch (store_batch.c) on a new connection. */
 int hist__store_batch_module(hist_db *db);

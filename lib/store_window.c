@@ -1,7 +1,8 @@
 /* store_window.c - reading the recent history back.
  * Owns: the newest runs of a suite (the window), the k-way merge of one
  * cursor per run that hands each result to the estimator grouped by test,
- * and the per-input totals behind the overhead estimates.
+ * and the totals of the window's inputs (raw rows: the overhead model that
+ * reads them is estimate.c's).
  * Not here: what the rows mean (estimate.c), the statements' text
  * (store.c). */
 #include "store.h"
@@ -11,7 +12,6 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "num.h"
 #include "store_db.h"
 
 /* The ids of the newest `window` runs of suite, newest first. */
@@ -377,65 +377,45 @@ done:
 	return error;
 }
 
-int hist__store_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window)
+int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const char *suite, unsigned int window)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t *per_test = NULL, *collect = NULL, *collect_per_test = NULL;
-	size_t nt = 0, nc = 0, nk = 0, cap = 0;
+	hist__input_row *rows = NULL;
+	size_t n = 0, cap = 0;
 	int error, row;
 
-	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
+	*out = NULL;
+	*count = 0;
 	if ((error = hist__store_stmt(&s, db, S_OVERHEADS)) < 0)
 		return error;
 	if ((error = hist__store_bind_text(db, s, 1, suite ? suite : "default", strlen(suite ? suite : "default"))) < 0)
 		goto done;
 	sqlite3_bind_int64(s, 2, window);
 	while ((row = hist__store_step_row(db, s)) == 1) {
-		int64_t wall = hist__store_column_known(s, 0), coll = hist__store_column_known(s, 1);
-		int64_t tests = sqlite3_column_int64(s, 2), test_us = sqlite3_column_int64(s, 3);
-
-		if (nt == cap || nc == cap) {
-			size_t n = cap ? cap * 2 : 64;
-			int64_t *a, *b;
-			if (!(a = hist__realloc(per_test, n * sizeof *a))) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			hist__input_row *p = hist__realloc(rows, ncap * sizeof *p);
+			if (!p) {
 				error = hist__store_nomem(db);
 				goto done;
 			}
-			per_test = a;
-			if (!(b = hist__realloc(collect, n * sizeof *b))) {
-				error = hist__store_nomem(db);
-				goto done;
-			}
-			collect = b;
-			if (!(b = hist__realloc(collect_per_test, n * sizeof *b))) {
-				error = hist__store_nomem(db);
-				goto done;
-			}
-			collect_per_test = b;
-			cap = n;
+			rows = p;
+			cap = ncap;
 		}
-		/* Wall time minus what the tests themselves took, spread over
-		 * them: pytest's own cost per test, never below zero. */
-		if (wall >= 0 && tests > 0) {
-			int64_t rest = wall - (coll >= 0 ? coll : 0) - test_us;
-			per_test[nt++] = rest > 0 ? rest / tests : 0;
-		}
-		if (coll >= 0)
-			collect[nc++] = coll;
-		/* Collection grows with the tests collected: its cost per test. */
-		if (coll >= 0 && tests > 0)
-			collect_per_test[nk++] = coll / tests;
+		rows[n].wall_us = hist__store_column_known(s, 0);
+		rows[n].collect_us = hist__store_column_known(s, 1);
+		rows[n].tests = sqlite3_column_int64(s, 2);
+		rows[n].test_us = sqlite3_column_int64(s, 3);
+		n++;
 	}
 	if ((error = row) < 0)
 		goto done;
-	out->test_overhead_us = hist__median(per_test, nt);
-	out->shard_overhead_us = hist__median(collect, nc);
-	out->collect_per_test_us = hist__median(collect_per_test, nk);
+	*out = rows;
+	*count = n;
+	rows = NULL;
 	error = HIST_OK;
 done:
 	hist__store_reset(s);
-	hist__free(per_test);
-	hist__free(collect);
-	hist__free(collect_per_test);
+	hist__free(rows);
 	return error;
 }

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "check_util.h"
 #include "emit.h"
+#include "planner.h"
 #include "nodeid.h"
 
 /* a.py::x 3 s | a.py::y 2 s, b.py::z 1 s; 0.5 s start-up per shard. */
@@ -47,8 +48,7 @@ static hist_plan *small_plan(unsigned int shards)
 	in.effort = HIST_PLAN_EFFORT_DEFAULT;
 	in.module_setup = setup;
 	in.modules = 2;
-	ck_assert_int_eq(hist__plan_build(p, &in, &err), HIST_OK);
-	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
+	ck_assert_int_eq(hist__planner_finish(p, &in, &err), HIST_OK);
 	return p;
 }
 

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "check_util.h"
 #include "emit.h"
+#include "planner.h"
 #include "io.h"
 #include "nodeid.h"
 #include "plan.h"
@@ -194,9 +195,8 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 	in.modules = modules;
 	if (!in.effort)
 		in.effort = HIST_PLAN_EFFORT_DEFAULT;
-	error = hist__plan_build(p, &in, &err);
+	error = hist__planner_finish(p, &in, &err);
 	ck_assert_msg(error == HIST_OK, "plan: %s", hist__err_msg(&err));
-	ck_assert_int_eq(hist__emit_plan_id(p), HIST_OK);
 	hist__err_clear(&err);
 	free(msetup);
 	free(mname);

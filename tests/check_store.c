@@ -590,7 +590,7 @@ START_TEST(store_overheads_are_medians_of_the_window)
 	int64_t tests;
 	unsigned char h1[16] = { 1 }, h9[16] = { 9 };
 
-	ck_assert_int_eq(hist__store_overheads(&o, db, NULL, 10), HIST_OK);
+	ck_assert_int_eq(window_overheads(&o, db, NULL, 10), HIST_OK);
 	ck_assert_int_eq(o.test_overhead_us, -1);
 	ck_assert_int_eq(o.shard_overhead_us, -1);
 	ck_assert_int_eq(o.collect_per_test_us, -1);
@@ -603,24 +603,24 @@ START_TEST(store_overheads_are_medians_of_the_window)
 	/* Outside the window of 3 (oldest), or of another suite. */
 	input(db, "default", "r0", 50, 5, 999999, 999999, 1, 1);
 	input(db, "other", "r9", 400, 6, 999999, 999999, 1, 100);
-	ck_assert_int_eq(hist__store_overheads(&o, db, "default", 3), HIST_OK);
+	ck_assert_int_eq(window_overheads(&o, db, "default", 3), HIST_OK);
 	ck_assert_int_eq(o.test_overhead_us, 10);
 	ck_assert_int_eq(o.shard_overhead_us, 10000);
 	/* Collection per test: 100, 50, 300. */
 	ck_assert_int_eq(o.collect_per_test_us, 100);
-	ck_assert_int_eq(hist__store_overheads(&o, db, "default", 1), HIST_OK);
+	ck_assert_int_eq(window_overheads(&o, db, "default", 1), HIST_OK);
 	ck_assert_int_eq(o.test_overhead_us, -1);
 	ck_assert_int_eq(o.shard_overhead_us, 30000);
 	ck_assert_int_eq(o.collect_per_test_us, 300);
 	/* An even count: the mean of the middle two, rounded down. */
 	input(db, "other", "r8", 300, 7, 3, 0, 1, 0);
-	ck_assert_int_eq(hist__store_overheads(&o, db, "other", 10), HIST_OK);
+	ck_assert_int_eq(window_overheads(&o, db, "other", 10), HIST_OK);
 	ck_assert_int_eq(o.shard_overhead_us, 999999 / 2);
 	ck_assert_int_eq(o.test_overhead_us, (0 + 3) / 2);
 	/* 999999 and 0 a test; an input of no tests says nothing per test. */
 	ck_assert_int_eq(o.collect_per_test_us, 999999 / 2);
 	input(db, "other", "r8", 300, 8, -1, 5000, 0, 0);
-	ck_assert_int_eq(hist__store_overheads(&o, db, "other", 10), HIST_OK);
+	ck_assert_int_eq(window_overheads(&o, db, "other", 10), HIST_OK);
 	ck_assert_int_eq(o.collect_per_test_us, 999999 / 2);
 	ck_assert_int_eq(o.shard_overhead_us, 5000);
 	ck_assert_int_eq(hist__store_input_seen(&seen, &tests, db, h1), HIST_OK);

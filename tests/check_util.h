@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "hist.h"
+#include "estimate.h"
 #include "store.h"
 
 /* Path of a file under fixtures/ (HIST_FIXTURES overrides the directory).
@@ -94,6 +96,20 @@ static inline char *dump(hist_db *db)
 
 	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
 	return hist__buf_detach(&b);
+}
+
+/* The overheads planning would learn from the window of suite: the store's
+ * input rows through the estimator's model. */
+static inline int window_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window)
+{
+	hist__input_row *rows;
+	size_t n;
+	int error = hist__store_inputs(&rows, &n, db, suite, window);
+
+	if (error == HIST_OK)
+		error = hist__estimate_overheads(out, rows, n);
+	hist__free(rows);
+	return error;
 }
 
 #endif

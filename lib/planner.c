@@ -1,0 +1,309 @@
+/* planner.c - the front of planning: history in, a named plan out.
+ * Owns: hist_plan_create (checking the options, reading the history in one
+ * snapshot, choosing the overheads, the warnings, then estimate ->
+ * partition -> plan id), the only place a struct hist_plan is assembled,
+ * and the plan's public accessors.
+ * Not here: SQL (store*.c), estimates (estimate.c), partitioning (plan.c),
+ * output formats and the id's hash (emit.c). */
+#include "planner.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "emit.h"
+#include "estimate.h"
+#include "store.h"
+
+static int check_options(hist__err *err, const hist_plan_options *o)
+{
+	if (!o || o->version == 0 || o->version > HIST_PLAN_OPTIONS_VERSION)
+		return hist__error(err, HIST_E_INVALID, "hist_plan_options version %u is not supported",
+		                   o ? o->version : 0);
+	if (o->shards > HIST_MAX_SHARDS)
+		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
+	if (o->shards == 0 && o->target_us <= 0)
+		return hist__error(err, HIST_E_INVALID, "give a number of shards or a positive target");
+	if (o->shards && o->target_us)
+		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
+	if (o->max_shards > HIST_MAX_SHARDS)
+		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
+		                   HIST_MAX_SHARDS);
+	if (!hist_estimator_name(o->estimator))
+		return hist__error(err, HIST_E_INVALID, "unknown estimator %d", (int)o->estimator);
+	if (!hist_scope_name(o->scope))
+		return hist__error(err, HIST_E_INVALID, "unknown scope %d", (int)o->scope);
+	/* Written so that NaN fails too. */
+	if (!(o->alpha > 0.0 && o->alpha <= 1.0))
+		return hist__error(err, HIST_E_INVALID, "alpha %g: must be in (0, 1]", o->alpha);
+	if (o->window < 1 || o->window > HIST_MAX_WINDOW)
+		return hist__error(err, HIST_E_INVALID, "window of %u runs: must be in [1, %d]", o->window,
+		                   HIST_MAX_WINDOW);
+	if (!o->tests && o->test_count)
+		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
+	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
+		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
+	return HIST_OK;
+}
+
+/* The caller's value, else what history shows, else the default. */
+static int64_t overhead(hist_source *src, int64_t option, int64_t learned, int64_t fallback)
+{
+	*src = option >= 0 ? HIST_SOURCE_OPTION : learned >= 0 ? HIST_SOURCE_HISTORY : HIST_SOURCE_DEFAULT;
+	return option >= 0 ? option : learned >= 0 ? learned : fallback;
+}
+
+/* µs as "12.345" for messages. */
+static const char *secs(char *buf, size_t size, int64_t us)
+{
+	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
+	         (long long)((us + 500) / 1000 % 1000));
+	return buf;
+}
+
+static void warn(const hist_plan_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(const hist_plan_options *o, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!o->warning)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->warning(msg, o->payload);
+}
+
+int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err *err)
+{
+	hist__plan_result r;
+	int error;
+
+	if ((error = hist__plan_build(&r, plan->tests, plan->n, in, err)) < 0)
+		return error;
+	plan->shards = r.shards;
+	plan->order = r.order;
+	plan->start = r.start;
+	plan->predicted = r.predicted;
+	plan->target_missed = r.target_missed;
+	plan->lower_bound_us = r.lower_bound_us;
+	plan->work_us = r.work_us;
+	plan->longest_unit_us = r.longest_unit_us;
+	plan->total_us = r.total_us;
+	plan->makespan_us = r.makespan_us;
+	plan->scope_setup_us = r.scope_setup_us;
+	plan->scopes_with_setup = r.scopes_with_setup;
+	plan->scopes_split = r.scopes_split;
+	plan->fallback = in->fallback;
+	if ((error = hist__emit_plan_id(plan->id, plan)) < 0)
+		return hist__error(err, error, "out of memory");
+	return HIST_OK;
+}
+
+int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts)
+{
+	hist__err *err = hist__db_err(db);
+	hist__suite_options so;
+	hist__suite *s = NULL;
+	hist__suite_result res;
+	hist__input_row *inputs = NULL;
+	size_t ninputs = 0;
+	hist__overheads ov;
+	hist__plan_input in;
+	hist_plan *plan = NULL;
+	const char *suite;
+	int error, began = 0;
+
+	*out = NULL;
+	memset(&res, 0, sizeof res);
+	if ((error = check_options(err, opts)) < 0)
+		return error;
+	suite = opts->suite ? opts->suite : "default";
+	so = (hist__suite_options){opts->estimator, opts->alpha, opts->tests, opts->test_count, opts->progress,
+	                           opts->payload};
+	if ((error = hist__suite_new(&s, &so, err)) < 0)
+		return error;
+	/* One snapshot for every read, so the estimates and the overheads
+	 * see the same history even while another process ingests. */
+	if ((error = hist__store_read_begin(&began, db)) < 0 ||
+	    (error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||
+	    (error = hist__store_inputs(&inputs, &ninputs, db, suite, opts->window)) < 0)
+		goto done;
+	hist__store_read_end(db, began);
+	began = 0;
+	if ((error = hist__estimate_overheads(&ov, inputs, ninputs)) < 0) {
+		hist__error(err, error, "out of memory");
+		goto done;
+	}
+	if (!(plan = hist__calloc(1, sizeof *plan)) || !(plan->suite = hist__strdup(suite))) {
+		error = hist__error(err, HIST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	plan->test_overhead_us = overhead(&plan->test_overhead_source, opts->test_overhead_us,
+	                                  ov.test_overhead_us, HIST_TEST_OVERHEAD_DEFAULT_US);
+	plan->shard_overhead_us =
+	    overhead(&plan->shard_overhead_source, opts->shard_overhead_us, ov.shard_overhead_us, 0);
+	if ((error = hist__suite_finish(s, plan->test_overhead_us, &res)) < 0)
+		goto done;
+	plan->tests = res.tests;
+	plan->n = res.n;
+	plan->arena = res.arena;
+	res.tests = NULL;
+	res.arena = NULL;
+	if (res.key_only)
+		warn(opts,
+		     "%zu tests of the newest run are known only by their JUnit key (xunit2 "
+		     "reports carry no nodeid): the shard files list them by key; give the collected "
+		     "suite for nodeids and exact scopes",
+		     res.key_only);
+	if (res.bad_ids)
+		warn(opts,
+		     "%zu tests of the newest run have nodeids no shard file can hold (a line "
+		     "break, a leading '#') and are left out",
+		     res.bad_ids);
+	/* A shard collects only the files it runs, and collection grows with
+	 * the tests collected: each module's collection is set-up that every
+	 * shard taking part of the module pays again. The learned start-up was
+	 * the median of collect_us, whole collections the per-test cost now
+	 * stands for (its median ratio spreads any fixed part over the tests,
+	 * and learned - k x tests would invent one whenever the planned suite
+	 * is smaller than the recorded runs), so the start-up learned from
+	 * history drops to 0; a --shard-overhead given stays as given. */
+	plan->collect_per_test_us = ov.collect_per_test_us;
+	if (ov.collect_per_test_us >= 0) {
+		for (size_t i = 0; i < plan->n; i++)
+			res.module_setup[plan->tests[i].module] += ov.collect_per_test_us;
+		if (plan->shard_overhead_source == HIST_SOURCE_HISTORY)
+			plan->shard_overhead_us = 0;
+	}
+	/* The pass's maps are done with: free them before planning needs its
+	 * own memory. */
+	hist__suite_free(s);
+	s = NULL;
+	plan->estimator = opts->estimator;
+	plan->alpha = opts->alpha;
+	plan->window = opts->window;
+	plan->scope = opts->scope;
+	plan->target_us = opts->shards ? 0 : opts->target_us;
+	plan->without_history = res.without_history;
+	if (res.fallback && plan->n)
+		warn(opts,
+		     "no test of the suite has a duration in the history of suite '%s': split by the "
+		     "stable hash of the %s",
+		     suite, opts->scope == HIST_SCOPE_TEST ? "nodeid" : "scope");
+	else if (res.fallback)
+		warn(opts,
+		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
+		     "each test file by the stable hash of its path",
+		     suite);
+	in = (hist__plan_input){opts->scope,
+	                        opts->shards,
+	                        opts->target_us,
+	                        opts->max_shards,
+	                        plan->shard_overhead_us,
+	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
+	                        res.fallback,
+	                        res.module_setup,
+	                        res.modules};
+	if ((error = hist__planner_finish(plan, &in, err)) < 0)
+		goto done;
+	if (plan->target_missed) {
+		char a[32], b[32];
+		warn(opts,
+		     "no plan meets the target of %s s with up to %u shards: %u shards give the "
+		     "shortest predicted makespan, %s s",
+		     secs(a, sizeof a, opts->target_us),
+		     opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
+		     secs(b, sizeof b, plan->makespan_us));
+	}
+	*out = plan;
+	plan = NULL;
+	error = HIST_OK;
+done:
+	hist__store_read_end(db, began);
+	hist__suite_free(s);
+	hist__free(inputs);
+	hist__free(res.tests);
+	hist__arena_free(res.arena);
+	hist__free(res.module_setup);
+	hist_plan_free(plan);
+	return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* The public face of a plan.                                          */
+
+void hist_plan_free(hist_plan *plan)
+{
+	if (!plan)
+		return;
+	hist__err_clear(&plan->err);
+	hist__arena_free(plan->arena);
+	hist__free(plan->tests);
+	hist__free(plan->order);
+	hist__free(plan->start);
+	hist__free(plan->predicted);
+	hist__free(plan->suite);
+	hist__free(plan);
+}
+
+unsigned int hist_plan_shard_count(const hist_plan *plan)
+{
+	return plan->shards;
+}
+
+size_t hist_plan_shard_size(const hist_plan *plan, unsigned int k)
+{
+	return k >= 1 && k <= plan->shards ? plan->start[k] - plan->start[k - 1] : 0;
+}
+
+const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k, size_t i)
+{
+	if (i >= hist_plan_shard_size(plan, k))
+		return NULL;
+	return plan->tests[plan->order[plan->start[k - 1] + i]].id;
+}
+
+int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k)
+{
+	return k >= 1 && k <= plan->shards ? plan->predicted[k - 1] : -1;
+}
+
+const char *hist_plan_id(const hist_plan *plan)
+{
+	return plan->id;
+}
+
+int hist_plan_fallback(const hist_plan *plan)
+{
+	return plan->fallback;
+}
+
+int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan)
+{
+	if (!out || out->version < 1 || out->version > HIST_PLAN_SUMMARY_VERSION)
+		return HIST_E_INVALID;
+	out->tests = plan->n;
+	out->tests_without_history = plan->without_history;
+	out->total_us = plan->total_us;
+	out->makespan_us = plan->makespan_us;
+	out->lower_bound_us = plan->lower_bound_us;
+	out->work_us = plan->work_us;
+	out->longest_unit_us = plan->longest_unit_us;
+	out->target_us = plan->target_us;
+	out->test_overhead_us = plan->test_overhead_us;
+	out->test_overhead_source = plan->test_overhead_source;
+	out->shard_overhead_us = plan->shard_overhead_us;
+	out->shard_overhead_source = plan->shard_overhead_source;
+	out->scope_setup_us = plan->scope_setup_us;
+	out->scopes_with_setup = plan->scopes_with_setup;
+	out->scopes_split = plan->scopes_split;
+	return HIST_OK;
+}
+
+const char *hist_plan_errmsg(const hist_plan *plan)
+{
+	return hist__err_msg(&plan->err);
+}

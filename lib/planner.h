@@ -1,0 +1,50 @@
+/* planner.h - making a plan (private).
+ * hist_plan_create is the front of planning: it reads the history in one
+ * snapshot, has estimate.c estimate, plan.c partition and emit.c name the
+ * result. Only planner.c assembles a struct hist_plan; emit.c and the
+ * accessors read it. */
+#ifndef HIST_PLANNER_H
+#define HIST_PLANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "err.h"
+#include "hist.h"
+#include "plan.h"
+
+struct hist_plan {
+	hist__err err; /* of the emit calls */
+	hist__arena_block *arena;
+	hist__plan_test *tests; /* the suite */
+	size_t n;
+	unsigned int shards;
+	uint32_t *order;    /* test indexes shard by shard, each longest first */
+	size_t *start;      /* shards + 1 offsets into order */
+	int64_t *predicted; /* per shard, µs */
+	char id[17];
+	int fallback;
+	int target_missed; /* no plan up to max_shards met target_us */
+	int64_t lower_bound_us, work_us, longest_unit_us, total_us, makespan_us;
+	int64_t scope_setup_us;
+	size_t scopes_with_setup, scopes_split;
+	/* What the plan was made with, for plan.json. */
+	char *suite;
+	hist_estimator estimator;
+	double alpha;
+	unsigned int window;
+	hist_scope scope;
+	int64_t target_us;
+	size_t without_history;
+	int64_t test_overhead_us, shard_overhead_us;
+	hist_source test_overhead_source, shard_overhead_source;
+	int64_t collect_per_test_us; /* charged to modules' set-up; -1: unknown */
+};
+
+/* The stages after estimation: partitions plan->tests (plan->n of them) per
+ * in, keeps the partition in the plan and names it (plan->id). The tests
+ * call it on suites they make up. */
+int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err *err);
+
+#endif
