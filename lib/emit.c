@@ -256,7 +256,8 @@ static int json_document(hist__buf *b, const hist_plan *p)
 		error = hist__buf_puts(b, "    \"collect_per_test_seconds\": null\n  },\n");
 	if (error < 0)
 		return error;
-	return hist__buf_printf(b, "  \"fallback\": %s\n}\n", p->fallback ? "\"hash\"" : "null");
+	return hist__buf_printf(b, "  \"fallback\": %s,\n  \"test_list\": \"%s\"\n}\n",
+	                        p->fallback ? "\"hash\"" : "null", hist_plan_test_list(p));
 }
 
 int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload)

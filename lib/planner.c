@@ -188,6 +188,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->scope = opts->scope;
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
+	plan->from_collection = opts->tests != NULL;
 	if (res.fallback && plan->n)
 		warn(opts,
 		     "no test of the suite has a duration in the history of suite '%s': split by the "
@@ -279,6 +280,11 @@ const char *hist_plan_id(const hist_plan *plan)
 int hist_plan_fallback(const hist_plan *plan)
 {
 	return plan->fallback;
+}
+
+const char *hist_plan_test_list(const hist_plan *plan)
+{
+	return plan->from_collection ? "collection" : "history";
 }
 
 int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan)

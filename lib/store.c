@@ -127,7 +127,9 @@ static const char *const migrations[] = {
 	"(" o ".attempts, " o ".outcome, coalesce(" o ".duration_us, -1), coalesce(" o ".setup_us, -1))"
 
 /* The results of the source database, with its runs and tests mapped onto
- * this one's (test ids through temp.test_map: tests has no index on id). */
+ * this one's (test ids through temp.test_map: tests has no index on id),
+ * but for the runs whose inputs this history already counts under runs
+ * that own them (temp.merge_skip, store_owner.c). */
 #define SRC_RESULTS                                                                             \
 	"SELECT mr.id AS run_id, m.main_id AS test_id, x.outcome, x.duration_us, x.setup_us, x.attempts" \
 	" FROM src.results x"                                                                       \
@@ -135,7 +137,8 @@ static const char *const migrations[] = {
 	" JOIN src.suites s ON s.id = r.suite_id"                                                   \
 	" JOIN main.suites ms ON ms.name = s.name"                                                  \
 	" JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"                        \
-	" JOIN temp.test_map m ON m.src_id = x.test_id"
+	" JOIN temp.test_map m ON m.src_id = x.test_id"                                             \
+	" WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip)"
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -203,7 +206,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_MERGE_RUNS] = "INSERT INTO main.runs(suite_id, ext_id, started_us)"
 			 " SELECT ms.id, r.ext_id, r.started_us FROM src.runs r"
 			 " JOIN src.suites s ON s.id = r.suite_id JOIN main.suites ms ON ms.name = s.name"
-			 " WHERE true ORDER BY ms.id, r.ext_id"
+			 " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY ms.id, r.ext_id"
 			 " ON CONFLICT(suite_id, ext_id) DO UPDATE SET started_us = excluded.started_us"
 			 " WHERE excluded.started_us < started_us",
 	/* New tests take ids from ?1 on, in name order. */
@@ -216,7 +219,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_MAP_CLEAR] = "DELETE FROM temp.test_map",
 	[S_MERGE_COUNT] = "SELECT count(*) FROM src.results",
 	[S_MERGE_RESULTS] = "INSERT INTO main.results(run_id, test_id, outcome, duration_us, setup_us, attempts) "
-			    SRC_RESULTS " WHERE true ORDER BY 1, 2 ON CONFLICT(run_id, test_id) DO NOTHING",
+			    SRC_RESULTS " AND true ORDER BY 1, 2 ON CONFLICT(run_id, test_id) DO NOTHING",
 	[S_MERGE_RAISE] = "UPDATE main.results AS o SET outcome = n.outcome, duration_us = n.duration_us,"
 			  " setup_us = n.setup_us, attempts = n.attempts FROM (" SRC_RESULTS ") AS n"
 			  " WHERE o.run_id = n.run_id AND o.test_id = n.test_id AND " GREATER("n", "o"),
@@ -239,7 +242,8 @@ static const char *const sql_text[S_COUNT] = {
 			   " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
 			   " JOIN main.suites ms ON ms.name = s.name"
 			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			   " WHERE true ORDER BY i.hash ON CONFLICT(hash) DO NOTHING",
+			   " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
+			   " ON CONFLICT(hash) DO NOTHING",
 	[S_MERGE_INPUTS_V1] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
 			      " shard_index, shard_total, tests, test_us)"
 			      " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
@@ -247,7 +251,8 @@ static const char *const sql_text[S_COUNT] = {
 			      " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
 			      " JOIN main.suites ms ON ms.name = s.name"
 			      " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			      " WHERE true ORDER BY i.hash ON CONFLICT(hash) DO NOTHING",
+			      " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
+			      " ON CONFLICT(hash) DO NOTHING",
 };
 
 hist__err *hist__db_err(hist_db *db)
