@@ -188,6 +188,93 @@ HIST_API int hist_db_prune(hist_prune_stats *out, hist_db *db, const hist_prune_
 HIST_API int hist_db_vacuum(hist_db *db);
 
 /* ------------------------------------------------------------------ */
+/* What the history says                                               */
+
+/* One test of one suite over the window (the newest runs of its suite). */
+typedef struct {
+	const char *suite;
+	const char *nodeid;   /* or its JUnit key when is_key */
+	int is_key;
+	unsigned int runs;    /* runs of the window with a result for it */
+	int64_t estimate_us;  /* median of its known durations (skips left
+	                         out); -1 when none */
+	int64_t min_us, max_us; /* the spread of those durations; -1: none */
+	int64_t last_us;      /* its duration in the window's newest run; -1:
+	                         not there (or unknown) */
+	int64_t before_us;    /* median of its durations before that run; -1 */
+	unsigned int passed;  /* runs it passed (xfailed, xpassed count too) */
+	unsigned int failed;  /* runs it failed or errored */
+	unsigned int rerun;   /* runs it passed only on a rerun */
+	unsigned int last_seen; /* how many runs ago its newest result is (0:
+	                         the newest run of the window) */
+} hist_stats_test;
+
+/* Slowest files: the sum of their tests' estimates. */
+typedef struct {
+	const char *suite;
+	const char *file;     /* the nodeid up to "::" */
+	size_t tests;
+	int64_t estimate_us;
+} hist_stats_file;
+
+typedef enum {
+	HIST_STATS_SLOWEST = 0, /* estimate descending, then suite, nodeid */
+	HIST_STATS_FLAKY,       /* passed and failed in the window, or passed
+	                           on a rerun; most failures+reruns first */
+	HIST_STATS_REGRESSIONS, /* last run at least HIST_STATS_REGRESSION_RATIO
+	                           times before_us and HIST_STATS_REGRESSION_MIN_US
+	                           more, with HIST_STATS_REGRESSION_RUNS results
+	                           before it; largest excess first */
+	HIST_STATS_UNSEEN       /* a result in the window, none in its newest
+	                           `recent` runs; longest unseen first */
+} hist_stats_list;
+#define HIST_STATS_REGRESSION_RATIO 2
+#define HIST_STATS_REGRESSION_MIN_US 500000
+#define HIST_STATS_REGRESSION_RUNS 3
+
+#define HIST_STATS_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	const char *suite;     /* NULL: every suite, each over its own window */
+	unsigned int window;   /* newest runs per suite; 0 = 20 */
+	unsigned int recent;   /* "unseen": absent from this many newest runs; 0 = 3 */
+} hist_stats_options;
+#define HIST_STATS_OPTIONS_INIT { HIST_STATS_OPTIONS_VERSION, NULL, 0, 0 }
+
+typedef struct hist_stats hist_stats;
+
+/* Reads the window of each suite in one snapshot and ranks its tests.
+ * *out is NULL on failure; messages: hist_db_errmsg(db). */
+HIST_API int hist_stats_create(hist_stats **out, hist_db *db, const hist_stats_options *opts);
+HIST_API void hist_stats_free(hist_stats *stats);
+HIST_API size_t hist_stats_count(const hist_stats *stats, hist_stats_list list);
+/* The i-th test of a list, in the list's order; owned by stats. */
+HIST_API const hist_stats_test *hist_stats_get(const hist_stats *stats, hist_stats_list list, size_t i);
+HIST_API size_t hist_stats_file_count(const hist_stats *stats);
+HIST_API const hist_stats_file *hist_stats_file_get(const hist_stats *stats, size_t i);
+/* pytest-split's .test_durations ({nodeid: seconds}, by nodeid, the
+ * estimates of tests known by nodeid) into path, atomically. With several
+ * suites, a test's estimate is the one of the first suite by name. */
+HIST_API int hist_stats_export_durations(const hist_stats *stats, const char *path, hist_db *db);
+
+/* One result of a test, for its history. Strings valid during the call. */
+typedef struct {
+	const char *suite;
+	const char *run_id;
+	int64_t started_us;
+	hist_outcome outcome;
+	int64_t duration_us;  /* -1 unknown */
+	int64_t setup_us;     /* -1 unknown */
+	unsigned int attempts;
+} hist_test_result;
+
+/* Calls fn for each result of nodeid (or the JUnit key of that name) in
+ * every run of suite (NULL: every suite), by suite, then start, then run
+ * id. A non-zero return from fn stops the walk and is returned. */
+HIST_API int hist_db_test_history(hist_db *db, const char *suite, const char *nodeid,
+	int (*fn)(const hist_test_result *r, void *payload), void *payload);
+
+/* ------------------------------------------------------------------ */
 /* Ingesting results                                                   */
 
 typedef enum {
@@ -389,6 +476,11 @@ HIST_API const char *hist_plan_id(const hist_plan *plan);
  * scope's prefix at class and module scope) went to shard
  * (hist_nodeid_hash % N) + 1. */
 HIST_API int hist_plan_fallback(const hist_plan *plan);
+/* Where the plan's tests came from: "collection" when the caller gave them
+ * (opts->tests: a collection of the tree to be tested, so a test the plan
+ * does not list is new and one it lists must be collected), "history" when
+ * they are the tests of the history's newest run. plan.json's "test_list". */
+HIST_API const char *hist_plan_test_list(const hist_plan *plan);
 
 typedef enum { HIST_SOURCE_DEFAULT = 0, HIST_SOURCE_HISTORY, HIST_SOURCE_OPTION } hist_source;
 HIST_API const char *hist_source_name(hist_source s); /* "default", "history", "option" */

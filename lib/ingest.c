@@ -7,8 +7,6 @@
  * the store thread (pipe.c), SQL (store.c), walking directories (walk.c). */
 #include "hist.h"
 
-#include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -162,9 +160,12 @@ static int ingest_text(ingest *g, hist_format format, const char *suite, const u
 		return prefixed(g->db, error, hist__input_name(g->in));
 	g->stats->duplicates = g->stats->tests - g->stats->added;
 	hist__input_hash(g->in, hash);
-	if ((error = hist__store_input_seen(&seen, &seen_tests, g->db, hash)) < 0)
+	/* Held by this run or one first by (suite, run id): nothing new.
+	 * Held by a later run alone: that run gives it up to this one. */
+	if ((error = hist__store_input_owner(&seen, &seen_tests, g->db, hash, suite, g->opts->run_id,
+		     hist__input_name(g->in), 1)) < 0)
 		return error;
-	if (seen) {
+	if (seen == HIST__INPUT_HELD) {
 		/* The caller rolls this back: same content, nothing new. */
 		g->stats->already_seen = 1;
 		return HIST_OK;
@@ -264,9 +265,10 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 	if ((error = have_raw = hist__input_raw_hash(g.in, raw)) < 0)
 		goto done;
 	if (have_raw) {
-		if ((error = hist__store_input_seen(&seen, &seen_tests, db, raw)) < 0)
+		if ((error = hist__store_input_owner(&seen, &seen_tests, db, raw, suite, opts->run_id,
+			     hist__input_name(g.in), 0)) < 0)
 			goto done;
-		if (seen) {
+		if (seen == HIST__INPUT_HELD) {
 			out->already_seen = 1;
 			out->tests = out->duplicates = seen_tests;
 			goto done;
@@ -302,21 +304,4 @@ done:
 	hist__free(g.plan_id);
 	hist__err_clear(&g.perr);
 	return error;
-}
-
-/* Built once, then only read: the one-time init keeps it safe from
- * several threads without a mutable global. */
-static char versions[256];
-static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
-
-static void make_versions(void)
-{
-	snprintf(versions, sizeof versions, "SQLite %s, libxml2 %s, zlib %s, xxHash %s", hist__store_sqlite_version(),
-		hist__junit_libxml_version(), hist__io_zlib_version(), hist__io_xxhash_version());
-}
-
-const char *hist_dependency_versions(void)
-{
-	pthread_once(&versions_once, make_versions);
-	return versions;
 }

@@ -93,6 +93,21 @@ static const char *const migrations[] = {
 	"INSERT INTO meta(key, value) SELECT 'next_test_id', coalesce(max(id), 0) + 1 FROM tests;"
 	"ALTER TABLE inputs ADD COLUMN raw_hash BLOB CHECK(length(raw_hash) = 16);"
 	"CREATE INDEX inputs_by_raw_hash ON inputs(raw_hash) WHERE raw_hash IS NOT NULL;",
+	/* 2 -> 3: results packed by run for the window read (store_pack.c):
+	 * each run's results of 1,024 test ids in one blob. Derived data:
+	 * every commit keeps it equal to results, a deleted run takes its
+	 * packs along, and a run in runs_unpacked is read from results until
+	 * the next write transaction repacks it (as every run of a history
+	 * migrated here is). Whatever writes results outside store*.c must put
+	 * the run in runs_unpacked (or call hist__store_packs_rebuild). */
+	"CREATE TABLE packs("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" chunk INTEGER NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY(run_id, chunk)) WITHOUT ROWID;"
+	"CREATE TABLE runs_unpacked("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE);"
+	"INSERT INTO runs_unpacked(run_id) SELECT id FROM runs;",
 };
 #define BASE_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -112,7 +127,9 @@ static const char *const migrations[] = {
 	"(" o ".attempts, " o ".outcome, coalesce(" o ".duration_us, -1), coalesce(" o ".setup_us, -1))"
 
 /* The results of the source database, with its runs and tests mapped onto
- * this one's (test ids through temp.test_map: tests has no index on id). */
+ * this one's (test ids through temp.test_map: tests has no index on id),
+ * but for the runs whose inputs this history already counts under runs
+ * that own them (temp.merge_skip, store_owner.c). */
 #define SRC_RESULTS                                                                             \
 	"SELECT mr.id AS run_id, m.main_id AS test_id, x.outcome, x.duration_us, x.setup_us, x.attempts" \
 	" FROM src.results x"                                                                       \
@@ -120,7 +137,8 @@ static const char *const migrations[] = {
 	" JOIN src.suites s ON s.id = r.suite_id"                                                   \
 	" JOIN main.suites ms ON ms.name = s.name"                                                  \
 	" JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"                        \
-	" JOIN temp.test_map m ON m.src_id = x.test_id"
+	" JOIN temp.test_map m ON m.src_id = x.test_id"                                             \
+	" WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip)"
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -188,7 +206,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_MERGE_RUNS] = "INSERT INTO main.runs(suite_id, ext_id, started_us)"
 			 " SELECT ms.id, r.ext_id, r.started_us FROM src.runs r"
 			 " JOIN src.suites s ON s.id = r.suite_id JOIN main.suites ms ON ms.name = s.name"
-			 " WHERE true ORDER BY ms.id, r.ext_id"
+			 " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY ms.id, r.ext_id"
 			 " ON CONFLICT(suite_id, ext_id) DO UPDATE SET started_us = excluded.started_us"
 			 " WHERE excluded.started_us < started_us",
 	/* New tests take ids from ?1 on, in name order. */
@@ -201,10 +219,22 @@ static const char *const sql_text[S_COUNT] = {
 	[S_MAP_CLEAR] = "DELETE FROM temp.test_map",
 	[S_MERGE_COUNT] = "SELECT count(*) FROM src.results",
 	[S_MERGE_RESULTS] = "INSERT INTO main.results(run_id, test_id, outcome, duration_us, setup_us, attempts) "
-			    SRC_RESULTS " WHERE true ORDER BY 1, 2 ON CONFLICT(run_id, test_id) DO NOTHING",
+			    SRC_RESULTS " AND true ORDER BY 1, 2 ON CONFLICT(run_id, test_id) DO NOTHING",
 	[S_MERGE_RAISE] = "UPDATE main.results AS o SET outcome = n.outcome, duration_us = n.duration_us,"
 			  " setup_us = n.setup_us, attempts = n.attempts FROM (" SRC_RESULTS ") AS n"
 			  " WHERE o.run_id = n.run_id AND o.test_id = n.test_id AND " GREATER("n", "o"),
+	/* Every run the source has: merge repacks them at commit. */
+	[S_MERGE_UNPACK] = "INSERT OR IGNORE INTO main.runs_unpacked(run_id) SELECT mr.id FROM src.runs r"
+			   " JOIN src.suites s ON s.id = r.suite_id JOIN main.suites ms ON ms.name = s.name"
+			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id",
+	[S_PACK_ADD] = "INSERT INTO packs(run_id, chunk, data) VALUES (?1, ?2, ?3)",
+	[S_PACK_DROP] = "DELETE FROM packs WHERE run_id = ?1 AND chunk >= ?2 AND chunk < ?3",
+	[S_PACK_READ] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM results"
+			" WHERE run_id = ?1 AND test_id >= ?2 AND test_id < ?3 ORDER BY test_id",
+	[S_PACKS_OF_RUN] = "SELECT chunk, data FROM packs WHERE run_id = ?1 ORDER BY chunk",
+	[S_UNPACKED_FIRST] = "SELECT run_id FROM runs_unpacked ORDER BY run_id LIMIT 1",
+	[S_UNPACKED_DONE] = "DELETE FROM runs_unpacked WHERE run_id = ?1",
+	[S_UNPACKED_IN] = "SELECT 1 FROM runs_unpacked WHERE run_id = ?1",
 	[S_MERGE_INPUTS] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
 			   " shard_index, shard_total, tests, test_us, raw_hash)"
 			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
@@ -212,7 +242,8 @@ static const char *const sql_text[S_COUNT] = {
 			   " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
 			   " JOIN main.suites ms ON ms.name = s.name"
 			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			   " WHERE true ORDER BY i.hash ON CONFLICT(hash) DO NOTHING",
+			   " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
+			   " ON CONFLICT(hash) DO NOTHING",
 	[S_MERGE_INPUTS_V1] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
 			      " shard_index, shard_total, tests, test_us)"
 			      " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
@@ -220,7 +251,8 @@ static const char *const sql_text[S_COUNT] = {
 			      " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
 			      " JOIN main.suites ms ON ms.name = s.name"
 			      " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			      " WHERE true ORDER BY i.hash ON CONFLICT(hash) DO NOTHING",
+			      " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
+			      " ON CONFLICT(hash) DO NOTHING",
 };
 
 hist__err *hist__db_err(hist_db *db)
@@ -538,6 +570,7 @@ void hist_db_free(hist_db *db)
 	hist__free(db->cursors);
 	hist__batch_free(db->one);
 	hist__free(db->dedup);
+	hist__store_pack_forget(db);
 	/* With every statement finalized, closing the last connection
 	 * checkpoints and deletes the WAL: one file to hand on. */
 	sqlite3_close(db->sql);
@@ -550,18 +583,22 @@ void hist_db_free(hist_db *db)
 
 int hist__store_begin(hist_db *db)
 {
+	hist__store_pack_forget(db);
 	return hist__store_run_stmt(db, S_BEGIN);
 }
 
 int hist__store_commit(hist_db *db)
 {
-	return hist__store_run_stmt(db, S_COMMIT);
+	int error = hist__store_packs_flush(db);
+
+	return error < 0 ? error : hist__store_run_stmt(db, S_COMMIT);
 }
 
 void hist__store_rollback(hist_db *db)
 {
 	/* A failed statement may already have rolled back (SQLITE_FULL...).
 	 * Plain exec: the rollback must not depend on preparing anything. */
+	hist__store_pack_forget(db);
 	if (!sqlite3_get_autocommit(db->sql))
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }

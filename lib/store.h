@@ -53,6 +53,23 @@ int hist__store_result(int *added, hist_db *db, int64_t run, const hist__record 
  * (the file's bytes before gunzip), was ingested already; *tests then is
  * how many test records it held. */
 int hist__store_input_seen(int *seen, int64_t *tests, hist_db *db, const unsigned char hash[16]);
+/* Where an input's content counts (store_owner.c): in the run first by
+ * (suite, run id). For content `hash` (or a file's raw hash) offered to
+ * run (suite, run_ext): HIST__INPUT_NEW, not stored yet; HIST__INPUT_HELD,
+ * stored in this run or one before it (nothing to add; *tests: how many
+ * test records it held); HIST__INPUT_TAKE, stored in a run after this one
+ * that holds nothing else: with take set, that run is removed (inside the
+ * caller's transaction) so the content can be stored in this one. A run
+ * after this one holding other inputs too is HIST_E_INVALID, naming
+ * `name`: its results cannot be told apart by input. */
+enum { HIST__INPUT_NEW = 0, HIST__INPUT_HELD = 1, HIST__INPUT_TAKE = 2 };
+int hist__store_input_owner(int *state, int64_t *tests, hist_db *db, const unsigned char hash[16], const char *suite,
+	const char *run_ext, const char *name, int take);
+/* Inside a merge's transaction, with the source attached: the same rule
+ * per source input. Source runs that give up all their inputs are skipped
+ * (temp.merge_skip), runs here that do are removed; a run giving up some
+ * but not all is HIST_E_INVALID naming path. */
+int hist__store_merge_claims(hist_db *db, const char *path);
 /* Remembers an input: its hash, raw hash (NULL: unknown), run, session
  * facts and totals, which the overhead estimates read (wall time minus
  * test time over test count). */
@@ -102,13 +119,28 @@ int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const 
 int hist__store_read_begin(int *began, hist_db *db);
 void hist__store_read_end(hist_db *db, int began);
 
+/* Calls fn with the name of each suite that has runs (only suite, when
+ * not NULL), by name (store_stats.c). */
+int hist__store_suites(hist_db *db, const char *suite, int (*fn)(void *payload, const char *name), void *payload);
+/* Read snapshot around several reads (store.c). */
+int hist__store_snapshot_begin(int *began, hist_db *db);
+void hist__store_snapshot_end(hist_db *db, int began);
+
 const char *hist__store_sqlite_version(void);
 
 /* PRAGMA integrity_check and foreign_key_check: HIST_OK, or HIST_E_DB
  * with the first problem in the message. */
 int hist__store_check(hist_db *db);
 
+/* Repacks every run's results for the window read (store_pack.c), in one
+ * transaction. Ingest, merge and prune keep the packs current on their
+ * own; this is for anything that changed results another way. */
+int hist__store_packs_rebuild(hist_db *db);
+
 #ifdef HIST_TESTING
+/* on: the window read ignores the packs and reads the results table, the
+ * full computation the packs must agree with. */
+void hist__store_test_no_packs(hist_db *db, int on);
 /* store_testing.c, in test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */
 void hist__store_test_migration(const char *sql);

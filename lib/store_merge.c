@@ -60,7 +60,8 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *path)
 	int64_t version;
 	int error;
 
-	if ((error = check_source(&version, db, path)) < 0 || (error = hist__store_run_stmt(db, S_MERGE_SUITES)) < 0 ||
+	if ((error = check_source(&version, db, path)) < 0 || (error = hist__store_merge_claims(db, path)) < 0 ||
+		(error = hist__store_run_stmt(db, S_MERGE_SUITES)) < 0 ||
 		(error = hist__store_run_stmt(db, S_MERGE_RUNS)) < 0 || (error = merge_tests(db)) < 0)
 		return error;
 	/* Source test id -> ours, keyed by the source id: built once and
@@ -74,7 +75,8 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *path)
 		return error;
 	out->added = sqlite3_changes64(db->sql);
 	out->duplicates = out->tests - out->added;
-	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0)
+	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0 ||
+		(error = hist__store_run_stmt(db, S_MERGE_UNPACK)) < 0)
 		return error;
 	return hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS);
 }

@@ -184,3 +184,9 @@ void cli_utc(char *buf, size_t size, int64_t us)
 	else
 		snprintf(buf, size, "%lld us", (long long)us);
 }
+
+const char *cli_seconds(char buf[32], int64_t us)
+{
+	snprintf(buf, 32, "%lld.%03lld", (long long)((us + 500) / 1000000), (long long)((us + 500) / 1000 % 1000));
+	return buf;
+}

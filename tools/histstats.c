@@ -1,27 +1,243 @@
-/* histstats - what the history holds: runs, tests and results, over all
- * suites or one. A thin front end over hist_db_counts. */
+/* histstats - what the history holds and says: counts, slowest tests and
+ * files, flaky tests, duration regressions, tests not seen lately, one
+ * test's history, and pytest-split's .test_durations. A thin front end over
+ * hist_db_counts, hist_stats_* and hist_db_test_history. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "hist.h"
 
+#define WIDTH 100
+
 static void usage(FILE *f)
 {
 	fputs("Usage: histstats [OPTION]...\n"
-	      "Show what the history database holds: runs, tests and results.\n"
+	      "Show what the history database holds and what it says about the tests:\n"
+	      "the slowest tests (median and spread over the newest 20 runs) and files,\n"
+	      "flaky tests, duration regressions and tests not seen lately.\n"
 	      "\n"
-	      "  --db PATH      history database, never created\n"
-	      "                 (default: $HIST_DB, else .hist.db)\n"
-	      "  --suite NAME   count only the runs of this suite (default: $HIST_SUITE,\n"
-	      "                 else every suite)\n"
-	      "  --json         print {\"runs\": R, \"tests\": T, \"results\": N} on stdout\n"
-	      "      --help     show this help\n"
-	      "      --version  show versions\n"
+	      "  --db PATH        history database, never created\n"
+	      "                   (default: $HIST_DB, else .hist.db)\n"
+	      "  --suite NAME     only this suite (default: $HIST_SUITE, else every suite)\n"
+	      "  --top N          rows per table (default 10)\n"
+	      "  --test NODEID    that test's results, one line a run\n"
+	      "  --export-durations FILE\n"
+	      "                   write pytest-split's .test_durations (median seconds\n"
+	      "                   per nodeid) to FILE instead of printing the tables\n"
+	      "  --json           the same content as one JSON document on stdout\n"
+	      "  -q, --quiet      no messages but errors\n"
+	      "      --help       show this help\n"
+	      "      --version    show versions\n"
 	      "\n"
-	      "Exit status: 0 success; 1 the database is missing or unreadable; 2 usage error.\n",
+	      "A regression is a test whose last run took at least twice the median of\n"
+	      "its 3 or more earlier results in the window, and 0.5 s more. Flaky: passed\n"
+	      "and failed in the window, or passed on a rerun. Not seen lately: a result\n"
+	      "in the window, none in its suite's newest 3 runs.\n"
+	      "Exit status: 0 success; 1 the database is missing or unreadable, or the\n"
+	      "test has no result; 2 usage error.\n",
 		f);
+}
+
+typedef struct {
+	int json, many_suites;
+	size_t top;
+	long long shown;
+} out;
+
+static double secs(int64_t us)
+{
+	return us < 0 ? 0.0 : (double)us / 1e6;
+}
+
+/* A test's name in a table: "suite: " before it when several suites show,
+ * and its start cut (".." marks the cut) so the row fits. */
+static void name_cell(const out *o, const char *suite, const char *id, int width)
+{
+	char buf[4096];
+	size_t len;
+
+	snprintf(buf, sizeof buf, "%s%s%s", o->many_suites ? suite : "", o->many_suites ? ": " : "", id);
+	len = strlen(buf);
+	if (len > (size_t)width)
+		printf("  ..%-*s", width - 2, buf + len - (size_t)(width - 2));
+	else
+		printf("  %-*s", width, buf);
+}
+
+static void json_key(const char *key, const char *suite, const char *id)
+{
+	printf("{\"suite\": ");
+	cli_json_string(stdout, suite);
+	printf(", \"%s\": ", key);
+	cli_json_string(stdout, id);
+}
+
+/* A section's start: its JSON key, or its title with the column names
+ * right-aligned to the table's width. */
+static void header(const out *o, const char *key, const char *title, const char *cols)
+{
+	if (o->json)
+		printf(", \"%s\": [", key);
+	else
+		printf("\n%s%*s\n", title, (int)(WIDTH - strlen(title)), cols);
+}
+
+static size_t rows(const out *o, size_t n)
+{
+	return n < o->top ? n : o->top;
+}
+
+static void print_slowest(const out *o, const hist_stats *st)
+{
+	size_t n = rows(o, hist_stats_count(st, HIST_STATS_SLOWEST));
+
+	header(o, "slowest", "slowest tests", "median s     min s     max s  runs");
+	for (size_t i = 0; i < n; i++) {
+		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_SLOWEST, i);
+		if (o->json) {
+			printf("%s", i ? ", " : "");
+			json_key("nodeid", t->suite, t->nodeid);
+			printf(", \"estimate\": %.6f, \"min\": %.6f, \"max\": %.6f, \"runs\": %u}", secs(t->estimate_us),
+				secs(t->min_us), secs(t->max_us), t->runs);
+			continue;
+		}
+		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 38);
+		printf("%10.3f%10.3f%10.3f%8u\n", secs(t->estimate_us), secs(t->min_us), secs(t->max_us), t->runs);
+	}
+	if (o->json)
+		printf("]");
+}
+
+static void print_files(const out *o, const hist_stats *st)
+{
+	size_t n = rows(o, hist_stats_file_count(st));
+
+	header(o, "files", "slowest files", "median s sum  tests");
+	for (size_t i = 0; i < n; i++) {
+		const hist_stats_file *f = hist_stats_file_get(st, i);
+		if (o->json) {
+			printf("%s", i ? ", " : "");
+			json_key("file", f->suite, f->file);
+			printf(", \"estimate\": %.6f, \"tests\": %zu}", secs(f->estimate_us), f->tests);
+			continue;
+		}
+		name_cell(o, f->suite, f->file, WIDTH - 2 - 21);
+		printf("%14.3f%7zu\n", secs(f->estimate_us), f->tests);
+	}
+	if (o->json)
+		printf("]");
+}
+
+static void print_flaky(const out *o, const hist_stats *st)
+{
+	size_t n = rows(o, hist_stats_count(st, HIST_STATS_FLAKY));
+
+	header(o, "flaky", "flaky tests", "runs  passed  failed  reruns");
+	for (size_t i = 0; i < n; i++) {
+		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_FLAKY, i);
+		if (o->json) {
+			printf("%s", i ? ", " : "");
+			json_key("nodeid", t->suite, t->nodeid);
+			printf(", \"runs\": %u, \"passed\": %u, \"failed\": %u, \"reruns\": %u}", t->runs, t->passed,
+				t->failed, t->rerun);
+			continue;
+		}
+		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 30);
+		printf("%6u%8u%8u%8u\n", t->runs, t->passed, t->failed, t->rerun);
+	}
+	if (o->json)
+		printf("]");
+}
+
+static void print_regressions(const out *o, const hist_stats *st)
+{
+	size_t n = rows(o, hist_stats_count(st, HIST_STATS_REGRESSIONS));
+
+	header(o, "regressions", "duration regressions", "last s  before s   ratio");
+	for (size_t i = 0; i < n; i++) {
+		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_REGRESSIONS, i);
+		double ratio = t->before_us > 0 ? (double)t->last_us / (double)t->before_us : 0.0;
+		if (o->json) {
+			printf("%s", i ? ", " : "");
+			json_key("nodeid", t->suite, t->nodeid);
+			printf(", \"last\": %.6f, \"before\": %.6f, \"ratio\": %.2f}", secs(t->last_us), secs(t->before_us),
+				ratio);
+			continue;
+		}
+		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 28);
+		printf("%10.3f%10.3f%8.2f\n", secs(t->last_us), secs(t->before_us), ratio);
+	}
+	if (o->json)
+		printf("]");
+}
+
+static void print_unseen(const out *o, const hist_stats *st)
+{
+	size_t n = rows(o, hist_stats_count(st, HIST_STATS_UNSEEN));
+
+	header(o, "unseen", "not seen lately", "runs ago  runs");
+	for (size_t i = 0; i < n; i++) {
+		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_UNSEEN, i);
+		if (o->json) {
+			printf("%s", i ? ", " : "");
+			json_key("nodeid", t->suite, t->nodeid);
+			printf(", \"runs_ago\": %u, \"runs\": %u}", t->last_seen, t->runs);
+			continue;
+		}
+		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 16);
+		printf("%10u%6u\n", t->last_seen, t->runs);
+	}
+	if (o->json)
+		printf("]");
+}
+
+static int test_line(const hist_test_result *r, void *payload)
+{
+	out *o = payload;
+	char when[64];
+
+	cli_utc(when, sizeof when, r->started_us);
+	if (o->json) {
+		printf("%s{\"suite\": ", o->shown ? ", " : "");
+		cli_json_string(stdout, r->suite);
+		printf(", \"run_id\": ");
+		cli_json_string(stdout, r->run_id);
+		printf(", \"started\": \"%s\", \"outcome\": \"%s\", \"duration\": ", when, hist_outcome_name(r->outcome));
+		if (r->duration_us >= 0)
+			printf("%.6f", secs(r->duration_us));
+		else
+			printf("null");
+		printf(", \"attempts\": %u}", r->attempts);
+	} else {
+		printf("%-12s %-30s %s  %-8s ", r->suite, r->run_id, when, hist_outcome_name(r->outcome));
+		if (r->duration_us >= 0)
+			printf("%10.3f", secs(r->duration_us));
+		else
+			printf("%10s", "-");
+		printf("%4u\n", r->attempts);
+	}
+	o->shown++;
+	return 0;
+}
+
+static int show_test(out *o, hist_db *db, const char *suite, const char *nodeid)
+{
+	int error;
+
+	if (o->json) {
+		printf("{\"nodeid\": ");
+		cli_json_string(stdout, nodeid);
+		printf(", \"results\": [");
+	} else {
+		printf("%-12s %-30s %-20s  %-8s %10s%4s\n", "suite", "run", "started", "outcome", "seconds", "att");
+	}
+	error = hist_db_test_history(db, suite, nodeid, test_line, o);
+	if (o->json)
+		printf("]}\n");
+	return error;
 }
 
 int main(int argc, char **argv)
@@ -29,24 +245,40 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "suite", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		{ "test", required_argument, NULL, 'T' },
+		{ "export-durations", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	hist_db_options o = HIST_DB_OPTIONS_INIT;
-	const char *db_opt = NULL, *suite = getenv("HIST_SUITE");
+	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
+	hist_stats_options so = HIST_STATS_OPTIONS_INIT;
+	const char *db_opt = NULL, *suite = getenv("HIST_SUITE"), *test = NULL, *export = NULL;
 	hist_db *db = NULL;
+	hist_stats *st = NULL;
 	hist_counts counts;
-	int c, json = 0;
+	out o = { 0, 0, 10, 0 };
+	long top;
+	int c, quiet = 0, error;
 
 	cli_init("histstats");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":q", options, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_opt = optarg; break;
 		case 's': suite = optarg; break;
-		case 'j': json = 1; break;
+		case 't':
+			if (cli_parse_long(&top, optarg, 1, 1000000000) < 0)
+				return cli_usage_error("--top: expected a positive integer");
+			o.top = (size_t)top;
+			break;
+		case 'T': test = optarg; break;
+		case 'e': export = optarg; break;
+		case 'j': o.json = 1; break;
+		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
 		case 'V': cli_version(); return CLI_OK;
 		default: return cli_option_error(c, argv);
@@ -54,26 +286,59 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (test && export)
+		return cli_usage_error("--test and --export-durations do not go together");
 	/* Unlike the tools that write, no suite named means all of them. */
 	if (suite && !*suite)
 		suite = NULL;
+	so.suite = suite;
 
-	o.read_only = 1;
-	if (hist_db_open(&db, cli_db_path(db_opt), &o) < 0 || hist_db_counts(&counts, db, suite) < 0) {
-		cli_error("%s", hist_db_errmsg(db));
-		hist_db_free(db);
-		return CLI_FAILURE;
+	dbo.read_only = 1;
+	if ((error = hist_db_open(&db, cli_db_path(db_opt), &dbo)) < 0)
+		goto failed;
+	if (test) {
+		if ((error = show_test(&o, db, suite, test)) < 0)
+			goto failed;
+		if (!o.shown) {
+			cli_error("%s: no result in the history", test);
+			error = -1;
+		}
+		goto done;
 	}
-	hist_db_free(db);
-	if (json)
-		printf("{\"runs\": %lld, \"tests\": %lld, \"results\": %lld}\n", (long long)counts.runs,
+	if ((error = hist_db_counts(&counts, db, suite)) < 0 || (error = hist_stats_create(&st, db, &so)) < 0)
+		goto failed;
+	if (export) {
+		if ((error = hist_stats_export_durations(st, export, db)) < 0)
+			goto failed;
+		if (!quiet)
+			cli_error("%s: durations of %zu tests", export, hist_stats_count(st, HIST_STATS_SLOWEST));
+		goto done;
+	}
+	for (size_t i = 1; i < hist_stats_count(st, HIST_STATS_SLOWEST) && !o.many_suites; i++)
+		o.many_suites = strcmp(hist_stats_get(st, HIST_STATS_SLOWEST, i)->suite,
+					hist_stats_get(st, HIST_STATS_SLOWEST, 0)->suite) != 0;
+	if (o.json)
+		printf("{\"runs\": %lld, \"tests\": %lld, \"results\": %lld", (long long)counts.runs,
 			(long long)counts.tests, (long long)counts.results);
 	else
 		printf("suite    %s\nruns     %lld\ntests    %lld\nresults  %lld\n", suite ? suite : "(all)",
 			(long long)counts.runs, (long long)counts.tests, (long long)counts.results);
+	print_slowest(&o, st);
+	print_files(&o, st);
+	print_flaky(&o, st);
+	print_regressions(&o, st);
+	print_unseen(&o, st);
+	if (o.json)
+		printf("}\n");
+	goto done;
+failed:
+	cli_error("%s", hist_db_errmsg(db));
+done:
+	hist_stats_free(st);
+	hist_db_free(db);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("writing the output failed");
-		return CLI_FAILURE;
+		error = -1;
 	}
-	return CLI_OK;
+	return error < 0 ? CLI_FAILURE : CLI_OK;
 }
