@@ -94,6 +94,21 @@ static const char *const migrations[] = {
 	"INSERT INTO meta(key, value) SELECT 'next_test_id', coalesce(max(id), 0) + 1 FROM tests;"
 	"ALTER TABLE inputs ADD COLUMN raw_hash BLOB CHECK(length(raw_hash) = 16);"
 	"CREATE INDEX inputs_by_raw_hash ON inputs(raw_hash) WHERE raw_hash IS NOT NULL;",
+	/* 2 -> 3: results packed by run for the window read (store_pack.c):
+	 * each run's results of 1,024 test ids in one blob. Derived data:
+	 * every commit keeps it equal to results, a deleted run takes its
+	 * packs along, and a run in runs_unpacked is read from results until
+	 * the next write transaction repacks it (as every run of a history
+	 * migrated here is). Whatever writes results outside store*.c must put
+	 * the run in runs_unpacked (or call hist__store_packs_rebuild). */
+	"CREATE TABLE packs("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" chunk INTEGER NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY(run_id, chunk)) WITHOUT ROWID;"
+	"CREATE TABLE runs_unpacked("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE);"
+	"INSERT INTO runs_unpacked(run_id) SELECT id FROM runs;",
 };
 #define BASE_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -217,6 +232,18 @@ static const char *const sql_text[S_COUNT] = {
 	[S_MERGE_RAISE] = "UPDATE main.results AS o SET outcome = n.outcome, duration_us = n.duration_us,"
 			  " setup_us = n.setup_us, attempts = n.attempts FROM (" SRC_RESULTS ") AS n"
 			  " WHERE o.run_id = n.run_id AND o.test_id = n.test_id AND " GREATER("n", "o"),
+	/* Every run the source has: merge repacks them at commit. */
+	[S_MERGE_UNPACK] = "INSERT OR IGNORE INTO main.runs_unpacked(run_id) SELECT mr.id FROM src.runs r"
+			   " JOIN src.suites s ON s.id = r.suite_id JOIN main.suites ms ON ms.name = s.name"
+			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id",
+	[S_PACK_ADD] = "INSERT INTO packs(run_id, chunk, data) VALUES (?1, ?2, ?3)",
+	[S_PACK_DROP] = "DELETE FROM packs WHERE run_id = ?1 AND chunk >= ?2 AND chunk < ?3",
+	[S_PACK_READ] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM results"
+			" WHERE run_id = ?1 AND test_id >= ?2 AND test_id < ?3 ORDER BY test_id",
+	[S_PACKS_OF_RUN] = "SELECT chunk, data FROM packs WHERE run_id = ?1 ORDER BY chunk",
+	[S_UNPACKED_FIRST] = "SELECT run_id FROM runs_unpacked ORDER BY run_id LIMIT 1",
+	[S_UNPACKED_DONE] = "DELETE FROM runs_unpacked WHERE run_id = ?1",
+	[S_UNPACKED_IN] = "SELECT 1 FROM runs_unpacked WHERE run_id = ?1",
 	[S_MERGE_INPUTS] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
 			   " shard_index, shard_total, tests, test_us, raw_hash)"
 			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
@@ -578,6 +605,7 @@ void hist_db_free(hist_db *db)
 	hist__free(db->cursors);
 	hist__batch_free(db->one);
 	hist__free(db->dedup);
+	hist__store_pack_forget(db);
 	/* With every statement finalized, closing the last connection
 	 * checkpoints and deletes the WAL: one file to hand on. */
 	sqlite3_close(db->sql);
@@ -590,18 +618,22 @@ void hist_db_free(hist_db *db)
 
 int hist__store_begin(hist_db *db)
 {
+	hist__store_pack_forget(db);
 	return hist__store_run_stmt(db, S_BEGIN);
 }
 
 int hist__store_commit(hist_db *db)
 {
-	return hist__store_run_stmt(db, S_COMMIT);
+	int error = hist__store_packs_flush(db);
+
+	return error < 0 ? error : hist__store_run_stmt(db, S_COMMIT);
 }
 
 void hist__store_rollback(hist_db *db)
 {
 	/* A failed statement may already have rolled back (SQLITE_FULL...).
 	 * Plain exec: the rollback must not depend on preparing anything. */
+	hist__store_pack_forget(db);
 	if (!sqlite3_get_autocommit(db->sql))
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }

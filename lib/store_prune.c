@@ -61,7 +61,10 @@ static const char candidates_sql[] = "INSERT OR IGNORE INTO temp.prune_cand(id)"
 				     " SELECT x.test_id FROM temp.prune_runs p CROSS JOIN results x ON x.run_id = p.id"
 				     " UNION ALL SELECT test_id FROM temp.prune_drop";
 
+/* Runs that keep some results are repacked at commit (store_pack.c);
+ * deleted runs take their packs along. */
 static const char delete_sql[] =
+	"INSERT OR IGNORE INTO runs_unpacked(run_id) SELECT DISTINCT run_id FROM temp.prune_drop;"
 	"DELETE FROM results WHERE (run_id, test_id) IN (SELECT run_id, test_id FROM temp.prune_drop);"
 	"DELETE FROM results WHERE run_id IN (SELECT id FROM temp.prune_runs);";
 static const char delete_inputs_sql[] = "DELETE FROM inputs WHERE run_id IN (SELECT id FROM temp.prune_runs)";

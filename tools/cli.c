@@ -198,3 +198,9 @@ unsigned int cli_busy_timeout_ms(void)
 	}
 	return (unsigned int)(secs * 1000);
 }
+
+const char *cli_seconds(char buf[32], int64_t us)
+{
+	snprintf(buf, 32, "%lld.%03lld", (long long)((us + 500) / 1000000), (long long)((us + 500) / 1000 % 1000));
+	return buf;
+}

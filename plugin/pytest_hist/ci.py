@@ -6,7 +6,12 @@ counts from 0 or 1. Not here: reading the plan (plan.py).
 The plugin always speaks 1-based shard indexes, like the shard file names.
 """
 
-from .plan import PlanError
+import os
+import re
+
+from .plan import PlanError, read_shard_file
+
+_SHARD_NAME = re.compile(r"shard-([0-9]+)\.txt\Z")
 
 # (name, index variable, total variable, index base), tried in this order
 # when --shard-index-env is not given.
@@ -82,3 +87,24 @@ def fill_path(template, job):
     if job.total is not None:
         path = path.replace("{total}", str(job.total))
     return path
+
+
+def check_index_in_plan(path, job):
+    """When the job's index named a shard file that does not exist, say so
+    in terms of the plan beside it (its N shards) rather than as a missing
+    file: the job count and the plan disagree."""
+    if job is None or os.path.exists(path):
+        return
+    directory = os.path.dirname(path) or "."
+    try:
+        names = sorted(n for n in os.listdir(directory) if _SHARD_NAME.match(n))
+    except OSError:
+        return          # load_plan reports the missing file
+    if not names:
+        return
+    plan = read_shard_file(os.path.join(directory, names[0]))
+    if not 1 <= job.index <= plan.total:
+        raise PlanError(f"{path}: shard index {job.index} from {job.source} is "
+                        f"outside 1..{plan.total}, the shards of plan "
+                        f"{plan.plan_id} in {directory}: run {plan.total} jobs, "
+                        f"or plan again with histplan --shards N for N jobs")

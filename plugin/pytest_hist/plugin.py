@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from .ci import fill_path, job_index
+from . import options, sched
+from .ci import check_index_in_plan, fill_path, job_index
 from .plan import PlanError, load_plan
 from .report import CollectTimer, HistReporter, _is_xdist_worker
 from .shard import ShardSelector
@@ -17,33 +18,30 @@ from .shard import ShardSelector
 
 def pytest_addoption(parser):
     group = parser.getgroup("hist", "hist: run one shard of a plan, record results")
-    group.addoption(
-        "--shard-file", metavar="PATH", default=None,
+    add = options.add
+    add(group, "--shard-file", env="HIST_SHARD_FILE", metavar="PATH",
         help="run only this shard of a histplan plan; the other shard-*.txt "
              "files of the plan must sit beside it. {index} and {total} in "
              "PATH are filled from the CI job (see --shard-index-env).")
-    group.addoption(
-        "--shard-order", choices=("original", "longest"), default="original",
-        help="order of the shard's tests: original (collection order, the "
-             "default) or longest (the shard file's order, longest first, "
-             "which helps pytest-xdist finish its workers together).")
-    group.addoption(
-        "--shard-index-env", metavar="NAME", default=None,
+    add(group, "--shard-order", env="HIST_SHARD_ORDER", default="original",
+        choices=("original", "longest"),
+        help="order of the shard's tests: original (collection order) or "
+             "longest (the shard file's order, longest first).")
+    add(group, "--shard-index-env", env="HIST_SHARD_INDEX_ENV", metavar="NAME",
         help="environment variable holding this job's shard index for "
              "{index} (e.g. a GitHub Actions matrix value); without it "
              "CI_NODE_INDEX (GitLab), BUILDKITE_PARALLEL_JOB and "
              "CIRCLE_NODE_INDEX are tried.")
-    group.addoption(
-        "--shard-index-base", type=int, choices=(0, 1), default=1,
-        help="whether --shard-index-env counts from 0 or 1 (default 1).")
-    group.addoption(
-        "--shard-total-env", metavar="NAME", default=None,
+    add(group, "--shard-index-base", env="HIST_SHARD_INDEX_BASE", default=1,
+        type=int, choices=(0, 1),
+        help="whether --shard-index-env counts from 0 or 1.")
+    add(group, "--shard-total-env", env="HIST_SHARD_TOTAL_ENV", metavar="NAME",
         help="environment variable holding the job count for {total} and "
              "for checking the plan's shard count.")
-    group.addoption(
-        "--hist-report", metavar="FILE", default=None,
+    add(group, "--hist-report", env="HIST_REPORT", metavar="FILE",
         help="write every test attempt and the session as hist JSONL for "
              "histmerge; gzipped when FILE ends in .gz.")
+    sched.add_options(group, add)
 
 
 def _shard_selector(config):
@@ -55,9 +53,12 @@ def _shard_selector(config):
                             config.getoption("shard_index_base"),
                             config.getoption("shard_total_env"))
         path = fill_path(template, job)
+        check_index_in_plan(path, job)
         plan, own = load_plan(path)
     except PlanError as e:
-        raise pytest.UsageError(f"hist: {e}") from None
+        where = options.origin(config, "shard_file")
+        where = f"from {where}: " if where != "command line" else ""
+        raise pytest.UsageError(f"hist: {where}{e}") from None
     if job is not None and job.total is not None and job.total != plan.total:
         raise pytest.UsageError(
             f"hist: the CI runs {job.total} parallel jobs ({job.source}) but "
@@ -69,11 +70,13 @@ def _shard_selector(config):
 
 
 def pytest_configure(config):
+    options.resolve(config, os.environ)
     selector = None
     if config.getoption("shard_file"):
         selector = _shard_selector(config)
         config.pluginmanager.register(selector.snapshot, "hist-shard-snapshot")
         config.pluginmanager.register(selector, "hist-shard")
+    sched.configure(config, selector, options.origin(config, "hist_scheduler") is not None)
     report = config.getoption("hist_report")
     if report:
         timer = CollectTimer(config)

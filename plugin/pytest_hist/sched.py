@@ -1,0 +1,290 @@
+"""sched.py - history-aware pytest-xdist scheduling of one shard.
+
+Owns: whether the hist scheduler runs a shard under `pytest -n W` (and the
+warning when it cannot), and HistScheduling, the scheduler xdist gets from
+pytest_xdist_make_scheduler: each worker that is about to run out of work
+gets the longest unit left, so the workers finish together.
+Not here: which tests the shard runs (shard.py), the plan (plan.py).
+
+The plan carries no per-test seconds (plan.json has per-shard totals; a
+shard file lists its tests longest first), so "longest" is the shard file's
+order: a unit ranks by its first listed test, and tests new since the plan,
+with no history, rank last in collection order.
+
+An xdist worker starts a test only once it holds the next one (pytest needs
+`nextitem` to tear fixtures down), so each worker holds its running test and
+one more; a worker is sent its next unit when it starts its last one.
+"""
+
+import heapq
+
+import pytest
+
+from . import nodeid as nid
+
+# --dist modes the hist scheduler takes over; other modes mean the user
+# chose xdist's grouping (loadscope, loadfile), every test on every worker
+# (each) or xdist's own balancing (worksteal).
+SCHEDULED_DISTS = ("load", "loadgroup")
+_HOLD = 2          # tests a worker holds: the running one and the next
+
+
+def add_options(group, add):
+    add(group, "--hist-scheduler", env="HIST_SCHEDULER", default="longest",
+        choices=("longest", "xdist"),
+        help="under pytest-xdist -n with --shard-file: longest (default) "
+             "sends each worker the longest test or xdist_group left, in "
+             "the shard file's order; xdist keeps xdist's own --dist "
+             "scheduler.")
+
+
+def _is_xdist_worker(config):
+    return hasattr(config, "workerinput")
+
+
+def configure(config, selector, explicit):
+    """Register the scheduler on the xdist controller when it applies; warn
+    when it was asked for (explicit, or a shard file given) and cannot.
+    selector is the ShardSelector or None; explicit says whether
+    --hist-scheduler came from the command line or the environment."""
+    if _is_xdist_worker(config) or config.getoption("hist_scheduler") != "longest":
+        return
+    dist = config.getoption("dist", "no")
+    if dist == "no" or config.getoption("collectonly"):
+        return          # no xdist session: nothing to schedule
+    if selector is None:
+        if explicit:
+            _warn(config, "--hist-scheduler longest needs --shard-file: the "
+                          "shard file's order is what it schedules by")
+        return
+    if dist not in SCHEDULED_DISTS:
+        _warn(config, f"--dist {dist}: tests are scheduled by xdist's own {dist} "
+                      f"scheduler; the history-aware scheduler works with --dist "
+                      f"load (the default of -n) and loadgroup "
+                      f"(--hist-scheduler xdist silences this)")
+        return
+    config.pluginmanager.register(XdistScheduler(selector), "hist-xdist-scheduler")
+
+
+def _warn(config, message):
+    config.issue_config_time_warning(
+        pytest.PytestConfigWarning(f"hist: {message}; using xdist's scheduler"),
+        stacklevel=2)
+
+
+def _expected_workers(config):
+    """How many workers xdist starts, by xdist's own reading of -n/--tx
+    (the function was renamed in xdist 3.6)."""
+    try:
+        from xdist.workermanage import parse_tx_spec_config as parse
+    except ImportError:
+        from xdist.workermanage import parse_spec_config as parse
+    return len(parse(config))
+
+
+class XdistScheduler:
+    """The plugin object that hands xdist a HistScheduling (controller only)."""
+
+    def __init__(self, selector):
+        self.selector = selector
+
+    def pytest_report_header(self, config):
+        return ("hist: xdist scheduler: longest test or xdist_group first, "
+                "in the shard file's order")
+
+    @pytest.hookimpl(tryfirst=True, optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config, log):
+        return HistScheduling(config, log, shard_rank(self.selector),
+                              _expected_workers(config))
+
+
+def shard_rank(selector):
+    """rank(nodeid, index) -> a sort key, smallest = longest: the position
+    of the nodeid's plan line in this shard's file, then tests with no line
+    (new since the plan) in collection order."""
+    position = {line: i for i, line in enumerate(selector.shard.lines)}
+    owner = selector.plan.owner
+
+    def rank(nodeid, index):
+        line = owner(nodeid)[1]
+        pos = position.get(line) if line is not None else None
+        return (0, pos, index) if pos is not None else (1, index, index)
+
+    return rank
+
+
+def group_of(nodeid):
+    """The xdist_group name that --dist loadgroup appends as "@name", or
+    None."""
+    base = nid.strip_group(nodeid)
+    return nodeid[len(base) + 1:] if len(base) < len(nodeid) else None
+
+
+class HistScheduling:
+    """xdist's scheduler protocol (the methods DSession calls, as in
+    xdist.scheduler.LoadScheduling), longest unit first.
+
+    A unit is a test, or all tests of one xdist_group (their nodeids end in
+    "@name" under --dist loadgroup); a unit is sent whole to one worker.
+    The queue is a heap of (rank, indices): the unit with the longest first
+    test on top. A crashed worker's tests after the one that crashed go
+    back to the queue, still as units, at their rank."""
+
+    def __init__(self, config, log, rank, numnodes):
+        self.config = config
+        self.log = log.histsched if log is not None else (lambda *args: None)
+        self.rank = rank
+        self.numnodes = numnodes
+        self.node2collection = {}
+        self.node2pending = {}      # node -> indices sent, in run order
+        self.collection = None      # the one collection, once all agree
+        self.queue = []             # heap of (rank, [indices]) not yet sent
+        self.unit_of = []           # index -> its unit's rank
+        self._front = 0             # for mark_test_pending
+
+    # -- state DSession asks about ---------------------------------------
+    @property
+    def nodes(self):
+        return list(self.node2pending)
+
+    @property
+    def collection_is_completed(self):
+        return len(self.node2collection) >= self.numnodes
+
+    @property
+    def tests_finished(self):
+        # A worker's last test runs once it is told to shut down, so one
+        # pending test still counts as finished here, as in xdist's own.
+        if not self.collection_is_completed or self.queue:
+            return False
+        return all(len(p) < _HOLD for p in self.node2pending.values())
+
+    @property
+    def has_pending(self):
+        return bool(self.queue) or any(self.node2pending.values())
+
+    # -- workers come and go ----------------------------------------------
+    def add_node(self, node):
+        assert node not in self.node2pending
+        self.node2pending[node] = []
+
+    def add_node_collection(self, node, collection):
+        assert node in self.node2pending
+        if self.collection_is_completed:
+            # A worker started later (in place of a crashed one) must have
+            # collected the same tests to be given any.
+            assert self.collection is not None
+            if list(collection) != self.collection:
+                self.log(self._collection_diff(self.collection, collection, node))
+                return
+        self.node2collection[node] = list(collection)
+
+    def remove_node(self, node):
+        """Drop a finished or crashed worker; returns the nodeid it crashed
+        in, or None. Its tests after that one go back to the queue."""
+        pending = self.node2pending.pop(node)
+        if not pending:
+            return None
+        crashed = self.collection[pending[0]]
+        units = {}
+        for index in pending[1:]:
+            units.setdefault(self.unit_of[index], []).append(index)
+        for rank, indices in units.items():
+            heapq.heappush(self.queue, (rank, indices))
+        for other in self.nodes:
+            self._fill(other)
+        return crashed
+
+    # -- tests ------------------------------------------------------------
+    def schedule(self):
+        assert self.collection_is_completed
+        if self.collection is not None:
+            # A worker joined after the start (it replaces a crashed one).
+            for node in self.nodes:
+                self._fill(node)
+            return
+        if not self._same_collections():
+            self.log("**Different tests collected, aborting run**")
+            return
+        self.collection = next(iter(self.node2collection.values()))
+        self._build_units()
+        if not self.collection:
+            return
+        # One unit to each worker, then a second, so the longest units start
+        # at once on different workers.
+        for _ in range(_HOLD):
+            for node in self.nodes:
+                if self.queue and len(self.node2pending[node]) < _HOLD:
+                    self._send(node)
+        if not self.queue:
+            for node in self.nodes:
+                node.shutdown()
+
+    def mark_test_complete(self, node, item_index, duration=0):
+        self.node2pending[node].remove(item_index)
+        self._fill(node)
+
+    def mark_test_pending(self, item):
+        """Run item again (a plugin that reruns a crashed test asks so),
+        before anything else."""
+        self._front -= 1
+        index = self.collection.index(item)
+        heapq.heappush(self.queue, ((-1, self._front, index), [index]))
+        for node in self.nodes:
+            self._fill(node)
+
+    def remove_pending_tests_from_node(self, node, indices):
+        raise NotImplementedError("only --dist worksteal steals tests")
+
+    # -- inside -------------------------------------------------------------
+    def _build_units(self):
+        ranks = {}          # unit name -> rank of its first listed test
+        members = {}        # unit name -> indices in collection order
+        names = []
+        for index, nodeid in enumerate(self.collection):
+            group = group_of(nodeid)
+            name = ("group", group) if group is not None else ("test", nodeid)
+            rank = self.rank(nodeid, index)
+            if name in members:
+                members[name].append(index)
+                ranks[name] = min(ranks[name], rank)
+            else:
+                members[name] = [index]
+                ranks[name] = rank
+            names.append(name)
+        self.unit_of = [ranks[name] for name in names]
+        self.queue = [(ranks[name], indices) for name, indices in members.items()]
+        heapq.heapify(self.queue)
+
+    def _send(self, node):
+        _, indices = heapq.heappop(self.queue)
+        self.node2pending[node].extend(indices)
+        node.send_runtest_some(indices)
+
+    def _fill(self, node):
+        if node.shutting_down:
+            return
+        while self.queue and len(self.node2pending[node]) < _HOLD:
+            self._send(node)
+        if not self.queue:
+            node.shutdown()
+
+    def _collection_diff(self, ours, theirs, node):
+        from xdist.report import report_collection_diff
+        first = next(iter(self.node2collection))
+        return report_collection_diff(ours, theirs, first.gateway.id, node.gateway.id)
+
+    def _same_collections(self):
+        from xdist.report import report_collection_diff
+        nodes = list(self.node2collection.items())
+        first, ours = nodes[0]
+        same = True
+        for node, theirs in nodes[1:]:
+            msg = report_collection_diff(ours, theirs, first.gateway.id, node.gateway.id)
+            if msg:
+                same = False
+                self.log(msg)
+                rep = pytest.CollectReport(node.gateway.id, "failed", longrepr=msg,
+                                           result=[])
+                self.config.hook.pytest_collectreport(report=rep)
+        return same
