@@ -22,7 +22,8 @@ echo "-- a newer schema"
 histmerge -q --db "$T/new.db" --run-id r1 "$IN"
 sqlite3 "$T/new.db" "PRAGMA user_version = 99"
 before=$(sum "$T/new.db")
-tools "$T/new.db" 2>&1 | sed "s|$T/||g"
+# (the version this build reads changes with the schema)
+tools "$T/new.db" 2>&1 | sed "s|$T/||g;s|reads up to [0-9]*|reads up to N|"
 [ "$(sum "$T/new.db")" = "$before" ] && echo "unchanged"
 
 echo "-- locked past the timeout (HIST_BUSY_TIMEOUT=0.3)"
