@@ -5,7 +5,7 @@
  * refusing documents that declare entities before libxml2 sees them.
  * The only user of libxml2.
  * Not here: gzip and reading files (io.c), the nodeid rules (nodeid.c),
- * storage (store.c). */
+ * storage (store*.c). */
 #include "junit.h"
 
 #include <string.h>
