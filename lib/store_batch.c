@@ -398,8 +398,14 @@ int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 		if ((error = hist__store_stmt(&s, db, S_BATCH_RAISE)) < 0)
 			goto done;
 		sqlite3_bind_int64(s, 1, run);
-		error = hist__store_step_done(db, s);
+		if ((error = hist__store_step_done(db, s)) < 0)
+			goto done;
 	}
+	/* The chunks this batch wrote are repacked at commit. */
+	for (size_t i = 0; i < b->count; i++)
+		if ((i == 0 || b->rows[i].test / HIST__PACK_CHUNK != b->rows[i - 1].test / HIST__PACK_CHUNK) &&
+			(error = hist__store_pack_touch(db, run, b->rows[i].test)) < 0)
+			goto done;
 done:
 	db->batch = NULL;
 	hist__batch_clear(b);

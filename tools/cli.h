@@ -34,6 +34,9 @@ const char *cli_db_path(const char *option);
 /* Value of --suite, else $HIST_SUITE, else "default". */
 const char *cli_suite(const char *option);
 
+/* How long to wait for a busy history, in ms: $HIST_BUSY_TIMEOUT
+ * (seconds, a decimal) when set and valid, else 30000. */
+unsigned int cli_busy_timeout_ms(void);
 /* s as a JSON string on f; bytes that are not UTF-8 become U+FFFD so the
  * document stays valid. */
 void cli_json_string(FILE *f, const char *s);

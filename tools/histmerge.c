@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	merge m = { 0 };
+	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
 	const char *db_opt = NULL, *suite_opt = NULL, *run_opt = NULL, *db_path;
 	char run_id[256];
 	struct timespec now;
@@ -217,7 +218,8 @@ int main(int argc, char **argv)
 		local_run_id(run_id, sizeof run_id);
 
 	db_path = cli_db_path(db_opt);
-	if (hist_db_open(&m.db, db_path, NULL) < 0) {
+	dbo.busy_timeout_ms = cli_busy_timeout_ms();
+	if (hist_db_open(&m.db, db_path, &dbo) < 0) {
 		cli_error("%s", hist_db_errmsg(m.db));
 		hist_db_free(m.db);
 		return CLI_FAILURE;

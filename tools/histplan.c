@@ -247,6 +247,7 @@ int main(int argc, char **argv)
 	/* Planning reads; it never creates or upgrades a history. */
 	dbo.read_only = 1;
 	db_path = cli_db_path(db_opt);
+	dbo.busy_timeout_ms = cli_busy_timeout_ms();
 	if ((error = hist_db_open(&db, db_path, &dbo)) == HIST_E_NOTFOUND) {
 		/* The first pipeline (an empty CI cache): with the collected suite
 		 * there is a plan to make, by hash; without it there is nothing

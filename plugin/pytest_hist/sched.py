@@ -13,10 +13,16 @@ with no history, rank last in collection order.
 
 An xdist worker starts a test only once it holds the next one (pytest needs
 `nextitem` to tear fixtures down), so each worker holds its running test and
-one more; a worker is sent its next unit when it starts its last one.
+one more, and what it runs next is decided when it starts its last held
+unit, not when it finishes it. So a worker alternates between the two ends
+of the queue: behind a long unit it is sent the shortest unit left (a
+decision made early costs little when that unit is short), and behind a
+short unit the longest (decided when the worker is nearly free, as longest
+processing time first decides).
 """
 
-import heapq
+import bisect
+from collections import deque
 
 import pytest
 
@@ -126,8 +132,8 @@ class HistScheduling:
 
     A unit is a test, or all tests of one xdist_group (their nodeids end in
     "@name" under --dist loadgroup); a unit is sent whole to one worker.
-    The queue is a heap of (rank, indices): the unit with the longest first
-    test on top. A crashed worker's tests after the one that crashed go
+    The queue holds (rank, indices) sorted by rank: the unit with the
+    longest first test at the left, the shortest at the right. A crashed worker's tests after the one that crashed go
     back to the queue, still as units, at their rank."""
 
     def __init__(self, config, log, rank, numnodes):
@@ -138,7 +144,8 @@ class HistScheduling:
         self.node2collection = {}
         self.node2pending = {}      # node -> indices sent, in run order
         self.collection = None      # the one collection, once all agree
-        self.queue = []             # heap of (rank, [indices]) not yet sent
+        self.queue = deque()        # (rank, [indices]) not yet sent, by rank
+        self.sent_long = {}         # node -> its last unit came from the left
         self.unit_of = []           # index -> its unit's rank
         self._front = 0             # for mark_test_pending
 
@@ -189,8 +196,7 @@ class HistScheduling:
         units = {}
         for index in pending[1:]:
             units.setdefault(self.unit_of[index], []).append(index)
-        for rank, indices in units.items():
-            heapq.heappush(self.queue, (rank, indices))
+        self._requeue(units.items())
         for other in self.nodes:
             self._fill(other)
         return crashed
@@ -211,7 +217,7 @@ class HistScheduling:
         if not self.collection:
             return
         # One unit to each worker, then a second, so the longest units start
-        # at once on different workers.
+        # at once on different workers, each with a short one behind it.
         for _ in range(_HOLD):
             for node in self.nodes:
                 if self.queue and len(self.node2pending[node]) < _HOLD:
@@ -229,7 +235,7 @@ class HistScheduling:
         before anything else."""
         self._front -= 1
         index = self.collection.index(item)
-        heapq.heappush(self.queue, ((-1, self._front, index), [index]))
+        self.queue.appendleft(((-1, self._front, index), [index]))
         for node in self.nodes:
             self._fill(node)
 
@@ -253,12 +259,25 @@ class HistScheduling:
                 ranks[name] = rank
             names.append(name)
         self.unit_of = [ranks[name] for name in names]
-        self.queue = [(ranks[name], indices) for name, indices in members.items()]
-        heapq.heapify(self.queue)
+        self.queue = deque(sorted((ranks[name], indices)
+                                  for name, indices in members.items()))
+
+    def _requeue(self, units):
+        """Put (rank, indices) units back at their place (a crash: rare,
+        so rebuilding the queue is cheap enough)."""
+        queue = list(self.queue)
+        for unit in units:
+            bisect.insort(queue, unit)
+        self.queue = deque(queue)
 
     def _send(self, node):
-        _, indices = heapq.heappop(self.queue)
-        self.node2pending[node].extend(indices)
+        # An idle worker, or one whose last unit was short, takes the
+        # longest; one whose last unit was long takes the shortest.
+        held = self.node2pending[node]
+        longest = not held or not self.sent_long.get(node, False)
+        _, indices = self.queue.popleft() if longest else self.queue.pop()
+        self.sent_long[node] = longest
+        held.extend(indices)
         node.send_runtest_some(indices)
 
     def _fill(self, node):

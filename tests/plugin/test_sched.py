@@ -73,6 +73,23 @@ def test_longest_units_start_first(hist, pytester):
     assert sorted(first.values()) == sorted(PLAN[0][:2])
 
 
+def test_behind_a_long_unit_comes_a_short_one(hist, pytester):
+    pytester.makepyfile(test_s=SUITE)
+    write_plan(pytester.path / "shards", PLAN)
+    report = pytester.path / "r.jsonl"
+    run_scheduled(hist, "--shard-file=shards/shard-1.txt", f"--hist-report={report}", xdist=2)
+    by_worker = defaultdict(list)
+    for r in sorted(records_of(report), key=lambda r: r["start"]):
+        by_worker[r["worker"]].append(r["nodeid"])
+    assert len(by_worker) == 2
+    # Each worker's second test was sent with its first, before either
+    # finished: the two shortest units of the shard, whatever the timing.
+    # (test_new, in no shard file, ranks last, if the hash gave it here.)
+    here = {n for w in by_worker.values() for n in w}
+    ranked = PLAN[0] + [n for n in ["test_s.py::test_new"] if n in here]
+    assert sorted(w[1] for w in by_worker.values()) == sorted(ranked[-2:])
+
+
 GROUPED = """
     import pytest
 
