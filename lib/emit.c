@@ -14,15 +14,15 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "io.h"
+#include "num.h"
 
 int hist__emit_seconds(hist__buf *b, int64_t us, int decimals)
 {
-	int64_t unit = decimals == 3 ? 1000 : 1, frac_scale = decimals == 3 ? 1000 : 1000000;
-	int64_t v = us < 0 ? 0 : (us + unit / 2) / unit;
+	char s[HIST__SECONDS_SIZE];
 
-	return hist__buf_printf(b, "%lld.%0*lld", (long long)(v / frac_scale), decimals,
-	                        (long long)(v % frac_scale));
+	return hist__buf_puts(b, hist__seconds(s, us, decimals));
 }
 
 /* The id names the split itself, so shard files of different plans never
@@ -256,7 +256,8 @@ static int json_document(hist__buf *b, const hist_plan *p)
 		error = hist__buf_puts(b, "    \"collect_per_test_seconds\": null\n  },\n");
 	if (error < 0)
 		return error;
-	return hist__buf_printf(b, "  \"fallback\": %s\n}\n", p->fallback ? "\"hash\"" : "null");
+	return hist__buf_printf(b, "  \"fallback\": %s,\n  \"test_list\": \"%s\"\n}\n",
+	                        p->fallback ? "\"hash\"" : "null", hist_plan_test_list(p));
 }
 
 int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload)

@@ -1,7 +1,7 @@
 /* err.c - error messages and codes.
- * Owns: hist__err and the names of return codes, outcomes and formats.
- * Not here: the names of estimators, scopes and sources (plan.c, beside
- * the plan that uses them); what a message says (each module). */
+ * Owns: hist__err and the text of return codes (hist_strerror).
+ * Not here: the names of the public enums (version.c); what a message
+ * says (each module). */
 #include "err.h"
 
 #include <stdio.h>
@@ -62,32 +62,4 @@ const char *hist_strerror(int code)
 	case HIST_E_NOTFOUND: return "not found";
 	}
 	return "unknown error";
-}
-
-const char *hist_outcome_name(hist_outcome o)
-{
-	static const char *const names[HIST_OUTCOME_COUNT] = {
-		"skipped", "xfailed", "passed", "xpassed", "failed", "error"
-	};
-
-	return (unsigned)o < HIST_OUTCOME_COUNT ? names[o] : NULL;
-}
-
-const char *hist_format_name(hist_format f)
-{
-	switch (f) {
-	case HIST_FORMAT_JUNIT: return "junit";
-	case HIST_FORMAT_REPORTLOG: return "reportlog";
-	case HIST_FORMAT_HIST: return "hist";
-	case HIST_FORMAT_BALANCE: return "balance";
-	case HIST_FORMAT_DURATIONS: return "durations";
-	case HIST_FORMAT_DATABASE: return "database";
-	case HIST_FORMAT_UNKNOWN: break;
-	}
-	return "unknown";
-}
-
-const char *hist_version(void)
-{
-	return HIST_VERSION_STRING;
 }

@@ -476,6 +476,11 @@ HIST_API const char *hist_plan_id(const hist_plan *plan);
  * scope's prefix at class and module scope) went to shard
  * (hist_nodeid_hash % N) + 1. */
 HIST_API int hist_plan_fallback(const hist_plan *plan);
+/* Where the plan's tests came from: "collection" when the caller gave them
+ * (opts->tests: a collection of the tree to be tested, so a test the plan
+ * does not list is new and one it lists must be collected), "history" when
+ * they are the tests of the history's newest run. plan.json's "test_list". */
+HIST_API const char *hist_plan_test_list(const hist_plan *plan);
 
 typedef enum { HIST_SOURCE_DEFAULT = 0, HIST_SOURCE_HISTORY, HIST_SOURCE_OPTION } hist_source;
 HIST_API const char *hist_source_name(hist_source s); /* "default", "history", "option" */

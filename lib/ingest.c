@@ -7,8 +7,6 @@
  * the store thread (pipe.c), SQL (store.c), walking directories (walk.c). */
 #include "hist.h"
 
-#include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -306,21 +304,4 @@ done:
 	hist__free(g.plan_id);
 	hist__err_clear(&g.perr);
 	return error;
-}
-
-/* Built once, then only read: the one-time init keeps it safe from
- * several threads without a mutable global. */
-static char versions[256];
-static pthread_once_t versions_once = PTHREAD_ONCE_INIT;
-
-static void make_versions(void)
-{
-	snprintf(versions, sizeof versions, "SQLite %s, libxml2 %s, zlib %s, xxHash %s", hist__store_sqlite_version(),
-		hist__junit_libxml_version(), hist__io_zlib_version(), hist__io_xxhash_version());
-}
-
-const char *hist_dependency_versions(void)
-{
-	pthread_once(&versions_once, make_versions);
-	return versions;
 }

@@ -1,9 +1,9 @@
 /* io.c - inputs and atomic outputs.
  * Owns: opening a file, stdin or a memory block; gzip detection by magic
  * bytes and inflating (multi-member, truncation is an error); peeking without
- * consuming; the XXH3-128 content hash of the decompressed bytes; writing an
- * output through a temp file renamed into place. The only user of zlib and
- * xxHash. Not here: what the bytes mean (junit.c, jsonl.c). */
+ * consuming; the content hash of the decompressed bytes (XXH3-128, through
+ * hash.c); writing an output through a temp file renamed into place. The
+ * only user of zlib. Not here: what the bytes mean (junit.c, jsonl.c). */
 #include "io.h"
 
 #include <errno.h>
@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <xxhash.h>
 #include <zlib.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "hist.h"
 
 /* Compressed bytes read from the file at a time. The whole input never sits
@@ -44,7 +44,7 @@ struct hist__input {
 	size_t look_pos, look_len, look_cap;
 	int eof;              /* the decompressed stream has ended */
 	int failed;           /* the HIST_E_* code of the first failure */
-	XXH3_state_t *hash;
+	hist__hash128 *hash;
 };
 
 static int fail(hist__input *in, int code, const char *what)
@@ -172,17 +172,19 @@ static long produce(hist__input *in, unsigned char *dst, size_t len)
 	} else if ((n = raw_read(in, dst, len)) == 0) {
 		in->eof = 1;
 	}
-	if (n > 0 && XXH3_128bits_update(in->hash, dst, (size_t)n) != XXH_OK)
+	if (n > 0 && hist__hash128_update(in->hash, dst, (size_t)n) < 0)
 		return fail(in, HIST_E_INVALID, "hash update failed");
 	return n;
 }
 
 static int start(hist__input *in)
 {
-	if (!(in->raw = hist__malloc(RAW_SIZE)) || !(in->hash = XXH3_createState()))
+	int error;
+
+	if (!(in->raw = hist__malloc(RAW_SIZE)))
 		return fail(in, HIST_E_NOMEM, "out of memory");
-	if (XXH3_128bits_reset(in->hash) != XXH_OK)
-		return fail(in, HIST_E_INVALID, "hash reset failed");
+	if ((error = hist__hash128_open(&in->hash)) < 0)
+		return fail(in, error, error == HIST_E_NOMEM ? "out of memory" : "hash reset failed");
 	/* A pipe may hand out one byte at a time: read until the two magic
 	 * bytes are there or the input ends. */
 	in->zs.next_in = in->raw;
@@ -284,7 +286,7 @@ void hist__input_free(hist__input *in)
 		close(in->fd);
 	if (in->z_ready)
 		inflateEnd(&in->zs);
-	XXH3_freeState(in->hash);
+	hist__hash128_free(in->hash);
 	hist__free(in->raw);
 	hist__free(in->look);
 	hist__free(in->name);
@@ -362,17 +364,12 @@ uint64_t hist__input_offset(const hist__input *in)
 
 void hist__input_hash(const hist__input *in, unsigned char out[16])
 {
-	XXH128_canonical_t c;
-
-	/* Canonical (big-endian) bytes, so stored hashes read alike anywhere. */
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(in->hash));
-	memcpy(out, c.digest, 16);
+	hist__hash128_digest(in->hash, out);
 }
 
 int hist__input_raw_hash(hist__input *in, unsigned char out[16])
 {
-	XXH3_state_t *h = NULL;
-	XXH128_canonical_t c;
+	hist__hash128 *h = NULL;
 	unsigned char *buf = NULL;
 	struct stat st;
 	off_t at = 0;
@@ -381,12 +378,12 @@ int hist__input_raw_hash(hist__input *in, unsigned char out[16])
 
 	if (in->mem || !in->own_fd || fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
-	if (!(buf = hist__malloc(RAW_SIZE)) || !(h = XXH3_createState())) {
+	if (!(buf = hist__malloc(RAW_SIZE))) {
 		error = fail(in, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
-	if (XXH3_128bits_reset(h) != XXH_OK) {
-		error = fail(in, HIST_E_INVALID, "hash reset failed");
+	if ((error = hist__hash128_open(&h)) < 0) {
+		error = fail(in, error, error == HIST_E_NOMEM ? "out of memory" : "hash reset failed");
 		goto done;
 	}
 	/* pread: the stream's own position stays where it is. */
@@ -400,17 +397,16 @@ int hist__input_raw_hash(hist__input *in, unsigned char out[16])
 		}
 		if (n == 0)
 			break;
-		if (XXH3_128bits_update(h, buf, (size_t)n) != XXH_OK) {
+		if (hist__hash128_update(h, buf, (size_t)n) < 0) {
 			error = fail(in, HIST_E_INVALID, "hash update failed");
 			goto done;
 		}
 		at += n;
 	}
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
-	memcpy(out, c.digest, 16);
+	hist__hash128_digest(h, out);
 	error = 1;
 done:
-	XXH3_freeState(h);
+	hist__hash128_free(h);
 	hist__free(buf);
 	return error;
 }
@@ -420,14 +416,6 @@ const char *hist__io_zlib_version(void)
 	return zlibVersion();
 }
 
-#define IO_STR_(x) #x
-#define IO_STR(x) IO_STR_(x)
-const char *hist__io_xxhash_version(void)
-{
-	/* The version built against: a string from the header's numbers
-	 * needs no buffer (XXH_versionNumber() would). */
-	return IO_STR(XXH_VERSION_MAJOR) "." IO_STR(XXH_VERSION_MINOR) "." IO_STR(XXH_VERSION_RELEASE);
-}
 
 /* ------------------------------------------------------------------ */
 /* Atomic output                                                       */
@@ -553,43 +541,4 @@ void hist__atomic_abort(hist__atomic *f)
 	hist__free(f->tmp);
 	hist__free(f->path);
 	hist__free(f);
-}
-
-/* ------------------------------------------------------------------ */
-/* hist__hash64: emit.c's plan id (xxHash lives in this file)           */
-
-struct hist__hash64 {
-	XXH3_state_t *state;
-};
-
-int hist__hash64_open(hist__hash64 **out)
-{
-	hist__hash64 *h = hist__calloc(1, sizeof *h);
-
-	*out = NULL;
-	if (!h || !(h->state = XXH3_createState()) || XXH3_64bits_reset(h->state) != XXH_OK) {
-		hist__hash64_free(h);
-		return HIST_E_NOMEM;
-	}
-	*out = h;
-	return HIST_OK;
-}
-
-void hist__hash64_update(hist__hash64 *h, const void *data, size_t len)
-{
-	/* Only a NULL input fails, which callers never pass. */
-	(void)XXH3_64bits_update(h->state, data, len);
-}
-
-uint64_t hist__hash64_digest(const hist__hash64 *h)
-{
-	return XXH3_64bits_digest(h->state);
-}
-
-void hist__hash64_free(hist__hash64 *h)
-{
-	if (!h)
-		return;
-	XXH3_freeState(h->state);
-	hist__free(h);
 }

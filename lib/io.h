@@ -51,19 +51,7 @@ int hist__atomic_commit(hist__atomic **f);
 /* Unlinks the temp file; NULL is a no-op. */
 void hist__atomic_abort(hist__atomic *f);
 
-/* A 64-bit hash of bytes fed in pieces: XXH3-64 with seed 0. For ids of
- * generated content (histplan's plan id, over tens of MB of nodeids), where
- * a byte-at-a-time hash showed in the run time. open is HIST_E_NOMEM or OK;
- * free accepts NULL. */
-typedef struct hist__hash64 hist__hash64;
-int hist__hash64_open(hist__hash64 **out);
-void hist__hash64_update(hist__hash64 *h, const void *data, size_t len);
-uint64_t hist__hash64_digest(const hist__hash64 *h);
-void hist__hash64_free(hist__hash64 *h);
-
 /* "1.2.13", for --version. */
 const char *hist__io_zlib_version(void);
-/* "0.8.1", the xxHash built against, for --version. */
-const char *hist__io_xxhash_version(void);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "hash.h"
 #include "json.h"
 #include "nodeid.h"
 #include "num.h"
@@ -314,7 +315,7 @@ static int map_grow(open_map *m)
 
 static int map_open(open_map *m, const char *id, size_t len, open_test **out)
 {
-	uint64_t h = hist_nodeid_hash(id, len);
+	uint64_t h = hist__hash_bytes(id, len);
 	size_t at = 0;
 	open_test *t = map_find(m, id, len, h, &at);
 

@@ -1,10 +1,12 @@
 /* num.c - numbers and times as inputs spell them.
  * Owns: decimal seconds to integer microseconds and ISO 8601 timestamps,
- * both exact integer arithmetic, independent of the locale; the median of
- * integer samples (estimates and the store's overheads use the same one).
+ * both exact integer arithmetic, independent of the locale; microseconds
+ * back to seconds for output (emit.c, planner.c); the median of integer
+ * samples (estimates and the overhead model use the same one).
  * Not here: where the numbers come from (junit.c, jsonl.c). */
 #include "num.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,4 +291,14 @@ int64_t hist__median(int64_t *v, size_t n)
 	for (size_t i = 1; i < n / 2; i++)
 		lower = v[i] > lower ? v[i] : lower;
 	return lower + (upper - lower) / 2;
+}
+
+char *hist__seconds(char buf[HIST__SECONDS_SIZE], int64_t us, int decimals)
+{
+	int64_t unit = decimals == 3 ? 1000 : 1, frac_scale = decimals == 3 ? 1000 : 1000000;
+	int64_t v = us < 0 ? 0 : (us + unit / 2) / unit;
+
+	snprintf(buf, HIST__SECONDS_SIZE, "%lld.%0*lld", (long long)(v / frac_scale), decimals,
+	         (long long)(v % frac_scale));
+	return buf;
 }

@@ -21,6 +21,12 @@ int64_t hist__num_json_seconds_us(const char *s, size_t len);
  * microseconds since the epoch. Returns 0 and sets *out, or -1. */
 int hist__num_iso8601_us(int64_t *out, const char *s, size_t len);
 
+/* µs as seconds with 3 or 6 decimals ("12.346", "12.345678") into buf,
+ * rounded half up, by integer arithmetic so every machine prints alike;
+ * a negative value prints as 0. Returns buf. */
+#define HIST__SECONDS_SIZE 32
+char *hist__seconds(char buf[HIST__SECONDS_SIZE], int64_t us, int decimals);
+
 /* The median of v[0..n): the middle one, or the mean of the two middle ones
  * rounded down. Reorders v. -1 when n is 0. */
 int64_t hist__median(int64_t *v, size_t n);

@@ -973,27 +973,3 @@ done:
 	}
 	return error;
 }
-
-/* ------------------------------------------------------------------ */
-/* Names of the public enums.                                          */
-
-const char *hist_estimator_name(hist_estimator e)
-{
-	static const char *const names[] = {"ema", "median", "last"};
-
-	return (unsigned)e < sizeof names / sizeof *names ? names[e] : NULL;
-}
-
-const char *hist_scope_name(hist_scope s)
-{
-	static const char *const names[] = {"test", "class", "module"};
-
-	return (unsigned)s < sizeof names / sizeof *names ? names[s] : NULL;
-}
-
-const char *hist_source_name(hist_source s)
-{
-	static const char *const names[] = {"default", "history", "option"};
-
-	return (unsigned)s < sizeof names / sizeof *names ? names[s] : NULL;
-}

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "emit.h"
 #include "estimate.h"
+#include "num.h"
 #include "store.h"
 
 static int check_options(hist__err *err, const hist_plan_options *o)
@@ -52,14 +53,6 @@ static int64_t overhead(hist_source *src, int64_t option, int64_t learned, int64
 {
 	*src = option >= 0 ? HIST_SOURCE_OPTION : learned >= 0 ? HIST_SOURCE_HISTORY : HIST_SOURCE_DEFAULT;
 	return option >= 0 ? option : learned >= 0 ? learned : fallback;
-}
-
-/* µs as "12.345" for messages. */
-static const char *secs(char *buf, size_t size, int64_t us)
-{
-	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
-	         (long long)((us + 500) / 1000 % 1000));
-	return buf;
 }
 
 static void warn(const hist_plan_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -188,6 +181,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->scope = opts->scope;
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
+	plan->from_collection = opts->tests != NULL;
 	if (res.fallback && plan->n)
 		warn(opts,
 		     "no test of the suite has a duration in the history of suite '%s': split by the "
@@ -210,13 +204,13 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {
-		char a[32], b[32];
+		char a[HIST__SECONDS_SIZE], b[HIST__SECONDS_SIZE];
 		warn(opts,
 		     "no plan meets the target of %s s with up to %u shards: %u shards give the "
 		     "shortest predicted makespan, %s s",
-		     secs(a, sizeof a, opts->target_us),
+		     hist__seconds(a, opts->target_us, 3),
 		     opts->max_shards ? opts->max_shards : HIST_MAX_SHARDS, plan->shards,
-		     secs(b, sizeof b, plan->makespan_us));
+		     hist__seconds(b, plan->makespan_us, 3));
 	}
 	*out = plan;
 	plan = NULL;
@@ -279,6 +273,11 @@ const char *hist_plan_id(const hist_plan *plan)
 int hist_plan_fallback(const hist_plan *plan)
 {
 	return plan->fallback;
+}
+
+const char *hist_plan_test_list(const hist_plan *plan)
+{
+	return plan->from_collection ? "collection" : "history";
 }
 
 int hist_plan_get_summary(hist_plan_summary *out, const hist_plan *plan)

@@ -25,6 +25,7 @@ struct hist_plan {
 	int64_t *predicted; /* per shard, µs */
 	char id[17];
 	int fallback;
+	int from_collection; /* the test list was the caller's (--tests), not the history's */
 	int target_missed; /* no plan up to max_shards met target_us */
 	int64_t lower_bound_us, work_us, longest_unit_us, total_us, makespan_us;
 	int64_t scope_setup_us;

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "hash.h"
 #include "store_db.h"
 
 /* One result of a batch. */
@@ -265,26 +266,6 @@ int hist__batch_add(hist__batch *b, const hist__record *r)
 	return b->count == HIST__BATCH_ROWS || b->names.len >= HIST__BATCH_BYTES;
 }
 
-/* For the batch's own table only (never stored): eight bytes a step. */
-static uint32_t name_hash(const char *s, size_t len, int is_key)
-{
-	uint64_t h = 0x9e3779b97f4a7c15u ^ len ^ (uint64_t)is_key << 63, w;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-	}
-	if (i < len) {
-		w = 0;
-		memcpy(&w, s + i, len - i);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-	}
-	h ^= h >> 29;
-	return (uint32_t)h;
-}
-
 /* Each row's test id from the tests table; rows of unknown tests keep
  * theirs (-1 unless already set). */
 static int batch_lookup(hist_db *db, hist__batch *b)
@@ -341,8 +322,8 @@ static int batch_new_tests(int64_t *added, hist_db *db, hist__batch *b)
 
 		if (r->test >= 0)
 			continue;
-		for (h = name_hash(name, r->name_len, r->is_key) & (DEDUP_SLOTS - 1); db->dedup[h];
-			h = (h + 1) & (DEDUP_SLOTS - 1)) {
+		h = (uint32_t)(hist__hash_bytes(name, r->name_len) + (uint64_t)r->is_key) & (DEDUP_SLOTS - 1);
+		for (; db->dedup[h]; h = (h + 1) & (DEDUP_SLOTS - 1)) {
 			const batch_row *o = &b->rows[db->dedup[h] - 1];
 
 			if (o->is_key == r->is_key && o->name_len == r->name_len &&
@@ -417,8 +398,14 @@ int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 		if ((error = hist__store_stmt(&s, db, S_BATCH_RAISE)) < 0)
 			goto done;
 		sqlite3_bind_int64(s, 1, run);
-		error = hist__store_step_done(db, s);
+		if ((error = hist__store_step_done(db, s)) < 0)
+			goto done;
 	}
+	/* The chunks this batch wrote are repacked at commit. */
+	for (size_t i = 0; i < b->count; i++)
+		if ((i == 0 || b->rows[i].test / HIST__PACK_CHUNK != b->rows[i - 1].test / HIST__PACK_CHUNK) &&
+			(error = hist__store_pack_touch(db, run, b->rows[i].test)) < 0)
+			goto done;
 done:
 	db->batch = NULL;
 	hist__batch_clear(b);

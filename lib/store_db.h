@@ -55,8 +55,26 @@ enum {
 	S_MERGE_RAISE,
 	S_MERGE_INPUTS,
 	S_MERGE_INPUTS_V1,
+	S_MERGE_UNPACK,
+	S_PACK_ADD,
+	S_PACK_DROP,
+	S_PACK_READ,
+	S_PACKS_OF_RUN,
+	S_UNPACKED_FIRST,
+	S_UNPACKED_DONE,
+	S_UNPACKED_IN,
 	S_COUNT
 };
+
+/* Results packed by run (store_pack.c): HIST__PACK_CHUNK test ids a row. */
+#define HIST__PACK_CHUNK 1024
+
+/* A run's chunks written in the open transaction, one bit a chunk. */
+typedef struct {
+	int64_t run;
+	uint64_t *bits;
+	size_t words;
+} hist__pack_touched;
 
 struct hist_db {
 	sqlite3 *sql;
@@ -69,7 +87,37 @@ struct hist_db {
 	hist__batch *one;         /* hist__store_result's batch of one */
 	uint16_t *dedup;          /* the batch's table of new names (store_batch.c) */
 	int insert_first;         /* the last batch was mostly new tests */
+	hist__pack_touched *touched; /* chunks to repack at commit */
+	size_t ntouched;
+#ifdef HIST_TESTING
+	int no_packs; /* the window read ignores the packs */
+#endif
 };
+
+/* ---- packs (store_pack.c) ---- */
+typedef struct {
+	int64_t test_id;
+	int64_t duration_us; /* -1 unknown */
+	int64_t setup_us;    /* -1 unknown */
+	uint32_t attempts;
+	int outcome;
+} hist__pack_row;
+
+typedef struct {
+	const unsigned char *p, *end;
+	int64_t id, limit;
+} hist__pack_reader;
+
+void hist__pack_reader_init(hist__pack_reader *r, int64_t chunk, const void *data, size_t len);
+/* 1 and a row, 0 at the end, -1 when the pack is damaged. */
+int hist__pack_next(hist__pack_row *out, hist__pack_reader *r);
+/* The batch writer: test_id of run changed in this transaction. */
+int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id);
+/* Drops what was touched (rollback, close). */
+void hist__store_pack_forget(hist_db *db);
+/* Before COMMIT: repacks the touched chunks and the runs in
+ * runs_unpacked from the results table. */
+int hist__store_packs_flush(hist_db *db);
 
 /* Out of memory, said on the handle so the tool's message names the history. */
 int hist__store_nomem(hist_db *db);

@@ -75,7 +75,8 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *path)
 		return error;
 	out->added = sqlite3_changes64(db->sql);
 	out->duplicates = out->tests - out->added;
-	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0)
+	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0 ||
+		(error = hist__store_run_stmt(db, S_MERGE_UNPACK)) < 0)
 		return error;
 	return hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS);
 }

@@ -16,6 +16,11 @@
 
 const char *hist__store_test_sql;
 
+void hist__store_test_no_packs(hist_db *db, int on)
+{
+	db->no_packs = on;
+}
+
 void hist__store_test_migration(const char *sql)
 {
 	hist__store_test_sql = sql;

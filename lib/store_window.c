@@ -207,6 +207,115 @@ done:
 	return error;
 }
 
+/* 1 in *ok when every run of the window has current packs. */
+static int packs_usable(int *ok, hist_db *db, const int64_t *runs, size_t nruns)
+{
+	sqlite3_stmt *s = NULL;
+	int error, row = 0;
+
+	*ok = 0;
+#ifdef HIST_TESTING
+	if (db->no_packs)
+		return HIST_OK;
+#endif
+	if ((error = hist__store_stmt(&s, db, S_UNPACKED_IN)) < 0)
+		return error;
+	for (size_t i = 0; i < nruns && row == 0; i++) {
+		sqlite3_bind_int64(s, 1, runs[i]);
+		row = hist__store_step_row(db, s);
+		hist__store_reset(s);
+	}
+	if (row < 0)
+		return row;
+	*ok = row == 0;
+	return HIST_OK;
+}
+
+/* One pass over the packs of the window, oldest run first: counts the
+ * rows of each test into count[id + 1] when pos is NULL, else writes each
+ * row at pos[id]++. */
+static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns, uint32_t *count,
+	uint32_t *pos)
+{
+	sqlite3_stmt *s = NULL;
+	int error = HIST_OK, row = 0;
+
+	if ((error = hist__store_stmt(&s, db, S_PACKS_OF_RUN)) < 0)
+		return error;
+	for (size_t age = nruns; age-- > 0 && error == HIST_OK;) {
+		sqlite3_bind_int64(s, 1, runs[age]);
+		while ((row = hist__store_step_row(db, s)) == 1) {
+			hist__pack_reader r;
+			hist__pack_row p;
+			int got;
+
+			hist__pack_reader_init(&r, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
+				(size_t)sqlite3_column_bytes(s, 1));
+			while ((got = hist__pack_next(&p, &r)) == 1) {
+				if (p.test_id > w->max_test) {
+					error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
+						(long long)p.test_id);
+					break;
+				}
+				if (!pos) {
+					count[p.test_id + 1]++;
+					continue;
+				}
+				w->rows[pos[p.test_id]++] = (window_row){ p.duration_us, p.setup_us, p.attempts,
+					(uint16_t)age, (unsigned char)p.outcome };
+			}
+			if (got < 0)
+				error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
+					db->path, (long long)runs[age]);
+			if (error < 0)
+				break;
+		}
+		hist__store_reset(s);
+		if (row < 0)
+			error = row;
+	}
+	return error;
+}
+
+/* The window from the packs: counts, then places each row, so the rows
+ * of a test are together and oldest run first, as the cursors give them. */
+static int window_rows_packed(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns)
+{
+	uint32_t *pos = NULL;
+	size_t slots, bytes;
+	int error;
+
+	if ((error = hist__store_stmt_int(&w->max_test, db, S_NEXT_TEST)) < 0)
+		return error;
+	w->max_test--;
+	if (w->max_test < 0 || w->max_test >= (int64_t)UINT32_MAX - 2)
+		return hist__error(&db->err, HIST_E_DB, "%s: test ids past 2^32", db->path);
+	slots = (size_t)w->max_test + 2;
+	if (!(w->first = hist__calloc(slots, sizeof *w->first)) || !(pos = hist__malloc(slots * sizeof *pos))) {
+		error = hist__store_nomem(db);
+		goto done;
+	}
+	if ((error = packs_pass(w, db, runs, nruns, w->first, NULL)) < 0)
+		goto done;
+	for (size_t t = 1; t < slots; t++) {
+		if (w->first[t] > UINT32_MAX - w->first[t - 1]) {
+			error = hist__store_nomem(db);
+			goto done;
+		}
+		w->first[t] += w->first[t - 1];
+	}
+	w->count = w->cap = w->first[slots - 1];
+	if (hist__mul_overflow(w->count ? w->count : 1, sizeof *w->rows, &bytes) || !(w->rows = hist__malloc(bytes))) {
+		error = hist__store_nomem(db);
+		goto done;
+	}
+	memcpy(pos, w->first, slots * sizeof *pos);
+	error = packs_pass(w, db, runs, nruns, NULL, pos);
+done:
+	hist__free(pos);
+	return error;
+}
+
 static int each_row(const window_rows *w, hist_db *db, int (*fn)(void *payload, const hist__history_row *row),
 	void *payload)
 {
@@ -247,7 +356,7 @@ int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
 	window_rows w = { 0 };
 	int64_t *runs = NULL;
 	size_t nruns = 0;
-	int error, began;
+	int error, began, packed;
 
 	if (window > HIST__STORE_MAX_WINDOW)
 		return hist__error(&db->err, HIST_E_INVALID, "window of %u runs: at most %d", window,
@@ -256,7 +365,8 @@ int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
 		return error;
 	if ((error = window_runs(&runs, &nruns, db, suite ? suite : "default", window)) < 0 || nruns == 0)
 		goto done;
-	if ((error = window_rows_read(&w, db, runs, nruns)) < 0)
+	if ((error = packs_usable(&packed, db, runs, nruns)) < 0 ||
+		(error = packed ? window_rows_packed(&w, db, runs, nruns) : window_rows_read(&w, db, runs, nruns)) < 0)
 		goto done;
 	error = each_row(&w, db, fn, payload);
 done:

@@ -7,29 +7,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "hist.h"
-
-/* Eight bytes a step (FNV-1a's byte a step showed in planning a million
- * tests), then a murmur3 finaliser so every input bit reaches the low bits
- * the table index uses. Internal: nothing stores or shows these values. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
-
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-	}
-	w = 0;
-	memcpy(&w, s, len);
-	h = (h ^ w) * 0x94d049bb133111ebULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
-}
 
 static int grow(hist__strmap *m, size_t want)
 {
@@ -81,7 +60,7 @@ static size_t find(const hist__strmap *m, const char *key, size_t len, uint64_t 
 
 int hist__strmap_put(uint32_t *out, int *added, hist__strmap *m, const char *key, size_t len, uint32_t value)
 {
-	uint64_t hash = hash_bytes(key, len);
+	uint64_t hash = hist__hash_bytes(key, len);
 	hist__strmap_slot *s;
 	int error;
 
@@ -109,7 +88,7 @@ int hist__strmap_get(uint32_t *out, const hist__strmap *m, const char *key, size
 
 	if (!m->cap || len > HIST__STRMAP_MAX_KEY)
 		return 0;
-	s = &m->slots[find(m, key, len, hash_bytes(key, len))];
+	s = &m->slots[find(m, key, len, hist__hash_bytes(key, len))];
 	if (!s->key)
 		return 0;
 	*out = s->value;

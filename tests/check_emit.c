@@ -99,6 +99,10 @@ START_TEST(json_document)
 	hist__buf b = HIST__BUF_INIT(0);
 	char want[2048];
 
+	/* The plugin and histmerge --plan read how strict to be from this. */
+	ck_assert_str_eq(hist_plan_test_list(p), "history");
+	p->from_collection = 1;
+	ck_assert_str_eq(hist_plan_test_list(p), "collection");
 	ck_assert_int_eq(hist_plan_json(p, to_buf, &b), HIST_OK);
 	snprintf(
 	    want, sizeof want,
@@ -132,7 +136,8 @@ START_TEST(json_document)
 	    "    \"scopes_split\": 0,\n"
 	    "    \"collect_per_test_seconds\": 0.000850\n"
 	    "  },\n"
-	    "  \"fallback\": null\n"
+	    "  \"fallback\": null,\n"
+	    "  \"test_list\": \"collection\"\n"
 	    "}\n",
 	    hist_plan_id(p));
 	ck_assert_str_eq(b.ptr, want);

@@ -9,7 +9,7 @@
 #include "check_util.h"
 #include "emit.h"
 #include "planner.h"
-#include "io.h"
+#include "hash.h"
 #include "nodeid.h"
 #include "plan.h"
 

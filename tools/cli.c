@@ -184,3 +184,23 @@ void cli_utc(char *buf, size_t size, int64_t us)
 	else
 		snprintf(buf, size, "%lld us", (long long)us);
 }
+
+unsigned int cli_busy_timeout_ms(void)
+{
+	const char *env = getenv("HIST_BUSY_TIMEOUT");
+	double secs;
+
+	if (!env || !*env)
+		return 30000;
+	if (cli_parse_double(&secs, env) < 0 || secs < 0 || secs > 86400) {
+		cli_error("HIST_BUSY_TIMEOUT: expected seconds from 0 to 86400, not '%s'; waiting 30 s", env);
+		return 30000;
+	}
+	return (unsigned int)(secs * 1000);
+}
+
+const char *cli_seconds(char buf[32], int64_t us)
+{
+	snprintf(buf, 32, "%lld.%03lld", (long long)((us + 500) / 1000000), (long long)((us + 500) / 1000 % 1000));
+	return buf;
+}

@@ -34,9 +34,15 @@ const char *cli_db_path(const char *option);
 /* Value of --suite, else $HIST_SUITE, else "default". */
 const char *cli_suite(const char *option);
 
+/* How long to wait for a busy history, in ms: $HIST_BUSY_TIMEOUT
+ * (seconds, a decimal) when set and valid, else 30000. */
+unsigned int cli_busy_timeout_ms(void);
 /* s as a JSON string on f; bytes that are not UTF-8 become U+FFFD so the
  * document stays valid. */
 void cli_json_string(FILE *f, const char *s);
+/* us (µs) as seconds with 3 decimals ("12.346"), rounded half up, in buf;
+ * returns buf. */
+const char *cli_seconds(char buf[32], int64_t us);
 /* us (µs since the epoch) as "2026-11-24T22:15:00Z" in buf. */
 void cli_utc(char *buf, size_t size, int64_t us);
 

@@ -61,54 +61,19 @@ static const char *env(const char *name, void *payload)
 	return getenv(name);
 }
 
-/* Length of the UTF-8 sequence at p, or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-
-	if (n == 2 && *p < 0xc2)
-		return 0; /* overlong */
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* A JSON string; bytes that are not UTF-8 (file names may hold any) become
- * U+FFFD so the document stays valid. */
-static void json_string(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else if (n)
-			fwrite(p, 1, n, f);
-		else
-			fputs("\\ufffd", f);
-		p += n ? n : 1;
-	}
-	fputc('"', f);
-}
-
 /* One element of the --json "inputs" list. */
 static void list_input(merge *m, const char *name, const hist_ingest_stats *st, const char *error)
 {
 	if (!m->list_f)
 		return;
 	fprintf(m->list_f, "%s{\"file\": ", m->listed++ ? ", " : "");
-	json_string(m->list_f, name);
+	cli_json_string(m->list_f, name);
 	fprintf(m->list_f, ", \"format\": \"%s\", \"tests\": %lld, \"added\": %lld, \"duplicates\": %lld, "
 			   "\"already_seen\": %s, \"error\": ",
 		hist_format_name(st->format), (long long)st->tests, (long long)st->added, (long long)st->duplicates,
 		st->already_seen ? "true" : "false");
 	if (error)
-		json_string(m->list_f, error);
+		cli_json_string(m->list_f, error);
 	else
 		fputs("null", m->list_f);
 	fputc('}', m->list_f);
@@ -222,6 +187,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	merge m = { 0 };
+	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
 	const char *db_opt = NULL, *suite_opt = NULL, *run_opt = NULL, *db_path;
 	char run_id[256];
 	struct timespec now;
@@ -252,7 +218,8 @@ int main(int argc, char **argv)
 		local_run_id(run_id, sizeof run_id);
 
 	db_path = cli_db_path(db_opt);
-	if (hist_db_open(&m.db, db_path, NULL) < 0) {
+	dbo.busy_timeout_ms = cli_busy_timeout_ms();
+	if (hist_db_open(&m.db, db_path, &dbo) < 0) {
 		cli_error("%s", hist_db_errmsg(m.db));
 		hist_db_free(m.db);
 		return CLI_FAILURE;
@@ -300,7 +267,7 @@ int main(int argc, char **argv)
 		       "\"run_id\": ",
 			(long long)m.files, (long long)m.tests, (long long)m.added, (long long)m.duplicates,
 			(long long)m.rejected);
-		json_string(stdout, m.opts.run_id);
+		cli_json_string(stdout, m.opts.run_id);
 		printf(", \"inputs\": [%s]}\n", m.list ? m.list : "");
 		free(m.list);
 	}

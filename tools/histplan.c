@@ -127,14 +127,6 @@ static int to_stdout(const char *data, size_t len, void *payload)
 	return fwrite(data, 1, len, stdout) == len ? 0 : -1;
 }
 
-/* µs as "12.346" for the summary line. */
-static const char *secs(char *buf, size_t size, int64_t us)
-{
-	snprintf(buf, size, "%lld.%03lld", (long long)((us + 500) / 1000000),
-	         (long long)((us + 500) / 1000 % 1000));
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
 	static const char *const scopes[] = {"test", "class", "module", NULL};
@@ -255,6 +247,7 @@ int main(int argc, char **argv)
 	/* Planning reads; it never creates or upgrades a history. */
 	dbo.read_only = 1;
 	db_path = cli_db_path(db_opt);
+	dbo.busy_timeout_ms = cli_busy_timeout_ms();
 	if ((error = hist_db_open(&db, db_path, &dbo)) == HIST_E_NOTFOUND) {
 		/* The first pipeline (an empty CI cache): with the collected suite
 		 * there is a plan to make, by hash; without it there is nothing
@@ -298,7 +291,7 @@ int main(int argc, char **argv)
 		        "histplan: %u shards, %zu tests (%zu without history), makespan %s s, "
 		        "lower bound %s s, plan %s%s%s\n",
 		        hist_plan_shard_count(plan), sum.tests, sum.tests_without_history,
-		        secs(a, sizeof a, sum.makespan_us), secs(b, sizeof b, sum.lower_bound_us),
+		        cli_seconds(a, sum.makespan_us), cli_seconds(b, sum.lower_bound_us),
 		        hist_plan_id(plan), dry_run ? "" : " in ", dry_run ? "" : out);
 	}
 	if (verbosity > 0) {
@@ -306,9 +299,9 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 		        "histplan: overheads: per test %s s (%s), per shard %s s (%s), scope set-up "
 		        "paid again %s s\n",
-		        secs(a, sizeof a, sum.test_overhead_us), hist_source_name(sum.test_overhead_source),
-		        secs(b, sizeof b, sum.shard_overhead_us), hist_source_name(sum.shard_overhead_source),
-		        secs(c2, sizeof c2, sum.scope_setup_us));
+		        cli_seconds(a, sum.test_overhead_us), hist_source_name(sum.test_overhead_source),
+		        cli_seconds(b, sum.shard_overhead_us), hist_source_name(sum.shard_overhead_source),
+		        cli_seconds(c2, sum.scope_setup_us));
 	}
 	status = CLI_OK;
 done:

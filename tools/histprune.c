@@ -136,6 +136,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	hist_prune_options o = HIST_PRUNE_OPTIONS_INIT;
+	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
 	hist_prune_stats stats;
 	prune p = { 0 };
 	const char *db_opt = NULL, *db_path, *suite = getenv("HIST_SUITE");
@@ -208,7 +209,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	before = file_size(db_path);
-	if ((error = hist_db_open(&db, db_path, NULL)) < 0)
+	dbo.busy_timeout_ms = cli_busy_timeout_ms();
+	if ((error = hist_db_open(&db, db_path, &dbo)) < 0)
 		goto failed;
 	if ((o.keep_runs || o.before_us != INT64_MIN || o.drop_unseen) && (error = hist_db_prune(&stats, db, &o)) < 0)
 		goto failed;
@@ -223,7 +225,8 @@ int main(int argc, char **argv)
 		p.list = NULL;
 		print_json(&p, &stats, before, after);
 	} else if (verbosity >= 0) {
-		print_summary(&p, &stats);
+		if (o.keep_runs || o.before_us != INT64_MIN || o.drop_unseen)
+			print_summary(&p, &stats);
 		if (after >= 0)
 			printf("vacuumed: %lld bytes before, %lld after\n", before, after);
 	}

@@ -294,6 +294,7 @@ int main(int argc, char **argv)
 	so.suite = suite;
 
 	dbo.read_only = 1;
+	dbo.busy_timeout_ms = cli_busy_timeout_ms();
 	if ((error = hist_db_open(&db, cli_db_path(db_opt), &dbo)) < 0)
 		goto failed;
 	if (test) {

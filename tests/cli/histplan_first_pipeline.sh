@@ -9,7 +9,7 @@ histplan --db history.db --shards 4 --tests "$list"
 echo "exit $?"
 ls -A | grep -v "^\.std"
 ls shards
-grep -e '"fallback"' -e '"tests":' shards/plan.json | sed 's/^ *//' | sort | uniq -c
+grep -e '"fallback"' -e '"test_list"' -e '"tests":' shards/plan.json | sed 's/^ *//' | sort | uniq -c
 # The same plan as from an existing history that knows none of the tests.
 histmerge --db other.db --suite other --run-id r1 -q "$OLDPWD/fixtures/jsonl/test_durations.json"
 histplan --db other.db --shards 4 --tests "$list" --out from-other -q
