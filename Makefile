@@ -54,7 +54,7 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
 TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
 ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
-.PHONY: all check check-unit check-asan check-cli check-plugin check-header check-fuzz \
+.PHONY: all check check-unit check-asan check-cli check-plugin check-man check-progress check-examples check-header check-fuzz \
 	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
 	clean format deps
 
@@ -102,7 +102,7 @@ build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check
 		tests/check_main.c $(CHECK_SRC) $(ASAN_OBJ) $(CHECK_LIBS) $(DEP_LIBS) -lm
 
 check: WERROR := -Werror
-check: check-header check-unit check-asan check-cli check-fuzz check-corpus check-plugin
+check: check-header check-unit check-asan check-cli check-fuzz check-corpus check-plugin check-man check-progress check-examples
 	@echo "make check: all tests passed"
 
 # CK_FORK=no under ASan: forked children would hide leak reports.
@@ -142,6 +142,18 @@ fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 # Reads ../shared/corpus when it is there; says SKIP otherwise.
 check-corpus: all
 	$(PYTHON) tests/corpus/conformance.py build/bin
+
+# The CI examples' steps, run as their CI would on the sample suite.
+check-examples: $(TOOLS)
+	$(PYTHON) tests/examples/run.py build/bin
+
+# Progress lines on a pseudo-terminal, none on a pipe.
+check-progress: $(TOOLS)
+	$(PYTHON) tests/progress/check_progress.py build/bin
+
+# Every tool's --help options are items of its man page, which renders cleanly.
+check-man: $(TOOLS)
+	$(PYTHON) tests/man/check_pages.py build/bin man
 
 check-plugin: all
 	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin

@@ -10,9 +10,15 @@
 /* Where the path ends: the first "::", or len for a nodeid that is a path. */
 static size_t path_len(const char *s, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++)
-		if (s[i] == ':' && s[i + 1] == ':')
-			return i;
+	const char *p = s, *end = s + len;
+
+	/* memchr skips the path's bytes many at a time: planning asks this
+	 * of every test (1M nodeids of ~110 bytes). */
+	while ((p = memchr(p, ':', (size_t)(end - p))) && p + 1 < end) {
+		if (p[1] == ':')
+			return (size_t)(p - s);
+		p++;
+	}
 	return len;
 }
 

@@ -303,6 +303,48 @@ static void write_big_junit(const char *path, int n, int cut)
 	hist__buf_free(&b);
 }
 
+/* Progress goes to the callback, every 4096 records, with the bytes read
+ * so far: the library itself never prints. */
+static struct {
+	int calls;
+	uint64_t last;
+	int rising;
+	char name[32];
+} seen_progress;
+
+static void record_progress(const char *name, uint64_t bytes, void *payload)
+{
+	ck_assert_ptr_eq(payload, &seen_progress);
+	if (seen_progress.calls++ && bytes < seen_progress.last)
+		seen_progress.rising = 0;
+	seen_progress.last = bytes;
+	snprintf(seen_progress.name, sizeof seen_progress.name, "%s", name);
+}
+
+START_TEST(ingest_reports_progress_to_its_callback)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist_ingest_options o = opts("r1");
+	hist_ingest_stats st;
+	struct stat sb;
+
+	write_big_junit(scratch_path(1, "big.xml"), 10000, 0);
+	memset(&seen_progress, 0, sizeof seen_progress);
+	seen_progress.rising = 1;
+	o.progress = record_progress;
+	o.payload = &seen_progress;
+	ck_assert_int_eq(hist_ingest_path(&st, db, scratch_path(1, "big.xml"), "big.xml", &o), HIST_OK);
+	ck_assert_int_eq(st.tests, 10000);
+	ck_assert_int_eq(seen_progress.calls, 10000 / 4096);
+	ck_assert(seen_progress.rising);
+	ck_assert_str_eq(seen_progress.name, "big.xml");
+	ck_assert_int_eq(stat(scratch_path(1, "big.xml"), &sb), 0);
+	ck_assert_uint_gt(seen_progress.last, 0);
+	ck_assert_uint_le(seen_progress.last, (uint64_t)sb.st_size);
+	hist_db_free(db);
+}
+END_TEST
+
 START_TEST(ingest_large_input_is_one_transaction)
 {
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
@@ -532,6 +574,7 @@ Suite *check_ingest_suite(void)
 	tcase_add_test(tc, ingest_gzip_and_stdin_read_alike);
 	tcase_add_test(tc, ingest_run_start_is_the_earliest);
 	tcase_add_test(tc, ingest_knows_a_seen_file_without_the_write_lock);
+	tcase_add_test(tc, ingest_reports_progress_to_its_callback);
 	tcase_add_test(tc, ingest_bad_inputs_change_nothing);
 	tcase_add_test(tc, ingest_names_what_it_cannot_take);
 	tcase_add_test(tc, ingest_merges_a_database_input);

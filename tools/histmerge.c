@@ -23,6 +23,7 @@ typedef struct {
 	size_t list_len;
 	FILE *list_f;
 	int64_t listed;
+	int64_t input_size;    /* bytes of the input being read; 0: unknown */
 } merge;
 
 static void usage(FILE *f)
@@ -98,6 +99,17 @@ static int is_db_file(const merge *m, const char *file)
 	return 0;
 }
 
+/* A regular file's size, for a percentage; 0 for stdin, pipes and
+ * anything else whose end is not known beforehand. */
+static int64_t input_size(const char *file)
+{
+	struct stat st;
+
+	if (!file || stat(file, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return (int64_t)st.st_size;
+}
+
 static int ingest_one(const char *file, void *payload)
 {
 	merge *m = payload;
@@ -112,6 +124,7 @@ static int ingest_one(const char *file, void *payload)
 		return 0;
 	}
 	m->files++;
+	m->input_size = input_size(stdin_input ? NULL : file);
 	error = hist_ingest_path(&st, m->db, file, name, &m->opts);
 	cli_progress_done();
 	list_input(m, name, &st, error < 0 ? hist_db_errmsg(m->db) : NULL);
@@ -144,10 +157,18 @@ static void unreadable(const char *file, const char *message, void *payload)
 	m->rejected++;
 }
 
+/* Called by the library every few thousand records; bytes are those of
+ * the file as stored (compressed, for gzip), like its size. */
 static void progress(const char *name, uint64_t bytes, void *payload)
 {
-	(void)payload;
-	cli_progress("%s: %llu bytes", name, (unsigned long long)bytes);
+	const merge *m = payload;
+	double mib = (double)bytes / (1024.0 * 1024.0);
+
+	if (m->input_size > 0 && bytes <= (uint64_t)m->input_size)
+		cli_progress("%s: %d%% of %.1f MiB", name, (int)(100.0 * (double)bytes / (double)m->input_size),
+			(double)m->input_size / (1024.0 * 1024.0));
+	else
+		cli_progress("%s: %.1f MiB read", name, mib);
 }
 
 /* local-20261124T221500Z-4242: it only names the run. */

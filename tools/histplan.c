@@ -118,7 +118,7 @@ static void warning(const char *message, void *payload)
 static void progress(const char *what, uint64_t done, void *payload)
 {
 	(void)payload;
-	cli_progress("%s: %llu", what, (unsigned long long)done);
+	cli_progress("history: %llu %s", (unsigned long long)done, what);
 }
 
 static int to_stdout(const char *data, size_t len, void *payload)
