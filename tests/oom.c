@@ -88,6 +88,13 @@ static char *xml_strdup(const char *s)
 	return hist__alloc_inject() ? NULL : strdup(s);
 }
 
+/* libxml2 also tells stderr about some failures; the walk makes many. */
+static void quiet(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
 static void route_allocators(void)
 {
 	static const sqlite3_mem_methods m = { sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup, sq_init,
@@ -98,6 +105,7 @@ static void route_allocators(void)
 		fprintf(stderr, "oom: cannot route the allocators\n");
 		exit(2);
 	}
+	xmlSetGenericErrorFunc(NULL, quiet);
 	/* Their one-time set-up happens here, with nothing failing. */
 	sqlite3_initialize();
 	xmlInitParser();
