@@ -54,7 +54,7 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
 TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
 ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
-.PHONY: all check check-unit check-asan check-oom check-crash check-concurrency check-cli check-plugin check-man \
+.PHONY: all check check-unit check-asan check-oom check-crash check-concurrency check-hostile check-cli check-plugin check-man \
 	check-progress check-examples check-header check-fuzz \
 	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
 	clean format deps
@@ -104,7 +104,7 @@ build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check
 
 check: WERROR := -Werror
 check: check-header check-unit check-asan check-oom check-cli check-fuzz check-corpus check-plugin check-man check-progress \
-	check-examples check-crash check-concurrency
+	check-examples check-crash check-concurrency check-hostile
 	@echo "make check: all tests passed"
 
 # CK_FORK=no under ASan: forked children would hide leak reports.
@@ -173,6 +173,9 @@ check-crash: all
 	$(PYTHON) tests/stress/crash.py build/bin $(CRASH_KILLS)
 check-concurrency: all
 	$(PYTHON) tests/stress/concurrency.py build/bin $(CONCURRENCY_ROUNDS)
+# Hostile inputs just over each limit (--big: the issue's sizes, by hand).
+check-hostile: all
+	$(PYTHON) tests/stress/hostile.py build/bin
 
 check-plugin: all
 	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin
