@@ -280,8 +280,9 @@ static int plan(hist_db *db, char **out)
 	po.test_count = sizeof tests / sizeof *tests;
 	error = hist_plan_create(&p, db, &po);
 	snprintf(last_msg, sizeof last_msg, "%s", error ? hist_db_errmsg(db) : "");
+	/* hist_plan_json says why by its code alone (hist.h). */
 	if (error == HIST_OK && (error = hist_plan_json(p, append, &b)) != HIST_OK)
-		snprintf(last_msg, sizeof last_msg, "%s", hist_plan_errmsg(p));
+		snprintf(last_msg, sizeof last_msg, "%s", hist_strerror(error));
 	faults_off();
 	if (error == HIST_OK && !hist_plan_id(p)[0])
 		fail("plan", -1, "no plan id");
