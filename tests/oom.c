@@ -9,7 +9,8 @@
  * exactly what it held before or exactly what a run without failures
  * gives. Leaks are LeakSanitizer's to report at exit.
  *
- * usage: oom FIXTURES SCRATCH [STRIDE [OFFSET]] */
+ * usage: oom FIXTURES SCRATCH [STRIDE [OFFSET [ONLY]]] (ONLY: walk only
+ * the operations whose name holds it) */
 #include <libxml/parser.h>
 #include <libxml/xmlmemory.h>
 #include <limits.h>
@@ -307,11 +308,18 @@ static int plan(hist_db *db, char **out)
 
 /* mid, when not NULL, gives a state a failure may also leave (the work
  * done before the failing step, committed on its own). */
+static const char *only;
+
 static long walk(const char *name, operation op, operation mid, long stride, long offset)
 {
-	hist_db *db = fresh_db();
-	char *before = dump_db(db), *after_ok, *got, *between = NULL;
+	hist_db *db;
+	char *before, *after_ok, *got, *between = NULL;
 	long total, k, tried = 0, failed = 0, absorbed = 0;
+
+	if (only && !strstr(name, only))
+		return 0;
+	db = fresh_db();
+	before = dump_db(db);
 
 	if (mid) {
 		mid(db, &between);
@@ -359,8 +367,10 @@ static long walk(const char *name, operation op, operation mid, long stride, lon
 		hist__free(got);
 		hist_db_free(db);
 	}
+	fflush(stdout);
 	printf("oom: %s: %ld allocations, %ld failed at (stride %ld): %ld errors, %ld absorbed\n", name, total,
 		tried, stride, failed, absorbed);
+	fflush(stdout);
 	hist__free(before);
 	hist__free(after_ok);
 	hist__free(between);
@@ -372,13 +382,14 @@ int main(int argc, char **argv)
 	long stride, offset;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: oom FIXTURES SCRATCH [STRIDE [OFFSET]]\n");
+		fprintf(stderr, "usage: oom FIXTURES SCRATCH [STRIDE [OFFSET [ONLY]]]\n");
 		return 2;
 	}
 	fixtures = argv[1];
 	scratch = argv[2];
 	stride = argc > 3 ? atol(argv[3]) : 1;
 	offset = argc > 4 ? atol(argv[4]) : 0;
+	only = argc > 5 ? argv[5] : NULL;
 	if (stride < 1)
 		stride = 1;
 	route_allocators();
