@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #include "alloc.h"
 #include "buf.h"
 #include "hist.h"
+#include "io.h"
+#include "junit.h"
 #include "store.h"
 
 static const char *fixtures, *scratch;
@@ -377,6 +380,80 @@ static long walk(const char *name, operation op, operation mid, long stride, lon
 	return tried;
 }
 
+/* ---- the JUnit parse alone, every k ----------------------------------- */
+
+/* What the parser handed over, kept with plain snprintf: the sink's own
+ * allocations must not fail (its failures are its own to report). */
+typedef struct {
+	char text[1 << 16];
+	size_t len;
+} kept;
+
+static int keep(kept *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int keep(kept *k, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(k->text + k->len, sizeof k->text - k->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof k->text - k->len)
+		fail("parse", -1, "the records do not fit");
+	k->len += (size_t)n;
+	return HIST_OK;
+}
+
+static int keep_record(void *ctx, const hist__record *r)
+{
+	return keep(ctx, "%s|%d|%d|%lld|%u\n", r->id, r->id_is_key, (int)r->outcome, (long long)r->duration_us,
+		r->attempts);
+}
+
+static int keep_session(void *ctx, const hist__session *ses)
+{
+	return keep(ctx, "session %lld %lld\n", (long long)ses->start_us, (long long)ses->wall_us);
+}
+
+/* Cheap enough for every k in make check: libxml2 once went on with an
+ * attribute value cut short when one of its allocations failed. */
+static void walk_parse(const char *rel)
+{
+	static kept want, got;
+	long total = 0, errors = 0;
+
+	for (long k = -1; k < total; k++) {
+		kept *out = k < 0 ? &want : &got;
+		hist__sink sink = { keep_record, keep_session, out };
+		hist__err e = HIST__ERR_INIT;
+		hist__input *in = NULL;
+		int error;
+
+		out->len = 0;
+		out->text[0] = '\0';
+		hist__alloc_fail_at(k < 0 ? LONG_MAX : k);
+		if ((error = hist__input_open(&in, fx(1, rel), rel, &e)) == HIST_OK)
+			error = hist__junit_parse(in, &sink, &e);
+		faults_off();
+		if (k < 0) {
+			if (error != HIST_OK)
+				fail("parse", k, hist__err_msg(&e));
+			total = made;
+		} else if (error == HIST_OK ? strcmp(got.text, want.text) != 0
+					    : error != HIST_E_NOMEM || !hist__err_msg(&e)[0]) {
+			fprintf(stderr, "oom: parse: error %d; got:\n%s", error, got.text);
+			fail("parse", k, error == HIST_OK ? "succeeded with other records" : hist__err_msg(&e));
+		}
+		errors += k >= 0 && error != HIST_OK;
+		hist__input_free(in);
+		hist__err_clear(&e);
+	}
+	printf("oom: parse of %s: %ld allocations, every one failed: %ld errors, %ld absorbed\n", rel, total, errors,
+		total - errors);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	long stride, offset;
@@ -393,6 +470,8 @@ int main(int argc, char **argv)
 	if (stride < 1)
 		stride = 1;
 	route_allocators();
+	if (!only || strstr("parse", only))
+		walk_parse("junit/pytest-xunit1.xml");
 	walk("ingest of a JUnit and a reportlog file", ingest_two, ingest_first, stride, offset);
 	walk("merge of a v1 history", merge_v1, NULL, stride, offset);
 	walk("plan", plan, NULL, stride, offset);
