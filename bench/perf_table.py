@@ -25,6 +25,7 @@ prints the table. Inputs and histories are generated once and kept in
 build/bench.
 
   SIZES="10000 100000" REPS=5 REPS_1M=3 GENERATORS="own real" bench/perf_table.py
+  HIST_BIN=DIR bench/perf_table.py     measure the tools in DIR instead of build/bin
 """
 import json
 import os
@@ -36,7 +37,7 @@ import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT = os.path.join(ROOT, "build", "bench")
-BIN = os.path.join(ROOT, "build", "bin")
+BIN = os.environ.get("HIST_BIN", os.path.join(ROOT, "build", "bin"))
 RUNS = 5
 SHARDS = 64
 LIBS = ["libxml-2.0", "zlib", "sqlite3", "libxxhash"]

@@ -1,7 +1,8 @@
 /* emit.c - the plan id, shard files, plan.json, the preview table and the SVG.
  * Owns: every byte a plan shows the outside, and writing the plan's files
  * (atomically, through io.c) with stale shard files removed after.
- * Not here: what goes on which shard (plan.c). Output is deterministic:
+ * Not here: what goes on which shard (plan.c), assembling the plan
+ * (planner.c), XXH3 itself (hash.c). Output is deterministic:
  * integers and fixed-precision decimals only, keys in a fixed order. */
 #include "emit.h"
 

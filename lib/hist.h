@@ -361,7 +361,7 @@ HIST_API int hist_ci_run_id(char *buf, size_t size,
  * without durations puts each test on shard (hash % N) + 1 (see
  * hist_plan_fallback); the plugin places a test no plan lists by it too
  * (README "Where each test runs"). The plugin computes the same in Python;
- * tests/hash_vectors.tsv holds cases both sides check. */
+ * tests/vectors/shard_hash.tsv holds cases both sides check. */
 HIST_API uint64_t hist_nodeid_hash(const char *nodeid, size_t len);
 
 /* The key pytest's junitxml (xunit2) reduces a nodeid to: "classname::name"

@@ -1,10 +1,10 @@
 /* ingest.c - one input into the history.
  * Owns: telling formats apart by content, running the parser into the store
  * inside one transaction (the parsers hand nodeids already normalised by
- * nodeid.c), idempotence by content hash, the counts histmerge reports, and the
- * dependency versions for --version.
+ * nodeid.c), idempotence by content hash, and the counts histmerge reports.
  * Not here: reading bytes and gzip (io.c), parsing (junit.c, jsonl.c),
- * the store thread (pipe.c), SQL (store.c), walking directories (walk.c). */
+ * the store thread (pipe.c), SQL (store*.c), walking directories (walk.c),
+ * versions (version.c). */
 #include "hist.h"
 
 #include <string.h>

@@ -149,8 +149,10 @@ static int read_object(reader *r, field *f, size_t nf)
 
 		if (t != HIST__JSON_STRING)
 			return hist__json_error(&r->js, "expected a string key");
+		/* The first byte rejects most keys before a full compare. */
 		for (size_t i = 0; i < nf && !x; i++)
-			if (strcmp(hist__buf_cstr(&r->js.text), f[i].key) == 0 && strlen(f[i].key) == r->js.text.len)
+			if (f[i].key[0] == hist__buf_cstr(&r->js.text)[0] &&
+				strcmp(hist__buf_cstr(&r->js.text), f[i].key) == 0 && strlen(f[i].key) == r->js.text.len)
 				x = &f[i];
 		if ((error = hist__json_next(&r->js, &t, 0)) < 0)
 			return error;

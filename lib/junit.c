@@ -5,7 +5,7 @@
  * refusing documents that declare entities before libxml2 sees them.
  * The only user of libxml2.
  * Not here: gzip and reading files (io.c), the nodeid rules (nodeid.c),
- * storage (store.c). */
+ * storage (store*.c). */
 #include "junit.h"
 
 #include <string.h>
@@ -257,19 +257,19 @@ static int make_id(junit *j, open_case *c)
 
 	hist__buf_clear(&c->id);
 	if (flen) {
-		if (mlen >= 3 && memcmp(file + mlen - 3, ".py", 3) == 0)
-			mlen -= 3;
+		/* A Windows run writes the file with '\\'; nodeids use '/'. */
+		for (i = 0; i < flen; i++)
+			if (j->file.ptr[i] == '\\')
+				j->file.ptr[i] = '/';
+		mlen = hist__nodeid_module_len(file, flen);
 		match = clen >= mlen;
-		for (i = 0; match && i < mlen; i++) {
-			char f = file[i] == '/' || file[i] == '\\' ? '.' : file[i];
-
-			match = cls[i] == f;
-		}
+		for (i = 0; match && i < mlen; i++)
+			match = cls[i] == (file[i] == '/' ? '.' : file[i]);
 		match = match && (clen == mlen || cls[mlen] == '.');
 	}
 	if (match) {
 		for (i = 0; !error && i < flen; i++)
-			error = hist__buf_putc(&c->id, file[i] == '\\' ? '/' : file[i]);
+			error = hist__buf_putc(&c->id, file[i]);
 		for (i = mlen; !error && i < clen; i++)
 			error = cls[i] == '.' ? hist__buf_put(&c->id, "::", 2) : hist__buf_putc(&c->id, cls[i]);
 		if (!error)

@@ -1,6 +1,7 @@
 /* nodeid.c - pytest nodeid rules.
  * Owns: splitting a nodeid into file, classes, name and parameters; the
- * junitxml key; the xdist group suffix; the stable shard hash.
+ * junitxml key and the dotted module of a path; the xdist group suffix;
+ * the stable shard hash.
  * Not here: reading nodeids from inputs (junit.c, jsonl.c). */
 #include "nodeid.h"
 
@@ -9,9 +10,15 @@
 /* Where the path ends: the first "::", or len for a nodeid that is a path. */
 static size_t path_len(const char *s, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++)
-		if (s[i] == ':' && s[i + 1] == ':')
-			return i;
+	const char *p = s, *end = s + len;
+
+	/* memchr skips the path's bytes many at a time: planning asks this
+	 * of every test (1M nodeids of ~110 bytes). */
+	while ((p = memchr(p, ':', (size_t)(end - p))) && p + 1 < end) {
+		if (p[1] == ':')
+			return (size_t)(p - s);
+		p++;
+	}
 	return len;
 }
 
@@ -38,6 +45,14 @@ size_t hist__nodeid_scope_len(const char *s, size_t len, hist_scope scope)
 		if (s[i] == ':' && s[i + 1] == ':')
 			last = i;
 	return last;
+}
+
+size_t hist__nodeid_module_len(const char *path, size_t len)
+{
+	/* pytest replaces '/' first and drops ".py" after: "/py" ends in ".py" too. */
+	if (len >= 3 && (path[len - 3] == '.' || path[len - 3] == '/') && path[len - 2] == 'p' && path[len - 1] == 'y')
+		return len - 3;
+	return len;
 }
 
 size_t hist__nodeid_strip_group(const char *s, size_t len)
@@ -89,8 +104,7 @@ int64_t hist_nodeid_junit_key(char *buf, size_t size, const char *s, size_t len)
 			last = i;
 
 #define OUT(c) do { if (n + 1 < size) buf[n] = (c); n++; } while (0)
-	if (file >= 3 && memcmp(s + file - 3, ".py", 3) == 0)
-		file -= 3;
+	file = hist__nodeid_module_len(s, path);
 	if (path == bracket) {
 		/* A single name (a file item such as a doctest file): no classname. */
 		OUT(':');

@@ -21,6 +21,13 @@
  * as names: the names end at the first '[' after the path. */
 size_t hist__nodeid_scope_len(const char *nodeid, size_t len, hist_scope scope);
 
+/* The dotted module pytest's junitxml names a file path by
+ * (mangle_test_address): '/' read as '.', then a final ".py" dropped, so
+ * "pkg/py" is "pkg" as well as "pkg.py" is. The module is the first
+ * returned bytes of path with each '/' read as '.'. Pinned, with the
+ * plugin's nodeid.dotted_module, by tests/vectors/path_module.tsv. */
+size_t hist__nodeid_module_len(const char *path, size_t len);
+
 /* Length of nodeid without an xdist "@group" suffix (pytest-xdist's
  * --dist loadgroup appends it after the parameters). */
 size_t hist__nodeid_strip_group(const char *nodeid, size_t len);

@@ -2,7 +2,7 @@
  * Owns: gathering records into batches, the store thread, and the bounded
  * queue of batches between the two; storing inline when the input fits one
  * batch or no thread can be had.
- * Not here: SQL (store.c), parsing (junit.c, jsonl.c), the transaction
+ * Not here: SQL (store*.c), parsing (junit.c, jsonl.c), the transaction
  * around an input (ingest.c).
  *
  * Why a thread: parsing a JUnit file costs about as much as writing its

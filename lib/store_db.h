@@ -112,6 +112,8 @@ typedef struct {
 void hist__pack_reader_init(hist__pack_reader *r, int64_t chunk, const void *data, size_t len);
 /* 1 and a row, 0 at the end, -1 when the pack is damaged. */
 int hist__pack_next(hist__pack_row *out, hist__pack_reader *r);
+/* A whole pack into rows[HIST__PACK_CHUNK]; -1 when damaged. */
+int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void *data, size_t len);
 /* The batch writer: test_id of run changed in this transaction. */
 int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id);
 /* Drops what was touched (rollback, close). */

@@ -65,10 +65,15 @@ static int64_t unzigzag(uint64_t v)
 }
 
 /* 0 when p runs past end or the varint is longer than 64 bits. */
-static int get_varint(uint64_t *out, const unsigned char **p, const unsigned char *end)
+static inline int get_varint(uint64_t *out, const unsigned char **p, const unsigned char *end)
 {
 	uint64_t v = 0;
 
+	/* Most values (id steps, attempts) take one byte. */
+	if (*p < end && !(**p & 0x80)) {
+		*out = *(*p)++;
+		return 1;
+	}
 	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
 		unsigned char c = *(*p)++;
 		v |= (uint64_t)(c & 0x7f) << shift;
@@ -80,7 +85,7 @@ static int get_varint(uint64_t *out, const unsigned char **p, const unsigned cha
 	return 0;
 }
 
-int hist__pack_next(hist__pack_row *out, hist__pack_reader *r)
+static inline int next_row(hist__pack_row *out, hist__pack_reader *r)
 {
 	uint64_t delta, dur = 0, setup = 0, attempts;
 	unsigned char flags;
@@ -105,6 +110,25 @@ int hist__pack_next(hist__pack_row *out, hist__pack_reader *r)
 	out->setup_us = flags & FLAG_NO_SETUP ? -1 : unzigzag(setup);
 	out->attempts = (uint32_t)attempts;
 	return 1;
+}
+
+int hist__pack_next(hist__pack_row *out, hist__pack_reader *r)
+{
+	return next_row(out, r);
+}
+
+int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void *data, size_t len)
+{
+	hist__pack_reader r;
+	size_t k = 0;
+	int got = 0;
+
+	hist__pack_reader_init(&r, chunk, data, len);
+	/* Ids rise within the chunk, so it holds at most HIST__PACK_CHUNK rows. */
+	while (k < HIST__PACK_CHUNK && (got = next_row(&rows[k], &r)) == 1)
+		k++;
+	*n = k;
+	return got < 0 || r.p != r.end ? -1 : 0;
 }
 
 void hist__pack_reader_init(hist__pack_reader *r, int64_t chunk, const void *data, size_t len)

@@ -237,6 +237,7 @@ static int packs_usable(int *ok, hist_db *db, const int64_t *runs, size_t nruns)
 static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns, uint32_t *count,
 	uint32_t *pos)
 {
+	hist__pack_row rows[HIST__PACK_CHUNK];
 	sqlite3_stmt *s = NULL;
 	int error = HIST_OK, row = 0;
 
@@ -245,30 +246,29 @@ static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t n
 	for (size_t age = nruns; age-- > 0 && error == HIST_OK;) {
 		sqlite3_bind_int64(s, 1, runs[age]);
 		while ((row = hist__store_step_row(db, s)) == 1) {
-			hist__pack_reader r;
-			hist__pack_row p;
-			int got;
+			size_t n;
 
-			hist__pack_reader_init(&r, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-				(size_t)sqlite3_column_bytes(s, 1));
-			while ((got = hist__pack_next(&p, &r)) == 1) {
-				if (p.test_id > w->max_test) {
-					error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
-						(long long)p.test_id);
-					break;
-				}
-				if (!pos) {
-					count[p.test_id + 1]++;
-					continue;
-				}
-				w->rows[pos[p.test_id]++] = (window_row){ p.duration_us, p.setup_us, p.attempts,
-					(uint16_t)age, (unsigned char)p.outcome };
-			}
-			if (got < 0)
+			if (hist__pack_decode(rows, &n, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
+				    (size_t)sqlite3_column_bytes(s, 1)) < 0) {
 				error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
 					db->path, (long long)runs[age]);
-			if (error < 0)
 				break;
+			}
+			if (n && rows[n - 1].test_id > w->max_test) {
+				error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
+					(long long)rows[n - 1].test_id);
+				break;
+			}
+			if (!pos) {
+				for (size_t i = 0; i < n; i++)
+					count[rows[i].test_id + 1]++;
+				continue;
+			}
+			for (size_t i = 0; i < n; i++) {
+				const hist__pack_row *p = &rows[i];
+				w->rows[pos[p->test_id]++] = (window_row){ p->duration_us, p->setup_us, p->attempts,
+					(uint16_t)age, (unsigned char)p->outcome };
+			}
 		}
 		hist__store_reset(s);
 		if (row < 0)

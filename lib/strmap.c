@@ -1,7 +1,8 @@
 /* strmap.c - a hash map from byte strings to indexes.
- * Owns: open addressing with linear probing, and the map's own hash.
- * Not here: owning the keys (callers keep them alive), the stable shard
- * hash (nodeid.c: that one is part of the plan format; this one is not). */
+ * Owns: open addressing with linear probing.
+ * Not here: owning the keys (callers keep them alive), the hash
+ * (hist__hash_bytes, hash.c: never the stable shard hash of nodeid.c,
+ * which is part of the plan format). */
 #include "strmap.h"
 
 #include <string.h>

@@ -344,8 +344,9 @@ START_TEST(xunit1_falls_back_to_the_key)
 		"<testcase classname=\"src.Foo\" name=\"t5\" file=\"src/Foo.test.js\"/>"
 		"<testcase classname=\"c\"/>"
 		"<testcase name=\"no_classname\"/>"
+		"<testcase classname=\"pkg\" name=\"t6\" file=\"pkg/py\"/>"
 		"</testsuite>", &c, msg, sizeof msg), 0);
-	ck_assert_uint_eq(c.n, 6); /* the nameless testcase is no test */
+	ck_assert_uint_eq(c.n, 7); /* the nameless testcase is no test */
 	ck_assert_str_eq(c.r[0].id, "tests/test_a.py::t1");
 	ck_assert_int_eq(c.r[0].id_is_key, 0);
 	ck_assert_str_eq(c.r[1].id, "other.mod.K::t2");
@@ -357,6 +358,9 @@ START_TEST(xunit1_falls_back_to_the_key)
 	ck_assert_str_eq(c.r[4].id, "src.Foo::t5"); /* the module would be "src.Foo.test.js" */
 	ck_assert_int_eq(c.r[4].id_is_key, 1);
 	ck_assert_str_eq(c.r[5].id, "::no_classname");
+	/* pytest names "pkg/py" "pkg" (tests/vectors/path_module.tsv). */
+	ck_assert_str_eq(c.r[6].id, "pkg/py::t6");
+	ck_assert_int_eq(c.r[6].id_is_key, 0);
 	collector_free(&c);
 }
 END_TEST

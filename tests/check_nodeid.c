@@ -1,48 +1,71 @@
-/* check_nodeid.c - nodeid rules, checked against vectors made from pytest's
- * own junitxml code (tests/junit_key_vectors.tsv) and from the Python hash
- * the plugin uses (tests/hash_vectors.tsv). */
+/* check_nodeid.c - nodeid rules, checked against the vectors the plugin's
+ * tests read too (tests/vectors/: junit_key, path_module and scope made by
+ * real pytest runs, shard_hash by an independent FNV-1a). */
 #include <inttypes.h>
 #include <string.h>
 
 #include "check_util.h"
 #include "nodeid.h"
-
-/* Calls fn(col0, col1) for every non-comment line of a TSV file. */
-static int each_vector(const char *path, void (*fn)(char *a, char *b))
-{
-	char line[4096];
-	FILE *f = fopen(path, "r");
-	int n = 0;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	while (fgets(line, sizeof line, f)) {
-		char *tab, *rest;
-		if (line[0] == '#')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		tab = strchr(line, '\t');
-		ck_assert_ptr_nonnull(tab);
-		*tab = '\0';
-		rest = tab + 1;
-		fn(line, rest);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-static void check_key(char *nodeid, char *key)
-{
-	char buf[1024];
-	int64_t need = hist_nodeid_junit_key(buf, sizeof buf, nodeid, strlen(nodeid));
-
-	ck_assert_int_eq(need, (int64_t)strlen(key));
-	ck_assert_str_eq(buf, key);
-}
+#include "vectors.h"
 
 START_TEST(junit_key_matches_pytest)
 {
-	ck_assert_int_gt(each_vector("tests/junit_key_vectors.tsv", check_key), 70);
+	vectors v;
+
+	vectors_open(&v, "junit_key");
+	while (vectors_next(&v)) {
+		const char *id = vectors_get(&v, "nodeid"), *key = vectors_get(&v, "key");
+		char buf[1024];
+		int64_t need = hist_nodeid_junit_key(buf, sizeof buf, id, strlen(id));
+
+		ck_assert_msg(need == (int64_t)strlen(key) && strcmp(buf, key) == 0, "%s: %s: got %s, want %s",
+			vectors_where(&v), id, buf, key);
+	}
+	ck_assert_int_gt(vectors_close(&v), 70);
+}
+END_TEST
+
+START_TEST(path_module_matches_pytest)
+{
+	vectors v;
+
+	vectors_open(&v, "path_module");
+	while (vectors_next(&v)) {
+		const char *path = vectors_get(&v, "path"), *module = vectors_get(&v, "module");
+		size_t n = hist__nodeid_module_len(path, strlen(path));
+		char got[1024];
+
+		ck_assert_uint_lt(n, sizeof got);
+		for (size_t i = 0; i < n; i++)
+			got[i] = path[i] == '/' ? '.' : path[i];
+		got[n] = '\0';
+		ck_assert_msg(strcmp(got, module) == 0, "%s: %s: got %s, want %s", vectors_where(&v), path, got, module);
+	}
+	ck_assert_int_gt(vectors_close(&v), 70);
+}
+END_TEST
+
+static void assert_scope(const char *id, hist_scope scope, const char *want)
+{
+	size_t n = hist__nodeid_scope_len(id, strlen(id), scope);
+
+	ck_assert_msg(n == strlen(want) && strncmp(id, want, n) == 0, "%s scope %d: got '%.*s', want '%s'",
+		id, (int)scope, (int)n, id, want);
+}
+
+START_TEST(scope_matches_pytest)
+{
+	vectors v;
+
+	vectors_open(&v, "scope");
+	while (vectors_next(&v)) {
+		const char *id = vectors_get(&v, "nodeid");
+
+		assert_scope(id, HIST_SCOPE_TEST, id);
+		assert_scope(id, HIST_SCOPE_CLASS, vectors_get(&v, "class"));
+		assert_scope(id, HIST_SCOPE_MODULE, vectors_get(&v, "module"));
+	}
+	ck_assert_int_gt(vectors_close(&v), 70);
 }
 END_TEST
 
@@ -58,35 +81,27 @@ START_TEST(junit_key_reports_needed_size)
 }
 END_TEST
 
-static void check_hash(char *nodeid, char *rest)
-{
-	uint64_t h = hist_nodeid_hash(nodeid, strlen(nodeid));
-	char hex[17];
-	unsigned s3, s4, s7;
-
-	snprintf(hex, sizeof hex, "%016" PRIx64, h);
-	ck_assert_int_eq(strncmp(rest, hex, 16), 0);
-	ck_assert_int_eq(sscanf(rest + 17, "%u\t%u\t%u", &s3, &s4, &s7), 3);
-	ck_assert_uint_eq(h % 3 + 1, s3);
-	ck_assert_uint_eq(h % 4 + 1, s4);
-	ck_assert_uint_eq(h % 7 + 1, s7);
-}
-
 START_TEST(hash_matches_python)
 {
-	ck_assert_int_gt(each_vector("tests/hash_vectors.tsv", check_hash), 70);
+	vectors v;
+
+	vectors_open(&v, "shard_hash");
+	while (vectors_next(&v)) {
+		const char *id = vectors_get(&v, "nodeid");
+		uint64_t h = hist_nodeid_hash(id, strlen(id));
+		char hex[17];
+
+		snprintf(hex, sizeof hex, "%016" PRIx64, h);
+		ck_assert_msg(strcmp(hex, vectors_get(&v, "fnv1a64")) == 0, "%s: %s", vectors_where(&v), id);
+		ck_assert_uint_eq(h % 3 + 1, strtoull(vectors_get(&v, "shard_of_3"), NULL, 10));
+		ck_assert_uint_eq(h % 4 + 1, strtoull(vectors_get(&v, "shard_of_4"), NULL, 10));
+		ck_assert_uint_eq(h % 7 + 1, strtoull(vectors_get(&v, "shard_of_7"), NULL, 10));
+	}
+	ck_assert_int_gt(vectors_close(&v), 70);
 	ck_assert_uint_eq(hist_nodeid_hash("", 0), 0xcbf29ce484222325ULL);
 	ck_assert_uint_eq(hist_nodeid_hash("a", 1), 0xaf63dc4c8601ec8cULL);
 }
 END_TEST
-
-static void assert_scope(const char *id, hist_scope scope, const char *want)
-{
-	size_t n = hist__nodeid_scope_len(id, strlen(id), scope);
-
-	ck_assert_msg(n == strlen(want) && strncmp(id, want, n) == 0, "%s scope %d: got '%.*s', want '%s'",
-		id, (int)scope, (int)n, id, want);
-}
 
 START_TEST(scopes_ignore_parameters)
 {
@@ -126,6 +141,8 @@ Suite *check_nodeid_suite(void)
 	TCase *tc = tcase_create("nodeid");
 
 	tcase_add_test(tc, junit_key_matches_pytest);
+	tcase_add_test(tc, path_module_matches_pytest);
+	tcase_add_test(tc, scope_matches_pytest);
 	tcase_add_test(tc, junit_key_reports_needed_size);
 	tcase_add_test(tc, hash_matches_python);
 	tcase_add_test(tc, scopes_ignore_parameters);

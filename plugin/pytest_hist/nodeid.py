@@ -1,10 +1,11 @@
 """nodeid.py - pytest nodeid rules, the Python twin of lib/nodeid.c.
 
 Owns: the stable shard hash, the JUnit key that pytest's junitxml reduces a
-nodeid to, the xdist "@group" suffix and the file part of a nodeid.
+nodeid to, the dotted module of a path, the xdist "@group" suffix and the
+file part of a nodeid.
 Not here: plans (plan.py), pytest hooks (shard.py, report.py).
-tests/hash_vectors.tsv and tests/junit_key_vectors.tsv hold the vectors
-both implementations are checked against.
+tests/vectors/ (shard_hash, junit_key, path_module, scope, ...) holds the
+vectors both implementations are checked against.
 """
 
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -61,7 +62,8 @@ def file_of(nodeid):
 
 
 def dotted_module(path):
-    """A file path the way junitxml names it: '/' -> '.', ".py" dropped."""
+    """A file path the way junitxml names it: '/' -> '.', then a final
+    ".py" dropped (pytest's order: "pkg/py" is "pkg")."""
     dotted = path.replace("/", ".")
     return dotted[:-3] if dotted.endswith(".py") else dotted
 

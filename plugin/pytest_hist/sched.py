@@ -93,6 +93,7 @@ class XdistScheduler:
 
     def __init__(self, selector):
         self.selector = selector
+        self.sched = None
 
     def pytest_report_header(self, config):
         return ("hist: xdist scheduler: longest test or xdist_group first, "
@@ -100,8 +101,25 @@ class XdistScheduler:
 
     @pytest.hookimpl(tryfirst=True, optionalhook=True)
     def pytest_xdist_make_scheduler(self, config, log):
-        return HistScheduling(config, log, shard_rank(self.selector),
-                              _expected_workers(config))
+        self.sched = HistScheduling(config, log, shard_rank(self.selector),
+                                    _expected_workers(config))
+        return self.sched
+
+    def pytest_terminal_summary(self, terminalreporter):
+        left = self.sched.unrun() if self.sched is not None else []
+        if not left:
+            return
+        tr = terminalreporter
+        tr.write_line(f"hist: {len(left)} tests of this shard did not run: a crashed "
+                      f"worker held them and no worker was left to take them over "
+                      f"(see --max-worker-restart), or the run stopped early:", red=True)
+        for nodeid in left:
+            tr.write_line(f"  {nodeid}")
+
+    def pytest_sessionfinish(self, session):
+        if self.sched is not None and self.sched.unrun() \
+                and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def shard_rank(selector):
@@ -222,9 +240,8 @@ class HistScheduling:
             for node in self.nodes:
                 if self.queue and len(self.node2pending[node]) < _HOLD:
                     self._send(node)
-        if not self.queue:
-            for node in self.nodes:
-                node.shutdown()
+        for node in self.nodes:
+            self._fill(node)
 
     def mark_test_complete(self, node, item_index, duration=0):
         self.node2pending[node].remove(item_index)
@@ -283,10 +300,21 @@ class HistScheduling:
     def _fill(self, node):
         if node.shutting_down:
             return
-        while self.queue and len(self.node2pending[node]) < _HOLD:
+        held = self.node2pending[node]
+        while self.queue and len(held) < _HOLD:
             self._send(node)
-        if not self.queue:
+        # Shutting down is what lets a worker run its last held test; until
+        # it is down to that one it stays open, to take over the tests of a
+        # worker that crashes meanwhile.
+        if not self.queue and len(held) < _HOLD:
             node.shutdown()
+
+    def unrun(self):
+        """Nodeids still queued: a crashed worker's tests that no worker was
+        left to take (xdist's --max-worker-restart), or an early stop."""
+        if self.collection is None:
+            return []
+        return [self.collection[i] for _, indices in self.queue for i in indices]
 
     def _collection_diff(self, ours, theirs, node):
         from xdist.report import report_collection_diff

@@ -1,35 +1,42 @@
 """The nodeid rules agree with the C library: same vector files."""
 
+import subprocess
+import sys
+
 import pytest
 
+import vectors
 from histtest import REPO
 from pytest_hist import nodeid as nid
 
 
-def vectors(name):
-    rows = []
-    with open(REPO / "tests" / name, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line and not line.startswith("#"):
-                rows.append(line.split("\t"))
-    return rows
-
-
-HASH_ROWS = vectors("hash_vectors.tsv")
-KEY_ROWS = vectors("junit_key_vectors.tsv")
+HASH_ROWS = vectors.read("shard_hash")
+KEY_ROWS = vectors.read("junit_key")
+MODULE_ROWS = vectors.read("path_module")
+SCOPE_ROWS = vectors.read("scope")
 
 
 def test_vector_files_are_substantial():
-    assert len(HASH_ROWS) > 70
-    assert len(KEY_ROWS) > 70
+    for rows in (HASH_ROWS, KEY_ROWS, MODULE_ROWS, SCOPE_ROWS):
+        assert len(rows) > 70
 
 
-@pytest.mark.parametrize("row", HASH_ROWS, ids=lambda r: r[0])
+def test_vector_files_are_what_pytest_makes(tmp_path):
+    """junit_key, path_module and scope are pytest's rules: running the
+    generator again on this pytest gives the committed files."""
+    subprocess.run([sys.executable, str(REPO / "tests" / "vectors" / "generate.py"), str(tmp_path)],
+                   check=True, capture_output=True)
+    for rule in ("junit_key", "path_module", "scope"):
+        assert (tmp_path / f"{rule}.tsv").read_text(encoding="utf-8") == \
+            (vectors.DIR / f"{rule}.tsv").read_text(encoding="utf-8"), rule
+
+
+@pytest.mark.parametrize("row", HASH_ROWS, ids=lambda r: r["nodeid"])
 def test_hash_matches_c(row):
-    nodeid, hexhash, of3, of4, of7 = row
-    assert f"{nid.fnv1a64(nodeid):016x}" == hexhash
-    assert [nid.shard_of(nodeid, n) for n in (3, 4, 7)] == [int(of3), int(of4), int(of7)]
+    nodeid = row["nodeid"]
+    assert f"{nid.fnv1a64(nodeid):016x}" == row["fnv1a64"]
+    assert [nid.shard_of(nodeid, n) for n in (3, 4, 7)] == \
+        [int(row["shard_of_3"]), int(row["shard_of_4"]), int(row["shard_of_7"])]
 
 
 def test_hash_known_values():
@@ -39,10 +46,20 @@ def test_hash_known_values():
     assert nid.fnv1a64("x" * 1000) < 2 ** 64
 
 
-@pytest.mark.parametrize("row", KEY_ROWS, ids=lambda r: r[0])
+@pytest.mark.parametrize("row", KEY_ROWS, ids=lambda r: r["nodeid"])
 def test_junit_key_matches_c(row):
-    nodeid, key = row
-    assert nid.junit_key(nodeid) == key
+    assert nid.junit_key(row["nodeid"]) == row["key"]
+
+
+@pytest.mark.parametrize("row", MODULE_ROWS, ids=lambda r: r["path"])
+def test_dotted_module_matches_c(row):
+    assert nid.dotted_module(row["path"]) == row["module"]
+
+
+@pytest.mark.parametrize("row", SCOPE_ROWS, ids=lambda r: r["nodeid"])
+def test_module_scope_matches_c(row):
+    # The plugin's only scope is the file (module); C checks all three.
+    assert nid.file_of(row["nodeid"]) == row["module"]
 
 
 def test_junit_key_matches_pytest_junitxml(pytester):

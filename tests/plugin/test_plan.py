@@ -166,7 +166,7 @@ def test_exact_nodeid_wins_over_key(tmp_path):
 
 
 def test_new_test_in_listed_file_goes_to_a_listing_shard(tmp_path):
-    # Hashes from tests/hash_vectors.tsv: test_e.py::test_g[0] 0x...8e is
+    # Hashes from tests/vectors/shard_hash.tsv: test_e.py::test_g[0] 0x...8e is
     # even, so the first of the two listing shards; [1] 0x...eb odd, the
     # second; [2] 0x...b0 even, the first.
     plan = plan_of(tmp_path, [["test_e.py::test_old"], ["other.py::t"], ["test_e.py::test_h"]])
@@ -178,7 +178,7 @@ def test_new_test_in_listed_file_goes_to_a_listing_shard(tmp_path):
 
 def test_new_file_goes_to_its_path_hash_shard(tmp_path):
     plan = plan_of(tmp_path, [["a.py::t"], ["b.py::t"], ["c.py::t"]])
-    # tests/hash_vectors.tsv: "tests/test_doc.txt" -> shard 3 of 3, "x" -> 3.
+    # tests/vectors/shard_hash.tsv: "tests/test_doc.txt" -> shard 3 of 3, "x" -> 3.
     assert plan.owner("tests/test_doc.txt") == (3, None)
     assert plan.owner("x::test_y")[0] == 3
     assert [plan.shard_may_own(k, "x") for k in (1, 2, 3)] == [False, False, True]

@@ -197,3 +197,27 @@ def test_group_of():
     assert group_of("t.py::test_y[a@b]") is None
     assert group_of("t.py::test_y[a@b]@g2") == "g2"
     assert group_of("t.py::test_z") is None
+
+
+def test_tests_no_worker_could_take_are_named(hist, pytester):
+    # gw0 crashes holding test_z (the shortest, sent behind the longest);
+    # gw1 has finished by then and restarts are off: test_z cannot run,
+    # and the run says so rather than leaving it out of the counts.
+    pytester.makepyfile(test_c="""
+        import os, time
+        def test_crash(): time.sleep(2); os._exit(3)
+        def test_a(): pass
+        def test_b(): pass
+        def test_z(): pass
+    """)
+    write_plan(pytester.path / "shards", [[f"test_c.py::test_{t}" for t in "crash a b z".split()]])
+    result = hist.run("--shard-file=shards/shard-1.txt", "--max-worker-restart", "0", xdist=2)
+    assert result.ret == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["hist: 1 tests of this shard did not run: a crashed worker*",
+                                 "  test_c.py::test_z"])
+    assert sorted(ran(result)) == ["test_c.py::test_a", "test_c.py::test_b",
+                                   "test_c.py::test_crash"]
+    result = hist.run("--shard-file=shards/shard-1.txt", xdist=2)
+    assert sorted(ran(result)) == ["test_c.py::test_a", "test_c.py::test_b",
+                                   "test_c.py::test_crash", "test_c.py::test_z"]
+    result.stdout.no_fnmatch_line("*did not run*")
