@@ -284,6 +284,61 @@ START_TEST(hist_jsonl_marks_and_interruption)
 }
 END_TEST
 
+/* One row of tests/vectors/outcome.tsv as pytest-reportlog lines (the
+ * wasxfail flag on setup and call, as the plugin applies it) through the
+ * reportlog reader: the outcome must be the row's. */
+static void outcome_row(char **f, int n, void *payload)
+{
+	static const char *const when[3] = {"setup", "call", "teardown"};
+	char doc[2048];
+	size_t len = 0;
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in;
+	collector c;
+	hist__sink sink = { collect_record, collect_session, &c, NULL };
+
+	ck_assert_int_eq(n, 5);
+	for (int p = 0; p < 3; p++)
+		if (strcmp(f[p], "-") != 0)
+			len += (size_t)snprintf(doc + len, sizeof doc - len,
+				"{\"$report_type\": \"TestReport\", \"nodeid\": \"a.py::t\", \"when\": \"%s\", "
+				"\"outcome\": \"%s\", \"duration\": 0.1%s}\n", when[p], f[p],
+				strcmp(f[3], "1") == 0 && p < 2 ? ", \"wasxfail\": \"\"" : "");
+	collector_init(&c);
+	ck_assert_int_eq(hist__input_open_mem(&in, doc, len, "m", &e), 0);
+	ck_assert_int_eq(hist__jsonl_parse(in, HIST_FORMAT_REPORTLOG, &sink, &e), 0);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_msg(strcmp(hist_outcome_name(c.r[0].outcome), f[4]) == 0, "%s %s %s %s: got %s, want %s", f[0],
+		f[1], f[2], f[3], hist_outcome_name(c.r[0].outcome), f[4]);
+	hist__input_free(in);
+	collector_free(&c);
+	hist__err_clear(&e);
+	++*(int *)payload;
+}
+
+/* The outcome rule shared with the plugin (CONTRACT-13): the rows real
+ * pytest gave, then tests/vectors/outcome.tsv itself once it is on main. */
+START_TEST(reportlog_outcome_vectors)
+{
+	static const char *const rows[][5] = {
+		{"failed", "-", "failed", "0", "error"},   {"failed", "-", "passed", "0", "error"},
+		{"passed", "failed", "failed", "0", "error"}, {"passed", "failed", "passed", "0", "failed"},
+		{"passed", "passed", "failed", "0", "error"}, {"passed", "passed", "passed", "0", "passed"},
+		{"passed", "passed", "passed", "1", "xpassed"}, {"passed", "passed", "skipped", "1", "xfailed"},
+		{"passed", "skipped", "failed", "0", "error"}, {"passed", "skipped", "passed", "0", "skipped"},
+		{"passed", "skipped", "passed", "1", "xfailed"}, {"passed", "skipped", "skipped", "1", "xfailed"},
+		{"skipped", "-", "passed", "0", "skipped"},  {"skipped", "-", "passed", "1", "xfailed"},
+	};
+	int seen = 0;
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		outcome_row((char **)rows[i], 5, &seen);
+	seen = 0;
+	if (vector_rows("outcome.tsv", outcome_row, &seen) >= 0)
+		ck_assert_int_gt(seen, 0);
+}
+END_TEST
+
 START_TEST(balance_format)
 {
 	collector c;
@@ -561,6 +616,7 @@ Suite *check_jsonl_suite(void)
 	tcase_add_test(tc, reportlog_newer_pytest);
 	tcase_add_test(tc, hist_jsonl_format);
 	tcase_add_test(tc, hist_jsonl_marks_and_interruption);
+	tcase_add_test(tc, reportlog_outcome_vectors);
 	tcase_add_test(tc, balance_format);
 	tcase_add_test(tc, durations_format);
 	tcase_add_loop_test(tc, bad_lines_fail_with_reason_and_line, 0, (int)(sizeof bad / sizeof *bad));
