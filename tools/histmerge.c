@@ -219,10 +219,11 @@ static int finish_check(merge *m, char **doc)
 	}
 	if (cli_verbosity() >= 0)
 		cli_error("plan %s: %zu planned tests: %zu ran, %zu deselected, %zu gone, %zu unaccounted; %zu "
-		          "unplanned ran, %zu ran twice; %zu %s of %u shards; %zu %s",
+		          "unplanned ran, %zu ran twice; %zu %s of %u %s; %zu %s",
 		          hist_plan_check_id(m->check), t.planned, t.ran, t.deselected, t.gone, t.unaccounted,
 		          t.unplanned, t.ran_twice, t.reports, plural((int64_t)t.reports, "report", "reports"),
-		          hist_plan_check_shard_count(m->check), t.problems,
+		          hist_plan_check_shard_count(m->check),
+		          plural(hist_plan_check_shard_count(m->check), "shard", "shards"), t.problems,
 		          plural((int64_t)t.problems, "problem", "problems"));
 	m->plan_totals = t;
 	return t.problems ? 1 : 0;
