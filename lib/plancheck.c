@@ -101,33 +101,36 @@ static int nomem(hist_plan_check *c)
 	return hist__error(&c->err, HIST_E_NOMEM, "out of memory");
 }
 
-/* Grows *p (of *cap items of size) to hold one more than n. */
-static int grow(void *p, size_t *cap, size_t n, size_t size)
+/* ptr (of *cap items of size) with room for one more than n: ptr itself,
+ * a larger copy, or NULL when out of memory (ptr is then left as it was). */
+static void *grow(void *ptr, size_t *cap, size_t n, size_t size)
 {
-	void **ptr = p, *q;
 	size_t want = *cap ? *cap * 2 : 64, bytes;
+	void *q;
 
 	if (n < *cap)
-		return HIST_OK;
-	if (hist__mul_overflow(want, size, &bytes) || !(q = hist__realloc(*ptr, bytes)))
-		return HIST_E_NOMEM;
-	*ptr = q;
+		return ptr;
+	if (hist__mul_overflow(want, size, &bytes) || !(q = hist__realloc(ptr, bytes)))
+		return NULL;
 	*cap = want;
-	return HIST_OK;
+	return q;
 }
 
 /* The entry for id, added (unplanned) when absent; its index in *out. */
 static int entry_put(uint32_t *out, hist_plan_check *c, const char *id, size_t len, int *added)
 {
 	const char *copy;
+	void *p;
 	int error;
 
 	if (hist__strmap_get(out, &c->map, id, len)) {
 		*added = 0;
 		return HIST_OK;
 	}
-	if (c->n >= UINT32_MAX || len >= UINT32_MAX || grow(&c->e, &c->cap, c->n, sizeof *c->e) < 0 ||
-	    !(copy = hist__arena_dup(&c->arena, id, len)))
+	if (c->n >= UINT32_MAX || len >= UINT32_MAX || !(p = grow(c->e, &c->cap, c->n, sizeof *c->e)))
+		return nomem(c);
+	c->e = p;
+	if (!(copy = hist__arena_dup(&c->arena, id, len)))
 		return nomem(c);
 	if ((error = hist__strmap_put(out, added, &c->map, copy, len, (uint32_t)c->n)) < 0)
 		return nomem(c);
@@ -451,9 +454,12 @@ void hist_plan_check_free(hist_plan_check *c)
 static int hold(hist_plan_check *c, int kind, const char *id, size_t len, unsigned long line)
 {
 	const char *copy;
+	void *p;
 
-	if (len >= UINT32_MAX || grow(&c->ev, &c->evcap, c->nev, sizeof *c->ev) < 0 ||
-	    !(copy = hist__arena_dup(&c->scratch, id, len)))
+	if (len >= UINT32_MAX || !(p = grow(c->ev, &c->evcap, c->nev, sizeof *c->ev)))
+		return nomem(c);
+	c->ev = p;
+	if (!(copy = hist__arena_dup(&c->scratch, id, len)))
 		return nomem(c);
 	c->ev[c->nev++] = (event){kind, copy, (uint32_t)len, line};
 	return HIST_OK;
@@ -504,8 +510,11 @@ static int account(hist_plan_check *c, uint32_t ri)
 				x->first = ri + 1;
 				x->first_line = v->line;
 			} else {
-				if (grow(&c->extra, &c->extracap, c->nextra, sizeof *c->extra) < 0)
+				void *p = grow(c->extra, &c->extracap, c->nextra, sizeof *c->extra);
+
+				if (!p)
 					return nomem(c);
+				c->extra = p;
 				c->extra[c->nextra++] = (again){at, ri, v->line};
 			}
 		} else if (v->kind == HIST__MARK_DESELECTED) {
@@ -529,6 +538,7 @@ int hist_plan_check_add(hist_plan_check *c, const char *path, const char *name)
 	hist__input *in = NULL;
 	const unsigned char *data;
 	unsigned char hash[16], chunk[4096];
+	void *grown;
 	report *rep;
 	long n;
 	int error;
@@ -567,10 +577,11 @@ int hist_plan_check_add(hist_plan_check *c, const char *path, const char *name)
 			error = 1;
 			goto done;
 		}
-	if (grow(&c->r, &c->rcap, c->nr, sizeof *c->r) < 0) {
+	if (!(grown = grow(c->r, &c->rcap, c->nr, sizeof *c->r))) {
 		error = nomem(c);
 		goto done;
 	}
+	c->r = grown;
 	rep = &c->r[c->nr];
 	memset(rep, 0, sizeof *rep);
 	if (!(rep->name = hist__strdup(name)) ||
