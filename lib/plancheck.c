@@ -857,7 +857,8 @@ int hist_plan_check_finish(hist_plan_check_totals *out, hist_plan_check *c,
 		}
 	}
 	sort_ids(order, tmp, c->n, c->e);
-	qsort(c->extra, c->nextra, sizeof *c->extra, by_entry_then_report);
+	if (c->nextra)
+		qsort(c->extra, c->nextra, sizeof *c->extra, by_entry_then_report);
 	if ((error = report_problems(&v, unaccounted)) < 0 || (error = test_problems(&v, order)) < 0)
 		goto done;
 	error = HIST_OK;
