@@ -1,8 +1,10 @@
 """nodeid.py - pytest nodeid rules, the Python twin of lib/nodeid.c.
 
 Owns: the stable shard hash, the JUnit key that pytest's junitxml reduces a
-nodeid to, the dotted module of a path, the xdist "@group" suffix and the
-file part of a nodeid.
+nodeid to, the dotted module of a path, the xdist "@group" suffix as a
+guess for the xdist scheduler, and the file part of a nodeid. (A test's
+identity without the suffix is items.py's: only the item knows whether
+xdist added it.)
 Not here: plans (plan.py), pytest hooks (shard.py, report.py).
 tests/vectors/ (shard_hash, junit_key, path_module, scope, ...) holds the
 vectors both implementations are checked against.
@@ -42,10 +44,10 @@ def shard_of(text, total):
 
 
 def strip_group(nodeid):
-    """nodeid without the "@group" suffix that xdist's --dist loadgroup adds.
-
-    Python names cannot hold '@', so an '@' after the last ']' and after the
-    file part can only be that suffix; one inside "[...]" is data."""
+    """nodeid without what looks like the "@group" suffix that xdist's
+    --dist loadgroup adds. A guess from the text alone (a name may hold '@'
+    and a group name too), good enough for the xdist scheduler's grouping;
+    a test's identity comes from items.py, which knows."""
     cut = nodeid.rfind("@")
     if cut < 0 or nodeid.rfind("]") > cut:
         return nodeid

@@ -9,6 +9,7 @@ The owner of a test depends only on its nodeid and the plan, so every shard
 others; that is what makes "each test runs exactly once" hold.
 """
 
+import json
 import os
 import re
 
@@ -197,9 +198,10 @@ class Plan:
         return got
 
     def owner(self, nodeid):
-        """(shard, line or None) for a collected nodeid; line is the plan
-        line it matched, None for a test new since the plan."""
-        node = nid.strip_group(nodeid)
+        """(shard, line or None) for a collected nodeid (as collected:
+        items.py); line is the plan line it matched, None for a test new
+        since the plan."""
+        node = nodeid
         hit = self.owner_of_line.get(node)
         if hit is not None:
             return hit, node
@@ -273,3 +275,36 @@ def load_plan(path):
                         f"shards directory, since tests new since the plan are "
                         f"placed by what all shards hold")
     return Plan(shards), own
+
+
+TEST_LISTS = ("collection", "history")
+
+
+def read_test_list(shard_path, plan_id):
+    """Where the plan's test list came from, from plan.json beside the
+    shard files: "collection" (histplan --tests, a collection of the tree)
+    or "history". A plan without plan.json, or a plan.json without the key
+    (older histplan), is "history": the lenient rules."""
+    path = os.path.join(os.path.dirname(shard_path) or ".", "plan.json")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return "history"
+    except OSError as e:
+        raise PlanError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise PlanError(f"{path}: not a histplan plan.json ({e}); {_REGENERATE}") from None
+    if not isinstance(doc, dict):
+        raise PlanError(f"{path}: not a histplan plan.json (no JSON object); {_REGENERATE}")
+    got = doc.get("plan_id")
+    if got is not None and got != plan_id:
+        raise PlanError(f"{path}: is of plan {got} but the shard files of plan {plan_id}: "
+                        f"the directory mixes two plans; {_REGENERATE}")
+    test_list = doc.get("test_list", "history")
+    if test_list not in TEST_LISTS:
+        raise PlanError(f"{path}: \"test_list\": {test_list!r} is neither \"collection\" "
+                        f"nor \"history\"; {_REGENERATE}")
+    return test_list

@@ -11,7 +11,8 @@ import pytest
 
 from . import options, sched
 from .ci import check_index_in_plan, fill_path, job_index
-from .plan import PlanError, load_plan
+from .items import NodeidKeeper
+from .plan import PlanError, load_plan, read_test_list
 from .report import CollectTimer, HistReporter, _is_xdist_worker
 from .shard import ShardSelector
 
@@ -38,6 +39,13 @@ def pytest_addoption(parser):
     add(group, "--shard-total-env", env="HIST_SHARD_TOTAL_ENV", metavar="NAME",
         help="environment variable holding the job count for {total} and "
              "for checking the plan's shard count.")
+    add(group, "--hist-prune-collection", env="HIST_PRUNE_COLLECTION", default="yes",
+        choices=("yes", "no"),
+        help="yes: a shard collects only the files it may run; no: collect "
+             "every file and deselect, for suites whose collection looks "
+             "across files (a module filled from a registry that other "
+             "modules fill at import, a conftest hook that deselects across "
+             "files).")
     add(group, "--hist-report", env="HIST_REPORT", metavar="FILE",
         help="write every test attempt and the session as hist JSONL for "
              "histmerge; gzipped when FILE ends in .gz.")
@@ -55,6 +63,7 @@ def _shard_selector(config):
         path = fill_path(template, job)
         check_index_in_plan(path, job)
         plan, own = load_plan(path)
+        test_list = read_test_list(path, plan.plan_id)
     except PlanError as e:
         where = options.origin(config, "shard_file")
         where = f"from {where}: " if where != "command line" else ""
@@ -66,18 +75,23 @@ def _shard_selector(config):
             f"{plan.total} shards: plan again with histplan --shards "
             f"{job.total}, or run {plan.total} jobs")
     return ShardSelector(config, plan, own, config.getoption("shard_order"),
-                         job.source if job else None)
+                         job.source if job else None, test_list, _prune(config))
+
+
+def _prune(config):
+    return config.getoption("hist_prune_collection") == "yes"
 
 
 def pytest_configure(config):
     options.resolve(config, os.environ)
     selector = None
+    report = config.getoption("hist_report")
+    if config.getoption("shard_file") or report:
+        config.pluginmanager.register(NodeidKeeper(), "hist-nodeids")
     if config.getoption("shard_file"):
         selector = _shard_selector(config)
-        config.pluginmanager.register(selector.snapshot, "hist-shard-snapshot")
         config.pluginmanager.register(selector, "hist-shard")
     sched.configure(config, selector, options.origin(config, "hist_scheduler") is not None)
-    report = config.getoption("hist_report")
     if report:
         timer = CollectTimer(config)
         config.pluginmanager.register(timer, "hist-collect-timer")

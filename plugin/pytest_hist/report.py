@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from .items import report_nodeid
+
 FORMAT_VERSION = 1
 _PHASES = ("setup", "call", "teardown")
 
@@ -56,17 +58,23 @@ def attempt_outcome(phases):
                 result = "xfailed" if wasxfail else "skipped"
             else:
                 result = "xpassed" if wasxfail else "passed"
-        elif when == "teardown" and outcome == "failed" and result != "failed":
+        elif when == "teardown" and outcome == "failed":
+            # pytest counts a failing teardown as an error, also after a
+            # failed call; JUnit and reportlog say error too.
             result = "error"
+        elif when == "teardown" and outcome == "skipped" and result not in ("error", "failed"):
+            # An xfail mark turns a failing teardown into an expected failure.
+            result = "xfailed"
         elif outcome == "failed" and result is None:
             result = "failed"      # xdist's report for a crashed worker
     return result or "passed"
 
 
 class _Attempt:
-    __slots__ = ("start", "worker", "number", "durations", "phases")
+    __slots__ = ("nodeid", "start", "worker", "number", "durations", "phases")
 
-    def __init__(self, start, worker, number):
+    def __init__(self, nodeid, start, worker, number):
+        self.nodeid = nodeid          # as collected (items.py)
         self.start = start
         self.worker = worker
         self.number = number
@@ -85,8 +93,9 @@ class HistReporter:
         self.shard = shard            # the ShardSelector, or None
         self.start = time.time()
         self.began = time.perf_counter()
-        self.pending = {}             # nodeid -> _Attempt
-        self.logstart = {}            # nodeid -> time.time() of its logstart
+        self.pending = {}             # reported nodeid -> _Attempt
+        self.logstart = {}            # reported nodeid -> time.time() of its logstart
+        self.interrupted = False      # Ctrl-C, a CI cancel, pytest.exit()
         self.finished = {}            # nodeid -> attempts finished so far
         self.final = set()            # nodeids with a non-rerun record
         self.workers = set()
@@ -141,9 +150,10 @@ class HistReporter:
             # pytest 8 reports carry their start; with 7.2 it is the time
             # of the attempt's logstart (pytest-rerunfailures sends one per
             # attempt).
-            start = getattr(report, "start", None) or self.logstart.pop(nodeid, None) or time.time()
+            logstart = self.logstart.pop(nodeid, None)
+            start = getattr(report, "start", None) or logstart or time.time()
             worker = getattr(report, "worker_id", None) or "master"
-            att = self.pending[nodeid] = _Attempt(start, worker, number)
+            att = self.pending[nodeid] = _Attempt(report_nodeid(report), start, worker, number)
         if report.when in _PHASES:
             att.durations[report.when] = att.durations.get(report.when, 0.0) + report.duration
         att.phases.append((report.when, report.outcome, hasattr(report, "wasxfail")))
@@ -158,7 +168,7 @@ class HistReporter:
             self.final.add(nodeid)
         d = att.durations
         self._write({
-            "hist": FORMAT_VERSION, "type": "test", "nodeid": nodeid,
+            "hist": FORMAT_VERSION, "type": "test", "nodeid": att.nodeid,
             "outcome": outcome, "attempt": att.number,
             "setup": d.get("setup", 0.0), "call": d.get("call", 0.0),
             "teardown": d.get("teardown", 0.0),
@@ -166,11 +176,38 @@ class HistReporter:
         })
 
     # -- end of session ---------------------------------------------------
+    def pytest_keyboard_interrupt(self, excinfo):
+        # A real KeyboardInterrupt (SIGINT) or pytest.exit() can cut a test
+        # off in the middle. pytest stopping between tests (collection
+        # errors, --sw) raises a subclass of KeyboardInterrupt instead.
+        exc = excinfo.value
+        if type(exc) is KeyboardInterrupt or isinstance(exc, pytest.exit.Exception):
+            self.interrupted = True
+
+    def _cut_off(self):
+        """Tests an interruption cut off: no outcome, no duration, since
+        the time so far is not what the test costs."""
+        nodeids = {att.nodeid for att in self.pending.values()}
+        nodeids.update(self.logstart)       # started, no phase reported yet
+        self.pending.clear()
+        self.logstart.clear()
+        for nodeid in sorted(nodeids):
+            self._write({"hist": FORMAT_VERSION, "type": "interrupted", "nodeid": nodeid})
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
-        # An attempt cut short (a crashed xdist worker) still happened.
+        if self.interrupted:
+            self._cut_off()
+        # An attempt cut short otherwise (a crashed xdist worker) still
+        # happened: its reports say how.
         for nodeid in list(self.pending):
             self._finish(nodeid)
+        shard = self.shard
+        if shard is not None:
+            deselected, gone = shard.accounted()
+            for kind, nodeids in (("deselected", deselected), ("gone", gone)):
+                for nodeid in nodeids:
+                    self._write({"hist": FORMAT_VERSION, "type": kind, "nodeid": nodeid})
         if self.worker_collect:
             collect = max(self.worker_collect)
         else:
@@ -180,6 +217,7 @@ class HistReporter:
             "hist": FORMAT_VERSION, "type": "session", "start": self.start,
             "collect": collect, "wall": time.perf_counter() - self.began,
             "workers": len(self.workers), "tests": len(self.final),
+            "interrupted": self.interrupted,
             "plan_id": shard.plan.plan_id if shard else None,
             "shard": shard.index if shard else None,
             "shards": shard.plan.total if shard else None,

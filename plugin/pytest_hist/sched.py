@@ -130,7 +130,13 @@ def shard_rank(selector):
     owner = selector.plan.owner
 
     def rank(nodeid, index):
+        # The controller sees xdist's nodeids ("@group" added); the plan
+        # lists them as collected.
         line = owner(nodeid)[1]
+        if line is None:
+            base = nid.strip_group(nodeid)
+            if base != nodeid:
+                line = owner(base)[1]
         pos = position.get(line) if line is not None else None
         return (0, pos, index) if pos is not None else (1, index, index)
 

@@ -9,6 +9,7 @@ Not here: the owner rule and shard files (plan.py).
 import pytest
 
 from . import nodeid as nid
+from .items import collected_nodeid
 
 # __init__.py makes the Package node that modules below it belong to (its
 # setup_module and package-scoped fixtures), so it is never skipped. A
@@ -22,33 +23,68 @@ def _is_xdist_worker(config):
     return hasattr(config, "workerinput")
 
 
-class CollectedSnapshot:
-    """Notes every collected nodeid before -k/-m and other plugins deselect:
-    a listed test they drop still exists and is not reported as missing.
-    A plugin object of its own because one object cannot implement a hook
-    both first and last."""
+def _cache_get(config, key, default):
+    cache = getattr(config, "cache", None)     # None with -p no:cacheprovider
+    return default if cache is None else cache.get(key, default)
 
-    def __init__(self):
-        self.nodeids = []
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, items):
-        self.nodeids = [nid.strip_group(item.nodeid) for item in items]
+def none_matched_message(config, path, count):
+    """Why a shard whose listed tests all failed to match most likely did."""
+    root = config.rootpath
+    why = (f"none of the {count} tests listed in {path} matched a collected test. "
+           f"Nodeids here are relative to rootdir {root}")
+    why += f" (ini file {config.inipath})" if config.inipath else " (no ini file found)"
+    why += ("; keep the shard files inside the project, or write --shard-file=PATH "
+            "with '=': written '--shard-file PATH', pytest counts PATH's directory when "
+            "it picks the rootdir, before any plugin can say otherwise")
+    if _spaced_shard_file(config):
+        why += " (this run wrote it with a space)"
+    return why + "; or the plan is of another tree: plan again"
+
+
+def _spaced_shard_file(config):
+    args = list(config.invocation_params.args)
+    return any(a == "--shard-file" for a in args[:-1])
 
 
 class ShardSelector:
-    """Registered by pytest_configure when --shard-file is given."""
+    """Registered by pytest_configure when --shard-file is given.
 
-    def __init__(self, config, plan, shard, order, job_source=None):
+    The user's selection comes first: -k, -m, --deselect, --lf, --sw,
+    conftest hooks and hookwrappers all act on the collected items, and
+    only the list they leave (pytest_collection_finish sees it) is cut to
+    this shard. What the user removed from this shard's part is recorded
+    (the report's "deselected" lines) so histmerge --plan can account for
+    every planned test."""
+
+    def __init__(self, config, plan, shard, order, job_source=None,
+                 test_list="history", prune=True):
         self.config = config
         self.plan = plan
         self.shard = shard            # the ShardFile this job runs
         self.index = shard.index
         self.order = order
         self.job_source = job_source
+        self.strict = test_list == "collection"
         self.stats = None             # filled at collection (or by workers)
         self.empty = False
-        self.snapshot = CollectedSnapshot()
+        self.collected = []           # every item as collected, in order
+        self.files = set()            # files whose collection ran
+        self.collect_errors = False   # pytest fails the run for those itself
+        self.prune = prune and not self._stepwise_from_a_failure(config)
+        # With --lf every shard collects the files of the last failures, so
+        # pytest's own filter decides for the whole suite, not one shard.
+        self.lastfailed = {}
+        if config.getoption("lf", False):
+            self.lastfailed = _cache_get(config, "cache/lastfailed", {}) or {}
+        self.always_collect = {nid.file_of(n) for n in self.lastfailed}
+
+    @staticmethod
+    def _stepwise_from_a_failure(config):
+        """--sw resumes at the failed test in the order of the whole
+        collection, so that whole collection is needed."""
+        return bool(config.getoption("stepwise", False)
+                    and _cache_get(config, "cache/stepwise", None))
 
     # -- header --------------------------------------------------------
     def pytest_report_header(self, config):
@@ -56,17 +92,20 @@ class ShardSelector:
                 f"{self.plan.plan_id} ({self.shard.path}")
         if self.job_source:
             line += f", from {self.job_source}"
-        return line + ")"
+        line += ")"
+        if not self.prune:
+            line += ", collecting every file"
+        return line
 
     # -- collection ----------------------------------------------------
     def pytest_ignore_collect(self, collection_path, config):
-        if collection_path.name == _PACKAGE_INIT:
+        if not self.prune or collection_path.name == _PACKAGE_INIT:
             return None
         try:
             rel = collection_path.relative_to(config.rootpath).as_posix()
         except ValueError:
             return None     # outside rootdir: nodeids are not rootdir-relative
-        if rel == "." or self.plan.shard_may_own(self.index, rel):
+        if rel == "." or rel in self.always_collect or self.plan.shard_may_own(self.index, rel):
             return None
         # The owner rule looks at files; a directory may hold files of any
         # shard, so it is always walked. Only an unwanted path costs a stat.
@@ -74,49 +113,128 @@ class ShardSelector:
             return None
         return True
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, config, items):
-        keep = []
-        others = []
-        matched = []          # the plan line of each kept test, None if new
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors = True
+        elif report.nodeid:
+            self.files.add(nid.file_of(report.nodeid))
+
+    def pytest_itemcollected(self, item):
+        self.collected.append(item)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_finish(self, session):
+        # Every pytest_collection_modifyitems, wrappers included, is done:
+        # this is the list one unsharded run would run.
+        self._select(session.config, session.items)
+
+    def _select(self, config, items):
         owner = self.plan.owner
+        index = self.index
+        matched = set()       # plan lines that a collected test matched
+        unlisted = []         # selected tests that no plan line lists
+        keep, keep_lines, others = [], [], []
+        final = set()
         for item in items:
-            k, line = owner(item.nodeid)
-            if k != self.index:
+            node = collected_nodeid(item)
+            final.add(id(item))
+            k, line = owner(node)
+            if line is None:
+                unlisted.append(node)
+            else:
+                matched.add(line)
+            if k == index:
+                keep.append(item)
+                keep_lines.append(line)
+            else:
                 others.append(item)
+        deselected = []       # this shard's tests that the user's selection removed
+        lf_filtered = False
+        for item in self.collected:
+            node = collected_nodeid(item)
+            if node in self.lastfailed or item.nodeid in self.lastfailed:
+                lf_filtered = True      # (pytest's cache may hold xdist's names)
+            if id(item) in final:
                 continue
-            keep.append(item)
-            matched.append(line)
-        listed = len(matched) - matched.count(None)
-        if self.order == "longest":
+            k, line = owner(node)
+            if line is not None:
+                matched.add(line)
+            if k == index:
+                deselected.append(node)
+        lines = self.shard.lines
+        missing = [line for line in lines if line not in matched]
+        gone = missing
+        if lf_filtered:
+            # --lf found failures and did not collect the rest: removed by
+            # the user's selection, not gone.
+            deselected += missing
+            gone = []
+        errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
+        n_others = len(others)
+        if errors:
+            others += keep
+            keep, keep_lines = [], []
+        elif self.order == "longest":
             # The shard file lists tests longest first; new tests, with no
             # history, go last in collection order (sort is stable).
-            position = {line: i for i, line in enumerate(self.shard.lines)}
+            position = {line: i for i, line in enumerate(lines)}
             last = len(position)
-            order = sorted(range(len(keep)), key=lambda i: position.get(matched[i], last))
+            order = sorted(range(len(keep)), key=lambda i: position.get(keep_lines[i], last))
             keep = [keep[i] for i in order]
+        listed = len(keep_lines) - keep_lines.count(None)
         if others:
             config.hook.pytest_deselected(items=others)
         items[:] = keep
+        self.collected = []
         self.stats = {
             "run": len(keep),
             "listed": listed,
             "new": len(keep) - listed,
-            "others": len(others),
-            "missing": self._missing(self.snapshot.nodeids),
+            "others": n_others,
+            "missing": gone,
+            "deselected": sorted(set(deselected)),
+            "errors": errors,
         }
         if _is_xdist_worker(config):
             config.workeroutput["pytest_hist_shard"] = self.stats
 
-    def _missing(self, collected):
-        """Lines of this shard that match no collected test."""
-        lines = self.shard.lines
-        present = set(collected)
-        missing = [line for line in lines if line not in present]
-        if missing and self.plan.has_keys:
-            keys = {nid.junit_key(n) for n in present}
-            missing = [line for line in missing if line not in keys]
-        return missing
+    def _errors(self, config, lines, missing, gone, unlisted, lf_filtered):
+        """What keeps this shard from proving it runs its part of one
+        unsharded run: each error is a message and the nodeids it names."""
+        errors = []
+        if self.collect_errors:
+            return errors       # a file that cannot be imported explains any gap
+        plan = f"plan {self.plan.plan_id}"
+        if lines and len(missing) == len(lines) and not lf_filtered:
+            errors.append((none_matched_message(config, self.shard.path, len(lines)), []))
+            return errors
+        if not self.strict:
+            return errors
+        if unlisted:
+            errors.append((
+                f"{len(unlisted)} selected tests are in no shard of {plan}, which was made "
+                f"from a collection of this tree (histplan --tests): plan again from "
+                f"'pytest --collect-only -q' of the same tree and options; if the plan is "
+                f"current, a conftest or test module selects across files, which a shard "
+                f"that collects only its files cannot see: run with "
+                f"--hist-prune-collection no", unlisted))
+        in_collected = [line for line in gone if nid.file_of(line) in self.files]
+        if in_collected:
+            errors.append((
+                f"{len(in_collected)} listed tests were not yielded by files this shard "
+                f"collected ({plan} was made from a collection of this tree): a test "
+                f"module that takes its tests from other modules (a registry filled at "
+                f"import) needs --hist-prune-collection no; if the tests were removed, "
+                f"plan again", in_collected))
+        return errors
+
+    def accounted(self):
+        """(deselected, gone): this shard's tests that the user's selection
+        removed, and its listed tests that collection did not yield."""
+        st = self.stats
+        if st is None:
+            return [], []
+        return st["deselected"], st["missing"]
 
     # -- xdist controller: the workers did the selecting -----------------
     @pytest.hookimpl(optionalhook=True)
@@ -127,7 +245,11 @@ class ShardSelector:
 
     # -- end of session ------------------------------------------------
     def pytest_sessionfinish(self, session, exitstatus):
-        if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        if self.stats is not None and self.stats["errors"] and exitstatus in (
+                pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+            # Ran nothing: a shard that cannot prove its part fails.
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        elif exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
             # Tests spread over N shards can leave one empty (few tests, -k);
             # that job did its part and must not fail the pipeline.
             session.exitstatus = pytest.ExitCode.OK
@@ -137,30 +259,32 @@ class ShardSelector:
         tr = terminalreporter
         st = self.stats
         head = f"hist: shard {self.index}/{self.plan.total}"
-        if st is not None:
-            tr.write_line(f"{head}: running {st['run']} tests ({st['listed']} listed, "
-                          f"{st['new']} new since the plan); {st['others']} collected "
-                          f"tests belong to other shards")
-        if self.empty:
-            tr.write_line(f"{head}: nothing to run, exit status 0")
         if st is None:
             return
+        verbose = tr.config.getoption("verbose") > 0
+        if st["errors"]:
+            for message, nodeids in st["errors"]:
+                tr.write_line(f"{head}: ERROR: {message}" + (":" if nodeids else ""), red=True)
+                self._list(tr, nodeids, verbose)
+            tr.write_line(f"{head}: ran nothing, exit status {int(pytest.ExitCode.USAGE_ERROR)}",
+                          red=True)
+            return
+        tr.write_line(f"{head}: running {st['run']} tests ({st['listed']} listed, "
+                      f"{st['new']} new since the plan); {st['others']} collected "
+                      f"tests belong to other shards")
+        if self.empty:
+            tr.write_line(f"{head}: nothing to run, exit status 0")
         missing = st["missing"]
         if missing:
             tr.write_line(f"{head}: {len(missing)} listed tests were not collected "
                           f"(removed or renamed since plan {self.plan.plan_id}, or "
                           f"outside the paths given):", yellow=True)
-            verbose = tr.config.getoption("verbose") > 0
-            shown = missing if verbose else missing[:_SHOW_MISSING]
-            for line in shown:
-                tr.write_line(f"  {line}")
-            if len(shown) < len(missing):
-                tr.write_line(f"  ... and {len(missing) - len(shown)} more (-v shows all)")
-            if len(missing) == len(self.shard.lines):
-                # Nodeids are rootdir-relative, and pytest also counts a bare
-                # path given to an option (--shard-file ../x) when it picks
-                # the rootdir: the commonest way to match nothing.
-                tr.write_line(f"{head}: no listed test matched; nodeids here are relative to "
-                              f"rootdir {tr.config.rootpath}: keep the shard files inside it, or "
-                              f"write --shard-file=PATH with '=' so pytest does not count the "
-                              f"path when it picks the rootdir", red=True)
+            self._list(tr, missing, verbose)
+
+    @staticmethod
+    def _list(tr, nodeids, verbose):
+        shown = nodeids if verbose else nodeids[:_SHOW_MISSING]
+        for line in shown:
+            tr.write_line(f"  {line}")
+        if len(shown) < len(nodeids):
+            tr.write_line(f"  ... and {len(nodeids) - len(shown)} more (-v shows all)")

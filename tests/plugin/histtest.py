@@ -60,8 +60,10 @@ class Runner:
     def __init__(self, pytester):
         self.pytester = pytester
 
-    def args(self, args, xdist, reruns):
-        base = ["-p", "pytest_hist.plugin", "-p", "no:cacheprovider", "-rA"]
+    def args(self, args, xdist, reruns, cache=False):
+        base = ["-p", "pytest_hist.plugin", "-rA"]
+        if not cache:
+            base += ["-p", "no:cacheprovider"]
         if xdist:
             base += ["-p", "xdist.plugin", "-n", str(xdist)]
         if reruns:
@@ -72,7 +74,8 @@ class Runner:
             base += ["-p", "pytest_rerunfailures"]
         return base + [str(a) for a in args]
 
-    def run(self, *args, xdist=0, reruns=False, subprocess=False):
+    def run(self, *args, xdist=0, reruns=False, subprocess=False, cache=False):
+        argv = self.args(args, xdist, reruns, cache)
         if xdist or subprocess:
-            return self.pytester.runpytest_subprocess(*self.args(args, xdist, reruns))
-        return self.pytester.runpytest(*self.args(args, xdist, reruns))
+            return self.pytester.runpytest_subprocess(*argv)
+        return self.pytester.runpytest(*argv)

@@ -102,6 +102,19 @@ def test_whole_loop_through_the_tools(hist, sample, monkeypatch, xdist):
                                                           "shard-2.txt", "shard-3.txt"]
     monkeypatch.setenv("HIST_SAMPLE_EVOLVED", "1")
     after = collected(hist)
+    # A plan made from a collection is strict: the tree changed since, so
+    # the shards that hold the changed file fail and name the tests.
+    stale = [hist.run("--shard-file", f"shards/shard-{k}.txt", xdist=xdist, subprocess=True)
+             for k in (1, 2, 3)]
+    failed = "\n".join(r.stdout.str() for r in stale if r.ret == 4)
+    assert "test_d_evolving.py::test_added_after_plan" in failed
+    assert "test_d_evolving.py::test_removed_after_plan" in failed
+    assert all(r.ret in (0, 4) for r in stale)
+    # Planned again from today's collection (as CI does before the shards):
+    (sample.path / "tests.txt").write_text("".join(n + "\n" for n in after), encoding="utf-8")
+    plan = sh("histplan", "--db", db, "--shards", 3, "--tests", "tests.txt", "--out", "shards",
+              cwd=sample.path)
+    assert plan.returncode == 0, plan.stderr
     assert_exactly_once(run_shards(hist, sample, 3, xdist=xdist), after)
     assert_exactly_once(run_shards(hist, sample, 3, "-k", "not slow", xdist=xdist),
                         collected(hist, "-k", "not slow"))

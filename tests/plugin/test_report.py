@@ -44,7 +44,7 @@ OUTCOMES = """
 EXPECTED = {
     "test_passed": "passed", "test_failed": "failed",
     "test_error_in_setup": "error", "test_error_in_teardown": "error",
-    "test_failed_and_teardown_error": "failed", "test_skipped": "skipped",
+    "test_failed_and_teardown_error": "error", "test_skipped": "skipped",
     "test_skipped_by_mark": "skipped", "test_xfailed": "xfailed",
     "test_xpassed": "xpassed", "test_strict_xpass": "failed",
     "test_xfail_not_run": "xfailed", "test_imperative_xfail": "xfailed",
@@ -95,7 +95,8 @@ def test_record_fields_and_precision(hist, pytester):
     assert any(round(test[p], 6) != test[p] for p in ("setup", "call", "teardown"))
     assert before <= test["start"] <= after
     assert list(session) == ["hist", "type", "start", "collect", "wall", "workers", "tests",
-                             "plan_id", "shard", "shards"]
+                             "interrupted", "plan_id", "shard", "shards"]
+    assert session["interrupted"] is False
     assert before <= session["start"] <= test["start"]
     assert 0 < session["collect"] < session["wall"] <= after - before
     assert session["wall"] >= test["setup"] + test["call"] + test["teardown"]
@@ -205,7 +206,7 @@ def test_report_directory_must_exist(hist, pytester):
     ([("setup", "passed", False), ("call", "passed", False), ("teardown", "passed", False)], "passed"),
     ([("setup", "failed", False), ("teardown", "passed", False)], "error"),
     ([("setup", "skipped", True), ("teardown", "passed", False)], "xfailed"),
-    ([("setup", "passed", False), ("call", "failed", False), ("teardown", "failed", False)], "failed"),
+    ([("setup", "passed", False), ("call", "failed", False), ("teardown", "failed", False)], "error"),
     ([("setup", "passed", False), ("call", "skipped", False), ("teardown", "failed", False)], "error"),
     ([("setup", "passed", False), ("call", "rerun", False)], "rerun"),
     ([("???", "failed", False)], "failed"),

@@ -155,7 +155,7 @@ def test_collects_only_files_it_may_own(hist, pytester):
     pytester.maketxtfile(test_notes=">>> 1 + 1\n2\n")
     write_plan(pytester.path / "shards", [
         ["test_mine.py::test_ok", "deeper/pkg/test_in_pkg.py::test_p", "test_dir.py/test_inside.py::test_i"],
-        ["test_theirs.py::test_x", "test_notes.txt", "test_dir.py::test_nothing"]])
+        ["test_theirs.py::test_x", "test_notes.txt::test_notes.txt", "test_dir.py::test_nothing"]])
     assert nid.shard_of("deeper/pkg/__init__.py", 2) == 2
     result = hist.run("--shard-file", "shards/shard-1.txt")
     assert result.ret == 0, result.stdout.str()
@@ -334,8 +334,14 @@ def test_a_plan_for_another_rootdir_says_why_nothing_matched(hist, pytester, mon
     write_plan(pytester.path / "shards", [["test_r.py::test_a"], ["test_r.py::test_b"]])
     monkeypatch.chdir(proj)
     result = hist.run("--shard-file", "../shards/shard-1.txt")
-    result.stdout.fnmatch_lines(["hist: shard 1/2: no listed test matched; nodeids here are relative to rootdir*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert ran(result) == []
+    result.stdout.fnmatch_lines([
+        f"hist: shard 1/2: ERROR: none of the 1 tests listed in ../shards/shard-1.txt matched a collected "
+        f"test. Nodeids here are relative to rootdir {pytester.path} (no ini file found); keep the shard "
+        f"files inside the project, or write --shard-file=PATH with '=': *(this run wrote it with a space)*",
+        "hist: shard 1/2: ran nothing, exit status 4"])
     # With "=" pytest leaves the path out of its choice, and the plan matches.
     result = hist.run("--shard-file=../shards/shard-1.txt")
     assert ran(result) == ["test_r.py::test_a"]
-    assert "no listed test matched" not in result.stdout.str()
+    assert result.ret == 0 and "ERROR" not in result.stdout.str()
