@@ -54,7 +54,8 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
 TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
 ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
-.PHONY: all check check-unit check-asan check-cli check-plugin check-man check-progress check-examples check-header check-fuzz \
+.PHONY: all check check-unit check-asan check-oom check-crash check-concurrency check-hostile check-cli check-plugin check-man \
+	check-progress check-examples check-header check-fuzz \
 	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
 	clean format deps
 
@@ -102,7 +103,8 @@ build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check
 		tests/check_main.c $(CHECK_SRC) $(ASAN_OBJ) $(CHECK_LIBS) $(DEP_LIBS) -lm
 
 check: WERROR := -Werror
-check: check-header check-unit check-asan check-cli check-fuzz check-corpus check-plugin check-man check-progress check-examples
+check: check-header check-unit check-asan check-oom check-cli check-fuzz check-corpus check-plugin check-man check-progress \
+	check-examples check-crash check-concurrency check-hostile
 	@echo "make check: all tests passed"
 
 # CK_FORK=no under ASan: forked children would hide leak reports.
@@ -110,6 +112,14 @@ check-unit: build/check_unit
 	HIST_FIXTURES=fixtures ./build/check_unit
 check-asan: build/check_asan
 	HIST_FIXTURES=fixtures CK_FORK=no ASAN_OPTIONS=detect_leaks=1 ./build/check_asan
+
+# Allocation failure at every k (every OOM_STRIDE-th in make check; the
+# offset moves with the clock so runs differ): tests/oom.c.
+OOM_STRIDE ?= 23
+build/oom: tests/oom.c $(ASAN_OBJ) | build
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -DHIST_TESTING -O1 -g $(SAN) -o $@ tests/oom.c $(ASAN_OBJ) $(DEP_LIBS) -lm
+check-oom: build/oom
+	d=$$(mktemp -d) && ASAN_OPTIONS=detect_leaks=1 ./build/oom fixtures "$$d" $(OOM_STRIDE) $$(date +%s) && rm -rf "$$d"
 
 check-cli: all
 	tests/cli/run.sh build/bin
@@ -154,6 +164,18 @@ check-progress: $(TOOLS)
 # Every tool's --help options are items of its man page, which renders cleanly.
 check-man: $(TOOLS)
 	$(PYTHON) tests/man/check_pages.py build/bin man
+
+# SIGKILL at random moments, and several writers and readers at once, on
+# the tools as users run them (tests/stress/; the hand runs are 200).
+CRASH_KILLS ?= 6
+CONCURRENCY_ROUNDS ?= 2
+check-crash: all
+	$(PYTHON) tests/stress/crash.py build/bin $(CRASH_KILLS)
+check-concurrency: all
+	$(PYTHON) tests/stress/concurrency.py build/bin $(CONCURRENCY_ROUNDS)
+# Hostile inputs just over each limit (--big: the issue's sizes, by hand).
+check-hostile: all
+	$(PYTHON) tests/stress/hostile.py build/bin
 
 check-plugin: all
 	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin

@@ -29,6 +29,11 @@ static int should_fail(void)
 
 	return at >= 0 && atomic_fetch_add(&calls, 1) == at;
 }
+
+int hist__alloc_inject(void)
+{
+	return should_fail();
+}
 #else
 #define should_fail() 0
 #endif

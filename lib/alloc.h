@@ -21,6 +21,9 @@ char *hist__strdup(const char *s);
 /* Fail the k-th allocation from now (0 = the next one); -1 turns it off.
  * Returns how many allocations were made since the last call. */
 long hist__alloc_fail_at(long k);
+/* The same count and failure for an allocator outside libhist: the OOM
+ * walk (tests/oom.c) routes SQLite's and libxml2's through it. 1: fail. */
+int hist__alloc_inject(void);
 #endif
 
 #endif

@@ -141,9 +141,10 @@ static int ingest_text(ingest *g, hist_format format, const char *suite, const u
 	int64_t start, seen_tests;
 
 	/* Started "never" until the input says when (min keeps the earliest). */
-	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, INT64_MAX)) < 0 ||
-		(error = hist__pipe_new(&g->pipe, g->db, g->run)) < 0)
+	if ((error = hist__store_run(&g->run, g->db, suite, g->opts->run_id, INT64_MAX)) < 0)
 		return error;
+	if ((error = hist__pipe_new(&g->pipe, g->db, g->run)) < 0)
+		return hist__error(&g->perr, error, "%s: %s", hist__input_name(g->in), hist_strerror(error));
 	/* From here until the pipe is finished, the handle is the store
 	 * thread's. */
 	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, &g->perr)

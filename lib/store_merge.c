@@ -23,7 +23,7 @@ static int same_file(const char *a, const char *b)
  * rowid tests have the same columns) and later. */
 static int check_source(int64_t *version, hist_db *db, const char *path)
 {
-	int64_t app, tables;
+	int64_t app, tables, odd;
 	int error;
 
 	if ((error = hist__store_stmt_int(version, db, S_SRC_VERSION)) < 0 || (error = hist__store_stmt_int(&app, db, S_SRC_APP)) < 0 ||
@@ -36,6 +36,12 @@ static int check_source(int64_t *version, hist_db *db, const char *path)
 		return hist__error(&db->err, HIST_E_SCHEMA,
 			"%s: history has schema version %lld; this build merges up to %d (upgrade hist)", path,
 			(long long)*version, hist_db_schema_version());
+	if ((error = hist__store_stmt_int(&odd, db, S_SRC_ODD)) < 0)
+		return error;
+	if (odd)
+		return hist__error(&db->err, HIST_E_SCHEMA,
+			"%s: not a hist history as hist writes it (a view, trigger, virtual table, generated "
+			"column or missing table in its schema); refused", path);
 	return HIST_OK;
 }
 

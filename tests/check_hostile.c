@@ -18,11 +18,13 @@
 #include <zlib.h>
 
 #include <libxml/parser.h>
+#include <sqlite3.h>
 
 #include "check_util.h"
 #include "collect.h"
 #include "io.h"
 #include "junit.h"
+#include "alloc.h"
 
 #define SECRET "HIST-FIXTURE-SECRET"
 
@@ -397,6 +399,105 @@ START_TEST(million_deep_nesting_stops_at_depth_256)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* Crafted history databases given to a merge                          */
+
+static int ingest(hist_db *db, const char *path, const char *run_id)
+{
+	hist_ingest_options o = HIST_INGEST_OPTIONS_INIT;
+	hist_ingest_stats st;
+
+	o.run_id = run_id;
+	return hist_ingest_path(&st, db, path, NULL, &o);
+}
+
+/* scratch/src.db: a real history (one JUnit input), then `sql` run on it
+ * with the sqlite3 API as an attacker would. */
+static const char *crafted_source(const char *sql)
+{
+	const char *path = scratch_path(2, "src.db");
+	hist_db *db = open_ok(path);
+	sqlite3 *raw = NULL;
+	char *msg = NULL;
+
+	ck_assert_int_eq(ingest(db, fixture("junit/pytest-xunit1.xml"), "r1"), HIST_OK);
+	hist_db_free(db);
+	ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(raw, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+	sqlite3_close(raw);
+	return path;
+}
+
+/* Merges src into a history that already holds results: refused with
+ * HIST_E_SCHEMA and `want`, the history as it was. */
+static void merge_refused(const char *src, const char *want)
+{
+	hist_db *db = open_ok(scratch_path(3, "h.db"));
+	hist_ingest_stats st;
+	char *before, *after;
+	int error;
+
+	ck_assert_int_eq(ingest(db, fixture("jsonl/hist-sample.jsonl"), "r2"), HIST_OK);
+	before = dump(db);
+	error = hist_ingest_path(&st, db, src, "src.db", NULL);
+	ck_assert_msg(error == HIST_E_SCHEMA, "%d %s", error, hist_db_errmsg(db));
+	ck_assert_msg(strstr(hist_db_errmsg(db), want), "%s", hist_db_errmsg(db));
+	after = dump(db);
+	ck_assert_str_eq(before, after);
+	hist__free(before);
+	hist__free(after);
+	hist_db_free(db);
+}
+
+static const char odd_schema[] = "src.db: not a hist history as hist writes it (a view, trigger, virtual "
+				 "table, generated column or missing table in its schema); refused";
+
+START_TEST(crafted_schemas_are_refused_fast)
+{
+	/* A view that would give 10^12 rows for results. */
+	merge_refused(crafted_source("ALTER TABLE results RENAME TO r0; CREATE VIEW results AS WITH RECURSIVE"
+		" c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000000) SELECT r.* FROM r0 r, c"),
+		odd_schema);
+	merge_refused(crafted_source("CREATE TRIGGER t AFTER INSERT ON suites BEGIN DELETE FROM runs; END"),
+		odd_schema);
+	/* A generated column that builds a 100 MB value for every row read. */
+	merge_refused(crafted_source("ALTER TABLE runs ADD COLUMN g TEXT AS (zeroblob(100000000)) VIRTUAL"),
+		odd_schema);
+	merge_refused(crafted_source("DROP TABLE inputs"), odd_schema);
+}
+END_TEST
+
+START_TEST(a_huge_page_count_is_a_damaged_file)
+{
+	/* The header claims 2^31 pages (with the version-valid-for field set
+	 * so SQLite believes it). */
+	const char *src = crafted_source("SELECT 1");
+	hist_db *db;
+	hist_ingest_stats st;
+	unsigned char h[100];
+	FILE *f = fopen(src, "r+b");
+	char *before, *after;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(h, 1, sizeof h, f), sizeof h);
+	h[28] = 0x7f, h[29] = h[30] = h[31] = 0xf0;
+	memcpy(h + 92, h + 24, 4);
+	ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(h, 1, sizeof h, f), sizeof h);
+	ck_assert_int_eq(fclose(f), 0);
+	db = open_ok(scratch_path(3, "h.db"));
+	before = dump(db);
+	ck_assert_int_eq(hist_ingest_path(&st, db, src, "src.db", NULL), HIST_E_DB);
+	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "database disk image is malformed"));
+	after = dump(db);
+	ck_assert_str_eq(before, after);
+	hist__free(before);
+	hist__free(after);
+	hist_db_free(db);
+}
+END_TEST
+
 Suite *check_hostile_suite(void);
 Suite *check_hostile_suite(void)
 {
@@ -414,6 +515,12 @@ Suite *check_hostile_suite(void)
 	tcase_add_test(tc, network_is_never_touched);
 	tcase_add_test(tc, huge_text_outside_output_is_a_limit_not_out_of_memory);
 	tcase_add_test(tc, million_deep_nesting_stops_at_depth_256);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, crafted_schemas_are_refused_fast);
+	tcase_add_test(tc, a_huge_page_count_is_a_damaged_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

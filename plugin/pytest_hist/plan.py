@@ -19,6 +19,9 @@ _PLAN_RE = re.compile(r"# hist plan ([0-9a-f]{16})\Z")
 _SHARD_RE = re.compile(r"# shard ([0-9]+)/([0-9]+)\Z")
 _SIBLING_RE = re.compile(r"shard-([0-9]+)\.txt\Z")
 
+# histplan's HIST_MAX_SHARDS (lib/hist.h).
+MAX_SHARDS = 1024
+
 _REGENERATE = "write the shards again with histplan --out DIR"
 
 
@@ -78,7 +81,15 @@ def read_shard_file(path):
                 if not m:
                     raise PlanError(f"{path}:{lineno}: malformed shard line {line!r}: "
                                     f"expected '# shard K/N'; {_REGENERATE}")
+                if max(len(m.group(1)), len(m.group(2))) > len(str(MAX_SHARDS)):
+                    # int() of thousands of digits raises ValueError, and a
+                    # huge N would make load_plan list that many files.
+                    raise PlanError(f"{path}:{lineno}: shard line {line[:60]!r}: N is at "
+                                    f"most {MAX_SHARDS}; {_REGENERATE}")
                 index, total = int(m.group(1)), int(m.group(2))
+                if total > MAX_SHARDS:
+                    raise PlanError(f"{path}:{lineno}: shard {index}/{total}: N is at "
+                                    f"most {MAX_SHARDS}; {_REGENERATE}")
                 if total < 1 or not 1 <= index <= total:
                     raise PlanError(f"{path}:{lineno}: shard {index}/{total}: the "
                                     f"index must be 1..N with N >= 1; {_REGENERATE}")

@@ -106,8 +106,6 @@ def cached(pytester):
 @pytest.mark.parametrize("option", ["--lf", "--ff", "--sw"])
 def test_last_failed_over_shards_is_the_unsharded_union(hist, pytester, monkeypatch, cached,
                                                          option, xdist):
-    if option == "--sw" and xdist:
-        pytest.skip("pytest refuses --sw with xdist's -n")
     files = spread(8)
     files.update(FAILING)
     make_files(pytester, files)

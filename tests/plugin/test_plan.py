@@ -34,6 +34,11 @@ def test_reads_header_and_lines(tmp_path):
     ("# hist plan 0123456789abcdef\n# shard 3/2\n", ":2: shard 3/2: the index must be 1..N"),
     ("# hist plan 0123456789abcdef\n# shard 0/2\n", ":2: shard 0/2"),
     ("# hist plan 0123456789abcdef\n# shard 1/0\n", ":2: shard 1/0"),
+    # Found by test_fuzz_plan.py: int() of 5000 digits raised ValueError,
+    # and N = 10^8 had load_plan list 10^8 missing files.
+    ("# hist plan 0123456789abcdef\n# shard 1/" + "1" * 5000 + "\n", ":2: shard line '# shard 1/111"),
+    ("# hist plan 0123456789abcdef\n# shard 1/100000000\n", ":2: shard line '# shard 1/100000000': N is at most 1024"),
+    ("# hist plan 0123456789abcdef\n# shard 1/1025\n", ":2: shard 1/1025: N is at most 1024"),
     ("# hist plan 0123456789abcdef\n# shard 1/1\nok\n\xff\n", ":4: not valid UTF-8"),
 ])
 def test_malformed_file_names_file_and_line(tmp_path, text, expect):
