@@ -530,6 +530,80 @@ HIST_API int hist_plan_write_svg(hist_plan *plan, const char *path);
 /* The message of the last failing write; never NULL. */
 HIST_API const char *hist_plan_errmsg(const hist_plan *plan);
 
+/* ------------------------------------------------------------------ */
+/* Checking a run against its plan (histmerge --plan)                  */
+
+/* After the shards of a plan ran, their --hist-report files account for
+ * every planned test: it ran once, the user's selection deselected it, or
+ * (plans made from history) its shard reported it gone. Other inputs
+ * (JUnit, reportlog, databases) are not a shard's account and are passed
+ * over. A check is used by one thread at a time. */
+typedef struct hist_plan_check hist_plan_check;
+
+/* Reads the plan in dir: dir/plan.json (plan_id, shard_count, test_list;
+ * without test_list the plan counts as made from history) and
+ * dir/shard-1.txt .. shard-N.txt, which must carry that plan's id and their
+ * k/N and list no test twice. HIST_E_IO for a missing or unreadable file,
+ * HIST_E_PARSE for a malformed one or a directory mixing two plans, with
+ * the file (and line) in hist_plan_check_errmsg. Like hist_db_open, *out
+ * is set even on failure (unless out of memory); free it either way. */
+HIST_API int hist_plan_check_open(hist_plan_check **out, const char *dir);
+HIST_API void hist_plan_check_free(hist_plan_check *check);
+HIST_API const char *hist_plan_check_errmsg(const hist_plan_check *check); /* never NULL */
+/* The plan's id (16 hex digits), its N, and "collection" or "history". */
+HIST_API const char *hist_plan_check_id(const hist_plan_check *check);
+HIST_API unsigned int hist_plan_check_shard_count(const hist_plan_check *check);
+HIST_API const char *hist_plan_check_test_list(const hist_plan_check *check);
+
+/* Reads one input (path "-" is stdin; name is what messages call it, NULL:
+ * path). Returns 1 when it is a hist JSONL report (of this plan or not:
+ * a report of another plan, or of a session without one, is a problem at
+ * the finish), 0 when it is another format, or HIST_E_IO / HIST_E_PARSE /
+ * HIST_E_NOMEM when it cannot be read, with the message. */
+HIST_API int hist_plan_check_add(hist_plan_check *check, const char *path, const char *name);
+
+typedef enum {
+	HIST_CHECK_OTHER_PLAN = 0, /* a report of another plan, or of no plan */
+	HIST_CHECK_SHARD_MISSING,  /* no report of shard k among the inputs */
+	HIST_CHECK_SHARD_TWICE,    /* a second report of shard k */
+	HIST_CHECK_INTERRUPTED,    /* shard k's session was interrupted */
+	HIST_CHECK_RAN_TWICE,      /* a test ran again (another shard, or the same) */
+	HIST_CHECK_NOT_RUN,        /* planned, and no shard ran or deselected it */
+	HIST_CHECK_GONE,           /* collection plans: a listed test was not collected */
+	HIST_CHECK_UNPLANNED       /* collection plans: a test ran that no shard lists */
+} hist_check_kind;
+
+typedef struct {
+	hist_check_kind kind;
+	const char *file;     /* the report or shard file the problem is in */
+	unsigned long line;   /* its line there; 0 for the whole file */
+	const char *nodeid;   /* the test; NULL for a report or shard problem */
+	unsigned int shard;   /* 1-based; 0 when no shard is concerned */
+	const char *message;  /* the reason, without file and line */
+} hist_check_problem;
+
+typedef struct {
+	size_t planned;     /* tests the shard files list */
+	size_t ran;         /* planned tests that ran (once or more) */
+	size_t deselected;  /* planned tests the user's selection removed, not run */
+	size_t gone;        /* history plans: planned tests a shard did not collect */
+	size_t unaccounted; /* planned tests none of the above */
+	size_t unplanned;   /* tests that ran and no shard lists (new since the plan) */
+	size_t ran_twice;   /* tests that ran more than once */
+	size_t reports;     /* reports of this plan's shards */
+	size_t problems;    /* calls made to the problem callback */
+} hist_plan_check_totals;
+
+/* Accounts every planned test and calls problem (may be NULL) once for
+ * each problem, in a fixed order: reports of other plans in the order
+ * added; missing, doubled and interrupted shards by k; then tests in byte
+ * order of nodeids. A planned test missing because its shard's report is
+ * missing or interrupted is counted in that shard's problem, not named
+ * again. The strings live until the callback returns. HIST_OK or
+ * HIST_E_NOMEM; the run is exact when out->problems is 0. */
+HIST_API int hist_plan_check_finish(hist_plan_check_totals *out, hist_plan_check *check,
+	void (*problem)(const hist_check_problem *p, void *payload), void *payload);
+
 #ifdef __cplusplus
 }
 #endif

@@ -92,6 +92,11 @@ static int on_session(void *ctx, const hist__session *s)
 		return hist__error(&g->perr, HIST_E_NOMEM, "%s", hist_strerror(HIST_E_NOMEM));
 	g->session = *s;
 	g->session.plan_id = g->plan_id;
+	/* An interrupted session's record is kept (plan, shard, its tests),
+	 * but its wall and collection times are no session's cost: stored
+	 * unknown, the overhead model never learns from them. */
+	if (s->interrupted)
+		g->session.wall_us = g->session.collect_us = -1;
 	return HIST_OK;
 }
 
@@ -130,7 +135,7 @@ static int drain(hist__input *in)
  * hash, or NULL. */
 static int ingest_text(ingest *g, hist_format format, const char *suite, const unsigned char *raw)
 {
-	const hist__sink sink = { on_record, on_session, g };
+	const hist__sink sink = { on_record, on_session, g, NULL };
 	unsigned char hash[16];
 	int error, seen;
 	int64_t start, seen_tests;

@@ -101,7 +101,7 @@ hist_format hist__jsonl_sniff(const unsigned char *data, size_t len)
 /* ------------------------------------------------------------------ */
 /* One JSONL line into named fields                                    */
 
-enum { F_ABSENT = 0, F_STRING, F_NUMBER, F_NULL, F_BOOL, F_OTHER };
+enum { F_ABSENT = 0, F_STRING, F_NUMBER, F_NULL, F_TRUE, F_FALSE, F_OTHER };
 
 typedef struct {
 	const char *key;
@@ -163,7 +163,7 @@ static int read_object(reader *r, field *f, size_t nf)
 		if (x) {
 			hist__buf_clear(&x->val);
 			x->type = t == HIST__JSON_STRING ? F_STRING : t == HIST__JSON_NUMBER ? F_NUMBER
-				: t == HIST__JSON_NULL ? F_NULL : t == HIST__JSON_TRUE || t == HIST__JSON_FALSE ? F_BOOL
+				: t == HIST__JSON_NULL ? F_NULL : t == HIST__JSON_TRUE ? F_TRUE : t == HIST__JSON_FALSE ? F_FALSE
 				: F_OTHER;
 			if ((x->type == F_STRING && x->keep) || x->type == F_NUMBER) {
 				if ((error = hist__buf_put(&x->val, r->js.text.ptr, r->js.text.len)) < 0)
@@ -227,27 +227,36 @@ static int outcome_of(const field *f, hist_outcome *out, int *rerun)
 	return *rerun ? 0 : -1;
 }
 
-/* id is the caller's own copy: an xdist "@group" suffix is cut off in place. */
+/* id is the caller's own copy: an xdist "@group" suffix is cut off in
+ * place. The length kept, or a HIST_E_PARSE for an id no test has. */
+static int normalise(reader *r, char *id, size_t len, size_t *out, unsigned long line)
+{
+	*out = hist__nodeid_strip_group(id, len, 0);
+	id[*out] = '\0';
+	if (*out == 0)
+		return hist__error(r->err, HIST_E_PARSE, "%s:%lu: empty nodeid", r->name, line);
+	/* JSON can spell U+0000 ("\u0000"); no test name holds one, and every
+	 * reader after us would cut the id there. */
+	if (memchr(id, '\0', *out))
+		return hist__error(r->err, HIST_E_PARSE, "%s:%lu: nodeid contains U+0000", r->name, line);
+	return HIST_OK;
+}
+
 static int send(reader *r, char *id, size_t len, hist_outcome o, int64_t dur, int64_t setup,
 	unsigned attempts, unsigned long line)
 {
 	hist__record rec;
+	int error;
 
+	if ((error = normalise(r, id, len, &rec.id_len, line)) < 0)
+		return error;
 	rec.id = id;
-	rec.id_len = hist__nodeid_strip_group(id, len);
-	id[rec.id_len] = '\0';
 	rec.id_is_key = 0;
 	rec.outcome = o;
 	rec.duration_us = dur;
 	rec.setup_us = setup;
 	rec.attempts = attempts ? attempts : 1;
 	rec.line = line;
-	if (rec.id_len == 0)
-		return hist__error(r->err, HIST_E_PARSE, "%s:%lu: empty nodeid", r->name, line);
-	/* JSON can spell U+0000 ("\u0000"); no test name holds one, and every
-	 * reader after us would cut the id there. */
-	if (memchr(id, '\0', rec.id_len))
-		return hist__error(r->err, HIST_E_PARSE, "%s:%lu: nodeid contains U+0000", r->name, line);
 	return r->sink->record(r->sink->ctx, &rec);
 }
 
@@ -385,8 +394,10 @@ static void map_free(open_map *m)
 }
 
 /* The final attempt's outcome from its phases, as pytest's terminal
- * summary counts them: a failed or skipped setup decides; a failed
- * teardown makes an error of whatever came before. */
+ * summary counts them (tests/vectors/outcome.tsv): a failed or skipped
+ * setup decides; a failed teardown makes an error of whatever came before
+ * (also of a failed call); a skipped teardown (an xfail there) makes an
+ * expected failure of a pass. */
 static hist_outcome final_outcome(const open_test *t)
 {
 	hist_outcome o = HIST_OUTCOME_PASSED;
@@ -403,6 +414,8 @@ static hist_outcome final_outcome(const open_test *t)
 		o = t->xfail[1] ? HIST_OUTCOME_XFAILED : HIST_OUTCOME_SKIPPED;
 	if (t->outcome[2] == HIST_OUTCOME_FAILED)
 		o = HIST_OUTCOME_ERROR;
+	else if (t->outcome[2] == HIST_OUTCOME_SKIPPED && o != HIST_OUTCOME_ERROR && o != HIST_OUTCOME_FAILED)
+		o = HIST_OUTCOME_XFAILED;
 	return o;
 }
 
@@ -526,7 +539,7 @@ static int parse_reportlog(reader *r)
 static int parse_hist(reader *r)
 {
 	enum { HIST, TYPE, NODEID, OUTCOME, ATTEMPT, SETUP, CALL, TEARDOWN, START, COLLECT, WALL, WORKERS,
-		PLAN, SHARD, SHARDS, NF };
+		PLAN, SHARD, SHARDS, INTERRUPTED, NF };
 	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "type", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "attempt", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "setup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
@@ -534,8 +547,8 @@ static int parse_hist(reader *r)
 		{ "start", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "collect", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "wall", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "workers", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
-		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) } };
-	int error, got;
+		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "interrupted", 0, 0, HIST__BUF_INIT(WORD_BYTES) } };
+	int error, got, mark;
 	long v;
 
 	while ((got = error = read_object(r, f, NF)) > 0) {
@@ -571,6 +584,24 @@ static int parse_hist(reader *r)
 			if ((error = send(r, f[NODEID].val.ptr, f[NODEID].val.len, o, phase_sum(ph), ph[0], (unsigned)attempt,
 				     r->line)) < 0)
 				break;
+		} else if ((mark = is(&f[TYPE], "deselected") ? HIST__MARK_DESELECTED
+				: is(&f[TYPE], "gone")             ? HIST__MARK_GONE
+				: is(&f[TYPE], "interrupted")      ? HIST__MARK_INTERRUPTED
+								   : -1) >= 0) {
+			/* No result: a cut-off test's partial time is no duration.
+			 * Only the plan check reads these. */
+			size_t len;
+
+			if (f[NODEID].type != F_STRING) {
+				error = hist__error(r->err, HIST_E_PARSE, "%s:%lu: %s line without a nodeid", r->name,
+					r->line, hist__buf_cstr(&f[TYPE].val));
+				break;
+			}
+			if ((error = normalise(r, f[NODEID].val.ptr, f[NODEID].val.len, &len, r->line)) < 0)
+				break;
+			if (r->sink->mark &&
+				(error = r->sink->mark(r->sink->ctx, (hist__mark)mark, f[NODEID].val.ptr, len, r->line)) < 0)
+				break;
 		} else if (is(&f[TYPE], "session")) {
 			long k = 0, n = 0, w = 0;
 
@@ -585,6 +616,13 @@ static int parse_hist(reader *r)
 					r->line);
 				break;
 			}
+			if (f[INTERRUPTED].type != F_ABSENT && f[INTERRUPTED].type != F_NULL &&
+				f[INTERRUPTED].type != F_TRUE && f[INTERRUPTED].type != F_FALSE) {
+				error = hist__error(r->err, HIST_E_PARSE, "%s:%lu: interrupted is not true or false",
+					r->name, r->line);
+				break;
+			}
+			r->session.interrupted = f[INTERRUPTED].type == F_TRUE;
 			r->session.workers = (int)w;
 			r->session.shard_index = (int)k;
 			r->session.shard_total = (int)n;

@@ -285,7 +285,7 @@ static int make_id(junit *j, open_case *c)
 	if (error < 0)
 		return put_error(j, error, "test id");
 	/* pytest-xdist's --dist loadgroup appends "@group" to names. */
-	c->id.len = hist__nodeid_strip_group(c->id.ptr, c->id.len);
+	c->id.len = hist__nodeid_strip_group(c->id.ptr, c->id.len, c->id_is_key);
 	c->id.ptr[c->id.len] = '\0';
 	return HIST_OK;
 }

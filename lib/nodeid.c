@@ -55,25 +55,30 @@ size_t hist__nodeid_module_len(const char *path, size_t len)
 	return len;
 }
 
-size_t hist__nodeid_strip_group(const char *s, size_t len)
+size_t hist__nodeid_strip_group(const char *s, size_t len, int is_key)
 {
-	size_t path;
+	size_t path, from;
+	const char *at;
 
 	/* Nearly every id has no '@' at all: memchr says so fastest. */
 	if (!memchr(s, '@', len))
 		return len;
 	path = path_len(s, len);
-
-	/* Python names cannot hold '@', so an '@' among the names and after the
-	 * last ']' can only be xdist's group suffix; one inside "[...]" or in
-	 * the file path is data. */
-	for (size_t i = len; i-- > path;) {
-		if (s[i] == '@')
-			return i;
-		if (s[i] == ']')
+	/* Only Python items' names cannot hold '@': another collector's
+	 * (users.spec::bob@example.com) may. A JUnit key has lost its ".py"
+	 * and is taken as Python, as pytest's junitxml writes it. */
+	if (!is_key && (path == len || path < 3 || memcmp(s + path - 3, ".py", 3) != 0))
+		return len;
+	/* The suffix comes after the parameters: the first '@' past the last
+	 * ']' (a group name may hold '@' itself: "test_y@a@b" is group a@b). */
+	from = path;
+	for (size_t i = len; i-- > path;)
+		if (s[i] == ']') {
+			from = i;
 			break;
-	}
-	return len;
+		}
+	at = memchr(s + from, '@', len - from);
+	return at ? (size_t)(at - s) : len;
 }
 
 uint64_t hist_nodeid_hash(const char *nodeid, size_t len)

@@ -29,7 +29,9 @@ size_t hist__nodeid_scope_len(const char *nodeid, size_t len, hist_scope scope);
 size_t hist__nodeid_module_len(const char *path, size_t len);
 
 /* Length of nodeid without an xdist "@group" suffix (pytest-xdist's
- * --dist loadgroup appends it after the parameters). */
-size_t hist__nodeid_strip_group(const char *nodeid, size_t len);
+ * --dist loadgroup appends it after the parameters), the rule of
+ * tests/vectors/group_suffix.tsv: only items of a .py file lose one (a JUnit
+ * key, is_key, is taken as Python). */
+size_t hist__nodeid_strip_group(const char *nodeid, size_t len, int is_key);
 
 #endif

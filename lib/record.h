@@ -28,15 +28,23 @@ typedef struct {
 	int workers;
 	const char *plan_id;
 	int shard_index, shard_total; /* 1-based k of N */
+	int interrupted;    /* the session was cut off (SIGINT: a CI cancel or timeout) */
 } hist__session;
 
-#define HIST__SESSION_INIT { -1, -1, -1, 0, NULL, 0, 0 }
+#define HIST__SESSION_INIT { -1, -1, -1, 0, NULL, 0, 0, 0 }
+
+/* hist JSONL lines that name a test without giving a result: what a shard
+ * deselected for the user, listed tests it did not collect, and the test
+ * an interruption cut off. Only the plan check needs them. */
+typedef enum { HIST__MARK_DESELECTED = 0, HIST__MARK_GONE, HIST__MARK_INTERRUPTED } hist__mark;
 
 typedef struct {
 	int (*record)(void *ctx, const hist__record *r);
 	/* At most once per input, after its last record. */
 	int (*session)(void *ctx, const hist__session *s);
 	void *ctx;
+	/* A marked nodeid (normalised like a record's); NULL skips them. */
+	int (*mark)(void *ctx, hist__mark kind, const char *id, size_t len, unsigned long line);
 } hist__sink;
 
 #endif

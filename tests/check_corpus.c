@@ -164,7 +164,7 @@ START_TEST(corpus_agrees_with_expected)
 		char *f[12];
 		hist__err e = HIST__ERR_INIT;
 		tally t = { NULL, 0, 0, 0, 0, 0, 0 };
-		hist__sink sink = { tally_record, NULL, &t };
+		hist__sink sink = { tally_record, NULL, &t, NULL };
 		hist__input *in = NULL;
 		int error, skip, problem = 0;
 		char why[512] = "";

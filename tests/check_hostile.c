@@ -44,7 +44,7 @@ static void teardown(void)
 static int parse_file(const char *path, collector *c, char *msg, size_t msgsize)
 {
 	hist__err e = HIST__ERR_INIT;
-	hist__sink sink = { collect_record, collect_session, c };
+	hist__sink sink = { collect_record, collect_session, c, NULL };
 	hist__input *in = NULL;
 	const char *base = strrchr(path, '/');
 	int error;

@@ -66,7 +66,7 @@ END_TEST
 
 static int parse_in(hist__input *in, hist_format f, collector *c, char *msg, size_t msgsize, hist__err *e)
 {
-	hist__sink sink = { collect_record, collect_session, c };
+	hist__sink sink = { collect_record, collect_session, c, NULL };
 	int error = hist__jsonl_parse(in, f, &sink, e);
 
 	snprintf(msg, msgsize, "%s", hist__err_msg(e));
@@ -230,6 +230,115 @@ START_TEST(hist_jsonl_format)
 }
 END_TEST
 
+/* The lines that name a test without a result (CONTRACT-13): no record,
+ * a mark for the plan check; the session says it was interrupted. */
+static char marks[8][64];
+static int nmarks;
+
+static int keep_mark(void *ctx, hist__mark kind, const char *id, size_t len, unsigned long line)
+{
+	(void)ctx;
+	ck_assert_int_lt(nmarks, 8);
+	snprintf(marks[nmarks++], sizeof marks[0], "%d %.*s %lu", (int)kind, (int)len, id, line);
+	return 0;
+}
+
+START_TEST(hist_jsonl_marks_and_interruption)
+{
+	static const char doc[] =
+		"{\"hist\": 1, \"type\": \"test\", \"nodeid\": \"a.py::t1\", \"outcome\": \"passed\", \"call\": 0.5}\n"
+		"{\"hist\": 1, \"type\": \"deselected\", \"nodeid\": \"a.py::t2\"}\n"
+		"{\"hist\": 1, \"type\": \"gone\", \"nodeid\": \"a.py::t3\"}\n"
+		"{\"hist\": 1, \"type\": \"interrupted\", \"nodeid\": \"a.py::t4\"}\n"
+		"{\"hist\": 1, \"type\": \"newer\", \"nodeid\": \"a.py::t5\"}\n"
+		"{\"hist\": 1, \"type\": \"session\", \"wall\": 9.0, \"interrupted\": true}\n";
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in;
+	collector c;
+	hist__sink sink = { collect_record, collect_session, &c, keep_mark };
+
+	collector_init(&c);
+	nmarks = 0;
+	ck_assert_int_eq(hist__input_open_mem(&in, doc, sizeof doc - 1, "m", &e), 0);
+	ck_assert_int_eq(hist__jsonl_parse(in, HIST_FORMAT_HIST, &sink, &e), 0);
+	/* One result: the cut-off test has none, not even a partial one. */
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_str_eq(c.r[0].id, "a.py::t1");
+	ck_assert_int_eq(nmarks, 3);
+	ck_assert_str_eq(marks[0], "0 a.py::t2 2");
+	ck_assert_str_eq(marks[1], "1 a.py::t3 3");
+	ck_assert_str_eq(marks[2], "2 a.py::t4 4");
+	ck_assert_int_eq(c.session.interrupted, 1);
+	ck_assert_int_eq(c.session.wall_us, 9000000);
+	hist__input_free(in);
+	collector_free(&c);
+	/* Without a mark callback (ingest) the lines pass by. */
+	collector_init(&c);
+	sink.mark = NULL;
+	ck_assert_int_eq(hist__input_open_mem(&in, doc, sizeof doc - 1, "m", &e), 0);
+	ck_assert_int_eq(hist__jsonl_parse(in, HIST_FORMAT_HIST, &sink, &e), 0);
+	ck_assert_uint_eq(c.n, 1);
+	hist__input_free(in);
+	collector_free(&c);
+	hist__err_clear(&e);
+}
+END_TEST
+
+/* One row of tests/vectors/outcome.tsv as pytest-reportlog lines (the
+ * wasxfail flag on setup and call, as the plugin applies it) through the
+ * reportlog reader: the outcome must be the row's. */
+static void outcome_row(char **f, int n, void *payload)
+{
+	static const char *const when[3] = {"setup", "call", "teardown"};
+	char doc[2048];
+	size_t len = 0;
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in;
+	collector c;
+	hist__sink sink = { collect_record, collect_session, &c, NULL };
+
+	ck_assert_int_eq(n, 5);
+	for (int p = 0; p < 3; p++)
+		if (strcmp(f[p], "-") != 0)
+			len += (size_t)snprintf(doc + len, sizeof doc - len,
+				"{\"$report_type\": \"TestReport\", \"nodeid\": \"a.py::t\", \"when\": \"%s\", "
+				"\"outcome\": \"%s\", \"duration\": 0.1%s}\n", when[p], f[p],
+				strcmp(f[3], "1") == 0 && p < 2 ? ", \"wasxfail\": \"\"" : "");
+	collector_init(&c);
+	ck_assert_int_eq(hist__input_open_mem(&in, doc, len, "m", &e), 0);
+	ck_assert_int_eq(hist__jsonl_parse(in, HIST_FORMAT_REPORTLOG, &sink, &e), 0);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_msg(strcmp(hist_outcome_name(c.r[0].outcome), f[4]) == 0, "%s %s %s %s: got %s, want %s", f[0],
+		f[1], f[2], f[3], hist_outcome_name(c.r[0].outcome), f[4]);
+	hist__input_free(in);
+	collector_free(&c);
+	hist__err_clear(&e);
+	++*(int *)payload;
+}
+
+/* The outcome rule shared with the plugin (CONTRACT-13): the rows real
+ * pytest gave, then tests/vectors/outcome.tsv itself once it is on main. */
+START_TEST(reportlog_outcome_vectors)
+{
+	static const char *const rows[][5] = {
+		{"failed", "-", "failed", "0", "error"},   {"failed", "-", "passed", "0", "error"},
+		{"passed", "failed", "failed", "0", "error"}, {"passed", "failed", "passed", "0", "failed"},
+		{"passed", "passed", "failed", "0", "error"}, {"passed", "passed", "passed", "0", "passed"},
+		{"passed", "passed", "passed", "1", "xpassed"}, {"passed", "passed", "skipped", "1", "xfailed"},
+		{"passed", "skipped", "failed", "0", "error"}, {"passed", "skipped", "passed", "0", "skipped"},
+		{"passed", "skipped", "passed", "1", "xfailed"}, {"passed", "skipped", "skipped", "1", "xfailed"},
+		{"skipped", "-", "passed", "0", "skipped"},  {"skipped", "-", "passed", "1", "xfailed"},
+	};
+	int seen = 0;
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		outcome_row((char **)rows[i], 5, &seen);
+	seen = 0;
+	if (vector_rows("outcome.tsv", outcome_row, &seen) >= 0)
+		ck_assert_int_gt(seen, 0);
+}
+END_TEST
+
 START_TEST(balance_format)
 {
 	collector c;
@@ -275,6 +384,10 @@ static const struct {
 	const char *doc;
 	const char *msg;
 } bad[] = {
+	{ HIST_FORMAT_HIST, "{\"hist\": 1, \"type\": \"deselected\"}\n", "m:1: deselected line without a nodeid" },
+	{ HIST_FORMAT_HIST, "{\"hist\": 1, \"type\": \"interrupted\", \"nodeid\": \"\"}\n", "m:1: empty nodeid" },
+	{ HIST_FORMAT_HIST, "{\"hist\": 1, \"type\": \"session\", \"interrupted\": 1}\n",
+		"m:1: interrupted is not true or false" },
 	{ HIST_FORMAT_HIST, "{\"hist\": 1, \"type\": \"test\", \"nodeid\": \"a\", \"outcome\": \"passed\"}\n{\"hist\": 1 \"x\": 2}\n",
 		"m:2: expected ',' or '}'" },
 	{ HIST_FORMAT_HIST, "{\"hist\": 2, \"type\": \"test\"}\n", "m:1: not a hist version 1 line (\"hist\": 1)" },
@@ -441,7 +554,7 @@ START_TEST(sink_errors_and_allocation_failures)
 
 	collector_init(&c);
 	c.fail_at = 2;
-	sink = (hist__sink){ collect_record, collect_session, &c };
+	sink = (hist__sink){ collect_record, collect_session, &c, NULL };
 	ck_assert_int_eq(hist__input_open(&in, fixture("jsonl/pytest-reportlog-xdist.jsonl"), NULL, &e), 0);
 	ck_assert_int_eq(hist__jsonl_parse(in, HIST_FORMAT_REPORTLOG, &sink, &e), -99);
 	ck_assert_uint_eq(c.n, 2);
@@ -450,7 +563,7 @@ START_TEST(sink_errors_and_allocation_failures)
 
 	for (long k = 0; error == HIST_E_NOMEM; k++) {
 		collector_init(&c);
-		sink = (hist__sink){ collect_record, collect_session, &c };
+		sink = (hist__sink){ collect_record, collect_session, &c, NULL };
 		hist__alloc_fail_at(k);
 		if ((error = hist__input_open(&in, fixture("jsonl/balance.jsonl"), NULL, &e)) == 0) {
 			error = hist__jsonl_parse(in, HIST_FORMAT_BALANCE, &sink, &e);
@@ -502,6 +615,8 @@ Suite *check_jsonl_suite(void)
 	tcase_add_test(tc, reportlog_under_xdist_gives_the_same_tests);
 	tcase_add_test(tc, reportlog_newer_pytest);
 	tcase_add_test(tc, hist_jsonl_format);
+	tcase_add_test(tc, hist_jsonl_marks_and_interruption);
+	tcase_add_test(tc, reportlog_outcome_vectors);
 	tcase_add_test(tc, balance_format);
 	tcase_add_test(tc, durations_format);
 	tcase_add_loop_test(tc, bad_lines_fail_with_reason_and_line, 0, (int)(sizeof bad / sizeof *bad));

@@ -17,7 +17,7 @@
 static int parse(const char *rel, collector *c, char *msg, size_t msgsize)
 {
 	hist__err e = HIST__ERR_INIT;
-	hist__sink sink = { collect_record, collect_session, c };
+	hist__sink sink = { collect_record, collect_session, c, NULL };
 	hist__input *in = NULL;
 	int error;
 
@@ -318,7 +318,7 @@ END_TEST
 static int parse_mem(const char *doc, collector *c, char *msg, size_t msgsize)
 {
 	hist__err e = HIST__ERR_INIT;
-	hist__sink sink = { collect_record, collect_session, c };
+	hist__sink sink = { collect_record, collect_session, c, NULL };
 	hist__input *in = NULL;
 	int error;
 
@@ -460,7 +460,7 @@ START_TEST(sink_errors_pass_up_unchanged)
 {
 	collector c;
 	hist__err e = HIST__ERR_INIT;
-	hist__sink sink = { collect_record, collect_session, &c };
+	hist__sink sink = { collect_record, collect_session, &c, NULL };
 	hist__input *in;
 
 	collector_init(&c);
@@ -480,7 +480,7 @@ START_TEST(the_hash_covers_the_whole_input)
 	static const char doc[] = "<testsuite/>\n<!-- trailing comment -->\n\n";
 	hist__err e = HIST__ERR_INIT;
 	collector c;
-	hist__sink sink = { collect_record, collect_session, &c };
+	hist__sink sink = { collect_record, collect_session, &c, NULL };
 	hist__input *in;
 	unsigned char h1[16], h2[16];
 	char buf[64];
@@ -511,7 +511,7 @@ START_TEST(allocation_failures_are_reported)
 	for (long k = 0; error == HIST_E_NOMEM; k++) {
 		hist__err e = HIST__ERR_INIT;
 		collector c;
-		hist__sink sink = { collect_record, collect_session, &c };
+		hist__sink sink = { collect_record, collect_session, &c, NULL };
 		hist__input *in = NULL;
 
 		collector_init(&c);

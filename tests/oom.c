@@ -425,7 +425,7 @@ static void walk_parse(const char *rel)
 
 	for (long k = -1; k < total; k++) {
 		kept *out = k < 0 ? &want : &got;
-		hist__sink sink = { keep_record, keep_session, out };
+		hist__sink sink = { keep_record, keep_session, out, NULL };
 		hist__err e = HIST__ERR_INIT;
 		hist__input *in = NULL;
 		int error;

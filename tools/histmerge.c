@@ -24,6 +24,9 @@ typedef struct {
 	FILE *list_f;
 	int64_t listed;
 	int64_t input_size;    /* bytes of the input being read; 0: unknown */
+	hist_plan_check *check; /* --plan: the plan the reports are checked against */
+	hist_plan_check_totals plan_totals;
+	int check_failed;       /* a report could not be read for the check */
 } merge;
 
 static void usage(FILE *f)
@@ -43,6 +46,10 @@ static void usage(FILE *f)
 	      "  --suite NAME   tag the runs with this suite (default: $HIST_SUITE, else default)\n"
 	      "  --run-id ID    the run all these results belong to (default: from the CI\n"
 	      "                 environment, else local-TIME-PID)\n"
+	      "  --plan DIR     then check the run against the plan in DIR (shard files and\n"
+	      "                 plan.json): from the shards' --hist-report files, every\n"
+	      "                 planned test ran once or was deselected; exit 1 naming each\n"
+	      "                 test run twice or not at all and each shard report missing\n"
 	      "  --json         print a summary as JSON on stdout\n"
 	      "  -q, --quiet    no summary and no progress\n"
 	      "  -v, --verbose  a line per input\n"
@@ -55,6 +62,10 @@ static void usage(FILE *f)
 	      "failed (the other inputs are still stored); 2 usage error.\n",
 		f);
 }
+
+/* hist_check_kind's names in --json, in enum order. */
+static const char *const check_kind[] = { "other_plan", "shard_missing", "shard_twice", "interrupted",
+	"ran_twice", "not_run", "gone", "unplanned" };
 
 static const char *env(const char *name, void *payload)
 {
@@ -136,6 +147,11 @@ static int ingest_one(const char *file, void *payload)
 	m->tests += st.tests;
 	m->added += st.added;
 	m->duplicates += st.duplicates;
+	/* Stored; now read again for the plan's account. */
+	if (m->check && (error = hist_plan_check_add(m->check, file, name)) < 0) {
+		cli_error("%s", hist_plan_check_errmsg(m->check));
+		m->check_failed = 1;
+	}
 	if (cli_verbosity() > 0)
 		cli_error("%s: %s, %lld %s, %lld added, %lld %s%s", name, hist_format_name(st.format),
 			(long long)st.tests, plural(st.tests, "test", "tests"), (long long)st.added,
@@ -155,6 +171,62 @@ static void unreadable(const char *file, const char *message, void *payload)
 	list_input(m, file, &st, text);
 	m->files++;
 	m->rejected++;
+}
+
+static void print_problem(const hist_check_problem *p, void *payload)
+{
+	merge *m = payload;
+
+	if (p->line)
+		cli_error("%s:%lu: %s", p->file, p->line, p->message);
+	else
+		cli_error("%s: %s", p->file, p->message);
+	if (!m->list_f)
+		return;
+	fprintf(m->list_f, "%s{\"kind\": \"%s\", \"file\": ", m->listed++ ? ", " : "", check_kind[p->kind]);
+	cli_json_string(m->list_f, p->file);
+	fprintf(m->list_f, ", \"line\": %lu, \"nodeid\": ", p->line);
+	if (p->nodeid)
+		cli_json_string(m->list_f, p->nodeid);
+	else
+		fputs("null", m->list_f);
+	fprintf(m->list_f, ", \"shard\": %u, \"message\": ", p->shard);
+	cli_json_string(m->list_f, p->message);
+	fputc('}', m->list_f);
+}
+
+/* Accounts the run against the plan: problems on stderr (and in the JSON
+ * "plan" object, which this prints into the list stream's place). */
+static int finish_check(merge *m, char **doc)
+{
+	hist_plan_check_totals t;
+	size_t len = 0;
+	int error;
+
+	m->listed = 0;
+	if (m->list_f)
+		fclose(m->list_f);
+	m->list_f = m->json ? open_memstream(doc, &len) : NULL;
+	if (m->json && !m->list_f)
+		return -1;
+	error = hist_plan_check_finish(&t, m->check, print_problem, m);
+	if (m->list_f)
+		fclose(m->list_f);
+	m->list_f = NULL;
+	if (error < 0) {
+		cli_error("%s", hist_plan_check_errmsg(m->check));
+		return -1;
+	}
+	if (cli_verbosity() >= 0)
+		cli_error("plan %s: %zu planned tests: %zu ran, %zu deselected, %zu gone, %zu unaccounted; %zu "
+		          "unplanned ran, %zu ran twice; %zu %s of %u %s; %zu %s",
+		          hist_plan_check_id(m->check), t.planned, t.ran, t.deselected, t.gone, t.unaccounted,
+		          t.unplanned, t.ran_twice, t.reports, plural((int64_t)t.reports, "report", "reports"),
+		          hist_plan_check_shard_count(m->check),
+		          plural(hist_plan_check_shard_count(m->check), "shard", "shards"), t.problems,
+		          plural((int64_t)t.problems, "problem", "problems"));
+	m->plan_totals = t;
+	return t.problems ? 1 : 0;
 }
 
 /* Called by the library every few thousand records; bytes are those of
@@ -201,6 +273,7 @@ int main(int argc, char **argv)
 		{ "suite", required_argument, NULL, 's' },
 		{ "run-id", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "plan", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -209,7 +282,8 @@ int main(int argc, char **argv)
 	};
 	merge m = { 0 };
 	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
-	const char *db_opt = NULL, *suite_opt = NULL, *run_opt = NULL, *db_path;
+	const char *db_opt = NULL, *suite_opt = NULL, *run_opt = NULL, *plan_opt = NULL, *db_path;
+	char *plan_doc = NULL;
 	char run_id[256];
 	struct timespec now;
 	int c, verbosity = 0, status;
@@ -222,6 +296,7 @@ int main(int argc, char **argv)
 		case 's': suite_opt = optarg; break;
 		case 'r': run_opt = optarg; break;
 		case 'j': m.json = 1; break;
+		case 'p': plan_opt = optarg; break;
 		case 'q': verbosity = -1; break;
 		case 'v': verbosity = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
@@ -234,7 +309,19 @@ int main(int argc, char **argv)
 	if ((suite_opt && !*suite_opt) || (run_opt && !*run_opt) || (db_opt && !*db_opt))
 		return cli_usage_error("%s: expected a non-empty value",
 			suite_opt && !*suite_opt ? "--suite" : run_opt && !*run_opt ? "--run-id" : "--db");
+	for (int i = optind; plan_opt && i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return cli_usage_error("--plan reads each report again after storing it: give the "
+			                       "reports as files, not on stdin");
 	cli_set_verbosity(verbosity);
+	/* A plan that cannot be read fails the run, but the results are
+	 * still stored: the next plan needs them. */
+	if (plan_opt && hist_plan_check_open(&m.check, plan_opt) < 0) {
+		cli_error("%s: cannot check the run against it: %s", plan_opt, hist_plan_check_errmsg(m.check));
+		hist_plan_check_free(m.check);
+		m.check = NULL;
+		m.check_failed = 1;
+	}
 	if (!run_opt && hist_ci_run_id(run_id, sizeof run_id, env, NULL) != HIST_OK)
 		local_run_id(run_id, sizeof run_id);
 
@@ -273,7 +360,7 @@ int main(int argc, char **argv)
 		}
 	}
 	hist_db_free(m.db);
-	if (m.rejected)
+	if (m.rejected || m.check_failed)
 		status = CLI_FAILURE;
 
 	if (verbosity >= 0)
@@ -282,16 +369,36 @@ int main(int argc, char **argv)
 			(long long)m.added, plural(m.added, "result", "results"), (long long)m.duplicates,
 			plural(m.duplicates, "duplicate", "duplicates"), (long long)m.rejected,
 			plural(m.rejected, "file", "files"));
-	if (m.json) {
+	if (m.json)
 		fclose(m.list_f);
+	m.list_f = NULL;
+	/* Every input stored, then the account: a failing check never keeps
+	 * results out of the history. */
+	if (m.check && finish_check(&m, &plan_doc) != 0)
+		status = CLI_FAILURE;
+	if (m.json) {
 		printf("{\"files\": %lld, \"tests\": %lld, \"added\": %lld, \"duplicates\": %lld, \"rejected\": %lld, "
 		       "\"run_id\": ",
 			(long long)m.files, (long long)m.tests, (long long)m.added, (long long)m.duplicates,
 			(long long)m.rejected);
 		cli_json_string(stdout, m.opts.run_id);
-		printf(", \"inputs\": [%s]}\n", m.list ? m.list : "");
+		printf(", \"inputs\": [%s], \"plan\": ", m.list ? m.list : "");
+		if (m.check) {
+			const hist_plan_check_totals *t = &m.plan_totals;
+
+			printf("{\"plan_id\": \"%s\", \"test_list\": \"%s\", \"shards\": %u, \"planned\": %zu, "
+			       "\"ran\": %zu, \"deselected\": %zu, \"gone\": %zu, \"unaccounted\": %zu, "
+			       "\"unplanned\": %zu, \"ran_twice\": %zu, \"reports\": %zu, \"problems\": [%s]}}\n",
+				hist_plan_check_id(m.check), hist_plan_check_test_list(m.check),
+				hist_plan_check_shard_count(m.check), t->planned, t->ran, t->deselected, t->gone,
+				t->unaccounted, t->unplanned, t->ran_twice, t->reports, plan_doc ? plan_doc : "");
+		} else {
+			puts("null}");
+		}
 		free(m.list);
 	}
+	free(plan_doc);
+	hist_plan_check_free(m.check);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("writing the output failed");
 		status = CLI_FAILURE;

@@ -29,7 +29,7 @@ static int on_session(void *ctx, const hist__session *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	hist__err e = HIST__ERR_INIT;
-	hist__sink sink = { on_record, on_session, NULL };
+	hist__sink sink = { on_record, on_session, NULL, NULL };
 	hist__input *in = NULL;
 
 	if (hist__input_open_mem(&in, data, size, ".test_durations", &e) == 0 &&

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const hist_format formats[] = { HIST_FORMAT_REPORTLOG, HIST_FORMAT_HIST, HIST_FORMAT_BALANCE,
 		HIST_FORMAT_DURATIONS };
 	hist__err e = HIST__ERR_INIT;
-	hist__sink sink = { on_record, on_session, NULL };
+	hist__sink sink = { on_record, on_session, NULL, NULL };
 	hist__input *in = NULL;
 	hist_format f;
 

@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t module = hist__nodeid_scope_len(s, size, HIST_SCOPE_MODULE);
 	size_t cls = hist__nodeid_scope_len(s, size, HIST_SCOPE_CLASS);
 	size_t test = hist__nodeid_scope_len(s, size, HIST_SCOPE_TEST);
-	size_t stripped = hist__nodeid_strip_group(s, size);
+	size_t stripped = hist__nodeid_strip_group(s, size, 0);
+	size_t stripped_key = hist__nodeid_strip_group(s, size, 1);
 	uint64_t h = 0xcbf29ce484222325ULL;
 	int64_t need = hist_nodeid_junit_key(NULL, 0, s, size);
 	char small[8], *full;
@@ -25,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(module <= cls && cls <= test && test == size && stripped <= size))
 		abort();
 	if (stripped < size && s[stripped] != '@')
+		abort();
+	/* A key is taken as Python: it loses at least what a nodeid would. */
+	if (stripped_key > stripped || (stripped_key < size && s[stripped_key] != '@'))
 		abort();
 	for (size_t i = 0; i < size; i++) {
 		h ^= data[i];
