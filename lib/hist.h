@@ -360,7 +360,7 @@ HIST_API int hist_ci_run_id(char *buf, size_t size,
  * (offset basis 0xcbf29ce484222325, prime 0x100000001b3). A plan made
  * without durations puts each test on shard (hash % N) + 1 (see
  * hist_plan_fallback); the plugin places a test no plan lists by it too
- * (README "Where each test runs"). The plugin computes the same in Python;
+ * (doc/plugin.md "Where each test runs"). The plugin computes the same in Python;
  * tests/vectors/shard_hash.tsv holds cases both sides check. */
 HIST_API uint64_t hist_nodeid_hash(const char *nodeid, size_t len);
 
@@ -452,7 +452,7 @@ typedef struct {
 	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
- * (see README "histplan"), keeps scopes whole, partitions and orders the
+ * (see doc/histplan.md), keeps scopes whole, partitions and orders the
  * shards. Bad options or a bad test list are HIST_E_INVALID; a history
  * read failure passes its code up. Messages: hist_db_errmsg(db). The plan
  * owns copies of everything it needs; db and opts->tests may go after.
@@ -469,7 +469,7 @@ HIST_API const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k,
 /* Shard start-up + its tests' estimates and overheads + the set-up of every
  * module it runs part of. */
 HIST_API int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k);
-/* 16 lowercase hex digits: XXH3-64 over the shards' nodeids (README
+/* 16 lowercase hex digits: XXH3-64 over the shards' nodeids (doc/histplan.md
  * "Outputs"); owned by the plan. */
 HIST_API const char *hist_plan_id(const hist_plan *plan);
 /* 1 when the history knew no duration of the suite and each test (its

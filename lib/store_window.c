@@ -67,7 +67,7 @@ typedef struct {
  * merge of one cursor per run (each already in test id order), so memory
  * holds only the result, and the caller then walks the tests once in name
  * order. Asking SQLite to ORDER BY name instead sorts millions of rows:
- * 4.9 s against 0.7 s for 1M tests x 5 runs (see the README). */
+ * 4.9 s against 0.7 s for 1M tests x 5 runs (see doc/benchmarks.md). */
 typedef struct {
 	window_row *rows;
 	size_t count, cap;

@@ -1,5 +1,5 @@
 /* check_jsonl.c - the JSON formats: sniffing, real pytest reportlog output
- * (serial and under xdist), the hist format from the README, pytest-balance,
+ * (serial and under xdist), the hist format of doc/formats.md, pytest-balance,
  * .test_durations, and every way a line can be bad. */
 #include <string.h>
 

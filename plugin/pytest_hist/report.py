@@ -3,7 +3,7 @@
 Owns: turning pytest's phase reports into one record per finished attempt
 (outcome, attempt number, phases at full precision, worker), the session
 record, and writing the file atomically.
-Not here: which tests run (shard.py). The format is README "hist JSONL".
+Not here: which tests run (shard.py). The format is doc/formats.md "hist JSONL".
 """
 
 import gzip

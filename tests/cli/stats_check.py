@@ -1,5 +1,5 @@
 """stats_check.py DB JSON - recomputes histstats' lists from the database
-with the sqlite3 module and the README's rules, and compares them with
+with the sqlite3 module and the rules of doc/histmerge.md, and compares them with
 histstats --json (read from the file JSON). Prints "ok" or the differences.
 Independent of libhist: its own SQL, medians and orders."""
 import json

@@ -1,6 +1,6 @@
 """Environment defaults of the plugin's options (options.py): the command
 line wins, a bad value is a usage error naming the variable, --help and
-README list every variable; and the usage errors of a job index."""
+doc/plugin.md list every variable; and the usage errors of a job index."""
 
 import re
 
@@ -91,7 +91,7 @@ def test_a_bad_value_names_the_variable(hist, planned, monkeypatch, name, value,
 def test_help_and_readme_list_every_variable(hist, planned):
     result = hist.run("--help")
     text = " ".join(result.outlines)
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "doc" / "plugin.md").read_text(encoding="utf-8")
     assert options.table(), "no options declared"
     for flag, env, default in options.table():
         assert re.search(rf"env\s+{env}\b", text), env
