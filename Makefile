@@ -104,7 +104,7 @@ build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check
 
 check: WERROR := -Werror
 check: check-header check-unit check-asan check-oom check-cli check-fuzz check-corpus check-plugin check-man check-progress \
-	check-examples check-crash check-concurrency check-hostile
+	check-examples check-crash check-concurrency check-hostile demo
 	@echo "make check: all tests passed"
 
 # CK_FORK=no under ASan: forked children would hide leak reports.

@@ -1,8 +1,10 @@
 #!/bin/sh
 # demo.sh - the whole hist loop on the bundled sample suite (`make demo`):
-# a serial run recorded with --hist-report, histmerge, histplan --shards 3,
-# the three shards (after the suite changed: a test added, one removed, a
-# new file), histmerge again. Works in build/demo; leaves nothing elsewhere.
+# a serial run recorded with --hist-report, histmerge; then the suite
+# changes (a test added, one removed, a new file), histplan --shards 3 plans
+# the tree as collected now, the three shards run, and histmerge --plan
+# stores their reports and checks that every test ran exactly once.
+# Works in build/demo; leaves nothing elsewhere.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/build/bin
@@ -36,24 +38,24 @@ echo "   wall ${serial} s"
 echo "== 2. histmerge"
 "$bin/histmerge" --db "$db" --run-id demo-serial "$work/serial.jsonl.gz"
 
-echo "== 3. histplan --shards $shards --preview"
+echo "== 3. the suite changes (HIST_SAMPLE_EVOLVED=1); histplan --shards $shards --preview plans it as collected now"
+export HIST_SAMPLE_EVOLVED=1
 run_pytest --collect-only -q | grep '::' > "$work/tests.txt"
 "$bin/histplan" --db "$db" --shards "$shards" --tests "$work/tests.txt" --out shards --preview
 
-echo "== 4. the suite changes after the plan (HIST_SAMPLE_EVOLVED=1), then the $shards shards run"
-export HIST_SAMPLE_EVOLVED=1
+echo "== 4. the $shards shards run"
 walls=
 for k in $(seq 1 "$shards"); do
 	echo "-- shard $k/$shards"
 	t0=$(now)
-	run_pytest -q --shard-file "shards/shard-$k.txt" --hist-report "$work/r$k.jsonl.gz"
+	run_pytest -q --shard-file="shards/shard-$k.txt" --hist-report="$work/r$k.jsonl.gz"
 	w=$(since "$t0")
 	walls="$walls $w"
 	echo "   shard $k wall ${w} s"
 done
 
-echo "== 5. histmerge the shard reports"
-"$bin/histmerge" --db "$db" --run-id demo-shards "$work"/r*.jsonl.gz
+echo "== 5. histmerge --plan: store the shard reports, check every test ran exactly once"
+"$bin/histmerge" --db "$db" --run-id demo-shards --plan shards "$work"/r*.jsonl.gz
 
 echo "== summary"
 printf '%-8s %12s %10s\n' shard predicted actual
