@@ -10,6 +10,7 @@
 #include "io.h"
 #include "json.h"
 #include "jsonl.h"
+#include "vectors.h"
 
 static hist_format sniff_file(const char *rel)
 {
@@ -316,26 +317,20 @@ static void outcome_row(char **f, int n, void *payload)
 	++*(int *)payload;
 }
 
-/* The outcome rule shared with the plugin (CONTRACT-13): the rows real
- * pytest gave, then tests/vectors/outcome.tsv itself once it is on main. */
+/* The outcome rule shared with the plugin: tests/vectors/outcome.tsv,
+ * generated from real pytest runs. */
 START_TEST(reportlog_outcome_vectors)
 {
-	static const char *const rows[][5] = {
-		{"failed", "-", "failed", "0", "error"},   {"failed", "-", "passed", "0", "error"},
-		{"passed", "failed", "failed", "0", "error"}, {"passed", "failed", "passed", "0", "failed"},
-		{"passed", "passed", "failed", "0", "error"}, {"passed", "passed", "passed", "0", "passed"},
-		{"passed", "passed", "passed", "1", "xpassed"}, {"passed", "passed", "skipped", "1", "xfailed"},
-		{"passed", "skipped", "failed", "0", "error"}, {"passed", "skipped", "passed", "0", "skipped"},
-		{"passed", "skipped", "passed", "1", "xfailed"}, {"passed", "skipped", "skipped", "1", "xfailed"},
-		{"skipped", "-", "passed", "0", "skipped"},  {"skipped", "-", "passed", "1", "xfailed"},
-	};
+	vectors v;
 	int seen = 0;
 
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		outcome_row((char **)rows[i], 5, &seen);
-	seen = 0;
-	if (vector_rows("outcome.tsv", outcome_row, &seen) >= 0)
-		ck_assert_int_gt(seen, 0);
+	vectors_open(&v, "outcome");
+	while (vectors_next(&v)) {
+		const char *f[5] = {vectors_get(&v, "setup"), vectors_get(&v, "call"), vectors_get(&v, "teardown"),
+		                    vectors_get(&v, "wasxfail"), vectors_get(&v, "outcome")};
+		outcome_row((char **)f, 5, &seen);
+	}
+	ck_assert_int_gt(vectors_close(&v), 0);
 }
 END_TEST
 

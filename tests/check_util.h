@@ -57,50 +57,6 @@ static inline const char *scratch_path(int slot, const char *name)
 	return paths[slot];
 }
 
-/* Calls fn with the fields of each row of tests/vectors/NAME (the
- * shared vector format: '#' comments, a header line, TAB-separated fields,
- * \t \n \\ escaped); returns the rows read, or -1 when the file is not
- * there yet. */
-static inline int vector_rows(const char *name, void (*fn)(char **field, int n, void *payload), void *payload)
-{
-	char path[512], line[4096], *field[16];
-	int rows = 0, header = 1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "tests/vectors/%s", name);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	while (fgets(line, sizeof line, f)) {
-		int n = 0;
-		char *w = line;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		if (header) {
-			header = 0;
-			continue;
-		}
-		field[n++] = line;
-		for (char *r = line; *r && n < 16; r++) {
-			if (*r == '\\' && r[1]) {
-				r++;
-				*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
-			} else if (*r == '\t') {
-				*w++ = '\0';
-				field[n++] = w;
-			} else {
-				*w++ = *r;
-			}
-		}
-		*w = '\0';
-		fn(field, n, payload);
-		rows++;
-	}
-	fclose(f);
-	return rows;
-}
-
 static inline void write_file(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
