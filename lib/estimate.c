@@ -384,8 +384,8 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 	hist__suite *s = payload;
 	int error;
 
-	if (!s->in_group || (row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
-	    memcmp(row->id, s->cur.ptr, row->id_len) != 0) {
+	if (!s->in_group || (!row->same_test && ((row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
+	                                         memcmp(row->id, s->cur.ptr, row->id_len) != 0))) {
 		if (s->in_group && (error = end_group(s)) < 0)
 			return error;
 		if ((error = start_group(s, row)) < 0)

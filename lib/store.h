@@ -88,6 +88,9 @@ typedef struct {
 	int64_t duration_us;
 	int64_t setup_us;     /* -1 unknown */
 	unsigned int attempts;
+	/* 1: the same test as the row before (the store's word, so readers
+	 * need not compare names); 0: compare. */
+	int same_test;
 } hist__history_row;
 
 /* Calls fn for each result of the newest `window` runs of suite, grouped by

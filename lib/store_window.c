@@ -340,6 +340,7 @@ static int each_row(const window_rows *w, hist_db *db, int (*fn)(void *payload, 
 			h.duration_us = r->duration_us;
 			h.setup_us = r->setup_us;
 			h.attempts = r->attempts;
+			h.same_test = j != w->first[id];
 			if ((error = fn(payload, &h)) != 0)
 				goto done;
 		}

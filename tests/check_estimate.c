@@ -205,7 +205,7 @@ static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows,
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	for (size_t i = 0; i < nrows; i++) {
 		hist__history_row h = {rows[i].id,      strlen(rows[i].id),  rows[i].is_key,   rows[i].age,
-		                       rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1};
+		                       rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1, 0};
 		ck_assert_int_eq(hist__suite_row(s, &h), HIST_OK);
 	}
 	ck_assert_int_eq(hist__suite_finish(s, overhead, res), HIST_OK);
@@ -418,7 +418,7 @@ START_TEST(progress_while_reading)
 	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
-	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
 
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	for (uint32_t i = 0; i < (1u << 18) + 5; i++)
@@ -433,8 +433,8 @@ START_TEST(history_out_of_order_is_refused)
 	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
-	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
-	hist__history_row a = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
+	hist__history_row a = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
 
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	ck_assert_int_eq(hist__suite_row(s, &b), HIST_OK);
