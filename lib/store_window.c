@@ -246,8 +246,24 @@ static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t n
 	for (size_t age = nruns; age-- > 0 && error == HIST_OK;) {
 		sqlite3_bind_int64(s, 1, runs[age]);
 		while ((row = hist__store_step_row(db, s)) == 1) {
+			int64_t past = 0;
 			size_t n;
+			int got;
 
+			if (!pos) {
+				/* Only the ids, for the counts. */
+				got = hist__pack_count(count, &past, w->max_test, sqlite3_column_int64(s, 0),
+					sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+				if (got == -2)
+					error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
+						(long long)past);
+				else if (got < 0)
+					error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
+						db->path, (long long)runs[age]);
+				if (error < 0)
+					break;
+				continue;
+			}
 			if (hist__pack_decode(rows, &n, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
 				    (size_t)sqlite3_column_bytes(s, 1)) < 0) {
 				error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
@@ -259,16 +275,19 @@ static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t n
 					(long long)rows[n - 1].test_id);
 				break;
 			}
-			if (!pos) {
-				for (size_t i = 0; i < n; i++)
-					count[rows[i].test_id + 1]++;
-				continue;
-			}
 			for (size_t i = 0; i < n; i++) {
 				const hist__pack_row *p = &rows[i];
+				/* Both passes read the same bytes; never trusted. */
+				if (pos[p->test_id] >= w->first[p->test_id + 1]) {
+					error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
+						db->path, (long long)runs[age]);
+					break;
+				}
 				w->rows[pos[p->test_id]++] = (window_row){ p->duration_us, p->setup_us, p->attempts,
 					(uint16_t)age, (unsigned char)p->outcome };
 			}
+			if (error < 0)
+				break;
 		}
 		hist__store_reset(s);
 		if (row < 0)
