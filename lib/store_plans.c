@@ -262,7 +262,7 @@ int hist__store_merge_plans(hist_db *db, int64_t version, const char *path)
 	int64_t tables;
 	int rc, error;
 
-	if (version < 4)
+	if (version < 5)
 		return HIST_OK;
 	if ((error = hist__store_query_int(&tables, db, "SELECT count(*) FROM src.sqlite_schema WHERE type = 'table'"
 							 " AND name IN ('plans', 'plan_shards')")) < 0)
