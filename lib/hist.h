@@ -400,6 +400,13 @@ HIST_API const char *hist_test_list_errmsg(const hist_test_list *list); /* never
 HIST_API size_t hist_test_list_count(const hist_test_list *list);
 /* The nodeids in list order, owned by the list, NUL-terminated. */
 HIST_API const char *const *hist_test_list_ids(const hist_test_list *list);
+/* A list read from the plugin's `--hist-collect` file (first line "# hist
+ * collect 1", doc/formats.md) also has each test's group key, NULL for a
+ * test in no group, in list order; the group markers are the names the
+ * plugin grouped by ("serial,xdist_group", "" for none). For plain
+ * `--collect-only -q` output both are NULL. */
+HIST_API const char *const *hist_test_list_groups(const hist_test_list *list);
+HIST_API const char *hist_test_list_group_markers(const hist_test_list *list);
 HIST_API void hist_test_list_free(hist_test_list *list);
 
 typedef struct hist_plan hist_plan;
@@ -419,7 +426,7 @@ typedef struct hist_plan hist_plan;
  * milliseconds at 1,000,000 tests, where LPT alone is within 0.001%. */
 #define HIST_PLAN_EFFORT_DEFAULT 10000000u
 
-#define HIST_PLAN_OPTIONS_VERSION 1
+#define HIST_PLAN_OPTIONS_VERSION 2
 typedef struct {
 	unsigned int version;
 	const char *suite;            /* NULL = "default" */
@@ -447,9 +454,15 @@ typedef struct {
 	 * many so far): a million-test history takes a second or two. */
 	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
+	/* Version 2. Per test of tests (same order), its group key or NULL:
+	 * a group's tests stay on one shard. NULL: no groups. */
+	const char *const *groups;
+	/* The group markers the keys came from (hist_test_list_group_markers),
+	 * for plan.json; NULL when the test list carried no groups. */
+	const char *group_markers;
 } hist_plan_options;
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL, NULL, NULL }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
  * (see doc/histplan.md), keeps scopes whole, partitions and orders the
@@ -570,7 +583,8 @@ typedef enum {
 	HIST_CHECK_RAN_TWICE,      /* a test ran again (another shard, or the same) */
 	HIST_CHECK_NOT_RUN,        /* planned, and no shard ran or deselected it */
 	HIST_CHECK_GONE,           /* collection plans: a listed test was not collected */
-	HIST_CHECK_UNPLANNED       /* collection plans: a test ran that no shard lists */
+	HIST_CHECK_UNPLANNED,      /* collection plans: a test ran that no shard lists */
+	HIST_CHECK_GROUP_SPLIT     /* plans with groups: a test ran away from its group's shard */
 } hist_check_kind;
 
 typedef struct {

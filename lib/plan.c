@@ -386,6 +386,7 @@ typedef struct {
 	uint32_t *unit_of; /* per test */
 	int64_t *uw;       /* per unit: its tests' cost (+ set-up at module scope) */
 	uint32_t *umod, *uname, *ulen, *urank, *uorder;
+	uint32_t *ugroup; /* per unit: the group + 1 that names it; 0: none */
 	int64_t *charge; /* per module: set-up each shard pays (0 at module scope) */
 	int charged;
 	int64_t work, longest;
@@ -484,6 +485,83 @@ done:
 	hist__strmap_free(&classes);
 	hist__free(by_module);
 	return error;
+}
+
+/* Units are what the scope keeps whole; a group (--hist-group-marker)
+ * keeps its tests whole too, so units sharing a group become one (by
+ * union-find, in unit order). A joined unit is named by its first test's
+ * group: the hash fallback places it by that key. */
+static uint32_t find_root(uint32_t *parent, uint32_t u)
+{
+	while (parent[u] != u) {
+		parent[u] = parent[parent[u]];
+		u = parent[u];
+	}
+	return u;
+}
+
+static int join_groups(ctx *x)
+{
+	const hist__plan_test *t = x->tests;
+	uint32_t *parent = NULL, *first = NULL, *renum = NULL;
+	size_t units = x->units, joined = 0;
+
+	if (!x->in->groups)
+		return HIST_OK;
+	if (!(parent = hist__malloc(units * sizeof *parent)) ||
+	    !(first = hist__malloc(x->in->groups * sizeof *first)) ||
+	    !(renum = hist__malloc(units * sizeof *renum))) {
+		hist__free(parent);
+		hist__free(first);
+		return HIST_E_NOMEM;
+	}
+	for (size_t u = 0; u < units; u++) {
+		parent[u] = (uint32_t)u;
+		x->ugroup[u] = 0;
+	}
+	for (size_t g = 0; g < x->in->groups; g++)
+		first[g] = NONE;
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t g = t[i].group, u = x->unit_of[i];
+
+		if (!g)
+			continue;
+		if (first[g - 1] == NONE) {
+			first[g - 1] = u;
+		} else {
+			uint32_t a = find_root(parent, u), b = find_root(parent, first[g - 1]);
+			/* The lower unit stays the root: unit order is kept. */
+			if (a != b)
+				parent[a > b ? a : b] = a < b ? a : b;
+		}
+	}
+	/* Roots keep their unit's name and module; the others fold in. */
+	for (size_t u = 0; u < units; u++) {
+		uint32_t r = find_root(parent, (uint32_t)u);
+
+		if (r == u) {
+			renum[u] = (uint32_t)joined;
+			x->uw[joined] = x->uw[u];
+			x->umod[joined] = x->umod[u];
+			x->uname[joined] = x->uname[u];
+			x->ulen[joined] = x->ulen[u];
+			joined++;
+		} else {
+			x->uw[renum[r]] += x->uw[u];
+		}
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t u = renum[find_root(parent, x->unit_of[i])];
+
+		x->unit_of[i] = u;
+		if (t[i].group && !x->ugroup[u])
+			x->ugroup[u] = t[i].group;
+	}
+	x->units = joined;
+	hist__free(parent);
+	hist__free(first);
+	hist__free(renum);
+	return HIST_OK;
 }
 
 /* Cuts piece p into k parts by LPT over its units; the first part keeps
@@ -685,13 +763,18 @@ static int solve(ctx *x, unsigned int shards)
 
 /* The stable hash plan: each unit on the shard hist_nodeid_hash of its
  * name picks, the nodeid at test scope, the scope's prefix at class and
- * module scope. Any machine (or the plugin) can recompute it. */
+ * module scope, the group key for a group. Any machine (or the plugin) can recompute it. */
 static void solve_by_hash(ctx *x, unsigned int shards)
 {
 	const hist__plan_test *t = x->tests;
 
-	for (size_t u = 0; u < x->units; u++)
-		x->ushard[u] = (uint32_t)(hist_nodeid_hash(t[x->uname[u]].id, x->ulen[u]) % shards);
+	for (size_t u = 0; u < x->units; u++) {
+		const char *key = x->ugroup[u] ? x->in->group_keys[x->ugroup[u] - 1] : NULL;
+
+		x->ushard[u] = (uint32_t)((key ? hist_nodeid_hash(key, strlen(key))
+		                               : hist_nodeid_hash(t[x->uname[u]].id, x->ulen[u])) %
+		                          shards);
+	}
 }
 
 /* Orders tests shard by shard, each shard longest first (trank order),
@@ -848,7 +931,7 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 		return hist__error(err, HIST_E_INVALID, "too many tests to plan: %zu", n);
 	if (ALLOC(x.trank, n) || ALLOC(x.tmp, n) || ALLOC(x.unit_of, n) || ALLOC(x.uw, n) ||
 	    ALLOC(x.umod, n) || ALLOC(x.uname, n) || ALLOC(x.ulen, n) || ALLOC(x.urank, n) ||
-	    ALLOC(x.uorder, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
+	    ALLOC(x.uorder, n) || ALLOC(x.ugroup, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
 	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, most) || ALLOC(x.ushard, n) ||
 	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(out->order, n) ||
 	    ALLOC(out->start, (size_t)most + 1) || ALLOC(out->predicted, most) || ALLOC(touched, modules)) {
@@ -859,12 +942,13 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 		x.trank[i] = (uint32_t)i;
 		x.iw[i] = tests[i].cost_us;
 	}
+	memset(x.ugroup, 0, (n ? n : 1) * sizeof *x.ugroup);
 	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x)) < 0 ||
-	    (error = make_units(&x)) < 0) {
+	    (error = make_units(&x)) < 0 || (error = join_groups(&x)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
-	if (in->scope == HIST_SCOPE_TEST) {
+	if (in->scope == HIST_SCOPE_TEST && !in->groups) {
 		/* One unit a test, in the same order. */
 		memcpy(x.uorder, x.trank, n * sizeof *x.uorder);
 	} else {
@@ -950,6 +1034,7 @@ done:
 	hist__free(x.ulen);
 	hist__free(x.urank);
 	hist__free(x.uorder);
+	hist__free(x.ugroup);
 	hist__free(x.charge);
 	hist__free(x.mstamp);
 	hist__free(x.items);

@@ -16,6 +16,7 @@
 #include "estimate.h"
 #include "num.h"
 #include "store.h"
+#include "strmap.h"
 
 static int check_options(hist__err *err, const hist_plan_options *o)
 {
@@ -43,6 +44,8 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 		                   HIST_MAX_WINDOW);
 	if (!o->tests && o->test_count)
 		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
+	if (o->version >= 2 && o->groups && !o->tests)
+		return hist__error(err, HIST_E_INVALID, "groups without tests");
 	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
 		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
 	return HIST_OK;
@@ -67,6 +70,51 @@ static void warn(const hist_plan_options *o, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	o->warning(msg, o->payload);
+}
+
+/* Numbers the groups of the caller's tests (o->groups, in list order) and
+ * marks each planned test with its group. The plan's tests are the listed
+ * ones in list order (estimate.c keeps that order). */
+static int assign_groups(hist_plan *plan, const hist_plan_options *o, hist__err *err)
+{
+	hist__strmap keys = HIST__STRMAP_INIT;
+	int error = HIST_OK;
+
+	if (o->version < 2 || !o->group_markers)
+		return HIST_OK;
+	if (!(plan->group_markers = hist__strdup(o->group_markers)))
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	if (!o->groups)
+		return HIST_OK;
+	if (plan->n != o->test_count)
+		return hist__error(err, HIST_E_INVALID, "groups: %zu planned tests for %zu listed", plan->n,
+		                   o->test_count);
+	if (!(plan->group_keys = hist__malloc((plan->n ? plan->n : 1) * sizeof *plan->group_keys)))
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < plan->n; i++) {
+		const char *key = o->groups[i];
+		uint32_t g;
+		int added;
+
+		if (strcmp(plan->tests[i].id, o->tests[i]) != 0) {
+			error = hist__error(err, HIST_E_INVALID, "groups: planned test %zu is %s, listed %s", i,
+			                    plan->tests[i].id, o->tests[i]);
+			break;
+		}
+		if (!key)
+			continue;
+		if ((error = hist__strmap_put(&g, &added, &keys, key, strlen(key), (uint32_t)plan->groups)) < 0) {
+			hist__error(err, error, "out of memory");
+			break;
+		}
+		if (added && !(plan->group_keys[plan->groups++] = hist__arena_dup(&plan->arena, key, strlen(key)))) {
+			error = hist__error(err, HIST_E_NOMEM, "out of memory");
+			break;
+		}
+		plan->tests[i].group = g + 1;
+	}
+	hist__strmap_free(&keys);
+	return error;
 }
 
 int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err *err)
@@ -182,6 +230,8 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
 	plan->from_collection = opts->tests != NULL;
+	if ((error = assign_groups(plan, opts, err)) < 0)
+		goto done;
 	if (res.fallback && plan->n)
 		warn(opts,
 		     "no test of the suite has a duration in the history of suite '%s': split by the "
@@ -200,7 +250,9 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
 	                        res.fallback,
 	                        res.module_setup,
-	                        res.modules};
+	                        res.modules,
+	                        (const char *const *)plan->group_keys,
+	                        plan->groups};
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {
@@ -240,6 +292,8 @@ void hist_plan_free(hist_plan *plan)
 	hist__free(plan->start);
 	hist__free(plan->predicted);
 	hist__free(plan->suite);
+	hist__free(plan->group_keys);
+	hist__free(plan->group_markers);
 	hist__free(plan);
 }
 

@@ -22,7 +22,8 @@ static void usage(FILE *f)
 	        "      --db PATH           history database (default $HIST_DB, else .hist.db)\n"
 	        "      --suite NAME        the suite's history (default $HIST_SUITE, else default)\n"
 	        "  -t, --tests FILE|-      the suite as collected now: `pytest --collect-only -q`\n"
-	        "                          output (default: the tests of the newest run)\n"
+	        "                          output, or the plugin's --hist-collect file (with\n"
+	        "                          groups) (default: the tests of the newest run)\n"
 	        "      --scope SCOPE       keep each test|class|module on one shard (default test)\n"
 	        "      --estimator E       ema|median|last over the window (default ema)\n"
 	        "      --alpha A           EMA weight of the newest run, in (0, 1] (default 0.3)\n"
@@ -243,6 +244,8 @@ int main(int argc, char **argv)
 		}
 		o.tests = hist_test_list_ids(list);
 		o.test_count = hist_test_list_count(list);
+		o.groups = hist_test_list_groups(list);
+		o.group_markers = hist_test_list_group_markers(list);
 	}
 	/* Planning reads; it never creates or upgrades a history. */
 	dbo.read_only = 1;
