@@ -315,6 +315,11 @@ static int json_document(hist__buf *b, const hist_plan *p)
 		error = json_seconds(b, "  ", "target_seconds", p->target_us, ",\n");
 	else
 		error = hist__buf_puts(b, "  \"target_seconds\": null,\n");
+	/* Only when asked for, so plans made without them keep their bytes. */
+	if (error == HIST_OK && p->max_tests_per_shard)
+		error = hist__buf_printf(b, "  \"max_tests_per_shard\": %zu,\n", p->max_tests_per_shard);
+	if (error == HIST_OK && p->workers)
+		error = hist__buf_printf(b, "  \"workers\": %u,\n", p->workers);
 	if (error < 0 ||
 	    (error = hist__buf_printf(
 	         b, "  \"estimator\": \"%s\",\n  \"alpha\": ", hist_estimator_name(p->estimator))) < 0 ||

@@ -412,6 +412,7 @@ HIST_API void hist_test_list_free(hist_test_list *list);
 typedef struct hist_plan hist_plan;
 
 #define HIST_MAX_SHARDS 1024  /* more CI jobs than this is a typo, not a plan */
+#define HIST_MAX_WORKERS 256  /* xdist workers a shard is planned for */
 #define HIST_MAX_WINDOW 1000  /* runs an estimate looks back */
 /* Per-test overhead when neither history nor the caller gives one: pytest's
  * own cost per test (hooks, reporting), outside JUnit's time, measured 1-4 ms
@@ -433,7 +434,8 @@ typedef struct {
 	unsigned int shards;          /* N in [1, HIST_MAX_SHARDS], or 0 with target_us */
 	int64_t target_us;            /* > 0 (with shards 0): the fewest shards whose
 	                                 predicted makespan is at most this */
-	unsigned int max_shards;      /* cap for target_us; 0 = HIST_MAX_SHARDS */
+	unsigned int max_shards;      /* cap for target_us and max_tests_per_shard;
+	                                 0 = HIST_MAX_SHARDS */
 	hist_estimator estimator;
 	double alpha;                 /* EMA weight of the newest sample, (0,1] */
 	unsigned int window;          /* newest runs considered, [1, HIST_MAX_WINDOW] */
@@ -460,9 +462,17 @@ typedef struct {
 	/* The group markers the keys came from (hist_test_list_group_markers),
 	 * for plan.json; NULL when the test list carried no groups. */
 	const char *group_markers;
+	/* > 0 (with shards 0): at least ceil(tests / K) shards (a group counts
+	 * as its tests); alone it gives that count, with target_us it raises
+	 * the search's start; max_shards caps it either way. */
+	size_t max_tests_per_shard;
+	/* > 1: each shard runs on this many xdist workers (<= HIST_MAX_WORKERS):
+	 * its predicted time is their makespan (LPT over its tests, a group on
+	 * one worker), not its sum, and the partition balances that. */
+	unsigned int workers;
 } hist_plan_options;
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL, NULL, NULL }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
  * (see doc/histplan.md), keeps scopes whole, partitions and orders the

@@ -47,6 +47,9 @@ typedef struct {
 	const char *const *group_keys; /* a group's tests are one unit; the hash
 	                                  fallback places it by its key */
 	size_t groups;
+	unsigned int min_shards; /* with target_us: search from at least this many */
+	unsigned int workers;    /* > 1: a shard runs on this many xdist workers; its
+	                            time is their makespan, not its sum (0, 1: one) */
 } hist__plan_input;
 
 

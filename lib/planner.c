@@ -25,10 +25,17 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 		                   o ? o->version : 0);
 	if (o->shards > HIST_MAX_SHARDS)
 		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
-	if (o->shards == 0 && o->target_us <= 0)
-		return hist__error(err, HIST_E_INVALID, "give a number of shards or a positive target");
-	if (o->shards && o->target_us)
-		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
+	size_t per_shard = o->version >= 2 ? o->max_tests_per_shard : 0;
+	unsigned int workers = o->version >= 2 ? o->workers : 0;
+
+	if (o->shards == 0 && o->target_us <= 0 && per_shard == 0)
+		return hist__error(err, HIST_E_INVALID,
+		                   "give a number of shards, a positive target or a number of tests per shard");
+	if (o->shards && (o->target_us || per_shard))
+		return hist__error(err, HIST_E_INVALID,
+		                   "a number of shards excludes a target and a number of tests per shard");
+	if (workers > HIST_MAX_WORKERS)
+		return hist__error(err, HIST_E_INVALID, "%u workers: at most %d", workers, HIST_MAX_WORKERS);
 	if (o->max_shards > HIST_MAX_SHARDS)
 		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
 		                   HIST_MAX_SHARDS);
@@ -117,6 +124,34 @@ static int assign_groups(hist_plan *plan, const hist_plan_options *o, hist__err 
 	return error;
 }
 
+/* The N of --shards, or what --max-tests-per-shard asks: ceil(tests / K)
+ * (a group is its tests, so it needs no rule of its own), capped by
+ * max_shards with a warning. With a target as well, that count is where
+ * the target's search starts (min_shards), so both are met. */
+static int shard_count(unsigned int *shards, unsigned int *min_shards, hist_plan *plan,
+                       const hist_plan_options *o)
+{
+	size_t k = o->version >= 2 ? o->max_tests_per_shard : 0, need;
+	unsigned int most = o->max_shards ? o->max_shards : HIST_MAX_SHARDS;
+
+	*shards = o->shards;
+	*min_shards = 0;
+	plan->max_tests_per_shard = k;
+	if (!k)
+		return HIST_OK;
+	need = plan->n ? plan->n / k + (plan->n % k != 0) : 1;
+	if (need > most) {
+		warn(o, "%zu tests at most %zu a shard need %zu shards: capped at %u (max shards)", plan->n, k, need,
+		     most);
+		need = most;
+	}
+	if (o->target_us > 0)
+		*min_shards = (unsigned int)need;
+	else
+		*shards = (unsigned int)need;
+	return HIST_OK;
+}
+
 int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err *err)
 {
 	hist__plan_result r;
@@ -155,6 +190,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	hist__plan_input in;
 	hist_plan *plan = NULL;
 	const char *suite;
+	unsigned int in_shards = 0, min_shards = 0;
 	int error, began = 0;
 
 	*out = NULL;
@@ -230,6 +266,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
 	plan->from_collection = opts->tests != NULL;
+	plan->workers = opts->version >= 2 && opts->workers > 1 ? opts->workers : 0;
 	if ((error = assign_groups(plan, opts, err)) < 0)
 		goto done;
 	if (res.fallback && plan->n)
@@ -242,8 +279,10 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
 		     "each test file by the stable hash of its path",
 		     suite);
+	if ((error = shard_count(&in_shards, &min_shards, plan, opts)) < 0)
+		goto done;
 	in = (hist__plan_input){opts->scope,
-	                        opts->shards,
+	                        in_shards,
 	                        opts->target_us,
 	                        opts->max_shards,
 	                        plan->shard_overhead_us,
@@ -252,7 +291,9 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        res.module_setup,
 	                        res.modules,
 	                        (const char *const *)plan->group_keys,
-	                        plan->groups};
+	                        plan->groups,
+	                        min_shards,
+	                        plan->workers};
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {

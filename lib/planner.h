@@ -45,6 +45,8 @@ struct hist_plan {
 	const char **group_keys; /* in the arena */
 	size_t groups;
 	char *group_markers; /* NULL: the test list carried no groups */
+	size_t max_tests_per_shard; /* the caller's K, or 0 */
+	unsigned int workers;       /* W > 1 the shards were planned for, or 0 */
 };
 
 /* The stages after estimation: partitions plan->tests (plan->n of them) per

@@ -733,6 +733,66 @@ START_TEST(fallback_hashes_a_group_by_its_key)
 }
 END_TEST
 
+/* --workers W: each shard's prediction is the LPT makespan of its tests on
+ * W workers, computed here apart from plan.c. */
+static int64_t lpt_makespan(const int64_t *cost, size_t n, unsigned int w)
+{
+	int64_t sorted[64], load[8] = {0}, most = 0;
+
+	memcpy(sorted, cost, n * sizeof *cost);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && sorted[j] > sorted[j - 1]; j--) {
+			int64_t t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b = 0;
+		for (unsigned int k = 1; k < w; k++)
+			if (load[k] < load[b])
+				b = k;
+		load[b] += sorted[i];
+	}
+	for (unsigned int k = 0; k < w; k++)
+		if (load[k] > most)
+			most = load[k];
+	return most;
+}
+
+START_TEST(workers_predict_the_makespan)
+{
+	const char *ids[] = {"a.py::a", "a.py::b", "a.py::c", "b.py::d", "b.py::e", "b.py::f",
+	                     "c.py::g", "c.py::h", "c.py::i", "c.py::j", "d.py::k", "d.py::l"};
+	int64_t cost[] = {40, 31, 29, 20, 17, 15, 9, 8, 6, 5, 3, 2};
+	hist__plan_input in = shards_in(2, HIST_SCOPE_TEST);
+	hist_plan *p;
+	int64_t most = 0;
+
+	in.workers = 3;
+	in.shard_overhead_us = 100;
+	p = plan_of(ids, cost, 12, in, NULL, NULL, 0);
+	for (unsigned int k = 1; k <= 2; k++) {
+		int64_t mine[12], sum = 0, want;
+		size_t n = hist_plan_shard_size(p, k);
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < 12; j++)
+				if (strcmp(hist_plan_shard_test(p, k, i), ids[j]) == 0)
+					sum += mine[i] = cost[j];
+		want = lpt_makespan(mine, n, 3);
+		ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), 100 + want);
+		ck_assert_int_lt(want, sum);
+		if (want > most)
+			most = want;
+	}
+	/* 185 of work on 6 workers: ceil(185 / 6) = 31 < 40, the longest test. */
+	ck_assert_int_eq(p->lower_bound_us, 100 + 40);
+	/* and the plan reaches it. */
+	ck_assert_int_eq(most, 40);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(bounds_and_empty_suites)
 {
 	const char *ids[] = {"a.py::x", "a.py::y", "a.py::z"};
@@ -786,6 +846,7 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, bounds_and_empty_suites);
 	tcase_add_test(tc, groups_stay_whole);
 	tcase_add_test(tc, fallback_hashes_a_group_by_its_key);
+	tcase_add_test(tc, workers_predict_the_makespan);
 	suite_add_tcase(s, tc);
 	return s;
 }
