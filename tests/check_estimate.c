@@ -603,13 +603,26 @@ START_TEST(create_rejects_bad_options)
 	o.shards = 0;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	ck_assert_ptr_null(p);
-	ck_assert_str_eq(hist_db_errmsg(db), "give a number of shards or a positive target");
+	ck_assert_str_eq(hist_db_errmsg(db),
+	                 "give a number of shards, a positive target or a number of tests per shard");
 	o.shards = HIST_MAX_SHARDS + 1;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	o.shards = 2;
 	o.target_us = 5;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	o.target_us = 0;
+	o.max_tests_per_shard = 3;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.max_tests_per_shard = 0;
+	o.workers = HIST_MAX_WORKERS + 1;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "257 workers: at most 256");
+	o.workers = 0;
+	/* Groups without the tests they belong to. */
+	o.groups = tests;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "groups without tests");
+	o.groups = NULL;
 	o.alpha = 0;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	ck_assert_str_eq(hist_db_errmsg(db), "alpha 0: must be in (0, 1]");
