@@ -234,7 +234,7 @@ class Plan:
         path = nid.file_of(node)
         candidates = self.file_shards(path)
         if len(candidates) > 1:
-            return candidates[nid.fnv1a64(node) % len(candidates)], None
+            return candidates[nid.nodeid_hash(node) % len(candidates)], None
         if candidates:
             return candidates[0], None
         return self._path_shard(path), None
