@@ -326,8 +326,9 @@ def _read_groups(path, doc, total):
         key = unit.get("key") if isinstance(unit, dict) else None
         k = unit.get("shard") if isinstance(unit, dict) else None
         tests = unit.get("tests") if isinstance(unit, dict) else None
-        if (not isinstance(key, str) or not isinstance(k, int) or not 1 <= k <= total
-                or not isinstance(tests, list) or key in shard_of):
+        if (not isinstance(key, str) or type(k) is not int or not 1 <= k <= total
+                or not isinstance(tests, list) or not all(isinstance(n, str) for n in tests)
+                or key in shard_of):
             raise PlanError(f"{bad} (a group is not a unique \"key\" with a \"shard\" in "
                             f"1..{total} and \"tests\"); {_REGENERATE}")
         shard_of[key] = k
