@@ -414,7 +414,9 @@ static int preview(hist__buf *b, const hist_plan *p)
 	    (error = hist__emit_seconds(b, p->shard_overhead_us, 3)) < 0 ||
 	    (error = hist__buf_puts(b, " s + max(work ")) < 0 ||
 	    (error = hist__emit_seconds(b, p->work_us, 3)) < 0 ||
-	    (error = hist__buf_printf(b, " s / %u, longest unit ", p->shards)) < 0 ||
+	    (error = (p->workers ? hist__buf_printf(b, " s / (%u shards x %u workers), longest unit ", p->shards,
+	                                            p->workers)
+	                         : hist__buf_printf(b, " s / %u, longest unit ", p->shards))) < 0 ||
 	    (error = hist__emit_seconds(b, p->longest_unit_us, 3)) < 0 ||
 	    (error = hist__buf_puts(b, " s)\nmakespan    ")) < 0 ||
 	    (error = hist__emit_seconds(b, p->makespan_us, 3)) < 0 ||

@@ -815,36 +815,32 @@ static int item_before(const void *c, uint32_t a, uint32_t b)
 
 /* The W-worker makespan of shard order[from..to) (tests longest first):
  * LPT as the hist xdist scheduler runs it, a group one item (its tests'
- * sum, on one worker), each item to the least loaded worker. A module's
- * set-up counts once, with its first item. Scratch: iw, items, tmp, gitem
- * (free between partitions). -1: out of memory. */
+ * sum, on one worker), each item to the least loaded worker; then each
+ * worker pays the set-up of the modules it runs part of. Scratch: iw,
+ * items, ishard, tmp, gitem (free between partitions). -1: out of memory. */
 static int64_t workers_makespan(ctx *x, const uint32_t *order, size_t from, size_t to, unsigned int w)
 {
 	const hist__plan_test *t = x->tests;
 	const int64_t *setup = x->in->module_setup;
+	uint32_t *item_of = x->ishard, *worker_of = x->tmp; /* per shard test; per item */
 	size_t items = 0;
 	int64_t loads[HIST_MAX_WORKERS] = {0}, makespan = 0;
 
 	for (size_t r = from; r < to; r++) {
 		const hist__plan_test *ti = &t[order[r]];
-		int64_t cost = ti->cost_us;
 		uint32_t it;
 
-		if (x->mstamp[ti->module] != NONE - 1) {
-			/* Stamped apart from predict's shard stamps. */
-			x->mstamp[ti->module] = NONE - 1;
-			cost += setup[ti->module];
-		}
 		if (ti->group && x->gitem[ti->group - 1] != NONE) {
 			it = x->gitem[ti->group - 1];
-			x->iw[it] += cost;
-			continue;
+			x->iw[it] += ti->cost_us;
+		} else {
+			it = (uint32_t)items++;
+			if (ti->group)
+				x->gitem[ti->group - 1] = it;
+			x->iw[it] = ti->cost_us;
+			x->items[it] = it;
 		}
-		it = (uint32_t)items++;
-		if (ti->group)
-			x->gitem[ti->group - 1] = it;
-		x->iw[it] = cost;
-		x->items[it] = it;
+		item_of[r - from] = it;
 	}
 	/* Ties keep item order (the shard's order). */
 	if (sort_desc(x->items, x->tmp, items, x->iw, item_before, x) < 0)
@@ -856,7 +852,20 @@ static int64_t workers_makespan(ctx *x, const uint32_t *order, size_t from, size
 			if (loads[k] < loads[best])
 				best = k;
 		loads[best] += x->iw[x->items[i]];
+		worker_of[x->items[i]] = best;
 	}
+	/* Each worker is a process of its own: it pays the set-up of every
+	 * module it runs part of. Stamps NONE - 1 - k stay apart from
+	 * predict's shard stamps. */
+	for (unsigned int k = 0; k < w && makespan == 0; k++)
+		for (size_t r = from; r < to; r++) {
+			uint32_t m = t[order[r]].module;
+
+			if (setup[m] > 0 && worker_of[item_of[r - from]] == k && x->mstamp[m] != NONE - 1 - k) {
+				x->mstamp[m] = NONE - 1 - k;
+				loads[k] += setup[m];
+			}
+		}
 	for (unsigned int k = 0; k < w && makespan >= 0; k++)
 		if (loads[k] > makespan)
 			makespan = loads[k];
