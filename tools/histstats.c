@@ -263,17 +263,19 @@ static const char *cut(char *buf, size_t size, const char *s, size_t max)
 	return buf;
 }
 
-static void error_cells(int64_t predicted_us, int64_t actual_us)
+/* Actual, error in seconds and as a share of the prediction: each cell
+ * after a space, so a figure wider than its column still stands apart. */
+static void actual_cells(int64_t predicted_us, int64_t actual_us)
 {
 	if (actual_us < 0) {
-		printf("%11s%11s%9s", "-", "-", "-");
+		printf(" %10s %10s %9s", "-", "-", "-");
 		return;
 	}
-	printf("%+11.3f", secs(actual_us) - secs(predicted_us));
+	printf(" %10.3f %+10.3f", secs(actual_us), secs(actual_us) - secs(predicted_us));
 	if (predicted_us > 0)
-		printf("%+8.1f%%", 100.0 * ((double)actual_us - (double)predicted_us) / (double)predicted_us);
+		printf(" %+8.1f%%", 100.0 * ((double)actual_us - (double)predicted_us) / (double)predicted_us);
 	else
-		printf("%9s", "-");
+		printf(" %9s", "-");
 }
 
 static void json_seconds_or_null(const char *key, int64_t us)
@@ -364,15 +366,11 @@ static int plan_line(const hist_plan_run *r, void *payload)
 		}
 		printf("\n");
 	}
-	printf("%5s%8s%13s%11s%11s%9s  %s\n", "shard", "tests", "predicted s", "actual s", "error s", "error", "");
+	printf("%5s %7s %12s %10s %10s %9s\n", "shard", "tests", "predicted s", "actual s", "error s", "error");
 	for (unsigned int k = 0; k < r->shards; k++) {
 		const hist_plan_shard_run *h = &r->shard[k];
-		printf("%5u%8zu%13.3f", k + 1, h->tests, secs(h->predicted_us));
-		if (h->actual_us >= 0)
-			printf("%11.3f", secs(h->actual_us));
-		else
-			printf("%11s", "-");
-		error_cells(h->predicted_us, h->actual_us);
+		printf("%5u %7zu %12.3f", k + 1, h->tests, secs(h->predicted_us));
+		actual_cells(h->predicted_us, h->actual_us);
 		if (!h->reports)
 			printf("  missing");
 		else if (h->actual_us < 0)
@@ -381,12 +379,8 @@ static int plan_line(const hist_plan_run *r, void *payload)
 			printf("  %u reports: the longest", h->reports);
 		printf("\n");
 	}
-	printf("%-13s%13.3f", "slowest", secs(s.predicted_us));
-	if (s.actual_us >= 0)
-		printf("%11.3f", secs(s.actual_us));
-	else
-		printf("%11s", "-");
-	error_cells(s.predicted_us, s.actual_us);
+	printf("%-13s %12.3f", "slowest", secs(s.predicted_us));
+	actual_cells(s.predicted_us, s.actual_us);
 	if (s.missing && s.reported)
 		printf("  of %u reported", s.reported);
 	printf("\n");
