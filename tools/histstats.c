@@ -28,6 +28,10 @@ static void usage(FILE *f)
 	      "  --plans          the newest plans that ran (histmerge --plan stores them):\n"
 	      "                   each shard's predicted seconds beside its actual wall\n"
 	      "                   time, the error, and the shards that did not report\n"
+	      "  --html FILE      write the report as one self-contained HTML page (no\n"
+	      "                   script, no external URL) instead of printing the tables:\n"
+	      "                   slowest tests with their trend, flaky tests, regressions,\n"
+	      "                   tests not seen lately, plans predicted against actual\n"
 	      "  --export-durations FILE\n"
 	      "                   write pytest-split's .test_durations (median seconds\n"
 	      "                   per nodeid) to FILE instead of printing the tables\n"
@@ -428,6 +432,7 @@ int main(int argc, char **argv)
 		{ "test", required_argument, NULL, 'T' },
 		{ "export-durations", required_argument, NULL, 'e' },
 		{ "plans", no_argument, NULL, 'P' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -436,7 +441,7 @@ int main(int argc, char **argv)
 	};
 	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
 	hist_stats_options so = HIST_STATS_OPTIONS_INIT;
-	const char *db_opt = NULL, *suite = getenv("HIST_SUITE"), *test = NULL, *export = NULL;
+	const char *db_opt = NULL, *suite = getenv("HIST_SUITE"), *test = NULL, *export = NULL, *html = NULL;
 	hist_db *db = NULL;
 	hist_stats *st = NULL;
 	hist_counts counts;
@@ -458,6 +463,7 @@ int main(int argc, char **argv)
 		case 'T': test = optarg; break;
 		case 'e': export = optarg; break;
 		case 'P': plans = 1; break;
+		case 'H': html = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
@@ -467,8 +473,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!!test + !!export + plans > 1)
-		return cli_usage_error("--test, --plans and --export-durations do not go together");
+	if (!!test + !!export + plans + !!html > 1)
+		return cli_usage_error("--test, --plans, --html and --export-durations do not go together");
 	/* Unlike the tools that write, no suite named means all of them. */
 	if (suite && !*suite)
 		suite = NULL;
@@ -499,6 +505,16 @@ int main(int argc, char **argv)
 			goto failed;
 		if (!quiet)
 			cli_error("%s: durations of %zu tests", export, hist_stats_count(st, HIST_STATS_SLOWEST));
+		goto done;
+	}
+	if (html) {
+		hist_html_options ho = HIST_HTML_OPTIONS_INIT;
+		ho.suite = suite;
+		ho.top = o.top;
+		if ((error = hist_stats_write_html(st, db, &ho, html)) < 0)
+			goto failed;
+		if (!quiet)
+			cli_error("%s: report of %lld runs, %lld tests", html, (long long)counts.runs, (long long)counts.tests);
 		goto done;
 	}
 	for (size_t i = 1; i < hist_stats_count(st, HIST_STATS_SLOWEST) && !o.many_suites; i++)
