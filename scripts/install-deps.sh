@@ -5,7 +5,7 @@
 set -eu
 pkgs="build-essential pkg-config libxml2-dev libxml2-utils zlib1g-dev libsqlite3-dev sqlite3
 libxxhash-dev check clang libclang-rt-14-dev python3 python3-pytest python3-pytest-xdist
-python3-pytest-rerunfailures python3-setuptools python3-wheel python3-yaml git
+python3-pytest-rerunfailures python3-hypothesis python3-setuptools python3-wheel python3-yaml git
 chromium-headless-shell"
 missing=
 for p in $pkgs; do
