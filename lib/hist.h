@@ -260,6 +260,24 @@ HIST_API const hist_stats_file *hist_stats_file_get(const hist_stats *stats, siz
  * suites, a test's estimate is the one of the first suite by name. */
 HIST_API int hist_stats_export_durations(const hist_stats *stats, const char *path, hist_db *db);
 
+/* histstats --html: the page. */
+#define HIST_HTML_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	const char *suite;    /* NULL: every suite (give what stats was made with) */
+	size_t top;           /* rows per table, and plans shown; 0 = 10 */
+	unsigned int window;  /* durations in a test's trend line; 0 = 20 */
+} hist_html_options;
+#define HIST_HTML_OPTIONS_INIT { HIST_HTML_OPTIONS_VERSION, NULL, 0, 0 }
+/* One self-contained HTML page into path, atomically: counts, the slowest
+ * tests with the trend of their durations, flaky tests, regressions, tests
+ * not seen lately, and the newest plans that ran (hist_db_plan_runs) as
+ * bars of predicted against actual seconds per shard. Inline CSS and SVG,
+ * no script and no external URL; every string from the history escaped;
+ * the same history gives the same bytes. */
+HIST_API int hist_stats_write_html(const hist_stats *stats, hist_db *db, const hist_html_options *opts,
+	const char *path);
+
 /* One result of a test, for its history. Strings valid during the call. */
 typedef struct {
 	const char *suite;
