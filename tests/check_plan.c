@@ -793,6 +793,25 @@ START_TEST(workers_predict_the_makespan)
 }
 END_TEST
 
+/* Each worker is a process: a module split over two workers sets up twice.
+ * LPT on 2 workers: 10 | 8, then 7 to the second (15), 5 to the first
+ * (15); both run part of a.py (set-up 6): 21 each. Counting the set-up
+ * once, with a.py's first test, would say 20. */
+START_TEST(workers_pay_their_modules_setup)
+{
+	const char *ids[] = {"a.py::one", "a.py::two", "b.py::three", "b.py::four"};
+	int64_t cost[] = {10, 8, 7, 5}, setup[] = {6};
+	const char *modules[] = {"a.py"};
+	hist__plan_input in = shards_in(1, HIST_SCOPE_TEST);
+	hist_plan *p;
+
+	in.workers = 2;
+	p = plan_of(ids, cost, 4, in, setup, modules, 1);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 21);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(bounds_and_empty_suites)
 {
 	const char *ids[] = {"a.py::x", "a.py::y", "a.py::z"};
@@ -847,6 +866,7 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, groups_stay_whole);
 	tcase_add_test(tc, fallback_hashes_a_group_by_its_key);
 	tcase_add_test(tc, workers_predict_the_makespan);
+	tcase_add_test(tc, workers_pay_their_modules_setup);
 	suite_add_tcase(s, tc);
 	return s;
 }
