@@ -668,41 +668,120 @@ done:
 /* ------------------------------------------------------------------ */
 /* Overheads                                                           */
 
+/* A straight line y = a + b x through points (x_i, y_i), least squares,
+ * when the x differ enough to tell a fixed part from a part per x: the
+ * smallest x at most 3/4 of the largest (runs of one size give no slope).
+ * Neither part is negative: a negative intercept becomes 0 and a negative
+ * slope 0, the other part then the median (of y / x, of y) of the points.
+ * Returns 1 when fitted, 0 when the points cannot tell (*a, *b untouched).
+ * Sums run in input order in double: the same rows give the same line. */
+static int fit_line(int64_t *a, int64_t *b, const int64_t *x, int64_t *y, int64_t *ratio, size_t n)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, mx, my, den, fb, fa;
+	int64_t lo = INT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		lo = x[i] < lo ? x[i] : lo;
+		hi = x[i] > hi ? x[i] : hi;
+	}
+	if (n < 2 || (double)lo > 0.75 * (double)hi)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		sx += (double)x[i];
+		sy += (double)y[i];
+	}
+	mx = sx / (double)n;
+	my = sy / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		sxx += ((double)x[i] - mx) * ((double)x[i] - mx);
+		sxy += ((double)x[i] - mx) * ((double)y[i] - my);
+	}
+	den = sxx > 0 ? sxx : 1;
+	fb = sxy / den;
+	fa = my - fb * mx;
+	if (fb < 0) {
+		*b = 0;
+		*a = hist__median(y, n); /* reorders y, which is done with */
+	} else if (fa < 0) {
+		*a = 0;
+		*b = hist__median(ratio, n);
+	} else {
+		*a = (int64_t)(fa + 0.5);
+		*b = (int64_t)(fb + 0.5);
+	}
+	return 1;
+}
+
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)
 {
-	int64_t *per_test, *collect, *collect_per_test;
-	size_t nt = 0, nc = 0, nk = 0, size = (n ? n : 1) * sizeof *per_test;
+	int64_t *rx, *ry, *rr, *cx, *cy, *cr, a, b;
+	size_t nr = 0, nc = 0, size = (n ? n : 1) * sizeof *rx;
+	int error = HIST_OK;
 
 	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
-	per_test = hist__malloc(size);
-	collect = hist__malloc(size);
-	collect_per_test = hist__malloc(size);
-	if (!per_test || !collect || !collect_per_test) {
-		hist__free(per_test);
-		hist__free(collect);
-		hist__free(collect_per_test);
-		return HIST_E_NOMEM;
+	out->startup_us = out->collect_fixed_us = 0;
+	out->fitted = 0;
+	rx = hist__malloc(size);
+	ry = hist__malloc(size);
+	rr = hist__malloc(size);
+	cx = hist__malloc(size);
+	cy = hist__malloc(size);
+	cr = hist__malloc(size);
+	if (!rx || !ry || !rr || !cx || !cy || !cr) {
+		error = HIST_E_NOMEM;
+		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t wall = rows[i].wall_us, coll = rows[i].collect_us, tests = rows[i].tests;
 
-		/* Wall time minus what the tests themselves took, spread over
-		 * them: pytest's own cost per test, never below zero. */
-		if (wall >= 0 && tests > 0) {
+		/* What the session cost beyond collection and the tests' own
+		 * time: a start-up every process pays plus pytest's work around
+		 * each test. Under xdist the tests' time adds up over workers and
+		 * says nothing of the wall. */
+		if (wall >= 0 && tests > 0 && rows[i].workers <= 0) {
 			int64_t rest = wall - (coll >= 0 ? coll : 0) - rows[i].test_us;
-			per_test[nt++] = rest > 0 ? rest / tests : 0;
+			rx[nr] = tests;
+			ry[nr] = rest > 0 ? rest : 0;
+			rr[nr] = ry[nr] / tests;
+			nr++;
 		}
-		if (coll >= 0)
-			collect[nc++] = coll;
-		/* Collection grows with the tests collected: its cost per test. */
-		if (coll >= 0 && tests > 0)
-			collect_per_test[nk++] = coll / tests;
+		/* Collection: importing what every shard imports, plus a part
+		 * that grows with what the shard collects. */
+		if (coll >= 0 && tests > 0) {
+			cx[nc] = tests;
+			cy[nc] = coll;
+			cr[nc] = coll / tests;
+			nc++;
+		}
 	}
-	out->test_overhead_us = hist__median(per_test, nt);
-	out->shard_overhead_us = hist__median(collect, nc);
-	out->collect_per_test_us = hist__median(collect_per_test, nk);
-	hist__free(per_test);
-	hist__free(collect);
-	hist__free(collect_per_test);
-	return HIST_OK;
+	/* Inputs of different sizes (the shards of plans with different N, a
+	 * serial run beside its shards) tell the fixed part from the part per
+	 * test. Runs of one size cannot: then, as before any shard ran, all of
+	 * it is per test (the median ratio) and the fixed parts are 0. */
+	if (fit_line(&a, &b, rx, ry, rr, nr)) {
+		out->startup_us = a;
+		out->test_overhead_us = b;
+		out->fitted |= 1;
+	} else if (nr) {
+		out->test_overhead_us = hist__median(rr, nr);
+	}
+	if (fit_line(&a, &b, cx, cy, cr, nc)) {
+		out->collect_fixed_us = a;
+		out->collect_per_test_us = b;
+		out->fitted |= 2;
+	} else if (nc) {
+		out->collect_per_test_us = hist__median(cr, nc);
+	}
+	/* Collection records stand for whole collections per test, so none is
+	 * left for a start-up until a fit tells one (as before shards ran). */
+	if (out->fitted || nc)
+		out->shard_overhead_us = out->startup_us + out->collect_fixed_us;
+done:
+	hist__free(rx);
+	hist__free(ry);
+	hist__free(rr);
+	hist__free(cx);
+	hist__free(cy);
+	hist__free(cr);
+	return error;
 }

@@ -676,7 +676,9 @@ START_TEST(collection_is_charged_per_module)
 	collect_history(db, "long", 2, 3, 10000000, 1000000, 2000000);
 	ck_assert_int_eq(window_overheads(&ov, db, "heavy", 10), HIST_OK);
 	ck_assert_int_eq(ov.collect_per_test_us, 2000000);
-	ck_assert_int_eq(ov.shard_overhead_us, 8000000);
+	/* Runs of one size: no fixed part can be told from the per-test one. */
+	ck_assert_int_eq(ov.shard_overhead_us, 0);
+	ck_assert_int_eq(ov.fitted, 0);
 	o.shards = 2;
 	o.test_overhead_us = 0;
 
@@ -721,6 +723,69 @@ START_TEST(collection_is_charged_per_module)
 }
 END_TEST
 
+
+/* One input as the plugin records it: a process start-up, collection with
+ * a fixed part, tests with their own time and pytest's work around each. */
+static hist__input_row input_of(int64_t tests, int64_t startup, int64_t per_test, int64_t coll_fixed,
+                                int64_t coll_per_test, int64_t test_us, int64_t workers)
+{
+	int64_t coll = coll_fixed + tests * coll_per_test;
+
+	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers};
+}
+
+START_TEST(overheads_fitted_from_shards_of_different_sizes)
+{
+	hist__input_row rows[6];
+	hist__overheads ov;
+
+	/* A serial run and the shards of plans of 2 and 4: 1.5 s start-up,
+	 * 0.8 ms per test, collection 0.4 s + 0.25 ms a test. */
+	rows[0] = input_of(1000, 1500000, 800, 400000, 250, 9000000, -1);
+	rows[1] = input_of(500, 1500000, 800, 400000, 250, 4000000, -1);
+	rows[2] = input_of(500, 1500000, 800, 400000, 250, 5000000, -1);
+	rows[3] = input_of(250, 1500000, 800, 400000, 250, 2000000, -1);
+	rows[4] = input_of(250, 1500000, 800, 400000, 250, 3000000, -1);
+	/* Under xdist the tests' time adds up over the workers: no wall. */
+	rows[5] = input_of(1000, 0, 0, 400000, 250, 40000000, 4);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 6), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 3);
+	ck_assert_int_eq(ov.startup_us, 1500000);
+	ck_assert_int_eq(ov.test_overhead_us, 800);
+	ck_assert_int_eq(ov.collect_fixed_us, 400000);
+	ck_assert_int_eq(ov.collect_per_test_us, 250);
+	ck_assert_int_eq(ov.shard_overhead_us, 1900000);
+
+	/* Only runs of one size: the history cannot tell, so the fixed parts
+	 * are 0 and each per-test part the median ratio (as before shards). */
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 1), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 0);
+	ck_assert_int_eq(ov.shard_overhead_us, 0);
+	ck_assert_int_eq(ov.test_overhead_us, 1500000 / 1000 + 800);
+	ck_assert_int_eq(ov.collect_per_test_us, 400000 / 1000 + 250);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows + 1, 2), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 0);
+
+	/* Collection that shrinks more than in proportion (a negative fixed
+	 * part) is all per test; a rest that grows as tests fall (a negative
+	 * slope) is all fixed. */
+	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1};
+	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1};
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 2), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 3);
+	ck_assert_int_eq(ov.collect_fixed_us, 0);
+	ck_assert_int_eq(ov.collect_per_test_us, (1000 + 600) / 2);
+	ck_assert_int_eq(ov.test_overhead_us, 0);
+	ck_assert_int_eq(ov.startup_us, (1000000 + 1700000) / 2);
+
+	/* No session records at all: nothing learned. */
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 0), HIST_OK);
+	ck_assert_int_eq(ov.shard_overhead_us, -1);
+	ck_assert_int_eq(ov.test_overhead_us, -1);
+	ck_assert_int_eq(ov.collect_per_test_us, -1);
+}
+END_TEST
+
 Suite *check_estimate_suite(void);
 Suite *check_estimate_suite(void)
 {
@@ -744,6 +809,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, history_out_of_order_is_refused);
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
+	tcase_add_test(tc, overheads_fitted_from_shards_of_different_sizes);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, scratch_make, scratch_remove);
 	tcase_set_timeout(db, 60);
