@@ -30,7 +30,8 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 	switch (estimator) {
 	case HIST_EST_LAST: return s[n - 1];
 	case HIST_EST_MEDIAN: return hist__median(s, n);
-	case HIST_EST_EMA: break;
+	case HIST_EST_EMA:
+	case HIST_EST_AUTO: break;
 	}
 	e = (double)s[0];
 	for (size_t i = 1; i < n; i++)
@@ -48,6 +49,7 @@ enum { KIND_NONE = 0, KIND_SKIP, KIND_ERROR, KIND_DURATION };
 /* What one history id says about a test. */
 typedef struct {
 	int64_t est;   /* µs; -1 none */
+	int64_t alt[HIST_EST_COUNT]; /* with --estimator auto: each estimator's */
 	int64_t setup; /* median set-up phase of the timed results; -1 none */
 	int kind;      /* DURATION > ERROR > SKIP > NONE: which samples made est */
 } stats;
@@ -86,8 +88,12 @@ struct hist__suite {
 	int in_group, cur_is_key, cur_newest, cur_skipped;
 	uint32_t cur_entry; /* listed, exact: its entry; NONE_ENTRY: ignore */
 	int cur_wanted;
-	int64_t *dur, *errdur, *setup;
+	int64_t *dur, *errdur, *setup, *scratch_s;
 	size_t ndur, nerr, nsetup, scap;
+	/* --estimator auto: each estimator's absolute errors predicting a
+	 * test's sample from the samples before it, summed over the suite. */
+	int64_t bt_err[HIST_EST_COUNT];
+	uint64_t bt_n;
 	size_t bad_ids, key_only;
 	uint64_t rows; /* read so far, for progress */
 };
@@ -149,7 +155,7 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	*out = idx;
 	if (!*added)
 		return HIST_OK;
-	s->t[idx] = (entry){copy, (uint32_t)len, {-1, -1, KIND_NONE}, {-1, -1, KIND_NONE}};
+	s->t[idx] = (entry){copy, (uint32_t)len, {-1, {-1, -1, -1}, -1, KIND_NONE}, {-1, {-1, -1, -1}, -1, KIND_NONE}};
 	s->n++;
 	return HIST_OK;
 }
@@ -251,12 +257,47 @@ static int build_keys(hist__suite *s)
 	return HIST_OK;
 }
 
+/* The newest predictions a test's samples take part in the backtest. */
+#define BACKTEST_MAX 10
+
+/* Backtests each estimator on samples v[0..n) (oldest first): v[k] is
+ * predicted from v[0..k) for the last BACKTEST_MAX k, and the absolute
+ * errors add to the suite's. */
+static void backtest(hist__suite *s, const int64_t *v, size_t n)
+{
+	for (size_t k = n > BACKTEST_MAX ? n - BACKTEST_MAX : 1; k < n; k++) {
+		for (int e = 0; e < HIST_EST_COUNT; e++) {
+			int64_t p, d;
+
+			memcpy(s->scratch_s, v, k * sizeof *v); /* the median reorders */
+			p = hist__estimate(s->scratch_s, k, (hist_estimator)e, s->o.alpha);
+			d = p > v[k] ? p - v[k] : v[k] - p;
+			s->bt_err[e] = d > INT64_MAX - s->bt_err[e] ? INT64_MAX : s->bt_err[e] + d;
+		}
+		s->bt_n++;
+	}
+}
+
+/* The estimate of v[0..n) by the options' estimator; with auto, each
+ * estimator's in alt (chosen at the end) after backtesting them. */
+static int64_t estimate_all(hist__suite *s, stats *st, int64_t *v, size_t n)
+{
+	if (s->o.estimator != HIST_EST_AUTO)
+		return hist__estimate(v, n, s->o.estimator, s->o.alpha);
+	backtest(s, v, n);
+	for (int e = HIST_EST_COUNT - 1; e >= 0; e--) {
+		memcpy(s->scratch_s, v, n * sizeof *v);
+		st->alt[e] = hist__estimate(s->scratch_s, n, (hist_estimator)e, s->o.alpha);
+	}
+	return st->alt[HIST_EST_EMA];
+}
+
 static stats summarize(hist__suite *s)
 {
-	stats st = {-1, -1, KIND_NONE};
+	stats st = {-1, {-1, -1, -1}, -1, KIND_NONE};
 
 	if (s->ndur) {
-		st.est = hist__estimate(s->dur, s->ndur, s->o.estimator, s->o.alpha);
+		st.est = estimate_all(s, &st, s->dur, s->ndur);
 		st.kind = KIND_DURATION;
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
@@ -264,11 +305,11 @@ static stats summarize(hist__suite *s)
 		}
 	} else if (s->nerr) {
 		/* A test that only errored still holds its shard that long. */
-		st.est = hist__estimate(s->errdur, s->nerr, s->o.estimator, s->o.alpha);
+		st.est = estimate_all(s, &st, s->errdur, s->nerr);
 		st.kind = KIND_ERROR;
 	} else if (s->cur_skipped) {
 		/* Known to skip: it costs its overhead, nothing more. */
-		st.est = 0;
+		st.est = st.alt[0] = st.alt[1] = st.alt[2] = 0;
 		st.kind = KIND_SKIP;
 	}
 	return st;
@@ -373,6 +414,8 @@ static int room(hist__suite *s)
 		s->setup = c;
 	else
 		c = NULL;
+	if (c && (c = hist__realloc(s->scratch_s, cap * sizeof *c)))
+		s->scratch_s = c;
 	if (!c)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->scap = cap;
@@ -436,6 +479,7 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->dur);
 	hist__free(s->errdur);
 	hist__free(s->setup);
+	hist__free(s->scratch_s);
 	hist__free(s);
 }
 
@@ -523,6 +567,17 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		return error;
 	res->key_only = s->key_only;
 	res->bad_ids = s->bad_ids;
+	res->estimator = s->o.estimator;
+	if (s->o.estimator == HIST_EST_AUTO) {
+		/* The least error wins, ties in enum order; a history with no
+		 * test seen twice cannot tell, and EMA (the default) stays. */
+		res->estimator = HIST_EST_EMA;
+		for (int e = 1; s->bt_n && e < HIST_EST_COUNT; e++)
+			if (s->bt_err[e] < s->bt_err[res->estimator])
+				res->estimator = (hist_estimator)e;
+		memcpy(res->backtest_err_us, s->bt_err, sizeof res->backtest_err_us);
+		res->backtest_n = s->bt_n;
+	}
 	n = s->n;
 	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
 	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
@@ -554,7 +609,9 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		}
 		prev_len = len;
 		module[i] = m;
-		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE};
+		t[i] = (hist__plan_test){e->id, e->len, m,
+		                         s->o.estimator == HIST_EST_AUTO ? st->alt[res->estimator] : st->est, 0,
+		                         st->kind != KIND_NONE};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
 		timed += (size_t)is_timed[i];

@@ -51,6 +51,9 @@ typedef struct {
 	int fallback;           /* no test of the suite has a duration */
 	size_t key_only;        /* tests of the newest run known only by their JUnit key */
 	size_t bad_ids;         /* tests of the newest run no shard file can hold, left out */
+	hist_estimator estimator; /* the one used: the option's, or what auto chose */
+	int64_t backtest_err_us[HIST_EST_COUNT]; /* auto: summed absolute errors */
+	uint64_t backtest_n;                      /* auto: predictions backtested */
 } hist__suite_result;
 
 /* After the last row: hands the tests over in res with est_us, cost_us

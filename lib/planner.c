@@ -170,7 +170,10 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	 * own memory. */
 	hist__suite_free(s);
 	s = NULL;
-	plan->estimator = opts->estimator;
+	plan->estimator = res.estimator;
+	plan->estimator_auto = opts->estimator == HIST_EST_AUTO;
+	memcpy(plan->backtest_err_us, res.backtest_err_us, sizeof plan->backtest_err_us);
+	plan->backtest_n = res.backtest_n;
 	plan->alpha = opts->alpha;
 	plan->window = opts->window;
 	plan->scope = opts->scope;

@@ -297,6 +297,48 @@ START_TEST(estimators_over_the_window)
 }
 END_TEST
 
+START_TEST(auto_picks_what_predicted_best)
+{
+	const char *tests[] = {"a.py::t"};
+	/* A spike once: the median predicts the runs after it (errors by
+	 * hand, alpha 0.5: ema 1744, median 900, last 1800 µs). */
+	row spiky[] = {{"a.py::t", 0, 6, P, 100, -1},  {"a.py::t", 0, 5, P, 100, -1},
+	               {"a.py::t", 0, 4, P, 1000, -1}, {"a.py::t", 0, 3, P, 100, -1},
+	               {"a.py::t", 0, 2, P, 100, -1},  {"a.py::t", 0, 1, P, 100, -1},
+	               {"a.py::t", 0, 0, P, 100, -1}};
+	/* A steady climb: the last run does (ema 80, median 100, last 50). */
+	row climb[] = {{"a.py::t", 0, 5, P, 10, -1}, {"a.py::t", 0, 4, P, 20, -1},
+	               {"a.py::t", 0, 3, P, 30, -1}, {"a.py::t", 0, 2, P, 40, -1},
+	               {"a.py::t", 0, 1, P, 50, -1}, {"a.py::t", 0, 0, P, 60, -1}};
+	hist__suite_result res;
+	hist_plan *p;
+
+	p = pass(tests, 1, spiky, 7, HIST_EST_AUTO, 0, &res);
+	ck_assert_int_eq(res.estimator, HIST_EST_MEDIAN);
+	ck_assert_uint_eq(res.backtest_n, 6);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_EMA], 1744);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_MEDIAN], 900);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_LAST], 1800);
+	ck_assert_int_eq(p->tests[0].est_us, 100);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	p = pass(tests, 1, climb, 6, HIST_EST_AUTO, 0, &res);
+	ck_assert_int_eq(res.estimator, HIST_EST_LAST);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_EMA], 80);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_MEDIAN], 100);
+	ck_assert_int_eq(p->tests[0].est_us, 60);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	/* One run cannot tell: EMA, the default, stays. */
+	p = pass(tests, 1, climb + 5, 1, HIST_EST_AUTO, 0, &res);
+	ck_assert_int_eq(res.estimator, HIST_EST_EMA);
+	ck_assert_uint_eq(res.backtest_n, 0);
+	ck_assert_int_eq(p->tests[0].est_us, 60);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(unlisted_suite_is_the_newest_run)
 {
 	row rows[] = {
@@ -800,6 +842,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, test_list_reads_files);
 	tcase_add_test(tc, listed_suite_takes_history_by_nodeid_then_key);
 	tcase_add_test(tc, estimators_over_the_window);
+	tcase_add_test(tc, auto_picks_what_predicted_best);
 	tcase_add_test(tc, unlisted_suite_is_the_newest_run);
 	tcase_add_test(tc, key_history_fills_a_test_without_its_own);
 	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
