@@ -357,7 +357,10 @@ HIST_API int hist_ci_run_id(char *buf, size_t size,
 /* Nodeids                                                             */
 
 /* The stable shard hash: 64-bit FNV-1a over the nodeid's UTF-8 bytes
- * (offset basis 0xcbf29ce484222325, prime 0x100000001b3). A plan made
+ * (offset basis 0xcbf29ce484222325, prime 0x100000001b3), then murmur3's
+ * fmix64 (h ^= h >> 33; h *= 0xff51afd7ed558ccd; h ^= h >> 33;
+ * h *= 0xc4ceb9fe1a85ec53; h ^= h >> 33; all modulo 2^64) so that every
+ * byte's every bit reaches the low bits (doc/formats.md). A plan made
  * without durations puts each test on shard (hash % N) + 1 (see
  * hist_plan_fallback); the plugin places a test no plan lists by it too
  * (doc/plugin.md "Where each test runs"). The plugin computes the same in Python;

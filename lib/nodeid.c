@@ -81,6 +81,11 @@ size_t hist__nodeid_strip_group(const char *s, size_t len, int is_key)
 	return at ? (size_t)(at - s) : len;
 }
 
+/* FNV-1a alone is weak modulo a power of two: with multiplication modulo
+ * 2^64 the low k bits of the product depend only on the low k bits of each
+ * byte, so for N = 2, 4, 8, 16 "test_a", "test_e" and "test_q" shared a
+ * shard. murmur3's 64-bit finaliser (fmix64) then carries every bit of the
+ * FNV-1a value into the low bits the modulo keeps. */
 uint64_t hist_nodeid_hash(const char *nodeid, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -89,7 +94,11 @@ uint64_t hist_nodeid_hash(const char *nodeid, size_t len)
 		h ^= (unsigned char)nodeid[i];
 		h *= 0x100000001b3ULL;
 	}
-	return h;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
 }
 
 /* pytest's junitxml (mangle_test_address): split the whole address at the

@@ -1,6 +1,6 @@
 /* check_nodeid.c - nodeid rules, checked against the vectors the plugin's
  * tests read too (tests/vectors/: junit_key, path_module and scope made by
- * real pytest runs, shard_hash by an independent FNV-1a). */
+ * real pytest runs, shard_hash by an independent Python computation). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -83,23 +83,78 @@ END_TEST
 
 START_TEST(hash_matches_python)
 {
+	static const unsigned int ns[] = {2, 3, 4, 7, 8, 16};
 	vectors v;
 
 	vectors_open(&v, "shard_hash");
 	while (vectors_next(&v)) {
 		const char *id = vectors_get(&v, "nodeid");
 		uint64_t h = hist_nodeid_hash(id, strlen(id));
-		char hex[17];
+		char hex[17], col[16];
 
 		snprintf(hex, sizeof hex, "%016" PRIx64, h);
-		ck_assert_msg(strcmp(hex, vectors_get(&v, "fnv1a64")) == 0, "%s: %s", vectors_where(&v), id);
-		ck_assert_uint_eq(h % 3 + 1, strtoull(vectors_get(&v, "shard_of_3"), NULL, 10));
-		ck_assert_uint_eq(h % 4 + 1, strtoull(vectors_get(&v, "shard_of_4"), NULL, 10));
-		ck_assert_uint_eq(h % 7 + 1, strtoull(vectors_get(&v, "shard_of_7"), NULL, 10));
+		ck_assert_msg(strcmp(hex, vectors_get(&v, "hash")) == 0, "%s: %s", vectors_where(&v), id);
+		for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+			snprintf(col, sizeof col, "shard_of_%u", ns[i]);
+			ck_assert_uint_eq(h % ns[i] + 1, strtoull(vectors_get(&v, col), NULL, 10));
+		}
 	}
 	ck_assert_int_gt(vectors_close(&v), 70);
-	ck_assert_uint_eq(hist_nodeid_hash("", 0), 0xcbf29ce484222325ULL);
-	ck_assert_uint_eq(hist_nodeid_hash("a", 1), 0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(hist_nodeid_hash("", 0), 0xefd01f60ba992926ULL);
+	ck_assert_uint_eq(hist_nodeid_hash("a", 1), 0x82a2a958a9bece5bULL);
+}
+END_TEST
+
+/* Pearson's chi-square of the counts of ids 0..count-1 (made by name) on
+ * n shards, against an even split. */
+static double hash_chi_square(void (*name)(char *buf, size_t size, unsigned int i), unsigned int count,
+	unsigned int n)
+{
+	unsigned int bins[16] = {0};
+	double expect = (double)count / n, chi = 0;
+
+	for (unsigned int i = 0; i < count; i++) {
+		char id[64];
+
+		name(id, sizeof id, i);
+		bins[hist_nodeid_hash(id, strlen(id)) % n]++;
+	}
+	for (unsigned int k = 0; k < n; k++)
+		chi += (bins[k] - expect) * (bins[k] - expect) / expect;
+	return chi;
+}
+
+static void numbered_id(char *buf, size_t size, unsigned int i)
+{
+	snprintf(buf, size, "tests/test_x.py::test_%u", i);
+}
+
+/* Names over a, q, A, Q: the same low four bits, different high bits.
+ * Plain FNV-1a put all 1024 on one shard of 2, 4, 8 or 16. */
+static void high_bits_id(char *buf, size_t size, unsigned int i)
+{
+	static const char letters[] = "aqAQ";
+	char w[6];
+
+	for (int c = 0; c < 5; c++, i /= 4)
+		w[c] = letters[i % 4];
+	w[5] = '\0';
+	snprintf(buf, size, "tests/test_x.py::test_%s", w);
+}
+
+START_TEST(hash_spreads_evenly_on_powers_of_two)
+{
+	/* chi-square at p = 0.001 for n - 1 degrees of freedom: a loose
+	 * bound any well-mixed hash meets (the ids are fixed, so no flakes). */
+	static const unsigned int ns[] = {2, 4, 8, 16};
+	static const double bound[] = {10.83, 16.27, 24.32, 37.70};
+
+	for (size_t i = 0; i < 4; i++) {
+		double a = hash_chi_square(numbered_id, 1000, ns[i]), b = hash_chi_square(high_bits_id, 1024, ns[i]);
+
+		ck_assert_msg(a < bound[i], "test_<i> on %u shards: chi-square %.1f", ns[i], a);
+		ck_assert_msg(b < bound[i], "aqAQ names on %u shards: chi-square %.1f", ns[i], b);
+	}
 }
 END_TEST
 
@@ -162,6 +217,7 @@ Suite *check_nodeid_suite(void)
 	tcase_add_test(tc, scope_matches_pytest);
 	tcase_add_test(tc, junit_key_reports_needed_size);
 	tcase_add_test(tc, hash_matches_python);
+	tcase_add_test(tc, hash_spreads_evenly_on_powers_of_two);
 	tcase_add_test(tc, scopes_ignore_parameters);
 	tcase_add_test(tc, xdist_group_suffix_is_stripped);
 	tcase_add_test(tc, group_suffix_vectors);

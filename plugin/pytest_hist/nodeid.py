@@ -21,8 +21,10 @@ def encode(text):
     return text.encode("utf-8", "surrogateescape")
 
 
-def fnv1a64(text):
-    """FNV-1a 64 over the UTF-8 bytes of text."""
+def nodeid_hash(text):
+    """The stable shard hash (hist_nodeid_hash): FNV-1a 64 over the UTF-8
+    bytes of text, then murmur3's fmix64 so that every bit of every byte
+    reaches the low bits a modulo by 2, 4, 8... keeps (doc/formats.md)."""
     h = _FNV_OFFSET
     data = encode(text)
     # XOR with a byte touches only the low 8 bits and the product's low 64
@@ -35,12 +37,16 @@ def fnv1a64(text):
             h = (h ^ b) * _FNV_PRIME
         h &= _MASK64
         i += 8
-    return h
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _MASK64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _MASK64
+    return h ^ (h >> 33)
 
 
 def shard_of(text, total):
     """The 1-based shard that the stable hash of text names among total."""
-    return fnv1a64(text) % total + 1
+    return nodeid_hash(text) % total + 1
 
 
 def strip_group(nodeid):

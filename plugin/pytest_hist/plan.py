@@ -224,7 +224,7 @@ class Plan:
         path = nid.file_of(node)
         candidates = self.file_shards(path)
         if len(candidates) > 1:
-            return candidates[nid.fnv1a64(node) % len(candidates)], None
+            return candidates[nid.nodeid_hash(node) % len(candidates)], None
         if candidates:
             return candidates[0], None
         return self._path_shard(path), None
@@ -308,6 +308,11 @@ def read_test_list(shard_path, plan_id):
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise PlanError(f"{path}: not a histplan plan.json ({e}); {_REGENERATE}") from None
+    except RecursionError:
+        # json nests by recursion: thousands of '[' would escape as an
+        # internal error instead of this usage error.
+        raise PlanError(f"{path}: not a histplan plan.json (nested too deep); "
+                        f"{_REGENERATE}") from None
     if not isinstance(doc, dict):
         raise PlanError(f"{path}: not a histplan plan.json (no JSON object); {_REGENERATE}")
     got = doc.get("plan_id")

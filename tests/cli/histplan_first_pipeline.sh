@@ -14,22 +14,8 @@ grep -e '"fallback"' -e '"test_list"' -e '"tests":' shards/plan.json | sed 's/^ 
 histmerge --db other.db --suite other --run-id r1 -q "$OLDPWD/fixtures/jsonl/test_durations.json"
 histplan --db other.db --shards 4 --tests "$list" --out from-other -q
 cmp shards/plan.json from-other/plan.json && echo "same plan as an empty history"
-# Every test on the shard its FNV-1a 64 hash names, computed apart.
-"$PYTHON" - <<'PY'
-def fnv(s):
-    h = 0xcbf29ce484222325
-    for b in s.encode():
-        h = ((h ^ b) * 0x100000001b3) % 2**64
-    return h
-bad = checked = 0
-for k in (1, 2, 3, 4):
-    for line in open("shards/shard-%d.txt" % k, encoding="utf-8"):
-        line = line.rstrip("\n")
-        if not line.startswith("#"):
-            checked += 1
-            bad += fnv(line) % 4 != k - 1
-print("hash placement: %d tests checked, %d misplaced" % (checked, bad))
-PY
+# Every test on the shard its stable hash names, computed apart.
+"$PYTHON" "$OLDPWD/tests/cli/hash_placement.py" shards 4
 # From stdin, and through HIST_DB.
 HIST_DB=history.db histplan --shards 2 --tests - --dry-run < "$list"
 echo "exit $?"

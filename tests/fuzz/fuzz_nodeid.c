@@ -1,7 +1,7 @@
 /* fuzz_nodeid.c - libFuzzer target: the nodeid rules on any bytes. Scopes
  * nest (module <= class <= test), the group suffix only shortens, the
  * junitxml key is the same however small the buffer (a prefix, NUL-ended)
- * and the hash is FNV-1a. */
+ * and the hash is FNV-1a then fmix64. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h ^= data[i];
 		h *= 0x100000001b3ULL;
 	}
-	if (hist_nodeid_hash(s, size) != h)
+	h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
+	h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+	if (hist_nodeid_hash(s, size) != (h ^ (h >> 33)))
 		abort();
 	if (size == 0) {
 		if (need != HIST_E_INVALID)

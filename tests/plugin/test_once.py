@@ -164,8 +164,8 @@ def test_pruned_collection_that_looks_across_files_is_loud(hist, pytester, tree)
     files = spread(8)
     files.update(REGISTRY if tree == "registry" else FOCUS)
     make_files(pytester, files)
-    # 3 shards: FNV-1a modulo a power of two sees only the low bits of each
-    # byte, and would put test_reg_a and test_uses[a] together.
+    # 3 shards: the hash plan puts test_uses[c] apart from the test_reg_c.py
+    # that adds c to registry.NAMES for some c.
     pipe = Pipeline(hist, pytester, 3)
     pipe.plan()
     runs = pipe.shards()

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+import vectors
 from histtest import PLAN_ID, write_plan
 from pytest_hist import nodeid as nid
 from pytest_hist.plan import PlanError, load_plan, read_shard_file
@@ -168,23 +169,26 @@ def test_exact_nodeid_wins_over_key(tmp_path):
     assert plan.owner("t.py::test_x") == (1, "t.py::test_x")
 
 
+HASH = {row["nodeid"]: row for row in vectors.read("shard_hash")}
+
+
 def test_new_test_in_listed_file_goes_to_a_listing_shard(tmp_path):
-    # Hashes from tests/vectors/shard_hash.tsv: test_e.py::test_g[0] 0x...8e is
-    # even, so the first of the two listing shards; [1] 0x...eb odd, the
-    # second; [2] 0x...b0 even, the first.
+    # Shard 1 and 3 list test_e.py: a new test of it goes to entry
+    # hash % 2 of (1, 3), shard_of_2 - 1 in tests/vectors/shard_hash.tsv.
     plan = plan_of(tmp_path, [["test_e.py::test_old"], ["other.py::t"], ["test_e.py::test_h"]])
     assert plan.file_shards("test_e.py") == (1, 3)
-    assert plan.owner("test_e.py::test_g[0]") == (1, None)
-    assert plan.owner("test_e.py::test_g[1]") == (3, None)
-    assert plan.owner("test_e.py::test_g[2]") == (1, None)
+    new = [f"test_e.py::test_g[{i}]" for i in range(4)]
+    want = [((1, 3)[int(HASH[n]["shard_of_2"]) - 1], None) for n in new]
+    assert {k for k, _ in want} == {1, 3}       # the rows exercise both
+    assert [plan.owner(n) for n in new] == want
 
 
 def test_new_file_goes_to_its_path_hash_shard(tmp_path):
     plan = plan_of(tmp_path, [["a.py::t"], ["b.py::t"], ["c.py::t"]])
-    # tests/vectors/shard_hash.tsv: "tests/test_doc.txt" -> shard 3 of 3, "x" -> 3.
-    assert plan.owner("tests/test_doc.txt") == (3, None)
-    assert plan.owner("x::test_y")[0] == 3
-    assert [plan.shard_may_own(k, "x") for k in (1, 2, 3)] == [False, False, True]
+    doc, x = int(HASH["tests/test_doc.txt"]["shard_of_3"]), int(HASH["x"]["shard_of_3"])
+    assert plan.owner("tests/test_doc.txt") == (doc, None)
+    assert plan.owner("x::test_y")[0] == x
+    assert [plan.shard_may_own(k, "x") for k in (1, 2, 3)] == [k == x for k in (1, 2, 3)]
 
 
 def random_nodeid(rng):

@@ -87,7 +87,7 @@ def test_every_test_runs_exactly_once(hist, suite, xdist):
     # The new test goes to one of the shards listing test_two.py (1 and 3);
     # the unlisted file to the shard its path hashes to.
     new = "test_two.py::test_new_in_listed_file"
-    assert new in by_shard[(1, 3)[nid.fnv1a64(new) % 2]]
+    assert new in by_shard[(1, 3)[nid.nodeid_hash(new) % 2]]
     home = nid.shard_of("test_unlisted.py", 3)
     assert {"test_unlisted.py::test_u1", "test_unlisted.py::test_u2"} <= set(by_shard[home])
 
@@ -146,21 +146,21 @@ def test_collects_only_files_it_may_own(hist, pytester):
         "test_theirs": "raise RuntimeError('shard 1 must not import this file')\ndef test_x(): pass",
         "deeper/conftest": "import pytest\n@pytest.fixture\ndef fx(): return 1",
         # setup_module of a package runs only if its __init__.py is collected.
-        # No shard lists deeper/pkg/__init__.py and its path hashes to shard 2.
-        "deeper/pkg/__init__": "def setup_module(): open('pkg-set-up', 'w').close()",
-        "deeper/pkg/test_in_pkg": "import os\ndef test_p(fx): assert fx == 1 and os.path.exists('pkg-set-up')",
+        # No shard lists deeper/package/__init__.py and its path hashes to shard 2.
+        "deeper/package/__init__": "def setup_module(): open('pkg-set-up', 'w').close()",
+        "deeper/package/test_in_pkg": "import os\ndef test_p(fx): assert fx == 1 and os.path.exists('pkg-set-up')",
         # A directory whose name looks like a file of another shard.
         "test_dir.py/test_inside": "def test_i(): pass",
     })
     pytester.maketxtfile(test_notes=">>> 1 + 1\n2\n")
     write_plan(pytester.path / "shards", [
-        ["test_mine.py::test_ok", "deeper/pkg/test_in_pkg.py::test_p", "test_dir.py/test_inside.py::test_i"],
+        ["test_mine.py::test_ok", "deeper/package/test_in_pkg.py::test_p", "test_dir.py/test_inside.py::test_i"],
         ["test_theirs.py::test_x", "test_notes.txt::test_notes.txt", "test_dir.py::test_nothing"]])
-    assert nid.shard_of("deeper/pkg/__init__.py", 2) == 2
+    assert nid.shard_of("deeper/package/__init__.py", 2) == 2
     result = hist.run("--shard-file", "shards/shard-1.txt")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["collected 3 items"])
-    assert sorted(ran(result)) == ["deeper/pkg/test_in_pkg.py::test_p", "test_dir.py/test_inside.py::test_i",
+    assert sorted(ran(result)) == ["deeper/package/test_in_pkg.py::test_p", "test_dir.py/test_inside.py::test_i",
                                    "test_mine.py::test_ok"]
     result = hist.run("--shard-file", "shards/shard-2.txt", "-p", "no:doctest")
     assert result.ret == 2       # shard 2 does import test_theirs.py
@@ -312,7 +312,7 @@ def test_run_from_a_subdirectory(hist, suite, monkeypatch):
     new = "test_two.py::test_new_in_listed_file"
     expected = {"sub/test_three.py::test_c", "test_two.py::test_a", "test_one.py::test_p[a b]",
                 "test_one.py::test_p[g[h]]"}
-    if (1, 3)[nid.fnv1a64(new) % 2] == 1:
+    if (1, 3)[nid.nodeid_hash(new) % 2] == 1:
         expected.add(new)
     # -rA prints paths relative to the current directory; the report has
     # the nodeids.
