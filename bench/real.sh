@@ -18,6 +18,7 @@
 #      plan, as histmerge does for a pipeline), so the next round plans from
 #      what the shards really did.
 #
+# HISTPLAN_ARGS adds options to every histplan (e.g. "--estimator auto").
 # pytest-split comes from PYTEST_SPLIT: a directory holding the pytest_split
 # package, or a checkout with it under src/ (never part of this repository);
 # unset or absent, its columns are skipped with a message.
@@ -63,6 +64,7 @@ printf 'round\tshards\tmethod\tshard\twall\tpredicted\texit\treport\n' >"$runs"
 	printf 'python\t%s\n' "$($PY -c 'import sys, pytest, networkx; print(sys.version.split()[0], "pytest", pytest.__version__, "networkx", networkx.__version__)')"
 	printf 'commit\t%s\n' "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	printf 'pytest_split\t%s\n' "${split_path:-absent}"
+	printf 'histplan_args\t%s\n' "${HISTPLAN_ARGS:-none}"
 	printf 'nproc\t%s\n' "$(nproc)"
 } >"$work/meta.tsv"
 cd "$work/suite"
@@ -103,8 +105,10 @@ for r in $(seq "$ROUNDS"); do
 	for n in $SHARDS; do
 		echo "round $r/$ROUNDS, $n shards..." >&2
 		out=shards-$r-$n
-		histplan -q --db "$work/h.db" --tests "$work/tests.txt" --shards "$n" --out "$out"
+		histplan -q --db "$work/h.db" --tests "$work/tests.txt" --shards "$n" --out "$out" ${HISTPLAN_ARGS:-}
 		cp "$out/plan.json" "$work/plan-$r-$n.json"
+		# Shard k of each method back to back, so a change of the machine's
+		# load over the round falls on every method alike.
 		for k in $(seq "$n"); do
 			rep=reports/hist-$r-$n-$k.jsonl.gz
 			# Options take their paths with "=": pytest counts a bare path
@@ -112,16 +116,13 @@ for r in $(seq "$ROUNDS"); do
 			job "$base_pp" $hist_opts "$SUITE_PATH" "--shard-file=$out/shard-$k.txt" "--hist-report=$work/$rep"
 			pred=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["shards"][int(sys.argv[2]) - 1]["predicted_seconds"])' "$out/plan.json" "$k")
 			printf '%s\t%s\thist\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$k" "$wall" "$pred" "$rc" "$rep" >>"$runs"
-		done
-		if [ -n "$split_path" ]; then
+			[ -n "$split_path" ] || continue
 			for algo in least_duration duration_based_chunks; do
-				for k in $(seq "$n"); do
-					job "$split_path:$base_pp" -p pytest_split.plugin "$SUITE_PATH" --splits "$n" --group "$k" \
-					    "--splitting-algorithm=$algo" "--durations-path=$work/durations-$r.json"
-					printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" >>"$runs"
-				done
+				job "$split_path:$base_pp" -p pytest_split.plugin "$SUITE_PATH" --splits "$n" --group "$k" \
+				    "--splitting-algorithm=$algo" "--durations-path=$work/durations-$r.json"
+				printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" >>"$runs"
 			done
-		fi
+		done
 	done
 	# Feed the shards back: one run per plan, as a pipeline's histmerge does.
 	for n in $SHARDS; do

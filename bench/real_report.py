@@ -78,7 +78,7 @@ def main():
                  "process, wall from outside (interpreter start and collection included), "
                  "shards one after another.")
     lines.append("")
-    for key in ("python", "commit", "nproc", "pytest_split", "start", "end"):
+    for key in ("python", "commit", "nproc", "pytest_split", "histplan_args", "start", "end"):
         if key in meta:
             lines.append("- %s: %s" % (key, meta[key]))
     if serial:
