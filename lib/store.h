@@ -75,6 +75,10 @@ int hist__store_merge_claims(hist_db *db, const char *path);
  * test time over test count). */
 int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsigned char *raw_hash, int64_t run,
 	const hist__session *s, int64_t tests, int64_t test_us);
+/* Inside a merge's transaction, with the source (schema `version`)
+ * attached and its suites merged: its plans, each kept or not by the
+ * rule of hist_db_plan_add (store_plans.c). */
+int hist__store_merge_plans(hist_db *db, int64_t version, const char *path);
 /* Merges another hist database (ATTACHed by path) in one transaction. */
 int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path);
 

@@ -229,6 +229,44 @@ static int finish_check(merge *m, char **doc)
 	return t.problems ? 1 : 0;
 }
 
+/* The plan's predictions, for histstats --plans to set beside the
+ * shards' wall times; stored whether or not the run passes the check. */
+static int store_plan(merge *m)
+{
+	unsigned int n = hist_plan_check_shard_count(m->check);
+	hist_plan_record p;
+	int64_t *pred = calloc(n, sizeof *pred);
+	size_t *tests = calloc(n, sizeof *tests);
+	int error = 0;
+
+	if (!pred || !tests) {
+		cli_error("out of memory");
+		error = -1;
+		goto done;
+	}
+	for (unsigned int k = 1; k <= n; k++) {
+		pred[k - 1] = hist_plan_check_predicted_us(m->check, k);
+		tests[k - 1] = hist_plan_check_shard_tests(m->check, k);
+		if (pred[k - 1] < 0) {
+			cli_error("warning: plan %s: plan.json predicts no time for shard %u; the plan is not stored "
+			          "for histstats --plans", hist_plan_check_id(m->check), k);
+			goto done;
+		}
+	}
+	p.suite = m->opts.suite;
+	p.plan_id = hist_plan_check_id(m->check);
+	p.stored_us = m->opts.fallback_start_us;
+	p.shards = n;
+	p.predicted_us = pred;
+	p.tests = tests;
+	if ((error = hist_db_plan_add(m->db, &p)) < 0)
+		cli_error("%s", hist_db_errmsg(m->db));
+done:
+	free(pred);
+	free(tests);
+	return error;
+}
+
 /* Called by the library every few thousand records; bytes are those of
  * the file as stored (compressed, for gzip), like its size. */
 static void progress(const char *name, uint64_t bytes, void *payload)
@@ -359,6 +397,8 @@ int main(int argc, char **argv)
 			status = CLI_FAILURE;
 		}
 	}
+	if (m.check && store_plan(&m) < 0)
+		status = CLI_FAILURE;
 	hist_db_free(m.db);
 	if (m.rejected || m.check_failed)
 		status = CLI_FAILURE;
