@@ -65,7 +65,7 @@ static void usage(FILE *f)
 
 /* hist_check_kind's names in --json, in enum order. */
 static const char *const check_kind[] = { "other_plan", "shard_missing", "shard_twice", "interrupted",
-	"ran_twice", "not_run", "gone", "unplanned" };
+	"ran_twice", "not_run", "gone", "unplanned", "group_split" };
 
 static const char *env(const char *name, void *payload)
 {
