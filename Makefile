@@ -6,7 +6,7 @@
 #                   plugin's plan readers for FUZZ_EXAMPLES cases (Hypothesis)
 #   make bench      benchmarks with ratios to floors from the same run
 #   make bench-real shards of python3-networkx's tests as they really run,
-#                   against pytest-split (PYTEST_SPLIT=DIR); ~35 min idle
+#                   against pytest-split (PYTEST_SPLIT=DIR); ~40 min idle
 #   make demo       the whole loop on the bundled sample suite
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
 #     (= install-lib: library, header, hist.pc; install-tools: the tools and
@@ -60,7 +60,7 @@ ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
 .PHONY: all check check-unit check-asan check-oom check-oom-stderr check-crash check-concurrency check-hostile check-cli check-plugin check-man \
 	check-progress check-examples check-header check-fuzz \
-	check-corpus asan fuzz bench bench-real demo install install-lib install-tools install-plugin uninstall \
+	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
 	clean format deps
 
 all: build/libhist.a build/libhist.so.$(MAJOR) build/hist.pc $(TOOLS)
@@ -197,7 +197,8 @@ check-plugin: all
 bench: all
 	bench/run.sh
 
-# Not in bench or check: ~35 minutes on a quiet 2-core machine.
+# Not in bench or check: ~40 minutes on a quiet 2-core machine.
+.PHONY: bench-real
 bench-real: all
 	bench/real.sh
 
