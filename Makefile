@@ -5,6 +5,8 @@
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang), then the
 #                   plugin's plan readers for FUZZ_EXAMPLES cases (Hypothesis)
 #   make bench      benchmarks with ratios to floors from the same run
+#   make bench-real shards of python3-networkx's tests as they really run,
+#                   against pytest-split (PYTEST_SPLIT=DIR); ~40 min idle
 #   make demo       the whole loop on the bundled sample suite
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
 #     (= install-lib: library, header, hist.pc; install-tools: the tools and
@@ -198,6 +200,11 @@ check-plugin: all
 
 bench: all
 	bench/run.sh
+
+# Not in bench or check: ~40 minutes on a quiet 2-core machine.
+.PHONY: bench-real
+bench-real: all
+	bench/real.sh
 
 demo: all
 	scripts/demo.sh

@@ -137,6 +137,7 @@ typedef struct {
 	int64_t collect_us; /* -1: unknown */
 	int64_t tests;
 	int64_t test_us;
+	int64_t workers;    /* xdist workers; 0 without, -1: unknown */
 } hist__input_row;
 
 /* The inputs of the newest `window` runs of suite (NULL: "default"), in
