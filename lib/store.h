@@ -75,8 +75,9 @@ int hist__store_merge_claims(hist_db *db, const char *path);
  * test time over test count). */
 int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsigned char *raw_hash, int64_t run,
 	const hist__session *s, int64_t tests, int64_t test_us);
-/* Merges another hist database (ATTACHed by path) in one transaction. */
-int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path);
+/* Merges another hist database (ATTACHed by path) in one transaction;
+ * messages call it name. */
+int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path, const char *name);
 
 /* One result of the recent history. */
 typedef struct {

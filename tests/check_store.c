@@ -656,8 +656,8 @@ static char *merged(const char *into, const char *first, const char *second, int
 	char *d;
 
 	for (int k = 0; k <= twice; k++) {
-		ck_assert_int_eq(hist__store_merge(&st, db, first), HIST_OK);
-		ck_assert_int_eq(hist__store_merge(&st, db, second), HIST_OK);
+		ck_assert_int_eq(hist__store_merge(&st, db, first, "first"), HIST_OK);
+		ck_assert_int_eq(hist__store_merge(&st, db, second, "second"), HIST_OK);
 	}
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	d = dump(db);
@@ -689,12 +689,12 @@ START_TEST(store_merge_is_idempotent_and_order_free)
 
 	/* Merging into a history that already has some of it. */
 	db = open_ok(scratch_path(0, "a.db"));
-	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db")), HIST_OK);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db"), "b.db"), HIST_OK);
 	ck_assert_int_eq(st.format, HIST_FORMAT_DATABASE);
 	ck_assert_int_eq(st.tests, 2);
 	ck_assert_int_eq(st.added, 1);
 	ck_assert_int_eq(st.duplicates, 1);
-	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db")), HIST_OK);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "b.db"), "b.db"), HIST_OK);
 	ck_assert_int_eq(st.added, 0);
 	ck_assert_int_eq(st.duplicates, 2);
 	direct = dump(db);
@@ -713,17 +713,17 @@ START_TEST(store_merge_refuses_what_it_cannot_merge)
 	hist_ingest_stats st;
 	char *before = dump(db), *after;
 
-	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(0, "h.db")), HIST_E_INVALID);
-	ck_assert_str_eq(hist_db_errmsg(db), scratch_path(0, "h.db: is the history database itself"));
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(0, "h.db"), "h.db"), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "h.db: is the history database itself");
 	copy_file(fixture("db/foreign.db"), scratch_path(1, "foreign.db"));
-	ck_assert_msg(hist__store_merge(&st, db, scratch_path(1, "foreign.db")) == HIST_E_SCHEMA, "%s", hist_db_errmsg(db));
-	ck_assert_str_eq(hist_db_errmsg(db),
-		scratch_path(1, "foreign.db: not a hist history (a SQLite database of another program)"));
+	ck_assert_msg(hist__store_merge(&st, db, scratch_path(1, "foreign.db"), "foreign.db") == HIST_E_SCHEMA, "%s", hist_db_errmsg(db));
+	/* Named once, as the caller calls it (not by the path it opened). */
+	ck_assert_str_eq(hist_db_errmsg(db), "foreign.db: not a hist history (a SQLite database of another program)");
 	copy_file(fixture("db/plain.db"), scratch_path(1, "plain.db"));
-	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "plain.db")), HIST_E_SCHEMA);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "plain.db"), "plain.db"), HIST_E_SCHEMA);
 	/* Still usable, nothing attached or changed. */
 	put(db, "default", "r", 1, "t.py::a", 0, HIST_OUTCOME_PASSED, 1, 1);
-	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "foreign.db")), HIST_E_SCHEMA);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(1, "foreign.db"), "foreign.db"), HIST_E_SCHEMA);
 	after = dump(db);
 	ck_assert_str_eq(after, "run|default|r|1\nresult|default|r|t.py::a|0|2|1|NULL|1\n");
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);

@@ -317,7 +317,7 @@ int main(int argc, char **argv)
 	/* A plan that cannot be read fails the run, but the results are
 	 * still stored: the next plan needs them. */
 	if (plan_opt && hist_plan_check_open(&m.check, plan_opt) < 0) {
-		cli_error("%s: cannot check the run against it: %s", plan_opt, hist_plan_check_errmsg(m.check));
+		cli_error("%s (the run is not checked against the plan)", hist_plan_check_errmsg(m.check));
 		hist_plan_check_free(m.check);
 		m.check = NULL;
 		m.check_failed = 1;
