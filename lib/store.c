@@ -95,7 +95,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE inputs ADD COLUMN raw_hash BLOB CHECK(length(raw_hash) = 16);"
 	"CREATE INDEX inputs_by_raw_hash ON inputs(raw_hash) WHERE raw_hash IS NOT NULL;",
 	/* 2 -> 3: results packed by run for the window read (store_pack.c):
-	 * each run's results of 1,024 test ids in one blob. Derived data:
+	 * each run's results of 1,024 test ids in one blob (256 from schema 4). Derived data:
 	 * every commit keeps it equal to results, a deleted run takes its
 	 * packs along, and a run in runs_unpacked is read from results until
 	 * the next write transaction repacks it (as every run of a history
@@ -109,6 +109,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE runs_unpacked("
 	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE);"
 	"INSERT INTO runs_unpacked(run_id) SELECT id FROM runs;",
+	/* 3 -> 4: packs of 256 test ids instead of 1,024, attempts of 1 in
+	 * the flags. A pack of 1,024 results (8 KB) passed SQLite's largest
+	 * local payload of a WITHOUT ROWID row (4 KB on 16 KiB pages), so
+	 * each spilled to an overflow page of its own: 18 bytes stored per
+	 * result for 7.8 encoded. Schema 3's packs cannot be read as schema
+	 * 4's, so they go and every run is repacked at the next write (the
+	 * window read uses results until then). */
+	"DELETE FROM packs;"
+	"INSERT OR IGNORE INTO runs_unpacked(run_id) SELECT id FROM runs;",
 };
 #define BASE_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -67,8 +67,9 @@ enum {
 	S_COUNT
 };
 
-/* Results packed by run (store_pack.c): HIST__PACK_CHUNK test ids a row. */
-#define HIST__PACK_CHUNK 1024
+/* Results packed by run (store_pack.c): HIST__PACK_CHUNK test ids a row,
+ * so a row (about 2 KB) stays within a page (schema 4). */
+#define HIST__PACK_CHUNK 256
 
 /* A run's chunks written in the open transaction, one bit a chunk. */
 typedef struct {

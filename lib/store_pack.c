@@ -1,13 +1,13 @@
 /* store_pack.c - results packed by run, for the window read.
- * Owns: the packs table (each run's results, 1,024 test ids a row, as one
- * compact blob), keeping it equal to the results table at every commit,
+ * Owns: the packs table (each run's results, HIST__PACK_CHUNK = 256 test ids
+ * a row, as one compact blob that fits in a page), keeping it equal to the results table at every commit,
  * rebuilding it, and decoding it.
  * Not here: choosing the window and handing rows to the estimator
  * (store_window.c), the statements' text (store.c).
  *
  * Why: planning reads the newest runs' results. Through SQLite that is a
  * VDBE program per result (1M tests x 5 runs: 5M rows, 1.4 s of the 2.2 s
- * a plan took); a pack row carries 1,024 of them for one step.
+ * a plan took); a pack row carries 256 of them for one step.
  *
  * The packs are derived data and are never trusted past the results:
  *  - writers in store*.c mark what they change: the batch writer the
@@ -34,13 +34,15 @@
 
 /* ---- encoding ------------------------------------------------------- */
 
-/* A pack: for each result of the chunk in test id order, a varint of the
- * id's distance from the previous one (from the chunk's first id minus 1
- * at the start), a byte of outcome (bits 0-2), "duration unknown" (bit 3)
- * and "setup unknown" (bit 4), then zigzag varints of the known duration
- * and setup, then a varint of attempts. */
+/* A pack (schema 4): for each result of the chunk in test id order, a
+ * varint of the id's distance from the previous one (from the chunk's
+ * first id minus 1 at the start), a byte of outcome (bits 0-2), "duration
+ * unknown" (bit 3), "setup unknown" (bit 4) and "rerun" (bit 5), then
+ * zigzag varints of the known duration and setup, then, for a rerun, a
+ * varint of attempts (else attempts is 1: most results, a byte saved). */
 #define FLAG_NO_DURATION 8
 #define FLAG_NO_SETUP 16
+#define FLAG_RERUN 32
 
 static int put_varint(hist__buf *b, uint64_t v)
 {
@@ -87,7 +89,7 @@ static inline int get_varint(uint64_t *out, const unsigned char **p, const unsig
 
 static inline int next_row(hist__pack_row *out, hist__pack_reader *r)
 {
-	uint64_t delta, dur = 0, setup = 0, attempts;
+	uint64_t delta, dur = 0, setup = 0, attempts = 1;
 	unsigned char flags;
 
 	if (r->p == r->end)
@@ -96,9 +98,10 @@ static inline int next_row(hist__pack_row *out, hist__pack_reader *r)
 		r->p == r->end)
 		return -1;
 	flags = *r->p++;
-	if ((flags & 7) > 5 || (flags & ~31) || (!(flags & FLAG_NO_DURATION) && !get_varint(&dur, &r->p, r->end)) ||
+	if ((flags & 7) > 5 || (flags & ~63) || (!(flags & FLAG_NO_DURATION) && !get_varint(&dur, &r->p, r->end)) ||
 		(!(flags & FLAG_NO_SETUP) && !get_varint(&setup, &r->p, r->end)) ||
-		!get_varint(&attempts, &r->p, r->end) || attempts == 0 || attempts > UINT32_MAX)
+		((flags & FLAG_RERUN) && (!get_varint(&attempts, &r->p, r->end) || attempts < 2)) ||
+		attempts > UINT32_MAX)
 		return -1;
 	r->id += (int64_t)delta;
 	if (r->id >= r->limit)
@@ -237,12 +240,12 @@ static int pack_range(hist_db *db, hist__buf *b, int64_t run, int64_t lo, int64_
 			prev = chunk * HIST__PACK_CHUNK - 1;
 		}
 		flags = outcome | (sqlite3_column_type(s, 2) == SQLITE_NULL ? FLAG_NO_DURATION : 0) |
-			(sqlite3_column_type(s, 3) == SQLITE_NULL ? FLAG_NO_SETUP : 0);
+			(sqlite3_column_type(s, 3) == SQLITE_NULL ? FLAG_NO_SETUP : 0) | (attempts > 1 ? FLAG_RERUN : 0);
 		if ((error = put_varint(b, (uint64_t)(id - prev))) < 0 ||
 			(error = hist__buf_put(b, (const char *)&(unsigned char){ (unsigned char)flags }, 1)) < 0 ||
 			(!(flags & FLAG_NO_DURATION) && (error = put_varint(b, zigzag(sqlite3_column_int64(s, 2)))) < 0) ||
 			(!(flags & FLAG_NO_SETUP) && (error = put_varint(b, zigzag(sqlite3_column_int64(s, 3)))) < 0) ||
-			(error = put_varint(b, (uint64_t)attempts)) < 0) {
+			((flags & FLAG_RERUN) && (error = put_varint(b, (uint64_t)attempts)) < 0)) {
 			error = hist__store_nomem(db);
 			goto done;
 		}

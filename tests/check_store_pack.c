@@ -207,6 +207,82 @@ START_TEST(packs_damaged_or_unpacked)
 }
 END_TEST
 
+static int64_t db_int(hist_db *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A schema 3 history (fixtures/db/v3.db: suite_gen history 300 3 7, packs
+ * of 1,024 test ids) opens as schema 4: its packs, unreadable as
+ * schema 4's, are gone and every run reads from results until the next
+ * write repacks it in chunks of 256 (two for ids 1-300). */
+START_TEST(packs_from_schema_3)
+{
+	const char *path = scratch_path(0, "v3.db");
+	char *before, *after;
+	hist_db *db;
+
+	copy_file(fixture("db/v3.db"), path);
+	db = open_ok(path);
+	ck_assert_int_eq(db_int(db, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM packs"), 0);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM runs_unpacked"), 3);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM results"), 900);
+	before = window_text(db, "default", 10, 0);
+	after = window_text(db, "default", 10, 1);
+	ck_assert_str_eq(before, after);
+	free(after);
+	ck_assert_int_eq(hist__store_packs_rebuild(db), HIST_OK);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM runs_unpacked"), 0);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM packs"), 6);
+	ck_assert_int_eq(db_int(db, "SELECT max(chunk) FROM packs"), 1);
+	after = window_text(db, "default", 10, 1);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	hist_db_free(db);
+}
+END_TEST
+
+/* A pack of a full chunk stays within SQLite's largest local payload of
+ * a WITHOUT ROWID row on 16 KiB pages (4,086 bytes): no overflow page. */
+START_TEST(packs_fit_a_page)
+{
+	hist_db *db = open_ok(scratch_path(0, "f.db"));
+	int64_t added, run;
+	hist__batch *b = NULL;
+	char name[64];
+
+	ck_assert_int_eq(hist__batch_new(&b), HIST_OK);
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "r", 0), HIST_OK);
+	for (long t = 0; t < 2000; t++) {
+		hist__record r;
+		int full;
+
+		snprintf(name, sizeof name, "tests/m%ld.py::t%ld", t / 25, t);
+		/* Long tests with set-up and reruns: the largest typical rows. */
+		r = (hist__record){ name, strlen(name), 0, HIST_OUTCOME_FAILED, 100000000 + t, 10000000 + t, 3, 0 };
+		ck_assert_int_ge(full = hist__batch_add(b, &r), 0);
+		if (full)
+			ck_assert_int_eq(hist__store_batch(&added, db, run, b), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_batch(&added, db, run, b), HIST_OK);
+	ck_assert_msg(hist__store_commit(db) == HIST_OK, "%s", hist_db_errmsg(db));
+	hist__batch_free(b);
+	ck_assert_int_le(db_int(db, "SELECT max(length(data)) FROM packs"), 4086);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM packs"), 8);
+	hist_db_free(db);
+}
+END_TEST
+
 Suite *check_store_pack_suite(void);
 Suite *check_store_pack_suite(void)
 {
@@ -217,6 +293,8 @@ Suite *check_store_pack_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, packs_match_results_on_random_histories);
 	tcase_add_test(tc, packs_damaged_or_unpacked);
+	tcase_add_test(tc, packs_from_schema_3);
+	tcase_add_test(tc, packs_fit_a_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
