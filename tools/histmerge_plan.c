@@ -1,0 +1,81 @@
+/* histmerge_plan.c - histmerge --plan: the stored reports accounted
+ * against the plan (hist_plan_check_*), each problem on stderr and in the
+ * --json "plan" object.
+ * Not here: reading the inputs (histmerge_inputs.c). */
+#include "histmerge.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+
+/* hist_check_kind's names in --json, in enum order. */
+static const char *const check_kind[] = { "other_plan", "shard_missing", "shard_twice", "interrupted",
+	"ran_twice", "not_run", "gone", "unplanned" };
+
+static void print_problem(const hist_check_problem *p, void *payload)
+{
+	merge *m = payload;
+
+	if (p->line)
+		cli_error("%s:%lu: %s", p->file, p->line, p->message);
+	else
+		cli_error("%s: %s", p->file, p->message);
+	if (!m->list_f)
+		return;
+	fprintf(m->list_f, "%s{\"kind\": \"%s\", \"file\": ", m->listed++ ? ", " : "", check_kind[p->kind]);
+	cli_json_string(m->list_f, p->file);
+	fprintf(m->list_f, ", \"line\": %lu, \"nodeid\": ", p->line);
+	if (p->nodeid)
+		cli_json_string(m->list_f, p->nodeid);
+	else
+		fputs("null", m->list_f);
+	fprintf(m->list_f, ", \"shard\": %u, \"message\": ", p->shard);
+	cli_json_string(m->list_f, p->message);
+	fputc('}', m->list_f);
+}
+
+/* Accounts the run against the plan: problems on stderr (and in the JSON
+ * "plan" object, which this prints into the list stream's place). */
+int merge_finish_check(merge *m, char **doc)
+{
+	hist_plan_check_totals t;
+	size_t len = 0;
+	int error;
+
+	m->listed = 0;
+	if (m->list_f)
+		fclose(m->list_f);
+	m->list_f = m->json ? open_memstream(doc, &len) : NULL;
+	if (m->json && !m->list_f)
+		return -1;
+	error = hist_plan_check_finish(&t, m->check, print_problem, m);
+	if (m->list_f)
+		fclose(m->list_f);
+	m->list_f = NULL;
+	if (error < 0) {
+		cli_error("%s", hist_plan_check_errmsg(m->check));
+		return -1;
+	}
+	if (cli_verbosity() >= 0)
+		cli_error("plan %s: %zu planned tests: %zu ran, %zu deselected, %zu gone, %zu unaccounted; %zu "
+		          "unplanned ran, %zu ran twice; %zu %s of %u %s; %zu %s",
+		          hist_plan_check_id(m->check), t.planned, t.ran, t.deselected, t.gone, t.unaccounted,
+		          t.unplanned, t.ran_twice, t.reports, cli_plural((int64_t)t.reports, "report", "reports"),
+		          hist_plan_check_shard_count(m->check),
+		          cli_plural(hist_plan_check_shard_count(m->check), "shard", "shards"), t.problems,
+		          cli_plural((int64_t)t.problems, "problem", "problems"));
+	m->plan_totals = t;
+	return t.problems ? 1 : 0;
+}
+
+void merge_print_plan_json(const merge *m, const char *problems)
+{
+	const hist_plan_check_totals *t = &m->plan_totals;
+
+	printf("{\"plan_id\": \"%s\", \"test_list\": \"%s\", \"shards\": %u, \"planned\": %zu, "
+	       "\"ran\": %zu, \"deselected\": %zu, \"gone\": %zu, \"unaccounted\": %zu, "
+	       "\"unplanned\": %zu, \"ran_twice\": %zu, \"reports\": %zu, \"problems\": [%s]}",
+		hist_plan_check_id(m->check), hist_plan_check_test_list(m->check),
+		hist_plan_check_shard_count(m->check), t->planned, t->ran, t->deselected, t->gone,
+		t->unaccounted, t->unplanned, t->ran_twice, t->reports, problems ? problems : "");
+}
