@@ -2,7 +2,8 @@
 #   make            libhist.a, libhist.so.MAJOR, hist.pc, the tools
 #   make check      everything that tests (with -Werror), sanitizers included
 #   make asan       unit and CLI tests under ASan+UBSan
-#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang), then the
+#                   plugin's plan readers for FUZZ_EXAMPLES cases (Hypothesis)
 #   make bench      benchmarks with ratios to floors from the same run
 #   make demo       the whole loop on the bundled sample suite
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
@@ -20,6 +21,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR ?= $(PREFIX)/share/man
 FUZZ_SECONDS ?= 30
+FUZZ_EXAMPLES ?= 20000
 
 DEPS := libxml-2.0 zlib sqlite3 libxxhash
 MAJOR := $(shell sed -n 's/^\#define HIST_VERSION_MAJOR *//p' lib/hist.h)
@@ -152,6 +154,8 @@ fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@for n in $(FUZZ_NAMES); do mkdir -p build/fuzz/corpus_$$n && \
 		./build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=512 \
 		build/fuzz/corpus_$$n tests/fuzz/corpus/$$n || exit 1; done
+	HIST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) HIST_FUZZ_CASES=$(FUZZ_EXAMPLES) PYTHONPATH="$(CURDIR)/plugin" \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin/test_fuzz_plan_props.py tests/plugin/test_fuzz_plan.py
 
 # Reads ../shared/corpus when it is there; says SKIP otherwise.
 check-corpus: all

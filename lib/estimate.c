@@ -379,13 +379,43 @@ static int room(hist__suite *s)
 	return HIST_OK;
 }
 
+/* One result of the test being read. */
+static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
+{
+	int error;
+
+	if ((error = room(s)) < 0)
+		return error;
+	if (age == 0)
+		s->cur_newest = 1;
+	switch (outcome) {
+	case HIST_OUTCOME_PASSED:
+	case HIST_OUTCOME_FAILED:
+	case HIST_OUTCOME_XFAILED:
+	case HIST_OUTCOME_XPASSED:
+		if (duration_us < 0)
+			break;
+		s->dur[s->ndur++] = duration_us;
+		if (setup_us >= 0)
+			s->setup[s->nsetup++] = setup_us;
+		break;
+	case HIST_OUTCOME_ERROR:
+		if (duration_us < 0)
+			break;
+		s->errdur[s->nerr++] = duration_us;
+		break;
+	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
+	}
+	return HIST_OK;
+}
+
 int hist__suite_row(void *payload, const hist__history_row *row)
 {
 	hist__suite *s = payload;
 	int error;
 
-	if (!s->in_group || (row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
-	    memcmp(row->id, s->cur.ptr, row->id_len) != 0) {
+	if (!s->in_group || (!row->same_test && ((row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
+	                                         memcmp(row->id, s->cur.ptr, row->id_len) != 0))) {
 		if (s->in_group && (error = end_group(s)) < 0)
 			return error;
 		if ((error = start_group(s, row)) < 0)
@@ -396,29 +426,30 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 		s->o.progress("results read", s->rows, s->o.payload);
 	if (!s->cur_wanted)
 		return HIST_OK;
-	if ((error = room(s)) < 0)
+	return add_sample(s, row->age, row->outcome, row->duration_us, row->setup_us);
+}
+
+int hist__suite_test(void *payload, const hist__history_test *t)
+{
+	hist__suite *s = payload;
+	hist__history_row first = {t->id, t->id_len, t->id_is_key, 0, HIST_OUTCOME_PASSED, -1, -1, 1, 0};
+	uint64_t before = s->rows;
+	int error;
+
+	/* What hist__suite_row does with the test's rows one by one. */
+	if (s->in_group && (error = end_group(s)) < 0)
 		return error;
-	if (row->age == 0)
-		s->cur_newest = 1;
-	switch (row->outcome) {
-	case HIST_OUTCOME_PASSED:
-	case HIST_OUTCOME_FAILED:
-	case HIST_OUTCOME_XFAILED:
-	case HIST_OUTCOME_XPASSED:
-		if (row->duration_us < 0)
-			break;
-		s->dur[s->ndur++] = row->duration_us;
-		if (row->setup_us >= 0)
-			s->setup[s->nsetup++] = row->setup_us;
-		break;
-	case HIST_OUTCOME_ERROR:
-		if (row->duration_us < 0)
-			break;
-		s->errdur[s->nerr++] = row->duration_us;
-		break;
-	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
+	if ((error = start_group(s, &first)) < 0)
+		return error;
+	s->rows += t->n;
+	if (s->o.progress && (before >> 18) != (s->rows >> 18))
+		s->o.progress("results read", s->rows >> 18 << 18, s->o.payload);
+	for (size_t j = 0; s->cur_wanted && j < t->n; j++) {
+		const hist__history_sample *r = &t->rows[j];
+		if ((error = add_sample(s, r->age, (hist_outcome)r->outcome, r->duration_us, r->setup_us)) < 0)
+			return error;
 	}
-	return HIST_OK;
+	return end_group(s);
 }
 
 void hist__suite_free(hist__suite *s)

@@ -39,6 +39,9 @@ int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *
 /* The callback of hist__store_each_result: rows grouped by test, oldest
  * run first within a test. */
 int hist__suite_row(void *payload, const hist__history_row *row);
+/* The same a test at a time (hist__store_each_test): what feeding its rows
+ * to hist__suite_row one by one gives. */
+int hist__suite_test(void *payload, const hist__history_test *test);
 
 /* What the pass learnt, ready for hist__plan_build. */
 typedef struct {

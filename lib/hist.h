@@ -172,6 +172,9 @@ typedef struct {
 	int64_t unseen_results; /* their results (part of results) */
 	int64_t tests;          /* test ids left without any result, forgotten */
 	int64_t runs_kept;      /* runs of the pruned suites that remain */
+	int64_t plans;          /* plans (hist_db_plan_add) no run left ran:
+	                           those a removed run ran, and those no run
+	                           ran that are older than every run left */
 } hist_prune_stats;
 
 /* Removes runs older than keep_runs or before_us (a run either condition
@@ -273,6 +276,58 @@ typedef struct {
  * id. A non-zero return from fn stops the walk and is returned. */
 HIST_API int hist_db_test_history(hist_db *db, const char *suite, const char *nodeid,
 	int (*fn)(const hist_test_result *r, void *payload), void *payload);
+
+/* ------------------------------------------------------------------ */
+/* Plans that ran (histmerge --plan stores them, histstats --plans     */
+/* reads them)                                                         */
+
+/* A plan as stored: what histplan's plan.json predicted per shard. */
+typedef struct {
+	const char *suite;           /* the suite whose runs ran it */
+	const char *plan_id;         /* 16 lowercase hex digits */
+	int64_t stored_us;           /* when stored, µs since the epoch */
+	unsigned int shards;         /* 1..HIST_MAX_SHARDS */
+	const int64_t *predicted_us; /* [shards]: shard k at [k - 1], >= 0 */
+	const size_t *tests;         /* [shards]: tests the shard lists */
+} hist_plan_record;
+
+/* Stores plan in one transaction. A plan stored before with the same
+ * suite and id (the same split; its predictions may differ when the
+ * history did) is kept when it comes first by (stored_us, shards, each
+ * shard's predicted_us and tests in order), else replaced: any order of
+ * adds and merges keeps the same one. HIST_E_INVALID for a bad id, shard
+ * count or prediction. */
+HIST_API int hist_db_plan_add(hist_db *db, const hist_plan_record *plan);
+
+/* One shard of a plan in one run. */
+typedef struct {
+	size_t tests;          /* tests its shard file listed */
+	int64_t predicted_us;
+	int64_t actual_us;     /* the session wall time its report gives (the
+	                          longest, when it reported more than once);
+	                          -1: no report, or none that says */
+	unsigned int reports;  /* reports of this shard in the run; 0: missing */
+} hist_plan_shard_run;
+
+/* A plan and one run whose reports carry its id (run_id NULL: a stored
+ * plan no report of its suite names). Strings and the shard array are
+ * valid during the callback only. */
+typedef struct {
+	const char *suite;
+	const char *plan_id;
+	const char *run_id;
+	int64_t started_us;    /* the run's start; the plan's stored_us when
+	                          no run */
+	int64_t stored_us;
+	unsigned int shards;
+	const hist_plan_shard_run *shard; /* [shards]: shard k at [k - 1] */
+} hist_plan_run;
+
+/* Calls fn for the newest `limit` (0: all) plan runs of suite (NULL:
+ * every suite), newest first by started_us, then suite, plan id and run
+ * id. A non-zero return from fn stops the walk and is returned. */
+HIST_API int hist_db_plan_runs(hist_db *db, const char *suite, size_t limit,
+	int (*fn)(const hist_plan_run *run, void *payload), void *payload);
 
 /* ------------------------------------------------------------------ */
 /* Ingesting results                                                   */
@@ -557,6 +612,10 @@ HIST_API const char *hist_plan_check_errmsg(const hist_plan_check *check); /* ne
 HIST_API const char *hist_plan_check_id(const hist_plan_check *check);
 HIST_API unsigned int hist_plan_check_shard_count(const hist_plan_check *check);
 HIST_API const char *hist_plan_check_test_list(const hist_plan_check *check);
+/* Shard k (1..N): the seconds plan.json predicted, in µs (-1 when it does
+ * not say), and how many tests its shard file lists. */
+HIST_API int64_t hist_plan_check_predicted_us(const hist_plan_check *check, unsigned int k);
+HIST_API size_t hist_plan_check_shard_tests(const hist_plan_check *check, unsigned int k);
 
 /* Reads one input (path "-" is stdin; name is what messages call it, NULL:
  * path). Returns 1 when it is a hist JSONL report (of this plan or not:

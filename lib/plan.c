@@ -286,13 +286,26 @@ static void sort_idx(uint32_t *a, uint32_t *tmp, size_t n, before_fn before, con
 		memcpy(a, src, n * sizeof *a);
 }
 
+/* Puts a[] in `before` order, a stable sort only when it is not already
+ * (the usual case: the history hands tests over in name order, and units
+ * are made in test order). */
+static void order_by(uint32_t *a, uint32_t *tmp, size_t n, before_fn before, const void *ctx)
+{
+	for (size_t i = 1; i < n; i++)
+		if (before(ctx, a[i], a[i - 1])) {
+			sort_idx(a, tmp, n, before, ctx);
+			return;
+		}
+}
+
 /* Sorts a[] by key[a[i]] descending, ties by `before`: an LSD radix sort
  * on the keys (stable, 16 bits a pass, only as many passes as the largest
  * key needs), then each run of equal keys by `before`. A million tests sort
  * in milliseconds where a comparison sort took most of a second. Keys are
- * >= 0. */
+ * >= 0. With ties_in_order, a[] already comes in the order `before` gives
+ * equal keys, and the stable radix sort keeps it: no comparison at all. */
 static int sort_desc(uint32_t *a, uint32_t *tmp, size_t n, const int64_t *key, before_fn before,
-                     const void *ctx)
+                     const void *ctx, int ties_in_order)
 {
 	size_t *count;
 	int64_t max = 0;
@@ -328,7 +341,7 @@ static int sort_desc(uint32_t *a, uint32_t *tmp, size_t n, const int64_t *key, b
 	if (src != a)
 		memcpy(a, src, n * sizeof *a);
 	hist__free(count);
-	for (size_t lo = 0, hi; lo < n; lo = hi) {
+	for (size_t lo = 0, hi; !ties_in_order && lo < n; lo = hi) {
 		for (hi = lo + 1; hi < n && key[a[hi]] == key[a[lo]]; hi++)
 			;
 		if (hi - lo > 1)
@@ -395,6 +408,13 @@ static int test_before(const void *c, uint32_t a, uint32_t b)
 	return name_before(t[a].id, t[a].len, t[b].id, t[b].len);
 }
 
+static int test_name_before(const void *c, uint32_t a, uint32_t b)
+{
+	const hist__plan_test *t = ((const ctx *)c)->tests;
+
+	return name_before(t[a].id, t[a].len, t[b].id, t[b].len);
+}
+
 static int unit_before(const void *c, uint32_t a, uint32_t b)
 {
 	const ctx *x = c;
@@ -402,6 +422,14 @@ static int unit_before(const void *c, uint32_t a, uint32_t b)
 
 	if (x->uw[a] != x->uw[b])
 		return x->uw[a] > x->uw[b];
+	return name_before(t[x->uname[a]].id, x->ulen[a], t[x->uname[b]].id, x->ulen[b]);
+}
+
+static int unit_name_before(const void *c, uint32_t a, uint32_t b)
+{
+	const ctx *x = c;
+	const hist__plan_test *t = x->tests;
+
 	return name_before(t[x->uname[a]].id, x->ulen[a], t[x->uname[b]].id, x->ulen[b]);
 }
 
@@ -630,7 +658,7 @@ static int solve(ctx *x, unsigned int shards)
 		x->items[p] = (uint32_t)p;
 		x->pkey[p] = x->pc[p].w;
 	}
-	if ((error = sort_desc(x->items, x->tmp, x->pieces, x->pkey, piece_before, x)) < 0 ||
+	if ((error = sort_desc(x->items, x->tmp, x->pieces, x->pkey, piece_before, x, 0)) < 0 ||
 	    (error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
 		return error;
 	/* Then cut in two the heaviest piece of the heaviest shard, as long as
@@ -841,7 +869,10 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 		x.trank[i] = (uint32_t)i;
 		x.iw[i] = tests[i].cost_us;
 	}
-	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x)) < 0 ||
+	/* By name first (mostly a check that they are), so the sorts by
+	 * weight below need no name comparison. */
+	order_by(x.trank, x.tmp, n, test_name_before, &x);
+	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x, 1)) < 0 ||
 	    (error = make_units(&x)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
@@ -852,7 +883,8 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	} else {
 		for (size_t u = 0; u < x.units; u++)
 			x.uorder[u] = (uint32_t)u;
-		if ((error = sort_desc(x.uorder, x.tmp, x.units, x.uw, unit_before, &x)) < 0) {
+		order_by(x.uorder, x.tmp, x.units, unit_name_before, &x);
+		if ((error = sort_desc(x.uorder, x.tmp, x.units, x.uw, unit_before, &x, 1)) < 0) {
 			hist__error(err, error, "out of memory planning %zu tests", n);
 			goto done;
 		}

@@ -20,6 +20,7 @@
 #include "io.h"
 #include "json.h"
 #include "jsonl.h"
+#include "num.h"
 #include "record.h"
 #include "strmap.h"
 
@@ -77,6 +78,9 @@ struct hist_plan_check {
 	int from_collection;
 	char **shard_file;  /* "DIR/shard-K.txt", K = 1..N at [K - 1] */
 	uint32_t *shard_report; /* report + 1 of shard K's first report */
+	int64_t *predicted; /* plan.json's predicted µs of shard K at [K - 1]
+	                       (HIST_MAX_SHARDS of them); -1: not given */
+	size_t *shard_tests; /* tests shard K's file lists */
 	hist__arena_block *arena;
 	entry *e;
 	size_t n, cap;
@@ -192,7 +196,64 @@ static unsigned int small_number(const char *s, size_t len, unsigned int max)
 	return v >= 1 && v <= max ? (unsigned int)v : 0;
 }
 
-/* plan.json: plan_id, shard_count and test_list; the rest is for people. */
+/* plan.json's "shards": [{"index": K, ..., "predicted_seconds": S}, ...],
+ * the array's first token already read. Other keys are passed over. */
+static int read_shards(hist_plan_check *c, hist__json *js)
+{
+	hist__json_token t;
+	int error;
+
+	if ((error = hist__json_next(js, &t, 0)) < 0)
+		return error;
+	while (t != HIST__JSON_ARRAY_END) {
+		unsigned int index = 0;
+		int64_t us = -1;
+
+		if (t != HIST__JSON_OBJECT)
+			return hist__json_error(js, "shards: expected an object per shard");
+		if ((error = hist__json_next(js, &t, 1)) < 0)
+			return error;
+		while (t != HIST__JSON_OBJECT_END) {
+			int which;
+
+			if (t != HIST__JSON_STRING)
+				return hist__json_error(js, "expected a string key");
+			which = strcmp(hist__buf_cstr(&js->text), "index") == 0               ? 1
+			        : strcmp(hist__buf_cstr(&js->text), "predicted_seconds") == 0 ? 2
+			                                                                     : 0;
+			if ((error = hist__json_next(js, &t, 0)) < 0)
+				return error;
+			if (t != HIST__JSON_COLON)
+				return hist__json_error(js, "expected ':'");
+			if ((error = hist__json_next(js, &t, 0)) < 0)
+				return error;
+			if (which == 1 && (t != HIST__JSON_NUMBER ||
+			                   !(index = small_number(js->text.ptr, js->text.len, HIST_MAX_SHARDS))))
+				return hist__json_error(js, "shards: index is not a whole number from 1 to %d",
+				                        HIST_MAX_SHARDS);
+			if (which == 2 && (t != HIST__JSON_NUMBER ||
+			                   (us = hist__num_json_seconds_us(js->text.ptr, js->text.len)) < 0))
+				return hist__json_error(js, "shards: predicted_seconds is not a number of seconds");
+			if ((error = hist__json_skip(js, t)) < 0 || (error = hist__json_next(js, &t, 1)) < 0)
+				return error;
+			if (t == HIST__JSON_COMMA && (error = hist__json_next(js, &t, 1)) < 0)
+				return error;
+		}
+		if (index && us >= 0) {
+			if (c->predicted[index - 1] >= 0)
+				return hist__json_error(js, "shards: shard %u given twice", index);
+			c->predicted[index - 1] = us;
+		}
+		if ((error = hist__json_next(js, &t, 0)) < 0)
+			return error;
+		if (t == HIST__JSON_COMMA && (error = hist__json_next(js, &t, 0)) < 0)
+			return error;
+	}
+	return HIST_OK;
+}
+
+/* plan.json: plan_id, shard_count, test_list and each shard's predicted
+ * seconds; the rest is for people. */
 static int read_plan_json(hist_plan_check *c, const char *path)
 {
 	hist__input *in = NULL;
@@ -222,6 +283,7 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 		which = strcmp(hist__buf_cstr(&js.text), "plan_id") == 0       ? 1
 		        : strcmp(hist__buf_cstr(&js.text), "shard_count") == 0 ? 2
 		        : strcmp(hist__buf_cstr(&js.text), "test_list") == 0   ? 3
+		        : strcmp(hist__buf_cstr(&js.text), "shards") == 0      ? 4
 		                                                               : 0;
 		if ((error = hist__json_next(&js, &t, 0)) < 0)
 			goto done;
@@ -255,6 +317,10 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 				error = hist__json_error(&js, "test_list is neither \"collection\" nor \"history\"");
 				goto done;
 			}
+		} else if (which == 4 && t == HIST__JSON_ARRAY) {
+			if ((error = read_shards(c, &js)) < 0)
+				goto done;
+			t = HIST__JSON_NULL; /* read to its end: nothing left to skip */
 		}
 		if ((error = hist__json_skip(&js, t)) < 0 || (error = hist__json_next(&js, &t, 1)) < 0)
 			goto done;
@@ -309,6 +375,7 @@ static int shard_line(hist_plan_check *c, unsigned int k, const char *s, size_t 
 	c->e[at].shard = k;
 	c->e[at].line = line;
 	c->planned++;
+	c->shard_tests[k - 1]++;
 	return HIST_OK;
 }
 
@@ -373,14 +440,18 @@ int hist_plan_check_open(hist_plan_check **out, const char *dir)
 		return hist__error(&c->err, HIST_E_INVALID, "no plan directory");
 	if (!(c->dir = hist__strdup(dir)))
 		return nomem(c);
-	if (hist__buf_printf(&path, "%s/plan.json", dir) < 0) {
+	if (hist__buf_printf(&path, "%s/plan.json", dir) < 0 ||
+	    !(c->predicted = hist__calloc(HIST_MAX_SHARDS, sizeof *c->predicted))) {
 		error = nomem(c);
 		goto done;
 	}
+	for (unsigned int k = 0; k < HIST_MAX_SHARDS; k++)
+		c->predicted[k] = -1;
 	if ((error = read_plan_json(c, path.ptr)) < 0)
 		goto done;
 	if (!(c->shard_file = hist__calloc(c->shards, sizeof *c->shard_file)) ||
-	    !(c->shard_report = hist__calloc(c->shards, sizeof *c->shard_report))) {
+	    !(c->shard_report = hist__calloc(c->shards, sizeof *c->shard_report)) ||
+	    !(c->shard_tests = hist__calloc(c->shards, sizeof *c->shard_tests))) {
 		error = nomem(c);
 		goto done;
 	}
@@ -420,6 +491,16 @@ const char *hist_plan_check_test_list(const hist_plan_check *c)
 	return c->from_collection ? "collection" : "history";
 }
 
+int64_t hist_plan_check_predicted_us(const hist_plan_check *c, unsigned int k)
+{
+	return c->predicted && c->shard_tests && k >= 1 && k <= c->shards ? c->predicted[k - 1] : -1;
+}
+
+size_t hist_plan_check_shard_tests(const hist_plan_check *c, unsigned int k)
+{
+	return c->shard_tests && k >= 1 && k <= c->shards ? c->shard_tests[k - 1] : 0;
+}
+
 void hist_plan_check_free(hist_plan_check *c)
 {
 	if (!c)
@@ -428,6 +509,8 @@ void hist_plan_check_free(hist_plan_check *c)
 		hist__free(c->shard_file[k]);
 	hist__free(c->shard_file);
 	hist__free(c->shard_report);
+	hist__free(c->predicted);
+	hist__free(c->shard_tests);
 	for (size_t i = 0; i < c->nr; i++) {
 		hist__free(c->r[i].name);
 		hist__free(c->r[i].plan_id);

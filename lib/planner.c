@@ -121,7 +121,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	/* One snapshot for every read, so the estimates and the overheads
 	 * see the same history even while another process ingests. */
 	if ((error = hist__store_read_begin(&began, db)) < 0 ||
-	    (error = hist__store_each_result(db, suite, opts->window, hist__suite_row, s)) < 0 ||
+	    (error = hist__store_each_test(db, suite, opts->window, hist__suite_test, s)) < 0 ||
 	    (error = hist__store_inputs(&inputs, &ninputs, db, suite, opts->window)) < 0)
 		goto done;
 	hist__store_read_end(db, began);

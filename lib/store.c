@@ -118,6 +118,28 @@ static const char *const migrations[] = {
 	 * window read uses results until then). */
 	"DELETE FROM packs;"
 	"INSERT OR IGNORE INTO runs_unpacked(run_id) SELECT id FROM runs;",
+	/* 4 -> 5: the plans runs were checked against (histmerge --plan),
+	 * with what each shard was predicted to take, for histstats --plans
+	 * beside the wall time each shard's report gives (inputs.wall_us by
+	 * plan_id and shard_index, in the runs of the plan's suite).
+	 * stored_us: when first stored; of two versions of a plan (same id,
+	 * other predictions) the store keeps the one first by (stored_us,
+	 * shard_total, shards' predictions in order), so merges are
+	 * order-free (store_plans.c). */
+	"CREATE TABLE plans("
+	" suite_id INTEGER NOT NULL REFERENCES suites(id),"
+	" id TEXT NOT NULL CHECK(length(id) = 16),"
+	" stored_us INTEGER NOT NULL,"
+	" shard_total INTEGER NOT NULL CHECK(shard_total >= 1),"
+	" PRIMARY KEY(suite_id, id)) WITHOUT ROWID;"
+	"CREATE TABLE plan_shards("
+	" suite_id INTEGER NOT NULL,"
+	" plan_id TEXT NOT NULL,"
+	" shard INTEGER NOT NULL CHECK(shard >= 1),"
+	" tests INTEGER NOT NULL CHECK(tests >= 0),"
+	" predicted_us INTEGER NOT NULL CHECK(predicted_us >= 0),"
+	" PRIMARY KEY(suite_id, plan_id, shard),"
+	" FOREIGN KEY(suite_id, plan_id) REFERENCES plans(suite_id, id) ON DELETE CASCADE) WITHOUT ROWID;",
 };
 #define BASE_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -75,6 +75,10 @@ int hist__store_merge_claims(hist_db *db, const char *path);
  * test time over test count). */
 int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsigned char *raw_hash, int64_t run,
 	const hist__session *s, int64_t tests, int64_t test_us);
+/* Inside a merge's transaction, with the source (schema `version`)
+ * attached and its suites merged: its plans, each kept or not by the
+ * rule of hist_db_plan_add (store_plans.c). */
+int hist__store_merge_plans(hist_db *db, int64_t version, const char *path);
 /* Merges another hist database (ATTACHed by path) in one transaction;
  * messages call it name. */
 int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path, const char *name);
@@ -89,7 +93,33 @@ typedef struct {
 	int64_t duration_us;
 	int64_t setup_us;     /* -1 unknown */
 	unsigned int attempts;
+	/* 1: the same test as the row before (the store's word, so readers
+	 * need not compare names); 0: compare. */
+	int same_test;
 } hist__history_row;
+
+/* One result of a test of the recent history, without the test's name. */
+typedef struct {
+	int64_t duration_us; /* -1 unknown */
+	int64_t setup_us;    /* -1 unknown */
+	uint32_t attempts;
+	uint16_t age;        /* 0 = the newest run of the window */
+	unsigned char outcome;
+} hist__history_sample;
+
+/* A test of the recent history with all its results, oldest run first. */
+typedef struct {
+	const char *id; /* valid during the callback only, like rows */
+	size_t id_len;
+	int id_is_key;
+	const hist__history_sample *rows;
+	size_t n;
+} hist__history_test;
+
+/* hist__store_each_result a test at a time (the same order and rows):
+ * fn sees each test once, with its rows, instead of once a result. */
+int hist__store_each_test(hist_db *db, const char *suite, unsigned int window,
+	int (*fn)(void *payload, const hist__history_test *test), void *payload);
 
 /* Calls fn for each result of the newest `window` runs of suite, grouped by
  * test (in id byte order) and, within a test, oldest run first. Runs are

@@ -1,6 +1,6 @@
 /* store_merge.c - merging another history into this one.
  * Owns: ATTACHing the source, checking it is a history this build reads,
- * and copying its suites, runs, tests, results and inputs in one
+ * and copying its suites, runs, tests, results, inputs and plans in one
  * transaction under the same conflict rule as ingest.
  * Not here: the statements' text (store.c). */
 #include "store.h"
@@ -84,7 +84,9 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *name)
 	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0 ||
 		(error = hist__store_run_stmt(db, S_MERGE_UNPACK)) < 0)
 		return error;
-	return hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS);
+	if ((error = hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS)) < 0)
+		return error;
+	return hist__store_merge_plans(db, version, name);
 }
 
 /* The history was opened and checked before; a damaged page or a file

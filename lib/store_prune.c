@@ -1,7 +1,7 @@
 /* store_prune.c - keeping the history bounded.
  * Owns: choosing the runs to remove (newest N per suite, older than a
  * time), dropping tests no recent run has, forgetting the test ids left
- * without results, and VACUUM. One transaction for all of it.
+ * without results and the plans no run left ran, and VACUUM. One transaction for all of it.
  * Not here: the schema and the writers (store.c), the options' meaning on
  * the command line (tools/histprune.c). */
 #include "store.h"
@@ -78,6 +78,18 @@ static const char dead_sql[] =
 	" WHERE d.test_id = t.id AND d.suite_id = r.suite_id AND d.run_id = r.id))"
 	" AND (EXISTS (SELECT 1 FROM temp.prune_runs p CROSS JOIN results x ON x.run_id = p.id AND x.test_id = t.id)"
 	" OR EXISTS (SELECT 1 FROM temp.prune_drop d WHERE d.test_id = t.id))";
+/* The plans (histmerge --plan) of the pruned suites that no run left ran:
+ * those some removed run ran, and those no run ran at all that are older
+ * than every run left in their suite (or whose suite has none left).
+ * Evaluated before the runs and inputs go. Their shards go with them. */
+static const char delete_plans_sql[] =
+	"DELETE FROM plans AS p WHERE (?1 IS NULL OR p.suite_id IN (SELECT id FROM suites WHERE name = ?1))"
+	" AND NOT EXISTS (SELECT 1 FROM runs r JOIN inputs i ON i.run_id = r.id WHERE r.suite_id = p.suite_id"
+	" AND i.plan_id = p.id AND r.id NOT IN (SELECT id FROM temp.prune_runs))"
+	" AND (EXISTS (SELECT 1 FROM runs r JOIN inputs i ON i.run_id = r.id WHERE r.suite_id = p.suite_id"
+	" AND i.plan_id = p.id)"
+	" OR p.stored_us < coalesce((SELECT min(r.started_us) FROM runs r WHERE r.suite_id = p.suite_id"
+	" AND r.id NOT IN (SELECT id FROM temp.prune_runs)), 9223372036854775807))";
 static const char delete_tests_sql[] = "DELETE FROM tests WHERE id IN (SELECT id FROM temp.prune_dead)";
 
 static const char kept_sql[] = "SELECT count(*) FROM runs r JOIN suites s ON s.id = r.suite_id"
@@ -163,6 +175,9 @@ static int prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *o
 		out->unseen_tests = n[1];
 		out->results += n[0];
 	}
+	if ((error = run(db, delete_plans_sql, o, 0, NULL, 0)) < 0)
+		return error;
+	out->plans = sqlite3_changes64(sq);
 	if ((error = run(db, dead_sql, o, 0, NULL, 0)) < 0 || (error = hist__store_exec(db, delete_sql)) < 0 ||
 		(error = hist__store_exec(db, delete_inputs_sql)) < 0)
 		return error;

@@ -109,6 +109,10 @@ int hist__store_dump(hist__buf *out, hist_db *db)
 		"SELECT 'input', hex(i.hash), s.name, r.ext_id, i.wall_us, i.collect_us, i.workers, i.plan_id,"
 		" i.shard_index, i.shard_total, i.tests, i.test_us FROM inputs i JOIN runs r ON r.id = i.run_id"
 		" JOIN suites s ON s.id = r.suite_id ORDER BY 2",
+		"SELECT 'plan', s.name, p.id, p.stored_us, p.shard_total FROM plans p JOIN suites s ON s.id = p.suite_id"
+		" ORDER BY 2, 3",
+		"SELECT 'plan_shard', s.name, p.plan_id, p.shard, p.tests, p.predicted_us FROM plan_shards p"
+		" JOIN suites s ON s.id = p.suite_id ORDER BY 2, 3, 4",
 	};
 	int error = HIST_OK;
 

@@ -55,13 +55,7 @@ done:
 
 /* One row of the window in memory; the window has at most
  * HIST__STORE_MAX_WINDOW runs, so the age fits 16 bits. */
-typedef struct {
-	int64_t duration_us;
-	int64_t setup_us;
-	uint32_t attempts;
-	uint16_t age;
-	unsigned char outcome;
-} window_row;
+typedef hist__history_sample window_row;
 
 /* The window's results grouped by test: the rows of test t are
  * rows[first[t] .. first[t+1]), oldest run first. They come from a k-way
@@ -224,8 +218,24 @@ static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t n
 	for (size_t age = nruns; age-- > 0 && error == HIST_OK;) {
 		sqlite3_bind_int64(s, 1, runs[age]);
 		while ((row = hist__store_step_row(db, s)) == 1) {
+			int64_t past = 0;
 			size_t n;
+			int got;
 
+			if (!pos) {
+				/* Only the ids, for the counts. */
+				got = hist__pack_count(count, &past, w->max_test, sqlite3_column_int64(s, 0),
+					sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+				if (got == -2)
+					error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
+						(long long)past);
+				else if (got < 0)
+					error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
+						db->path, (long long)runs[age]);
+				if (error < 0)
+					break;
+				continue;
+			}
 			if (hist__pack_decode(rows, &n, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
 				    (size_t)sqlite3_column_bytes(s, 1)) < 0) {
 				error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
@@ -237,16 +247,19 @@ static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t n
 					(long long)rows[n - 1].test_id);
 				break;
 			}
-			if (!pos) {
-				for (size_t i = 0; i < n; i++)
-					count[rows[i].test_id + 1]++;
-				continue;
-			}
 			for (size_t i = 0; i < n; i++) {
 				const hist__pack_row *p = &rows[i];
+				/* Both passes read the same bytes; never trusted. */
+				if (pos[p->test_id] >= w->first[p->test_id + 1]) {
+					error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
+						db->path, (long long)runs[age]);
+					break;
+				}
 				w->rows[pos[p->test_id]++] = (window_row){ p->duration_us, p->setup_us, p->attempts,
 					(uint16_t)age, (unsigned char)p->outcome };
 			}
+			if (error < 0)
+				break;
 		}
 		hist__store_reset(s);
 		if (row < 0)
@@ -294,7 +307,7 @@ done:
 	return error;
 }
 
-static int each_row(const window_rows *w, hist_db *db, int (*fn)(void *payload, const hist__history_row *row),
+static int each_test(const window_rows *w, hist_db *db, int (*fn)(void *payload, const hist__history_test *test),
 	void *payload)
 {
 	sqlite3_stmt *s = NULL;
@@ -304,23 +317,17 @@ static int each_row(const window_rows *w, hist_db *db, int (*fn)(void *payload, 
 		return error;
 	while ((row = hist__store_step_row(db, s)) == 1) {
 		int64_t id = sqlite3_column_int64(s, 0);
-		hist__history_row h;
+		hist__history_test t;
 
 		if (id < 0 || id > w->max_test || w->first[id] == w->first[id + 1])
 			continue;
-		h.id = (const char *)sqlite3_column_text(s, 1);
-		h.id_len = (size_t)sqlite3_column_bytes(s, 1);
-		h.id_is_key = sqlite3_column_int(s, 2);
-		for (uint32_t j = w->first[id]; j < w->first[id + 1]; j++) {
-			const window_row *r = &w->rows[j];
-			h.age = r->age;
-			h.outcome = (hist_outcome)r->outcome;
-			h.duration_us = r->duration_us;
-			h.setup_us = r->setup_us;
-			h.attempts = r->attempts;
-			if ((error = fn(payload, &h)) != 0)
-				goto done;
-		}
+		t.id = (const char *)sqlite3_column_text(s, 1);
+		t.id_len = (size_t)sqlite3_column_bytes(s, 1);
+		t.id_is_key = sqlite3_column_int(s, 2);
+		t.rows = &w->rows[w->first[id]];
+		t.n = w->first[id + 1] - w->first[id];
+		if ((error = fn(payload, &t)) != 0)
+			goto done;
 	}
 	error = row;
 done:
@@ -328,8 +335,8 @@ done:
 	return error;
 }
 
-int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
-	int (*fn)(void *payload, const hist__history_row *row), void *payload)
+int hist__store_each_test(hist_db *db, const char *suite, unsigned int window,
+	int (*fn)(void *payload, const hist__history_test *test), void *payload)
 {
 	window_rows w = { 0 };
 	int64_t *runs = NULL;
@@ -346,13 +353,50 @@ int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
 	if ((error = packs_usable(&packed, db, runs, nruns)) < 0 ||
 		(error = packed ? window_rows_packed(&w, db, runs, nruns) : window_rows_read(&w, db, runs, nruns)) < 0)
 		goto done;
-	error = each_row(&w, db, fn, payload);
+	error = each_test(&w, db, fn, payload);
 done:
 	hist__store_read_end(db, began);
 	hist__free(w.rows);
 	hist__free(w.first);
 	hist__free(runs);
 	return error;
+}
+
+/* hist__store_each_result's walk: each test's rows, one call a row. */
+typedef struct {
+	int (*fn)(void *payload, const hist__history_row *row);
+	void *payload;
+} by_row;
+
+static int each_row(void *payload, const hist__history_test *t)
+{
+	const by_row *b = payload;
+	hist__history_row h;
+	int error;
+
+	h.id = t->id;
+	h.id_len = t->id_len;
+	h.id_is_key = t->id_is_key;
+	for (size_t j = 0; j < t->n; j++) {
+		const window_row *r = &t->rows[j];
+		h.age = r->age;
+		h.outcome = (hist_outcome)r->outcome;
+		h.duration_us = r->duration_us;
+		h.setup_us = r->setup_us;
+		h.attempts = r->attempts;
+		h.same_test = j != 0;
+		if ((error = b->fn(b->payload, &h)) != 0)
+			return error;
+	}
+	return 0;
+}
+
+int hist__store_each_result(hist_db *db, const char *suite, unsigned int window,
+	int (*fn)(void *payload, const hist__history_row *row), void *payload)
+{
+	by_row b = { fn, payload };
+
+	return hist__store_each_test(db, suite, window, each_row, &b);
 }
 
 int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const char *suite, unsigned int window)

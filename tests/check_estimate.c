@@ -205,7 +205,7 @@ static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows,
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	for (size_t i = 0; i < nrows; i++) {
 		hist__history_row h = {rows[i].id,      strlen(rows[i].id),  rows[i].is_key,   rows[i].age,
-		                       rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1};
+		                       rows[i].outcome, rows[i].duration_us, rows[i].setup_us, 1, 0};
 		ck_assert_int_eq(hist__suite_row(s, &h), HIST_OK);
 	}
 	ck_assert_int_eq(hist__suite_finish(s, overhead, res), HIST_OK);
@@ -418,7 +418,7 @@ START_TEST(progress_while_reading)
 	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
-	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
 
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	for (uint32_t i = 0; i < (1u << 18) + 5; i++)
@@ -433,8 +433,8 @@ START_TEST(history_out_of_order_is_refused)
 	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
-	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
-	hist__history_row a = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1};
+	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
+	hist__history_row a = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
 
 	ck_assert_int_eq(hist__suite_new(&s, &o, &err), HIST_OK);
 	ck_assert_int_eq(hist__suite_row(s, &b), HIST_OK);
@@ -721,6 +721,114 @@ START_TEST(collection_is_charged_per_module)
 }
 END_TEST
 
+/* A test at a time (hist__suite_test, what planning uses) gives what the
+ * rows one by one give (hist__suite_row, names compared on every row), on
+ * random histories: nodeids and JUnit keys, every outcome, unknown
+ * durations, with and without the collected list, every estimator. */
+typedef struct {
+	char name[48];
+	int is_key;
+} named;
+
+static int named_order(const void *a, const void *b)
+{
+	const named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->is_key - y->is_key;
+}
+
+static char *suite_text(hist__suite_result *res)
+{
+	hist__buf out = HIST__BUF_INIT(0);
+
+	ck_assert_int_eq(hist__buf_printf(&out, "%zu %zu %d %zu %zu\n", res->n, res->without_history, res->fallback,
+	                                  res->key_only, res->bad_ids), HIST_OK);
+	for (size_t i = 0; i < res->n; i++)
+		ck_assert_int_eq(hist__buf_printf(&out, "%s %u %lld %lld %d\n", res->tests[i].id, res->tests[i].module,
+		                                  (long long)res->tests[i].est_us, (long long)res->tests[i].cost_us,
+		                                  res->tests[i].known), HIST_OK);
+	for (size_t m = 0; m < res->modules; m++)
+		ck_assert_int_eq(hist__buf_printf(&out, "m%zu %lld\n", m, (long long)res->module_setup[m]), HIST_OK);
+	hist__free(res->tests);
+	hist__free(res->module_setup);
+	hist__arena_free(res->arena);
+	return hist__buf_detach(&out);
+}
+
+START_TEST(suite_test_equals_suite_row)
+{
+	enum { TESTS = 120, ROWS = 6 };
+	static named names[TESTS];
+	static hist__history_sample rows[TESTS][ROWS];
+	static size_t nrows[TESTS];
+	static const char *list[TESTS];
+	uint64_t rng = 42;
+
+	for (int round = 0; round < 12; round++) {
+		hist__suite_options o = {(hist_estimator)(round % 3), 0.3, NULL, 0, NULL, NULL};
+		hist__suite_result ra, rb;
+		hist__err err = HIST__ERR_INIT;
+		hist__suite *a, *b;
+		char *ta, *tb;
+		size_t nlist = 0;
+
+		for (int t = 0; t < TESTS; t++) {
+			char id[48];
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			snprintf(id, sizeof id, "tests/m%u.py::t%u", (unsigned)(rng >> 60), (unsigned)(rng >> 40) % 997);
+			names[t].is_key = (rng >> 20) % 5 == 0;
+			if (names[t].is_key)
+				ck_assert_int_gt(hist_nodeid_junit_key(names[t].name, sizeof names[t].name, id, strlen(id)), 0);
+			else
+				strcpy(names[t].name, id);
+			nrows[t] = (rng >> 24) % (ROWS + 1);
+			for (size_t j = 0; j < nrows[t]; j++) {
+				rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+				rows[t][j] = (hist__history_sample){(rng >> 33) % 9 ? (int64_t)((rng >> 20) % 100000) : -1,
+				                                   (rng >> 50) % 3 ? (int64_t)((rng >> 8) % 5000) : -1,
+				                                   1, (uint16_t)(ROWS - 1 - j), (unsigned char)((rng >> 40) % 6)};
+			}
+		}
+		qsort(names, TESTS, sizeof names[0], named_order);
+		if (round % 2) {
+			for (int t = 0; t < TESTS; t++)
+				if (!names[t].is_key && (t == 0 || strcmp(names[t].name, names[t - 1].name)))
+					list[nlist++] = names[t].name;
+			o.tests = list;
+			o.test_count = nlist;
+		}
+		ck_assert_int_eq(hist__suite_new(&a, &o, &err), HIST_OK);
+		ck_assert_int_eq(hist__suite_new(&b, &o, &err), HIST_OK);
+		for (int t = 0; t < TESTS; t++) {
+			hist__history_test ht = {names[t].name, strlen(names[t].name), names[t].is_key, rows[t], nrows[t]};
+			/* The same name twice in a row is one test to the rows. */
+			if (t && !named_order(&names[t], &names[t - 1]))
+				continue;
+			for (size_t j = 0; j < nrows[t]; j++) {
+				hist__history_row h = {names[t].name, strlen(names[t].name), names[t].is_key, rows[t][j].age,
+				                       (hist_outcome)rows[t][j].outcome, rows[t][j].duration_us,
+				                       rows[t][j].setup_us, 1, 0};
+				ck_assert_int_eq(hist__suite_row(a, &h), HIST_OK);
+			}
+			if (nrows[t])
+				ck_assert_int_eq(hist__suite_test(b, &ht), HIST_OK);
+		}
+		ck_assert_int_eq(hist__suite_finish(a, 7, &ra), HIST_OK);
+		ck_assert_int_eq(hist__suite_finish(b, 7, &rb), HIST_OK);
+		ta = suite_text(&ra);
+		tb = suite_text(&rb);
+		ck_assert_str_eq(ta, tb);
+		ck_assert_ptr_nonnull(strchr(ta, '\n'));
+		free(ta);
+		free(tb);
+		hist__suite_free(a);
+		hist__suite_free(b);
+		hist__err_clear(&err);
+	}
+}
+END_TEST
+
 Suite *check_estimate_suite(void);
 Suite *check_estimate_suite(void)
 {
@@ -728,6 +836,7 @@ Suite *check_estimate_suite(void)
 	TCase *tc = tcase_create("estimate"), *db = tcase_create("database");
 
 	tcase_add_test(tc, ema_median_last_by_hand);
+	tcase_add_test(tc, suite_test_equals_suite_row);
 	tcase_add_test(tc, median_of_many_matches_sorting);
 	tcase_add_test(tc, test_list_reads_collect_only_output);
 	tcase_add_test(tc, test_list_rejects_what_is_not_a_list);

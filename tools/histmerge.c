@@ -175,6 +175,8 @@ int main(int argc, char **argv)
 			status = CLI_FAILURE;
 		}
 	}
+	if (m.check && merge_store_plan(&m) < 0)
+		status = CLI_FAILURE;
 	hist_db_free(m.db);
 	if (m.rejected || m.check_failed)
 		status = CLI_FAILURE;

@@ -39,6 +39,9 @@ void merge_progress(const char *name, uint64_t bytes, void *payload);
  * walked directory may hold, so they are not taken for inputs. */
 void merge_remember_db_files(merge *m, const char *db);
 
+/* Stores the plan's per-shard predictions in the history (whether or not
+ * the run passes the check); -1 on failure, said on stderr. */
+int merge_store_plan(merge *m);
 /* Accounts the run against the plan: problems on stderr, the summary line
  * unless -q, and with --json the problems array into *doc. Returns 0, 1
  * when there were problems, -1 when the account failed. */

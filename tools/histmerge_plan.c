@@ -1,10 +1,12 @@
 /* histmerge_plan.c - histmerge --plan: the stored reports accounted
  * against the plan (hist_plan_check_*), each problem on stderr and in the
- * --json "plan" object.
+ * --json "plan" object, and the plan's predictions stored for histstats
+ * --plans.
  * Not here: reading the inputs (histmerge_inputs.c). */
 #include "histmerge.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 
@@ -66,6 +68,44 @@ int merge_finish_check(merge *m, char **doc)
 		          cli_plural((int64_t)t.problems, "problem", "problems"));
 	m->plan_totals = t;
 	return t.problems ? 1 : 0;
+}
+
+/* The plan's predictions, for histstats --plans to set beside the
+ * shards' wall times; stored whether or not the run passes the check. */
+int merge_store_plan(merge *m)
+{
+	unsigned int n = hist_plan_check_shard_count(m->check);
+	hist_plan_record p;
+	int64_t *pred = calloc(n, sizeof *pred);
+	size_t *tests = calloc(n, sizeof *tests);
+	int error = 0;
+
+	if (!pred || !tests) {
+		cli_error("out of memory");
+		error = -1;
+		goto done;
+	}
+	for (unsigned int k = 1; k <= n; k++) {
+		pred[k - 1] = hist_plan_check_predicted_us(m->check, k);
+		tests[k - 1] = hist_plan_check_shard_tests(m->check, k);
+		if (pred[k - 1] < 0) {
+			cli_error("warning: plan %s: plan.json predicts no time for shard %u; the plan is not stored "
+			          "for histstats --plans", hist_plan_check_id(m->check), k);
+			goto done;
+		}
+	}
+	p.suite = m->opts.suite;
+	p.plan_id = hist_plan_check_id(m->check);
+	p.stored_us = m->opts.fallback_start_us;
+	p.shards = n;
+	p.predicted_us = pred;
+	p.tests = tests;
+	if ((error = hist_db_plan_add(m->db, &p)) < 0)
+		cli_error("%s", hist_db_errmsg(m->db));
+done:
+	free(pred);
+	free(tests);
+	return error;
 }
 
 void merge_print_plan_json(const merge *m, const char *problems)

@@ -46,7 +46,8 @@ static void usage(FILE *f)
 	      "      --version     show versions\n"
 	      "\n"
 	      "Test ids left without any result are forgotten. Inputs of removed runs\n"
-	      "are forgotten too: giving their files again stores them again.\n"
+	      "are forgotten too: giving their files again stores them again. A plan\n"
+	      "(histmerge --plan) goes when no run left ran it.\n"
 	      "Exit status: 0 success; 1 the database is missing, busy past the timeout\n"
 	      "or failed (nothing was removed); 2 usage error.\n",
 		f);
@@ -88,19 +89,22 @@ static void print_summary(const prune *p, const hist_prune_stats *s)
 		plural(s->runs, "run", "runs"), (long long)(s->results - s->unseen_results),
 		plural(s->results - s->unseen_results, "result", "results"), (long long)s->inputs,
 		plural(s->inputs, "input", "inputs"));
-	printf(", %lld unseen %s (%lld %s), %lld test %s forgotten; %lld %s kept\n", (long long)s->unseen_tests,
+	printf(", %lld unseen %s (%lld %s), %lld test %s", (long long)s->unseen_tests,
 		plural(s->unseen_tests, "test", "tests"), (long long)s->unseen_results,
-		plural(s->unseen_results, "result", "results"), (long long)s->tests, plural(s->tests, "id", "ids"),
-		(long long)s->runs_kept, plural(s->runs_kept, "run", "runs"));
+		plural(s->unseen_results, "result", "results"), (long long)s->tests, plural(s->tests, "id", "ids"));
+	/* Plans only when some go: most histories never store one. */
+	if (s->plans)
+		printf(" and %lld %s", (long long)s->plans, plural(s->plans, "plan", "plans"));
+	printf(" forgotten; %lld %s kept\n", (long long)s->runs_kept, plural(s->runs_kept, "run", "runs"));
 }
 
 static void print_json(const prune *p, const hist_prune_stats *s, long long before, long long after)
 {
 	printf("{\"dry_run\": %s, \"runs\": %lld, \"results\": %lld, \"inputs\": %lld, \"unseen_tests\": %lld, "
-	       "\"unseen_results\": %lld, \"tests\": %lld, \"runs_kept\": %lld, \"removed\": [%s], ",
+	       "\"unseen_results\": %lld, \"tests\": %lld, \"runs_kept\": %lld, \"plans\": %lld, \"removed\": [%s], ",
 		p->dry_run ? "true" : "false", (long long)s->runs, (long long)s->results, (long long)s->inputs,
 		(long long)s->unseen_tests, (long long)s->unseen_results, (long long)s->tests, (long long)s->runs_kept,
-		p->list_buf ? p->list_buf : "");
+		(long long)s->plans, p->list_buf ? p->list_buf : "");
 	if (after >= 0)
 		printf("\"bytes_before\": %lld, \"bytes_after\": %lld}\n", before, after);
 	else

@@ -1,7 +1,8 @@
 /* histstats - what the history holds and says: counts, slowest tests and
  * files, flaky tests, duration regressions, tests not seen lately, one
- * test's history, and pytest-split's .test_durations. A thin front end over
- * hist_db_counts, hist_stats_* and hist_db_test_history. */
+ * test's history, plans predicted against actual, and pytest-split's
+ * .test_durations. A thin front end over hist_db_counts, hist_stats_*,
+ * hist_db_test_history and hist_db_plan_runs. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,11 @@ static void usage(FILE *f)
 	      "  --db PATH        history database, never created\n"
 	      "                   (default: $HIST_DB, else .hist.db)\n"
 	      "  --suite NAME     only this suite (default: $HIST_SUITE, else every suite)\n"
-	      "  --top N          rows per table (default 10)\n"
+	      "  --top N          rows per table, plans with --plans (default 10)\n"
 	      "  --test NODEID    that test's results, one line a run\n"
+	      "  --plans          the newest plans that ran (histmerge --plan stores them):\n"
+	      "                   each shard's predicted seconds beside its actual wall\n"
+	      "                   time, the error, and the shards that did not report\n"
 	      "  --export-durations FILE\n"
 	      "                   write pytest-split's .test_durations (median seconds\n"
 	      "                   per nodeid) to FILE instead of printing the tables\n"
@@ -221,6 +225,187 @@ static int test_line(const hist_test_result *r, void *payload)
 	return 0;
 }
 
+/* --plans: each plan run, its shards' predicted seconds beside the wall
+ * time their reports gave. */
+typedef struct {
+	int64_t predicted_us, actual_us; /* the slowest of each; -1: none known */
+	unsigned int reported, missing;
+} plan_sums;
+
+static plan_sums sum_plan(const hist_plan_run *r)
+{
+	plan_sums s = { -1, -1, 0, 0 };
+
+	for (unsigned int k = 0; k < r->shards; k++) {
+		const hist_plan_shard_run *h = &r->shard[k];
+		if (h->predicted_us > s.predicted_us)
+			s.predicted_us = h->predicted_us;
+		if (h->reports)
+			s.reported++;
+		else
+			s.missing++;
+		if (h->actual_us > s.actual_us)
+			s.actual_us = h->actual_us;
+	}
+	return s;
+}
+
+/* A string of the history in a header line, its start cut to max bytes. */
+static const char *cut(char *buf, size_t size, const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max)
+		return s;
+	snprintf(buf, size, "..%s", s + len - (max - 2));
+	return buf;
+}
+
+static void error_cells(int64_t predicted_us, int64_t actual_us)
+{
+	if (actual_us < 0) {
+		printf("%11s%11s%9s", "-", "-", "-");
+		return;
+	}
+	printf("%+11.3f", secs(actual_us) - secs(predicted_us));
+	if (predicted_us > 0)
+		printf("%+8.1f%%", 100.0 * ((double)actual_us - (double)predicted_us) / (double)predicted_us);
+	else
+		printf("%9s", "-");
+}
+
+static void json_seconds_or_null(const char *key, int64_t us)
+{
+	if (us >= 0)
+		printf(", \"%s\": %.6f", key, secs(us));
+	else
+		printf(", \"%s\": null", key);
+}
+
+static void json_error(int64_t predicted_us, int64_t actual_us)
+{
+	if (actual_us < 0) {
+		printf(", \"error\": null, \"error_percent\": null");
+		return;
+	}
+	printf(", \"error\": %.6f, \"error_percent\": ", secs(actual_us) - secs(predicted_us));
+	if (predicted_us > 0)
+		printf("%.2f", 100.0 * ((double)actual_us - (double)predicted_us) / (double)predicted_us);
+	else
+		printf("null");
+}
+
+static void plan_json(const out *o, const hist_plan_run *r, const plan_sums *s, const char *started,
+	const char *stored)
+{
+	unsigned int listed = 0;
+
+	printf("%s{\"plan_id\": \"%s\", \"suite\": ", o->shown ? ", " : "", r->plan_id);
+	cli_json_string(stdout, r->suite);
+	printf(", \"run_id\": ");
+	if (r->run_id)
+		cli_json_string(stdout, r->run_id);
+	else
+		printf("null");
+	printf(", \"started\": \"%s\", \"stored\": \"%s\", \"shard_count\": %u, \"reported\": %u, \"missing\": [",
+		started, stored, r->shards, s->reported);
+	for (unsigned int k = 0; k < r->shards; k++)
+		if (!r->shard[k].reports)
+			printf("%s%u", listed++ ? ", " : "", k + 1);
+	printf("]");
+	json_seconds_or_null("predicted", s->predicted_us);
+	json_seconds_or_null("actual", s->actual_us);
+	json_error(s->predicted_us, s->actual_us);
+	printf(", \"shards\": [");
+	for (unsigned int k = 0; k < r->shards; k++) {
+		const hist_plan_shard_run *h = &r->shard[k];
+		printf("%s{\"shard\": %u, \"tests\": %zu, \"reports\": %u", k ? ", " : "", k + 1, h->tests,
+			h->reports);
+		json_seconds_or_null("predicted", h->predicted_us);
+		json_seconds_or_null("actual", h->actual_us);
+		json_error(h->predicted_us, h->actual_us);
+		printf("}");
+	}
+	printf("]}");
+}
+
+static int plan_line(const hist_plan_run *r, void *payload)
+{
+	out *o = payload;
+	plan_sums s = sum_plan(r);
+	char started[64], stored[64], b1[64], b2[64];
+	int width = 0;
+
+	cli_utc(started, sizeof started, r->started_us);
+	cli_utc(stored, sizeof stored, r->stored_us);
+	if (o->json) {
+		plan_json(o, r, &s, started, stored);
+		o->shown++;
+		return 0;
+	}
+	printf("%splan %s  suite %s  %u %s, %u reported\n", o->shown ? "\n" : "", r->plan_id,
+		cut(b1, sizeof b1, r->suite, 40), r->shards, r->shards == 1 ? "shard" : "shards", s.reported);
+	if (r->run_id)
+		printf("run %s  started %s\n", cut(b2, sizeof b2, r->run_id, 50), started);
+	else
+		printf("no run reported it; stored %s\n", stored);
+	if (s.missing && r->run_id) {
+		width = printf("missing:");
+		for (unsigned int k = 0; k < r->shards; k++) {
+			if (r->shard[k].reports)
+				continue;
+			if (width > WIDTH - 12) {
+				printf(" ...");
+				break;
+			}
+			width += printf(" %u", k + 1);
+		}
+		printf("\n");
+	}
+	printf("%5s%8s%13s%11s%11s%9s  %s\n", "shard", "tests", "predicted s", "actual s", "error s", "error", "");
+	for (unsigned int k = 0; k < r->shards; k++) {
+		const hist_plan_shard_run *h = &r->shard[k];
+		printf("%5u%8zu%13.3f", k + 1, h->tests, secs(h->predicted_us));
+		if (h->actual_us >= 0)
+			printf("%11.3f", secs(h->actual_us));
+		else
+			printf("%11s", "-");
+		error_cells(h->predicted_us, h->actual_us);
+		if (!h->reports)
+			printf("  missing");
+		else if (h->actual_us < 0)
+			printf("  no wall time");
+		else if (h->reports > 1)
+			printf("  %u reports: the longest", h->reports);
+		printf("\n");
+	}
+	printf("%-13s%13.3f", "slowest", secs(s.predicted_us));
+	if (s.actual_us >= 0)
+		printf("%11.3f", secs(s.actual_us));
+	else
+		printf("%11s", "-");
+	error_cells(s.predicted_us, s.actual_us);
+	if (s.missing && s.reported)
+		printf("  of %u reported", s.reported);
+	printf("\n");
+	o->shown++;
+	return 0;
+}
+
+static int show_plans(out *o, hist_db *db, const char *suite)
+{
+	int error;
+
+	if (o->json)
+		printf("{\"plans\": [");
+	error = hist_db_plan_runs(db, suite, o->top, plan_line, o);
+	if (o->json)
+		printf("]}\n");
+	else if (error == 0 && !o->shown)
+		printf("no plan stored: histmerge --plan DIR stores the plan its reports ran\n");
+	return error;
+}
+
 static int show_test(out *o, hist_db *db, const char *suite, const char *nodeid)
 {
 	int error;
@@ -246,6 +431,7 @@ int main(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "test", required_argument, NULL, 'T' },
 		{ "export-durations", required_argument, NULL, 'e' },
+		{ "plans", no_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -260,7 +446,7 @@ int main(int argc, char **argv)
 	hist_counts counts;
 	out o = { 0, 0, 10, 0 };
 	long top;
-	int c, quiet = 0, error;
+	int c, quiet = 0, plans = 0, error;
 
 	cli_init("histstats");
 	opterr = 0;
@@ -275,6 +461,7 @@ int main(int argc, char **argv)
 			break;
 		case 'T': test = optarg; break;
 		case 'e': export = optarg; break;
+		case 'P': plans = 1; break;
 		case 'j': o.json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
@@ -284,8 +471,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (test && export)
-		return cli_usage_error("--test and --export-durations do not go together");
+	if (!!test + !!export + plans > 1)
+		return cli_usage_error("--test, --plans and --export-durations do not go together");
 	/* Unlike the tools that write, no suite named means all of them. */
 	if (suite && !*suite)
 		suite = NULL;
@@ -302,6 +489,11 @@ int main(int argc, char **argv)
 			cli_error("%s: no result in the history", test);
 			error = -1;
 		}
+		goto done;
+	}
+	if (plans) {
+		if ((error = show_plans(&o, db, suite)) < 0)
+			goto failed;
 		goto done;
 	}
 	if ((error = hist_db_counts(&counts, db, suite)) < 0 || (error = hist_stats_create(&st, db, &so)) < 0)

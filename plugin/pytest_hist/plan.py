@@ -308,6 +308,11 @@ def read_test_list(shard_path, plan_id):
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise PlanError(f"{path}: not a histplan plan.json ({e}); {_REGENERATE}") from None
+    except RecursionError:
+        # json nests by recursion: thousands of '[' would escape as an
+        # internal error instead of this usage error.
+        raise PlanError(f"{path}: not a histplan plan.json (nested too deep); "
+                        f"{_REGENERATE}") from None
     if not isinstance(doc, dict):
         raise PlanError(f"{path}: not a histplan plan.json (no JSON object); {_REGENERATE}")
     got = doc.get("plan_id")
