@@ -57,7 +57,7 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
 TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
 ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
-.PHONY: all check check-unit check-asan check-oom check-crash check-concurrency check-hostile check-cli check-plugin check-man \
+.PHONY: all check check-unit check-asan check-oom check-oom-stderr check-crash check-concurrency check-hostile check-cli check-plugin check-man \
 	check-progress check-examples check-header check-fuzz \
 	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
 	clean format deps
@@ -110,7 +110,7 @@ build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check
 
 check: WERROR := -Werror
 check: check-header check-unit check-asan check-oom check-cli check-fuzz check-corpus check-plugin check-man check-progress \
-	check-examples check-crash check-concurrency check-hostile demo
+	check-examples check-crash check-concurrency check-hostile check-oom-stderr demo
 	@echo "make check: all tests passed"
 
 # CK_FORK=no under ASan: forked children would hide leak reports.
@@ -184,6 +184,14 @@ check-concurrency: all
 # Hostile inputs just over each limit (--big: the issue's sizes, by hand).
 check-hostile: all
 	$(PYTHON) tests/stress/hostile.py build/bin
+
+# libxml2's allocations failed one at a time inside histmerge: stderr has
+# our line only. OOM_STDERR_STRIDE=1 walks all.
+OOM_STDERR_STRIDE ?= 5
+build/test/failmalloc.so: tests/failmalloc.c | build/test
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(WERROR) -shared -fPIC -O1 -o $@ $<
+check-oom-stderr: all build/test/failmalloc.so
+	$(PYTHON) tests/stress/oom_stderr.py build/bin build/test/failmalloc.so $(OOM_STDERR_STRIDE)
 
 check-plugin: all
 	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin

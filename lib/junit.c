@@ -8,6 +8,8 @@
  * storage (store*.c). */
 #include "junit.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/xmlreader.h>
@@ -122,6 +124,8 @@ typedef struct {
 	unsigned long xml_line;
 	int xml_failed;
 	int xml_nomem;        /* libxml2 ran out of memory (XML_ERR_NO_MEMORY) */
+	char generic_msg[160]; /* the first thing libxml2 said outside its error
+	                        * structure ("xmlNewTextReader : malloc failed") */
 	open_case *cases;     /* testcases open (nested ones are rare) */
 	size_t ncases, capcases;
 	open_case pending;    /* the last finished testcase, not yet sent */
@@ -215,6 +219,37 @@ static void thread_error_cb(void *arg, xmlErrorPtr e)
 
 	if (e && e->code == XML_ERR_NO_MEMORY && !limit_reason(e))
 		j->xml_nomem = 1;
+}
+
+/* Some libxml2 paths (xmlNewTextReader, encoding set-up, ...) report a
+ * failure only as text to the thread's generic error function, which is
+ * stderr by default: a tool would print libxml2's words before its own
+ * line. The parse installs this for its duration: the text is kept, and
+ * the input fails with our message. */
+static void generic_cb(void *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void generic_cb(void *arg, const char *fmt, ...)
+{
+	junit *j = arg;
+	va_list ap;
+	size_t len;
+
+	if (j->generic_msg[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(j->generic_msg, sizeof j->generic_msg, fmt, ap);
+	va_end(ap);
+	len = strcspn(j->generic_msg, "\n");
+	while (len && j->generic_msg[len - 1] == ' ')
+		len--;
+	j->generic_msg[len] = '\0';
+	if (!len) /* an empty message still fails the input */
+		snprintf(j->generic_msg, sizeof j->generic_msg, "libxml2 error");
+}
+
+static int generic_is_nomem(const char *msg)
+{
+	return strstr(msg, "alloc") || strstr(msg, "memory");
 }
 
 /* n is names[which]. */
@@ -588,7 +623,8 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	int error, options, handler_set = 0;
 	unsigned char drain[512];
 	xmlStructuredErrorFunc old_handler = NULL;
-	void *old_ctx = NULL;
+	xmlGenericErrorFunc old_generic = NULL;
+	void *old_ctx = NULL, *old_generic_ctx = NULL;
 	long n;
 
 	memset(&j, 0, sizeof j);
@@ -617,7 +653,10 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 #endif
 	old_handler = xmlStructuredError;
 	old_ctx = xmlStructuredErrorContext;
+	old_generic = xmlGenericError;
+	old_generic_ctx = xmlGenericErrorContext;
 	xmlSetStructuredErrorFunc(&j, thread_error_cb);
+	xmlSetGenericErrorFunc(&j, generic_cb);
 	handler_set = 1;
 	j.reader = xmlReaderForIO(read_cb, close_cb, &j, NULL, NULL, options);
 	if (!j.reader) {
@@ -634,7 +673,7 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	if (j.io_error) {
 		/* The input's own message ("truncated gzip stream") or the scan's. */
 		error = j.io_error;
-	} else if (j.xml_nomem) {
+	} else if (j.xml_nomem || (j.generic_msg[0] && generic_is_nomem(j.generic_msg))) {
 		/* Not the input's fault: libxml2 reports its own allocation
 		 * failures as errors of the document, or not at all to the
 		 * reader, whose values may then be cut short. */
@@ -642,6 +681,10 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	} else if (error == HIST_E_PARSE && j.xml_failed) {
 		error = hist__error(err, HIST_E_PARSE, "%s:%lu: %s", j.name, j.xml_line,
 			hist__buf_cstr(&j.xml_msg));
+	} else if (j.generic_msg[0] && (error == HIST_OK || !hist__err_msg(err)[0])) {
+		/* libxml2 said something only as text: never a silent success. */
+		error = hist__error(err, HIST_E_PARSE, "%s:%d: %s", j.name,
+			xmlTextReaderGetParserLineNumber(j.reader), j.generic_msg);
 	} else if (error == HIST_E_PARSE && !hist__err_msg(err)[0]) {
 		error = hist__error(err, HIST_E_PARSE, "%s:%d: malformed XML", j.name,
 			xmlTextReaderGetParserLineNumber(j.reader));
@@ -662,8 +705,10 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 		error = sink->session(sink->ctx, &j.session);
 done:
 	xmlFreeTextReader(j.reader);
-	if (handler_set)
+	if (handler_set) {
 		xmlSetStructuredErrorFunc(old_ctx, old_handler);
+		xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+	}
 	for (size_t i = 0; i < j.capcases; i++)
 		hist__buf_free(&j.cases[i].id);
 	hist__free(j.cases);
