@@ -57,7 +57,7 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=build/obj/%.o)
 TEST_OBJ := $(TESTLIB_SRC:lib/%.c=build/test/%.o)
 ASAN_OBJ := $(TESTLIB_SRC:lib/%.c=build/asan/%.o)
 
-.PHONY: all check check-unit check-asan check-oom check-oom-stderr check-crash check-concurrency check-hostile check-cli check-plugin check-man \
+.PHONY: all check check-unit check-asan check-oom check-oom-stderr check-crash check-concurrency check-hostile check-cli check-plugin check-man check-html \
 	check-progress check-examples check-header check-fuzz \
 	check-corpus asan fuzz bench demo install install-lib install-tools install-plugin uninstall \
 	clean format deps
@@ -109,7 +109,7 @@ build/check_asan: tests/check_main.c $(CHECK_SRC) tests/check_util.h build/check
 		tests/check_main.c $(CHECK_SRC) $(ASAN_OBJ) $(CHECK_LIBS) $(DEP_LIBS) -lm
 
 check: WERROR := -Werror
-check: check-header check-unit check-asan check-oom check-cli check-fuzz check-corpus check-plugin check-man check-progress \
+check: check-header check-unit check-asan check-oom check-cli check-fuzz check-corpus check-plugin check-man check-html check-progress \
 	check-examples check-crash check-concurrency check-hostile check-oom-stderr demo
 	@echo "make check: all tests passed"
 
@@ -172,6 +172,10 @@ check-progress: $(TOOLS)
 # Every tool's --help options are items of its man page, which renders cleanly.
 check-man: $(TOOLS)
 	$(PYTHON) tests/man/check_pages.py build/bin man
+# histstats --html rendered by headless Chromium when installed (skips
+# the browser part with a message otherwise).
+check-html: $(TOOLS)
+	$(PYTHON) tests/html/check_report.py build/bin
 
 # SIGKILL at random moments, and several writers and readers at once, on
 # the tools as users run them (tests/stress/; the hand runs are 200).

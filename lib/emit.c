@@ -204,6 +204,88 @@ static int json_seconds(hist__buf *b, const char *indent, const char *name, int6
 /* ------------------------------------------------------------------ */
 /* plan.json                                                           */
 
+typedef struct {
+	const char *key;
+	uint32_t g;
+} named_group;
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const named_group *)a)->key, ((const named_group *)b)->key);
+}
+
+/* "group_markers" and "groups" (key, shard, its tests in shard order),
+ * groups in byte order of their keys: what the plugin and histmerge --plan
+ * need to keep a group, and a test new in it, on the group's shard. */
+static int json_groups(hist__buf *b, const hist_plan *p)
+{
+	const char *m = p->group_markers;
+	named_group *byname = NULL;
+	uint32_t *shard = NULL, *count = NULL;
+	int error;
+
+	if ((error = hist__buf_puts(b, "  \"group_markers\": [")) < 0)
+		return error;
+	for (int first = 1; *m; m += *m == ',') {
+		size_t len = strcspn(m, ",");
+		char *name;
+
+		if (!len)
+			continue;
+		if (!(name = hist__strndup(m, len)))
+			return HIST_E_NOMEM;
+		if ((!first && (error = hist__buf_puts(b, ", ")) < 0) || (error = json_string(b, name)) < 0) {
+			hist__free(name);
+			return error;
+		}
+		hist__free(name);
+		first = 0;
+		m += len;
+	}
+	if ((error = hist__buf_puts(b, p->groups ? "],\n  \"groups\": [\n" : "],\n  \"groups\": [],\n")) < 0 ||
+	    !p->groups)
+		return error;
+	if (!(byname = hist__malloc(p->groups * sizeof *byname)) || !(shard = hist__malloc(p->groups * sizeof *shard)) ||
+	    !(count = hist__calloc(p->groups, sizeof *count))) {
+		error = HIST_E_NOMEM;
+		goto done;
+	}
+	for (size_t g = 0; g < p->groups; g++)
+		byname[g] = (named_group){p->group_keys[g], (uint32_t)g};
+	qsort(byname, p->groups, sizeof *byname, by_key);
+	for (unsigned int k = 0; k < p->shards; k++)
+		for (size_t r = p->start[k]; r < p->start[k + 1]; r++) {
+			uint32_t g = p->tests[p->order[r]].group;
+			if (g) {
+				shard[g - 1] = k + 1;
+				count[g - 1]++;
+			}
+		}
+	for (size_t i = 0; i < p->groups && error == HIST_OK; i++) {
+		uint32_t g = byname[i].g, k = shard[g], left = count[g];
+
+		if ((error = hist__buf_puts(b, "    {\"key\": ")) < 0 || (error = json_string(b, byname[i].key)) < 0 ||
+		    (error = hist__buf_printf(b, ", \"shard\": %u, \"tests\": [\n", k)) < 0)
+			break;
+		for (size_t r = p->start[k - 1]; r < p->start[k] && error == HIST_OK; r++) {
+			const hist__plan_test *t = &p->tests[p->order[r]];
+
+			if (t->group != g + 1)
+				continue;
+			if ((error = hist__buf_puts(b, "      ")) < 0 || (error = json_string(b, t->id)) < 0)
+				break;
+			error = hist__buf_puts(b, --left ? ",\n" : "\n");
+		}
+		if (error == HIST_OK)
+			error = hist__buf_puts(b, i + 1 < p->groups ? "    ]},\n" : "    ]}\n  ],\n");
+	}
+done:
+	hist__free(byname);
+	hist__free(shard);
+	hist__free(count);
+	return error;
+}
+
 static int json_document(hist__buf *b, const hist_plan *p)
 {
 	int error;
@@ -233,6 +315,11 @@ static int json_document(hist__buf *b, const hist_plan *p)
 		error = json_seconds(b, "  ", "target_seconds", p->target_us, ",\n");
 	else
 		error = hist__buf_puts(b, "  \"target_seconds\": null,\n");
+	/* Only when asked for, so plans made without them keep their bytes. */
+	if (error == HIST_OK && p->max_tests_per_shard)
+		error = hist__buf_printf(b, "  \"max_tests_per_shard\": %zu,\n", p->max_tests_per_shard);
+	if (error == HIST_OK && p->workers)
+		error = hist__buf_printf(b, "  \"workers\": %u,\n", p->workers);
 	if (error < 0 ||
 	    (error = hist__buf_printf(
 	         b, "  \"estimator\": \"%s\",\n  \"alpha\": ", hist_estimator_name(p->estimator))) < 0 ||
@@ -257,8 +344,10 @@ static int json_document(hist__buf *b, const hist_plan *p)
 		error = hist__buf_puts(b, "    \"collect_per_test_seconds\": null\n  },\n");
 	if (error < 0)
 		return error;
-	return hist__buf_printf(b, "  \"fallback\": %s,\n  \"test_list\": \"%s\"\n}\n",
-	                        p->fallback ? "\"hash\"" : "null", hist_plan_test_list(p));
+	if ((error = hist__buf_printf(b, "  \"fallback\": %s,\n", p->fallback ? "\"hash\"" : "null")) < 0 ||
+	    (p->group_markers && (error = json_groups(b, p)) < 0))
+		return error;
+	return hist__buf_printf(b, "  \"test_list\": \"%s\"\n}\n", hist_plan_test_list(p));
 }
 
 int hist_plan_json(const hist_plan *plan, hist_write_fn fn, void *payload)
@@ -325,7 +414,9 @@ static int preview(hist__buf *b, const hist_plan *p)
 	    (error = hist__emit_seconds(b, p->shard_overhead_us, 3)) < 0 ||
 	    (error = hist__buf_puts(b, " s + max(work ")) < 0 ||
 	    (error = hist__emit_seconds(b, p->work_us, 3)) < 0 ||
-	    (error = hist__buf_printf(b, " s / %u, longest unit ", p->shards)) < 0 ||
+	    (error = (p->workers ? hist__buf_printf(b, " s / (%u shards x %u workers), longest unit ", p->shards,
+	                                            p->workers)
+	                         : hist__buf_printf(b, " s / %u, longest unit ", p->shards))) < 0 ||
 	    (error = hist__emit_seconds(b, p->longest_unit_us, 3)) < 0 ||
 	    (error = hist__buf_puts(b, " s)\nmakespan    ")) < 0 ||
 	    (error = hist__emit_seconds(b, p->makespan_us, 3)) < 0 ||

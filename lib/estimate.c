@@ -585,7 +585,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		}
 		prev_len = len;
 		module[i] = m;
-		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE};
+		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE, 0};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
 		timed += (size_t)is_timed[i];

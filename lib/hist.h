@@ -260,6 +260,24 @@ HIST_API const hist_stats_file *hist_stats_file_get(const hist_stats *stats, siz
  * suites, a test's estimate is the one of the first suite by name. */
 HIST_API int hist_stats_export_durations(const hist_stats *stats, const char *path, hist_db *db);
 
+/* histstats --html: the page. */
+#define HIST_HTML_OPTIONS_VERSION 1
+typedef struct {
+	unsigned int version;
+	const char *suite;    /* NULL: every suite (give what stats was made with) */
+	size_t top;           /* rows per table, and plans shown; 0 = 10 */
+	unsigned int window;  /* durations in a test's trend line; 0 = 20 */
+} hist_html_options;
+#define HIST_HTML_OPTIONS_INIT { HIST_HTML_OPTIONS_VERSION, NULL, 0, 0 }
+/* One self-contained HTML page into path, atomically: counts, the slowest
+ * tests with the trend of their durations, flaky tests, regressions, tests
+ * not seen lately, and the newest plans that ran (hist_db_plan_runs) as
+ * bars of predicted against actual seconds per shard. Inline CSS and SVG,
+ * no script and no external URL; every string from the history escaped;
+ * the same history gives the same bytes. */
+HIST_API int hist_stats_write_html(const hist_stats *stats, hist_db *db, const hist_html_options *opts,
+	const char *path);
+
 /* One result of a test, for its history. Strings valid during the call. */
 typedef struct {
 	const char *suite;
@@ -458,11 +476,19 @@ HIST_API const char *hist_test_list_errmsg(const hist_test_list *list); /* never
 HIST_API size_t hist_test_list_count(const hist_test_list *list);
 /* The nodeids in list order, owned by the list, NUL-terminated. */
 HIST_API const char *const *hist_test_list_ids(const hist_test_list *list);
+/* A list read from the plugin's `--hist-collect` file (first line "# hist
+ * collect 1", doc/formats.md) also has each test's group key, NULL for a
+ * test in no group, in list order; the group markers are the names the
+ * plugin grouped by ("serial,xdist_group", "" for none). For plain
+ * `--collect-only -q` output both are NULL. */
+HIST_API const char *const *hist_test_list_groups(const hist_test_list *list);
+HIST_API const char *hist_test_list_group_markers(const hist_test_list *list);
 HIST_API void hist_test_list_free(hist_test_list *list);
 
 typedef struct hist_plan hist_plan;
 
 #define HIST_MAX_SHARDS 1024  /* more CI jobs than this is a typo, not a plan */
+#define HIST_MAX_WORKERS 256  /* xdist workers a shard is planned for */
 #define HIST_MAX_WINDOW 1000  /* runs an estimate looks back */
 /* Per-test overhead when neither history nor the caller gives one: pytest's
  * own cost per test (hooks, reporting), outside JUnit's time, measured 1-4 ms
@@ -477,14 +503,15 @@ typedef struct hist_plan hist_plan;
  * milliseconds at 1,000,000 tests, where LPT alone is within 0.001%. */
 #define HIST_PLAN_EFFORT_DEFAULT 10000000u
 
-#define HIST_PLAN_OPTIONS_VERSION 1
+#define HIST_PLAN_OPTIONS_VERSION 2
 typedef struct {
 	unsigned int version;
 	const char *suite;            /* NULL = "default" */
 	unsigned int shards;          /* N in [1, HIST_MAX_SHARDS], or 0 with target_us */
 	int64_t target_us;            /* > 0 (with shards 0): the fewest shards whose
 	                                 predicted makespan is at most this */
-	unsigned int max_shards;      /* cap for target_us; 0 = HIST_MAX_SHARDS */
+	unsigned int max_shards;      /* cap for target_us and max_tests_per_shard;
+	                                 0 = HIST_MAX_SHARDS */
 	hist_estimator estimator;
 	double alpha;                 /* EMA weight of the newest sample, (0,1] */
 	unsigned int window;          /* newest runs considered, [1, HIST_MAX_WINDOW] */
@@ -505,9 +532,23 @@ typedef struct {
 	 * many so far): a million-test history takes a second or two. */
 	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
+	/* Version 2. Per test of tests (same order), its group key or NULL:
+	 * a group's tests stay on one shard. NULL: no groups. */
+	const char *const *groups;
+	/* The group markers the keys came from (hist_test_list_group_markers),
+	 * for plan.json; NULL when the test list carried no groups. */
+	const char *group_markers;
+	/* > 0 (with shards 0): at least ceil(tests / K) shards (a group counts
+	 * as its tests); alone it gives that count, with target_us it raises
+	 * the search's start; max_shards caps it either way. */
+	size_t max_tests_per_shard;
+	/* > 1: each shard runs on this many xdist workers (<= HIST_MAX_WORKERS):
+	 * its predicted time is their makespan (LPT over its tests, a group on
+	 * one worker), not its sum, and the partition balances that. */
+	unsigned int workers;
 } hist_plan_options;
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
  * (see doc/histplan.md), keeps scopes whole, partitions and orders the
@@ -632,7 +673,8 @@ typedef enum {
 	HIST_CHECK_RAN_TWICE,      /* a test ran again (another shard, or the same) */
 	HIST_CHECK_NOT_RUN,        /* planned, and no shard ran or deselected it */
 	HIST_CHECK_GONE,           /* collection plans: a listed test was not collected */
-	HIST_CHECK_UNPLANNED       /* collection plans: a test ran that no shard lists */
+	HIST_CHECK_UNPLANNED,      /* collection plans: a test ran that no shard lists */
+	HIST_CHECK_GROUP_SPLIT     /* plans with groups: a test ran away from its group's shard */
 } hist_check_kind;
 
 typedef struct {

@@ -539,7 +539,7 @@ static int parse_reportlog(reader *r)
 static int parse_hist(reader *r)
 {
 	enum { HIST, TYPE, NODEID, OUTCOME, ATTEMPT, SETUP, CALL, TEARDOWN, START, COLLECT, WALL, WORKERS,
-		PLAN, SHARD, SHARDS, INTERRUPTED, NF };
+		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, NF };
 	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "type", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "attempt", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "setup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
@@ -547,7 +547,8 @@ static int parse_hist(reader *r)
 		{ "start", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "collect", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "wall", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "workers", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
-		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "interrupted", 0, 0, HIST__BUF_INIT(WORD_BYTES) } };
+		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "interrupted", 0, 0, HIST__BUF_INIT(WORD_BYTES) },
+		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) } };
 	int error, got, mark;
 	long v;
 
@@ -581,6 +582,12 @@ static int parse_hist(reader *r)
 			lower_start(r, seconds(&f[START]));
 			if (rerun)
 				continue; /* the final attempt's line carries the count */
+			/* A test's group key (--hist-group-marker) goes just before
+			 * its record, to the plan check. */
+			if (f[GROUP].type == F_STRING && r->sink->mark &&
+				(error = r->sink->mark(r->sink->ctx, HIST__MARK_GROUP, f[GROUP].val.ptr, f[GROUP].val.len,
+				     r->line)) < 0)
+				break;
 			if ((error = send(r, f[NODEID].val.ptr, f[NODEID].val.len, o, phase_sum(ph), ph[0], (unsigned)attempt,
 				     r->line)) < 0)
 				break;

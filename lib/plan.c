@@ -381,6 +381,8 @@ typedef struct {
 	uint32_t *unit_of; /* per test */
 	int64_t *uw;       /* per unit: its tests' cost (+ set-up at module scope) */
 	uint32_t *umod, *uname, *ulen, *urank, *uorder;
+	uint32_t *ugroup; /* per unit: the group + 1 that names it; 0: none */
+	uint32_t *gitem;  /* per group: its item in workers_makespan, or NONE */
 	int64_t *charge; /* per module: set-up each shard pays (0 at module scope) */
 	int charged;
 	int64_t work, longest;
@@ -496,6 +498,83 @@ done:
 	return error;
 }
 
+/* Units are what the scope keeps whole; a group (--hist-group-marker)
+ * keeps its tests whole too, so units sharing a group become one (by
+ * union-find, in unit order). A joined unit is named by its first test's
+ * group: the hash fallback places it by that key. */
+static uint32_t find_root(uint32_t *parent, uint32_t u)
+{
+	while (parent[u] != u) {
+		parent[u] = parent[parent[u]];
+		u = parent[u];
+	}
+	return u;
+}
+
+static int join_groups(ctx *x)
+{
+	const hist__plan_test *t = x->tests;
+	uint32_t *parent = NULL, *first = NULL, *renum = NULL;
+	size_t units = x->units, joined = 0;
+
+	if (!x->in->groups)
+		return HIST_OK;
+	if (!(parent = hist__malloc(units * sizeof *parent)) ||
+	    !(first = hist__malloc(x->in->groups * sizeof *first)) ||
+	    !(renum = hist__malloc(units * sizeof *renum))) {
+		hist__free(parent);
+		hist__free(first);
+		return HIST_E_NOMEM;
+	}
+	for (size_t u = 0; u < units; u++) {
+		parent[u] = (uint32_t)u;
+		x->ugroup[u] = 0;
+	}
+	for (size_t g = 0; g < x->in->groups; g++)
+		first[g] = NONE;
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t g = t[i].group, u = x->unit_of[i];
+
+		if (!g)
+			continue;
+		if (first[g - 1] == NONE) {
+			first[g - 1] = u;
+		} else {
+			uint32_t a = find_root(parent, u), b = find_root(parent, first[g - 1]);
+			/* The lower unit stays the root: unit order is kept. */
+			if (a != b)
+				parent[a > b ? a : b] = a < b ? a : b;
+		}
+	}
+	/* Roots keep their unit's name and module; the others fold in. */
+	for (size_t u = 0; u < units; u++) {
+		uint32_t r = find_root(parent, (uint32_t)u);
+
+		if (r == u) {
+			renum[u] = (uint32_t)joined;
+			x->uw[joined] = x->uw[u];
+			x->umod[joined] = x->umod[u];
+			x->uname[joined] = x->uname[u];
+			x->ulen[joined] = x->ulen[u];
+			joined++;
+		} else {
+			x->uw[renum[r]] += x->uw[u];
+		}
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t u = renum[find_root(parent, x->unit_of[i])];
+
+		x->unit_of[i] = u;
+		if (t[i].group && !x->ugroup[u])
+			x->ugroup[u] = t[i].group;
+	}
+	x->units = joined;
+	hist__free(parent);
+	hist__free(first);
+	hist__free(renum);
+	return HIST_OK;
+}
+
 /* Cuts piece p into k parts by LPT over its units; the first part keeps
  * p's index, the others are appended. Pieces never outnumber units, so
  * the piece array (sized for the units) always has room. */
@@ -566,26 +645,34 @@ static void resort_after_split(ctx *x, uint32_t p, size_t from)
 /* Partitions the current items (pieces in order, or units when no module
  * charges a set-up) into `shards`; fills ushard and returns the largest
  * load. */
+/* With --workers W each shard is W bins, one a worker: balancing the N x W
+ * bins balances every shard's W-worker makespan, and ishard holds bins. */
+static unsigned int workers_of(const ctx *x)
+{
+	return x->in->workers > 1 ? x->in->workers : 1;
+}
+
 static int partition_pieces(int64_t *makespan, ctx *x, unsigned int shards, uint64_t effort)
 {
 	size_t m = x->charged ? x->pieces : x->units;
+	unsigned int w = workers_of(x), bins = shards * w;
 	int error;
 
 	for (size_t i = 0; i < m; i++)
 		x->iw[i] = x->charged ? x->pc[x->items[i]].w : x->uw[x->uorder[i]];
-	if ((error = hist__partition(x->ishard, x->load, x->iw, m, shards, effort)) < 0)
+	if ((error = hist__partition(x->ishard, x->load, x->iw, m, bins, effort)) < 0)
 		return error;
 	*makespan = 0;
-	for (unsigned int k = 0; k < shards; k++)
+	for (unsigned int k = 0; k < bins; k++)
 		if (x->load[k] > *makespan)
 			*makespan = x->load[k];
 	if (!x->charged) {
 		for (size_t i = 0; i < m; i++)
-			x->ushard[x->uorder[i]] = x->ishard[i];
+			x->ushard[x->uorder[i]] = x->ishard[i] / w;
 	} else {
 		/* items[] maps order to piece; turn it into piece -> shard. */
 		for (size_t i = 0; i < m; i++)
-			x->tmp[x->items[i]] = x->ishard[i];
+			x->tmp[x->items[i]] = x->ishard[i] / w;
 		for (size_t u = 0; u < x->units; u++)
 			x->ushard[u] = x->tmp[x->upiece[u]];
 	}
@@ -611,7 +698,8 @@ static uint32_t split_candidate(const ctx *x, unsigned int shards)
 /* The plan for `shards` shards by estimate: ushard for every unit. */
 static int solve(ctx *x, unsigned int shards)
 {
-	int64_t bound = x->work / shards + (x->work % shards != 0), makespan, trial;
+	unsigned int bins = shards * workers_of(x);
+	int64_t bound = x->work / bins + (x->work % bins != 0), makespan, trial;
 	/* Trials only compare plans; the chosen one gets the full effort. */
 	uint64_t effort = x->in->effort, trial_effort = effort / 8 ? effort / 8 : 1;
 	int error, attempts = 0;
@@ -665,7 +753,7 @@ static int solve(ctx *x, unsigned int shards)
 	 * the plan gets shorter: splitting a scope only where it pays. Within
 	 * 0.1% of the bound there is nothing left worth a set-up. */
 	for (; attempts < SPLIT_ATTEMPTS && (makespan - bound) * 1000 > bound; attempts++) {
-		uint32_t p = split_candidate(x, shards);
+		uint32_t p = split_candidate(x, bins);
 		size_t pieces = x->pieces;
 		piece saved;
 
@@ -695,13 +783,18 @@ static int solve(ctx *x, unsigned int shards)
 
 /* The stable hash plan: each unit on the shard hist_nodeid_hash of its
  * name picks, the nodeid at test scope, the scope's prefix at class and
- * module scope. Any machine (or the plugin) can recompute it. */
+ * module scope, the group key for a group. Any machine (or the plugin) can recompute it. */
 static void solve_by_hash(ctx *x, unsigned int shards)
 {
 	const hist__plan_test *t = x->tests;
 
-	for (size_t u = 0; u < x->units; u++)
-		x->ushard[u] = (uint32_t)(hist_nodeid_hash(t[x->uname[u]].id, x->ulen[u]) % shards);
+	for (size_t u = 0; u < x->units; u++) {
+		const char *key = x->ugroup[u] ? x->in->group_keys[x->ugroup[u] - 1] : NULL;
+
+		x->ushard[u] = (uint32_t)((key ? hist_nodeid_hash(key, strlen(key))
+		                               : hist_nodeid_hash(t[x->uname[u]].id, x->ulen[u])) %
+		                          shards);
+	}
 }
 
 /* Orders tests shard by shard, each shard longest first (trank order),
@@ -724,9 +817,83 @@ static void order_by_shard(const ctx *x, unsigned int shards, uint32_t *order, s
 	start[0] = 0;
 }
 
+static int item_before(const void *c, uint32_t a, uint32_t b)
+{
+	(void)c;
+	return a < b;
+}
+
+/* The W-worker makespan of shard order[from..to) (tests longest first):
+ * LPT as the hist xdist scheduler runs it, a group one item (its tests'
+ * sum, on one worker), each item to the least loaded worker; then each
+ * worker pays the set-up of the modules it runs part of. Scratch: iw,
+ * items, ishard, tmp, gitem (free between partitions). -1: out of memory. */
+static int64_t workers_makespan(ctx *x, const uint32_t *order, size_t from, size_t to, unsigned int w)
+{
+	const hist__plan_test *t = x->tests;
+	const int64_t *setup = x->in->module_setup;
+	uint32_t *item_of = x->ishard, *worker_of = x->tmp; /* per shard test; per item */
+	size_t items = 0;
+	int64_t loads[HIST_MAX_WORKERS] = {0}, makespan = 0;
+
+	for (size_t r = from; r < to; r++) {
+		const hist__plan_test *ti = &t[order[r]];
+		uint32_t it;
+
+		if (ti->group && x->gitem[ti->group - 1] != NONE) {
+			it = x->gitem[ti->group - 1];
+			x->iw[it] += ti->cost_us;
+		} else {
+			it = (uint32_t)items++;
+			if (ti->group)
+				x->gitem[ti->group - 1] = it;
+			x->iw[it] = ti->cost_us;
+			x->items[it] = it;
+		}
+		item_of[r - from] = it;
+	}
+	/* Ties keep item order (the shard's order). */
+	if (sort_desc(x->items, x->tmp, items, x->iw, item_before, x, 1) < 0)
+		makespan = -1;
+	for (size_t i = 0; i < items && makespan == 0; i++) {
+		unsigned int best = 0;
+
+		for (unsigned int k = 1; k < w; k++)
+			if (loads[k] < loads[best])
+				best = k;
+		loads[best] += x->iw[x->items[i]];
+		worker_of[x->items[i]] = best;
+	}
+	/* Each worker is a process of its own: it pays the set-up of every
+	 * module it runs part of. Stamps NONE - 1 - k stay apart from
+	 * predict's shard stamps. */
+	for (unsigned int k = 0; k < w && makespan == 0; k++)
+		for (size_t r = from; r < to; r++) {
+			uint32_t m = t[order[r]].module;
+
+			if (setup[m] > 0 && worker_of[item_of[r - from]] == k && x->mstamp[m] != NONE - 1 - k) {
+				x->mstamp[m] = NONE - 1 - k;
+				loads[k] += setup[m];
+			}
+		}
+	for (unsigned int k = 0; k < w && makespan >= 0; k++)
+		if (loads[k] > makespan)
+			makespan = loads[k];
+	/* Undo the stamps and the group map for the next shard. */
+	for (size_t r = from; r < to; r++) {
+		const hist__plan_test *ti = &t[order[r]];
+
+		x->mstamp[ti->module] = NONE;
+		if (ti->group)
+			x->gitem[ti->group - 1] = NONE;
+	}
+	return makespan;
+}
+
 /* Predicted time of every shard: start-up, its tests, and the set-up of
- * each module it runs part of. touched[m] (when given) counts the shards
- * running part of module m. Returns the largest prediction. */
+ * each module it runs part of; with workers, their makespan instead of the
+ * sum. touched[m] (when given) counts the shards running part of module m.
+ * Returns the largest prediction, -1 when out of memory. */
 static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const size_t *start, int64_t *pred,
                        uint32_t *touched)
 {
@@ -753,6 +920,12 @@ static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const
 					touched[ti->module]++;
 			}
 		}
+		if (workers_of(x) > 1) {
+			int64_t ms = workers_makespan(x, order, start[k], start[k + 1], workers_of(x));
+			if (ms < 0)
+				return -1;
+			pred[k] = x->in->shard_overhead_us + ms;
+		}
 		if (pred[k] > makespan)
 			makespan = pred[k];
 	}
@@ -771,7 +944,7 @@ static int attempt(int64_t *makespan, ctx *x, unsigned int shards, uint32_t *ord
 		return error;
 	order_by_shard(x, shards, order, start);
 	*makespan = predict(x, shards, order, start, pred, touched);
-	return HIST_OK;
+	return *makespan < 0 ? HIST_E_NOMEM : HIST_OK;
 }
 
 /* --target-seconds: the fewest shards whose predicted makespan is within
@@ -788,11 +961,14 @@ static int search(unsigned int *out, int *missed, ctx *x, unsigned int most, uin
 	*missed = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		/* No fewer shards can hold the work within the target. */
-		int64_t room = target - x->in->shard_overhead_us;
+		int64_t room = (target - x->in->shard_overhead_us) * (int64_t)workers_of(x);
 		unsigned int lo = most, n, step = 1;
 
 		if (room > 0 && x->work / room < (int64_t)most)
 			lo = (unsigned int)(x->work / room + (x->work % room != 0));
+		/* --max-tests-per-shard asks for at least this many. */
+		if (lo < x->in->min_shards)
+			lo = x->in->min_shards < most ? x->in->min_shards : most;
 		if (lo < 1)
 			lo = 1;
 		n = lo;
@@ -846,6 +1022,7 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	size_t modules = in->modules ? in->modules : 1;
 	unsigned int most = in->shards ? in->shards : in->max_shards ? in->max_shards : HIST_MAX_SHARDS;
 	unsigned int shards = in->shards;
+	size_t bins_most; /* load[] holds a bin a worker of each shard */
 	uint32_t *touched = NULL;
 	int error = HIST_OK;
 
@@ -854,12 +1031,14 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	x.tests = tests;
 	x.in = in;
 	x.n = n;
+	bins_most = (size_t)most * workers_of(&x);
 	if (n >= NONE)
 		return hist__error(err, HIST_E_INVALID, "too many tests to plan: %zu", n);
 	if (ALLOC(x.trank, n) || ALLOC(x.tmp, n) || ALLOC(x.unit_of, n) || ALLOC(x.uw, n) ||
 	    ALLOC(x.umod, n) || ALLOC(x.uname, n) || ALLOC(x.ulen, n) || ALLOC(x.urank, n) ||
-	    ALLOC(x.uorder, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
-	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, most) || ALLOC(x.ushard, n) ||
+	    ALLOC(x.uorder, n) || ALLOC(x.ugroup, n) || ALLOC(x.charge, modules) || ALLOC(x.mstamp, modules) || ALLOC(x.items, n) ||
+	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, bins_most) ||
+	    ALLOC(x.gitem, in->groups) || ALLOC(x.ushard, n) ||
 	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(out->order, n) ||
 	    ALLOC(out->start, (size_t)most + 1) || ALLOC(out->predicted, most) || ALLOC(touched, modules)) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
@@ -869,15 +1048,18 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 		x.trank[i] = (uint32_t)i;
 		x.iw[i] = tests[i].cost_us;
 	}
+	memset(x.ugroup, 0, (n ? n : 1) * sizeof *x.ugroup);
+	for (size_t g = 0; g < in->groups; g++)
+		x.gitem[g] = NONE;
 	/* By name first (mostly a check that they are), so the sorts by
 	 * weight below need no name comparison. */
 	order_by(x.trank, x.tmp, n, test_name_before, &x);
 	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x, 1)) < 0 ||
-	    (error = make_units(&x)) < 0) {
+	    (error = make_units(&x)) < 0 || (error = join_groups(&x)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
-	if (in->scope == HIST_SCOPE_TEST) {
+	if (in->scope == HIST_SCOPE_TEST && !in->groups) {
 		/* One unit a test, in the same order. */
 		memcpy(x.uorder, x.trank, n * sizeof *x.uorder);
 	} else {
@@ -936,7 +1118,10 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	out->shards = shards;
 	out->work_us = x.work;
 	out->longest_unit_us = x.longest;
-	out->lower_bound_us = x.work / shards + (x.work % shards != 0);
+	{
+		unsigned int bins = shards * workers_of(&x);
+		out->lower_bound_us = x.work / bins + (x.work % bins != 0);
+	}
 	if (x.longest > out->lower_bound_us)
 		out->lower_bound_us = x.longest;
 	out->lower_bound_us += in->shard_overhead_us;
@@ -964,6 +1149,8 @@ done:
 	hist__free(x.ulen);
 	hist__free(x.urank);
 	hist__free(x.uorder);
+	hist__free(x.ugroup);
+	hist__free(x.gitem);
 	hist__free(x.charge);
 	hist__free(x.mstamp);
 	hist__free(x.items);

@@ -30,6 +30,7 @@ typedef struct {
 	int64_t est_us;  /* the estimate before overhead */
 	int64_t cost_us; /* what it adds to its shard: estimate + per-test overhead */
 	int known;       /* 1: the estimate came from its own history */
+	uint32_t group;  /* its group + 1 (hist__plan_input.group_keys); 0: none */
 } hist__plan_test;
 
 typedef struct {
@@ -43,6 +44,12 @@ typedef struct {
 	const int64_t *module_setup; /* per module: charged once per shard that runs
 	                                part of it (0 = none) */
 	size_t modules;
+	const char *const *group_keys; /* a group's tests are one unit; the hash
+	                                  fallback places it by its key */
+	size_t groups;
+	unsigned int min_shards; /* with target_us: search from at least this many */
+	unsigned int workers;    /* > 1: a shard runs on this many xdist workers; its
+	                            time is their makespan, not its sum (0, 1: one) */
 } hist__plan_input;
 
 

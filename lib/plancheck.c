@@ -44,6 +44,10 @@ typedef struct {
 	uint32_t deselected;  /* report + 1 that deselected it, or 0 */
 	uint32_t gone;        /* report + 1 that says it was not collected */
 	unsigned long gone_line;
+	const char *group;    /* a run on another shard than its group's: the key */
+	uint32_t group_report; /* report + 1 of that run, or 0 */
+	uint32_t group_shard; /* the shard its group runs on */
+	unsigned long group_line;
 } entry;
 
 /* A run beyond a test's first: each is named. */
@@ -68,6 +72,8 @@ typedef struct {
 	const char *id;
 	uint32_t len;
 	unsigned long line;
+	const char *group; /* a result's group key, or NULL */
+	uint32_t group_len;
 } event;
 
 struct hist_plan_check {
@@ -76,6 +82,10 @@ struct hist_plan_check {
 	char plan_id[17];
 	unsigned int shards;
 	int from_collection;
+	int has_groups;         /* plan.json has "group_markers" */
+	hist__strmap groups;    /* group key -> index into group_shard */
+	uint32_t *group_shard;
+	size_t ngroups, groupcap;
 	char **shard_file;  /* "DIR/shard-K.txt", K = 1..N at [K - 1] */
 	uint32_t *shard_report; /* report + 1 of shard K's first report */
 	int64_t *predicted; /* plan.json's predicted µs of shard K at [K - 1]
@@ -98,6 +108,7 @@ struct hist_plan_check {
 	int got_session;
 	char *session_plan;
 	hist__buf key, msg, where;
+	hist__buf group; /* the group key of the record to come (HIST__MARK_GROUP) */
 };
 
 static int nomem(hist_plan_check *c)
@@ -196,6 +207,79 @@ static unsigned int small_number(const char *s, size_t len, unsigned int max)
 	return v >= 1 && v <= max ? (unsigned int)v : 0;
 }
 
+/* One {"key": K, "shard": k, "tests": [...]} of plan.json's "groups" (t
+ * holds its '{'): the key and shard go into c->groups. */
+static int read_group(hist_plan_check *c, hist__json *js, hist__json_token t)
+{
+	char *key = NULL;
+	uint32_t shard = 0, at;
+	int error, added;
+
+	if (t != HIST__JSON_OBJECT)
+		return hist__json_error(js, "a group is not an object");
+	if ((error = hist__json_next(js, &t, 1)) < 0)
+		return error;
+	while (t != HIST__JSON_OBJECT_END) {
+		int which;
+
+		if (t != HIST__JSON_STRING)
+			return hist__json_error(js, "expected a string key");
+		which = strcmp(hist__buf_cstr(&js->text), "key") == 0 ? 1 : strcmp(hist__buf_cstr(&js->text), "shard") == 0 ? 2 : 0;
+		if ((error = hist__json_next(js, &t, 0)) < 0)
+			return error;
+		if (t != HIST__JSON_COLON)
+			return hist__json_error(js, "expected ':'");
+		if ((error = hist__json_next(js, &t, which != 0)) < 0)
+			return error;
+		if (which == 1) {
+			if (t != HIST__JSON_STRING || js->text.len == 0)
+				return hist__json_error(js, "a group's key is not a string");
+			if (!(key = hist__arena_dup(&c->arena, js->text.ptr, js->text.len)))
+				return nomem(c);
+		} else if (which == 2) {
+			if (t != HIST__JSON_NUMBER || !(shard = small_number(js->text.ptr, js->text.len, HIST_MAX_SHARDS)))
+				return hist__json_error(js, "a group's shard is not a whole number from 1 to %d",
+				                        HIST_MAX_SHARDS);
+		}
+		if ((error = hist__json_skip(js, t)) < 0 || (error = hist__json_next(js, &t, 1)) < 0)
+			return error;
+		if (t == HIST__JSON_COMMA && (error = hist__json_next(js, &t, 1)) < 0)
+			return error;
+	}
+	if (!key || !shard)
+		return hist__json_error(js, "a group without its key or shard");
+	if ((error = hist__strmap_put(&at, &added, &c->groups, key, strlen(key), (uint32_t)c->ngroups)) < 0)
+		return nomem(c);
+	if (!added)
+		return hist__json_error(js, "group %s twice", key);
+	{
+		void *p = grow(c->group_shard, &c->groupcap, c->ngroups, sizeof *c->group_shard);
+		if (!p)
+			return nomem(c);
+		c->group_shard = p;
+	}
+	c->group_shard[c->ngroups++] = shard;
+	return HIST_OK;
+}
+
+/* plan.json's "groups": an array of groups (t holds its '['). */
+static int read_groups(hist_plan_check *c, hist__json *js, hist__json_token t)
+{
+	int error;
+
+	if (t != HIST__JSON_ARRAY)
+		return hist__json_error(js, "groups is not an array");
+	if ((error = hist__json_next(js, &t, 0)) < 0)
+		return error;
+	while (t != HIST__JSON_ARRAY_END) {
+		if ((error = read_group(c, js, t)) < 0 || (error = hist__json_next(js, &t, 0)) < 0)
+			return error;
+		if (t == HIST__JSON_COMMA && (error = hist__json_next(js, &t, 0)) < 0)
+			return error;
+	}
+	return HIST_OK;
+}
+
 /* plan.json's "shards": [{"index": K, ..., "predicted_seconds": S}, ...],
  * the array's first token already read. Other keys are passed over. */
 static int read_shards(hist_plan_check *c, hist__json *js)
@@ -252,8 +336,8 @@ static int read_shards(hist_plan_check *c, hist__json *js)
 	return HIST_OK;
 }
 
-/* plan.json: plan_id, shard_count, test_list and each shard's predicted
- * seconds; the rest is for people. */
+/* plan.json: plan_id, shard_count, test_list, each shard's predicted
+ * seconds and the groups; the rest is for people. */
 static int read_plan_json(hist_plan_check *c, const char *path)
 {
 	hist__input *in = NULL;
@@ -284,6 +368,8 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 		        : strcmp(hist__buf_cstr(&js.text), "shard_count") == 0 ? 2
 		        : strcmp(hist__buf_cstr(&js.text), "test_list") == 0   ? 3
 		        : strcmp(hist__buf_cstr(&js.text), "shards") == 0      ? 4
+		        : strcmp(hist__buf_cstr(&js.text), "group_markers") == 0 ? 5
+		        : strcmp(hist__buf_cstr(&js.text), "groups") == 0      ? 6
 		                                                               : 0;
 		if ((error = hist__json_next(&js, &t, 0)) < 0)
 			goto done;
@@ -293,7 +379,13 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 		}
 		if ((error = hist__json_next(&js, &t, which != 0)) < 0)
 			goto done;
-		if (which == 1) {
+		if (which == 5) {
+			c->has_groups = 1;
+		} else if (which == 6) {
+			if ((error = read_groups(c, &js, t)) < 0)
+				goto done;
+			t = HIST__JSON_NULL; /* read whole */
+		} else if (which == 1) {
 			if (t != HIST__JSON_STRING || !is_hex_id(js.text.ptr, js.text.len)) {
 				error = hist__json_error(&js, "plan_id is not 16 hex digits");
 				goto done;
@@ -332,6 +424,12 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 		                    path);
 		goto done;
 	}
+	for (size_t g = 0; g < c->ngroups; g++)
+		if (c->group_shard[g] > c->shards) {
+			error = hist__error(&c->err, HIST_E_PARSE, "%s: a group on shard %u of %u", path,
+			                    c->group_shard[g], c->shards);
+			goto done;
+		}
 	/* Plans from before "test_list" were all checked leniently. */
 	c->from_collection = list;
 done:
@@ -436,6 +534,7 @@ int hist_plan_check_open(hist_plan_check **out, const char *dir)
 	c->key = (hist__buf)HIST__BUF_INIT(0);
 	c->msg = (hist__buf)HIST__BUF_INIT(0);
 	c->where = (hist__buf)HIST__BUF_INIT(0);
+	c->group = (hist__buf)HIST__BUF_INIT(0);
 	if (!dir)
 		return hist__error(&c->err, HIST_E_INVALID, "no plan directory");
 	if (!(c->dir = hist__strdup(dir)))
@@ -521,11 +620,14 @@ void hist_plan_check_free(hist_plan_check *c)
 	hist__free(c->ev);
 	hist__free(c->session_plan);
 	hist__strmap_free(&c->map);
+	hist__strmap_free(&c->groups);
+	hist__free(c->group_shard);
 	hist__arena_free(c->arena);
 	hist__arena_free(c->scratch);
 	hist__buf_free(&c->key);
 	hist__buf_free(&c->msg);
 	hist__buf_free(&c->where);
+	hist__buf_free(&c->group);
 	hist__err_clear(&c->err);
 	hist__free(c->dir);
 	hist__free(c);
@@ -534,28 +636,43 @@ void hist_plan_check_free(hist_plan_check *c)
 /* ------------------------------------------------------------------ */
 /* Reading a report                                                    */
 
-static int hold(hist_plan_check *c, int kind, const char *id, size_t len, unsigned long line)
+static int hold(hist_plan_check *c, int kind, const char *id, size_t len, unsigned long line, const char *group,
+                size_t group_len)
 {
-	const char *copy;
+	const char *copy, *gcopy = NULL;
 	void *p;
 
-	if (len >= UINT32_MAX || !(p = grow(c->ev, &c->evcap, c->nev, sizeof *c->ev)))
+	if (len >= UINT32_MAX || group_len >= UINT32_MAX || !(p = grow(c->ev, &c->evcap, c->nev, sizeof *c->ev)))
 		return nomem(c);
 	c->ev = p;
-	if (!(copy = hist__arena_dup(&c->scratch, id, len)))
+	if (!(copy = hist__arena_dup(&c->scratch, id, len)) ||
+	    (group && !(gcopy = hist__arena_dup(&c->scratch, group, group_len))))
 		return nomem(c);
-	c->ev[c->nev++] = (event){kind, copy, (uint32_t)len, line};
+	c->ev[c->nev++] = (event){kind, copy, (uint32_t)len, line, gcopy, (uint32_t)group_len};
 	return HIST_OK;
 }
 
 static int on_record(void *ctx, const hist__record *r)
 {
-	return hold(ctx, -1, r->id, r->id_len, r->line);
+	hist_plan_check *c = ctx;
+	int error = hold(c, -1, r->id, r->id_len, r->line, c->group.len ? c->group.ptr : NULL, c->group.len);
+
+	hist__buf_clear(&c->group);
+	return error;
 }
 
 static int on_mark(void *ctx, hist__mark kind, const char *id, size_t len, unsigned long line)
 {
-	return hold(ctx, (int)kind, id, len, line);
+	hist_plan_check *c = ctx;
+
+	if (kind == HIST__MARK_GROUP) {
+		/* The next record's group: kept only when the plan has groups. */
+		hist__buf_clear(&c->group);
+		if (c->has_groups && len && hist__buf_put(&c->group, id, len) < 0)
+			return nomem(c);
+		return HIST_OK;
+	}
+	return hold(c, (int)kind, id, len, line, NULL, 0);
 }
 
 static int on_session(void *ctx, const hist__session *s)
@@ -574,6 +691,17 @@ static int on_session(void *ctx, const hist__session *s)
 	return HIST_OK;
 }
 
+/* The shard group key runs on: the plan's, else (a group new since the
+ * plan) the one its stable hash names, as the plugin places it. */
+static uint32_t group_shard_of(const hist_plan_check *c, const char *key, size_t len)
+{
+	uint32_t g;
+
+	if (hist__strmap_get(&g, &c->groups, key, len))
+		return c->group_shard[g];
+	return (uint32_t)(hist_nodeid_hash(key, len) % c->shards) + 1;
+}
+
 /* The held lines of report ri, a report of this plan, into the account. */
 static int account(hist_plan_check *c, uint32_t ri)
 {
@@ -589,6 +717,17 @@ static int account(hist_plan_check *c, uint32_t ri)
 			return error;
 		x = &c->e[at];
 		if (v->kind < 0) {
+			if (v->group && !x->group_report) {
+				uint32_t k = group_shard_of(c, v->group, v->group_len);
+
+				if (k != rep->shard) {
+					if (!(x->group = hist__arena_dup(&c->arena, v->group, v->group_len)))
+						return nomem(c);
+					x->group_report = ri + 1;
+					x->group_shard = k;
+					x->group_line = v->line;
+				}
+			}
 			if (x->runs++ == 0) {
 				x->first = ri + 1;
 				x->first_line = v->line;
@@ -874,6 +1013,16 @@ static int test_problems(verdict *v, const uint32_t *order)
 			error = say(v, HIST_CHECK_RAN_TWICE, r->name, a->line, id, r->shard,
 			            "%s ran again on shard %u/%u; it already ran on shard %u/%u (%s)", id, r->shard,
 			            c->shards, first->shard, c->shards, where(c, x->first, x->first_line));
+			if (error < 0)
+				return error;
+		}
+		if (x->group_report) {
+			const report *r = &c->r[x->group_report - 1];
+
+			error = say(v, HIST_CHECK_GROUP_SPLIT, r->name, x->group_line, id, r->shard,
+			            "%s ran on shard %u/%u, but its group %s runs on shard %u/%u: a group "
+			            "stays on one shard",
+			            id, r->shard, c->shards, x->group, x->group_shard, c->shards);
 			if (error < 0)
 				return error;
 		}

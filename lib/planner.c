@@ -16,6 +16,7 @@
 #include "estimate.h"
 #include "num.h"
 #include "store.h"
+#include "strmap.h"
 
 static int check_options(hist__err *err, const hist_plan_options *o)
 {
@@ -24,10 +25,17 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 		                   o ? o->version : 0);
 	if (o->shards > HIST_MAX_SHARDS)
 		return hist__error(err, HIST_E_INVALID, "%u shards: at most %d", o->shards, HIST_MAX_SHARDS);
-	if (o->shards == 0 && o->target_us <= 0)
-		return hist__error(err, HIST_E_INVALID, "give a number of shards or a positive target");
-	if (o->shards && o->target_us)
-		return hist__error(err, HIST_E_INVALID, "a number of shards and a target exclude each other");
+	size_t per_shard = o->version >= 2 ? o->max_tests_per_shard : 0;
+	unsigned int workers = o->version >= 2 ? o->workers : 0;
+
+	if (o->shards == 0 && o->target_us <= 0 && per_shard == 0)
+		return hist__error(err, HIST_E_INVALID,
+		                   "give a number of shards, a positive target or a number of tests per shard");
+	if (o->shards && (o->target_us || per_shard))
+		return hist__error(err, HIST_E_INVALID,
+		                   "a number of shards excludes a target and a number of tests per shard");
+	if (workers > HIST_MAX_WORKERS)
+		return hist__error(err, HIST_E_INVALID, "%u workers: at most %d", workers, HIST_MAX_WORKERS);
 	if (o->max_shards > HIST_MAX_SHARDS)
 		return hist__error(err, HIST_E_INVALID, "max shards %u: at most %d", o->max_shards,
 		                   HIST_MAX_SHARDS);
@@ -43,6 +51,8 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 		                   HIST_MAX_WINDOW);
 	if (!o->tests && o->test_count)
 		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
+	if (o->version >= 2 && o->groups && !o->tests)
+		return hist__error(err, HIST_E_INVALID, "groups without tests");
 	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
 		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
 	return HIST_OK;
@@ -67,6 +77,79 @@ static void warn(const hist_plan_options *o, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	o->warning(msg, o->payload);
+}
+
+/* Numbers the groups of the caller's tests (o->groups, in list order) and
+ * marks each planned test with its group. The plan's tests are the listed
+ * ones in list order (estimate.c keeps that order). */
+static int assign_groups(hist_plan *plan, const hist_plan_options *o, hist__err *err)
+{
+	hist__strmap keys = HIST__STRMAP_INIT;
+	int error = HIST_OK;
+
+	if (o->version < 2 || !o->group_markers)
+		return HIST_OK;
+	if (!(plan->group_markers = hist__strdup(o->group_markers)))
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	if (!o->groups)
+		return HIST_OK;
+	if (plan->n != o->test_count)
+		return hist__error(err, HIST_E_INVALID, "groups: %zu planned tests for %zu listed", plan->n,
+		                   o->test_count);
+	if (!(plan->group_keys = hist__malloc((plan->n ? plan->n : 1) * sizeof *plan->group_keys)))
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < plan->n; i++) {
+		const char *key = o->groups[i];
+		uint32_t g;
+		int added;
+
+		if (strcmp(plan->tests[i].id, o->tests[i]) != 0) {
+			error = hist__error(err, HIST_E_INVALID, "groups: planned test %zu is %s, listed %s", i,
+			                    plan->tests[i].id, o->tests[i]);
+			break;
+		}
+		if (!key)
+			continue;
+		if ((error = hist__strmap_put(&g, &added, &keys, key, strlen(key), (uint32_t)plan->groups)) < 0) {
+			hist__error(err, error, "out of memory");
+			break;
+		}
+		if (added && !(plan->group_keys[plan->groups++] = hist__arena_dup(&plan->arena, key, strlen(key)))) {
+			error = hist__error(err, HIST_E_NOMEM, "out of memory");
+			break;
+		}
+		plan->tests[i].group = g + 1;
+	}
+	hist__strmap_free(&keys);
+	return error;
+}
+
+/* The N of --shards, or what --max-tests-per-shard asks: ceil(tests / K)
+ * (a group is its tests, so it needs no rule of its own), capped by
+ * max_shards with a warning. With a target as well, that count is where
+ * the target's search starts (min_shards), so both are met. */
+static int shard_count(unsigned int *shards, unsigned int *min_shards, hist_plan *plan,
+                       const hist_plan_options *o)
+{
+	size_t k = o->version >= 2 ? o->max_tests_per_shard : 0, need;
+	unsigned int most = o->max_shards ? o->max_shards : HIST_MAX_SHARDS;
+
+	*shards = o->shards;
+	*min_shards = 0;
+	plan->max_tests_per_shard = k;
+	if (!k)
+		return HIST_OK;
+	need = plan->n ? plan->n / k + (plan->n % k != 0) : 1;
+	if (need > most) {
+		warn(o, "%zu tests at most %zu a shard need %zu shards: capped at %u (max shards)", plan->n, k, need,
+		     most);
+		need = most;
+	}
+	if (o->target_us > 0)
+		*min_shards = (unsigned int)need;
+	else
+		*shards = (unsigned int)need;
+	return HIST_OK;
 }
 
 int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err *err)
@@ -107,6 +190,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	hist__plan_input in;
 	hist_plan *plan = NULL;
 	const char *suite;
+	unsigned int in_shards = 0, min_shards = 0;
 	int error, began = 0;
 
 	*out = NULL;
@@ -182,6 +266,9 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->target_us = opts->shards ? 0 : opts->target_us;
 	plan->without_history = res.without_history;
 	plan->from_collection = opts->tests != NULL;
+	plan->workers = opts->version >= 2 && opts->workers > 1 ? opts->workers : 0;
+	if ((error = assign_groups(plan, opts, err)) < 0)
+		goto done;
 	if (res.fallback && plan->n)
 		warn(opts,
 		     "no test of the suite has a duration in the history of suite '%s': split by the "
@@ -192,15 +279,21 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 		     "no test to plan for suite '%s': the shards are empty, and the plugin places "
 		     "each test file by the stable hash of its path",
 		     suite);
+	if ((error = shard_count(&in_shards, &min_shards, plan, opts)) < 0)
+		goto done;
 	in = (hist__plan_input){opts->scope,
-	                        opts->shards,
+	                        in_shards,
 	                        opts->target_us,
 	                        opts->max_shards,
 	                        plan->shard_overhead_us,
 	                        opts->effort ? opts->effort : HIST_PLAN_EFFORT_DEFAULT,
 	                        res.fallback,
 	                        res.module_setup,
-	                        res.modules};
+	                        res.modules,
+	                        (const char *const *)plan->group_keys,
+	                        plan->groups,
+	                        min_shards,
+	                        plan->workers};
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {
@@ -240,6 +333,8 @@ void hist_plan_free(hist_plan *plan)
 	hist__free(plan->start);
 	hist__free(plan->predicted);
 	hist__free(plan->suite);
+	hist__free(plan->group_keys);
+	hist__free(plan->group_markers);
 	hist__free(plan);
 }
 

@@ -41,6 +41,12 @@ struct hist_plan {
 	int64_t test_overhead_us, shard_overhead_us;
 	hist_source test_overhead_source, shard_overhead_source;
 	int64_t collect_per_test_us; /* charged to modules' set-up; -1: unknown */
+	/* Groups (--hist-collect): tests[i].group - 1 indexes group_keys. */
+	const char **group_keys; /* in the arena */
+	size_t groups;
+	char *group_markers; /* NULL: the test list carried no groups */
+	size_t max_tests_per_shard; /* the caller's K, or 0 */
+	unsigned int workers;       /* W > 1 the shards were planned for, or 0 */
 };
 
 /* The stages after estimation: partitions plan->tests (plan->n of them) per

@@ -36,7 +36,10 @@ typedef struct {
 /* hist JSONL lines that name a test without giving a result: what a shard
  * deselected for the user, listed tests it did not collect, and the test
  * an interruption cut off. Only the plan check needs them. */
-typedef enum { HIST__MARK_DESELECTED = 0, HIST__MARK_GONE, HIST__MARK_INTERRUPTED } hist__mark;
+typedef enum { HIST__MARK_DESELECTED = 0, HIST__MARK_GONE, HIST__MARK_INTERRUPTED,
+	/* Not a nodeid: the group key (--hist-group-marker) of the test whose
+	 * record comes next. */
+	HIST__MARK_GROUP } hist__mark;
 
 typedef struct {
 	int (*record)(void *ctx, const hist__record *r);

@@ -1,7 +1,8 @@
 /* testlist.c - the suite as collected now.
- * Owns: reading `pytest --collect-only -q` output into a list of nodeids
- * (hist_test_list_*): pytest's trailer, lines that are not nodeids,
- * duplicates, size limits.
+ * Owns: reading `pytest --collect-only -q` output, or the plugin's
+ * `--hist-collect` file (told apart by its header line), into a list of
+ * nodeids and their group keys (hist_test_list_*): pytest's trailer, lines
+ * that are not nodeids, duplicates, size limits.
  * Not here: what the plan does with the list (planner.c, estimate.c),
  * gzip and stdin (io.c). */
 #include "hist.h"
@@ -19,10 +20,20 @@
 /* A test list larger than this is not a test list. */
 #define MAX_TEST_LIST ((size_t)1 << 30)
 
+/* The --hist-collect file (doc/formats.md): this header, then the group
+ * markers line, then GROUP TAB MODULE TAB CLASS TAB NODEID lines. */
+#define COLLECT_HEADER "# hist collect "
+#define COLLECT_VERSION 1
+#define COLLECT_MARKERS "# group markers:"
+/* A group key is a marker name and its value; plan.json holds it. */
+#define MAX_GROUP_KEY 1024
+
 struct hist_test_list {
 	hist__err err;
 	char *data; /* the lines, each NUL-terminated in place */
 	const char **ids;
+	const char **groups; /* per test, NULL: in no group; NULL for a plain list */
+	const char *markers; /* the collect file's group markers, or NULL */
 	size_t count;
 };
 
@@ -65,6 +76,59 @@ static int list_error(hist_test_list *l, const char *name, size_t line, const ch
 	return hist__error(&l->err, HIST_E_INVALID, "%s:%zu: %s", name, line, why);
 }
 
+/* The rest of a '# hist collect ' line: the format version. */
+static int collect_header(hist_test_list *l, const char *name, const char *version)
+{
+	if (strcmp(version, "1") != 0)
+		return hist__error(&l->err, HIST_E_INVALID,
+		                   "%s:1: hist collect format version '%.20s': this histplan reads version %d; "
+		                   "use the histplan of the plugin that wrote it",
+		                   name, version, COLLECT_VERSION);
+	/* groups marks the collect format; it grows with ids. */
+	if (!(l->groups = hist__malloc(sizeof *l->groups)))
+		return hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
+	return HIST_OK;
+}
+
+/* Splits a collect file's test line GROUP TAB MODULE TAB CLASS TAB NODEID
+ * in place: returns the nodeid (its length in *n) and sets *group (NULL
+ * for "-"), or returns NULL with the reason in *why. */
+static char *collect_line(const char **group, char *p, size_t *n, const char **why)
+{
+	char *field[3], *q = p;
+
+	for (int i = 0; i < 3; i++) {
+		char *tab = strchr(q, '\t');
+
+		if (!tab) {
+			*why = "expected GROUP, MODULE, CLASS and the nodeid separated by tabs (a hist collect file)";
+			return NULL;
+		}
+		*tab = '\0';
+		field[i] = q;
+		if (tab == q) {
+			*why = "an empty field: a hist collect file writes '-' for none";
+			return NULL;
+		}
+		q = tab + 1;
+	}
+	if (strlen(field[0]) > MAX_GROUP_KEY) {
+		*why = "a group key longer than 1024 bytes";
+		return NULL;
+	}
+	*group = strcmp(field[0], "-") == 0 ? NULL : field[0];
+	*n -= (size_t)(q - p);
+	if (*n == 0) {
+		*why = "a test line without a nodeid";
+		return NULL;
+	}
+	if (q[0] == '#') {
+		*why = "a nodeid cannot start with '#' (shard files use it for comments)";
+		return NULL;
+	}
+	return q;
+}
+
 int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, const char *name)
 {
 	hist_test_list *l;
@@ -97,7 +161,7 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 	for (p = l->data; p < end && !trailer;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
 		size_t n = (size_t)(eol - p);
-		const char *why;
+		const char *why, *group = NULL;
 		uint32_t first;
 		int added;
 
@@ -109,7 +173,23 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 		if (n && p[n - 1] == '\r')
 			n--;
 		p[n] = '\0';
-		if (n == 0) {
+		if (line == 1 && strncmp(p, COLLECT_HEADER, strlen(COLLECT_HEADER)) == 0) {
+			error = collect_header(l, name, p + strlen(COLLECT_HEADER));
+			if (error < 0)
+				goto done;
+		} else if (l->groups && line == 2) {
+			if (strncmp(p, COLLECT_MARKERS, strlen(COLLECT_MARKERS)) != 0) {
+				error = list_error(l, name, line, "expected '" COLLECT_MARKERS " NAME,...' after the "
+				                                  "'# hist collect 1' line");
+				goto done;
+			}
+			l->markers = p + strlen(COLLECT_MARKERS) + strspn(p + strlen(COLLECT_MARKERS), " ");
+		} else if (l->groups && p[0] == '#') {
+			/* A comment. */
+		} else if (l->groups && !(p = collect_line(&group, p, &n, &why))) {
+			error = list_error(l, name, line, why);
+			goto done;
+		} else if (n == 0) {
 			if (!blank)
 				blank = line;
 		} else if (blank) {
@@ -122,7 +202,7 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 		} else if (n > HIST__MAX_NODEID) {
 			error = list_error(l, name, line, "line longer than 64 KiB");
 			goto done;
-		} else if ((why = not_a_nodeid(p))) {
+		} else if (!l->groups && (why = not_a_nodeid(p))) {
 			error = list_error(l, name, line, why);
 			goto done;
 		} else {
@@ -130,14 +210,18 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 				size_t ncap = cap ? cap * 2 : 256;
 				const char **ids = hist__realloc(l->ids, ncap * sizeof *ids);
 				size_t *nl2 = ids ? hist__realloc(lines, ncap * sizeof *lines) : NULL;
+				const char **gs = nl2 && l->groups ? hist__realloc(l->groups, ncap * sizeof *gs) : NULL;
 
 				if (ids)
 					l->ids = ids;
-				if (!ids || !nl2) {
+				if (nl2)
+					lines = nl2;
+				if (gs)
+					l->groups = gs;
+				if (!ids || !nl2 || (l->groups && !gs)) {
 					error = hist__error(&l->err, HIST_E_NOMEM, "%s: out of memory", name);
 					goto done;
 				}
-				lines = nl2;
 				cap = ncap;
 			}
 			if ((error = hist__strmap_put(&first, &added, &seen, p, n, (uint32_t)l->count)) < 0) {
@@ -150,10 +234,14 @@ int hist_test_list_parse(hist_test_list **out, const char *data, size_t len, con
 				goto done;
 			}
 			lines[l->count] = line;
+			if (l->groups)
+				l->groups[l->count] = group;
 			l->ids[l->count++] = p;
 		}
 		p = nl ? nl + 1 : end;
 	}
+	if (error == HIST_OK && l->groups && !l->markers)
+		error = list_error(l, name, line + 1, "no '" COLLECT_MARKERS "' line after '# hist collect 1'");
 done:
 	hist__strmap_free(&seen);
 	hist__free(lines);
@@ -218,12 +306,23 @@ const char *const *hist_test_list_ids(const hist_test_list *l)
 	return l->ids;
 }
 
+const char *const *hist_test_list_groups(const hist_test_list *l)
+{
+	return l->groups;
+}
+
+const char *hist_test_list_group_markers(const hist_test_list *l)
+{
+	return l->groups ? l->markers : NULL;
+}
+
 void hist_test_list_free(hist_test_list *l)
 {
 	if (!l)
 		return;
 	hist__err_clear(&l->err);
 	hist__free(l->ids);
+	hist__free(l->groups);
 	hist__free(l->data);
 	hist__free(l);
 }

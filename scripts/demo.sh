@@ -3,7 +3,9 @@
 # a serial run recorded with --hist-report, histmerge; then the suite
 # changes (a test added, one removed, a new file), histplan --shards 3 plans
 # the tree as collected now, the three shards run, and histmerge --plan
-# stores their reports and checks that every test ran exactly once.
+# stores their reports and checks that every test ran exactly once;
+# histstats --plans shows each shard predicted against actual, and
+# histstats --html writes build/demo/report.html.
 # Works in build/demo; leaves nothing elsewhere.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +14,7 @@ python=${PYTHON:-/usr/bin/python3}
 work=$here/build/demo
 shards=3
 
-for t in histmerge histplan; do
+for t in histmerge histplan histstats; do
 	[ -x "$bin/$t" ] || { echo "demo: $bin/$t is missing: run make first" >&2; exit 1; }
 done
 rm -rf "$work"
@@ -56,6 +58,10 @@ done
 
 echo "== 5. histmerge --plan: store the shard reports, check every test ran exactly once"
 "$bin/histmerge" --db "$db" --run-id demo-shards --plan shards "$work"/r*.jsonl.gz
+
+echo "== 6. histstats --plans sets each shard's prediction beside its wall time; --html draws the history"
+"$bin/histstats" --db "$db" --plans --top 1
+"$bin/histstats" --db "$db" --html "$work/report.html"
 
 echo "== summary"
 printf '%-8s %12s %10s\n' shard predicted actual

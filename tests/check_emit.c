@@ -31,7 +31,8 @@ static hist_plan *small_plan(unsigned int shards)
 		                                i == 2,
 		                                cost[i] - 1000,
 		                                cost[i],
-		                                1};
+		                                1,
+		                                0};
 	p->suite = hist__strdup("unit \"fast\"");
 	p->estimator = HIST_EST_EMA;
 	p->alpha = 0.3;

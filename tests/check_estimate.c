@@ -89,6 +89,11 @@ static void parse_fails(const char *text, size_t len, const char *message)
 	hist_test_list_free(l);
 }
 
+static void fails(const char *text, const char *message)
+{
+	parse_fails(text, strlen(text), message);
+}
+
 START_TEST(test_list_reads_collect_only_output)
 {
 	const char *out = "test_a.py::TestK::test_one\n"
@@ -116,6 +121,46 @@ START_TEST(test_list_reads_collect_only_output)
 	hist_test_list_free(parse_ok("\nno tests collected (5 deselected) in 0.00s\n", 0));
 	hist_test_list_free(parse_ok("", 0));
 	hist_test_list_free(parse_ok("a.py::x\n\n==== ERRORS ====\nanything::at all\n", 1));
+}
+END_TEST
+
+START_TEST(test_list_reads_the_collect_file)
+{
+	const char *out = "# hist collect 1\r\n"
+	                  "# group markers: serial,xdist_group\n"
+	                  "serial:db\ta.py\t-\ta.py::x\n"
+	                  "# a comment\n"
+	                  "-\ta.py\t-\ta.py::y[\tz]\n"
+	                  "serial\tb.py\tb.py::T\tb.py::T::w\n";
+	hist_test_list *l = parse_ok(out, 3);
+
+	ck_assert_str_eq(hist_test_list_group_markers(l), "serial,xdist_group");
+	ck_assert_str_eq(hist_test_list_ids(l)[0], "a.py::x");
+	ck_assert_str_eq(hist_test_list_groups(l)[0], "serial:db");
+	/* The nodeid is the rest of the line, tabs and all. */
+	ck_assert_str_eq(hist_test_list_ids(l)[1], "a.py::y[\tz]");
+	ck_assert_ptr_null(hist_test_list_groups(l)[1]);
+	ck_assert_str_eq(hist_test_list_groups(l)[2], "serial");
+	hist_test_list_free(l);
+	l = parse_ok("# hist collect 1\n# group markers:\n", 0);
+	ck_assert_str_eq(hist_test_list_group_markers(l), "");
+	hist_test_list_free(l);
+	/* Plain --collect-only -q output has neither. */
+	l = parse_ok("a.py::x\n", 1);
+	ck_assert_ptr_null(hist_test_list_groups(l));
+	ck_assert_ptr_null(hist_test_list_group_markers(l));
+	hist_test_list_free(l);
+	fails("# hist collect 2\n# group markers:\n", "tests.txt:1: hist collect format version '2': this histplan reads version 1; use "
+	            "the histplan of the plugin that wrote it");
+	fails("# hist collect 1\na.py::x\n", "tests.txt:2: expected '# group markers: NAME,...' after the '# hist collect 1' line");
+	fails("# hist collect 1\n", "tests.txt:2: no '# group markers:' line after '# hist collect 1'");
+	fails("# hist collect 1\n# group markers:\na.py::x\n", "tests.txt:3: expected GROUP, MODULE, CLASS and the nodeid separated by tabs (a hist "
+	            "collect file)");
+	fails("# hist collect 1\n# group markers:\n-\t\t-\ta.py::x\n", "tests.txt:3: an empty field: a hist collect file writes '-' for none");
+	fails("# hist collect 1\n# group markers:\n-\ta\t-\t\n", "tests.txt:3: a test line without a nodeid");
+	fails("# hist collect 1\n# group markers:\n-\ta\t-\ta::x\n-\ta\t-\ta::x\n", "tests.txt:4: duplicate nodeid a::x (first on line 3)");
+	fails("# hist collect 1\n# group markers:\n-\ta\t-\ta::x\n\n-\ta\t-\tb::y\n", "tests.txt:4: expected GROUP, MODULE, CLASS and the nodeid separated by tabs (a hist "
+	            "collect file)");
 }
 END_TEST
 
@@ -558,13 +603,26 @@ START_TEST(create_rejects_bad_options)
 	o.shards = 0;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	ck_assert_ptr_null(p);
-	ck_assert_str_eq(hist_db_errmsg(db), "give a number of shards or a positive target");
+	ck_assert_str_eq(hist_db_errmsg(db),
+	                 "give a number of shards, a positive target or a number of tests per shard");
 	o.shards = HIST_MAX_SHARDS + 1;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	o.shards = 2;
 	o.target_us = 5;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	o.target_us = 0;
+	o.max_tests_per_shard = 3;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	o.max_tests_per_shard = 0;
+	o.workers = HIST_MAX_WORKERS + 1;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "257 workers: at most 256");
+	o.workers = 0;
+	/* Groups without the tests they belong to. */
+	o.groups = tests;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
+	ck_assert_str_eq(hist_db_errmsg(db), "groups without tests");
+	o.groups = NULL;
 	o.alpha = 0;
 	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_E_INVALID);
 	ck_assert_str_eq(hist_db_errmsg(db), "alpha 0: must be in (0, 1]");
@@ -839,6 +897,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, suite_test_equals_suite_row);
 	tcase_add_test(tc, median_of_many_matches_sorting);
 	tcase_add_test(tc, test_list_reads_collect_only_output);
+	tcase_add_test(tc, test_list_reads_the_collect_file);
 	tcase_add_test(tc, test_list_rejects_what_is_not_a_list);
 	tcase_add_test(tc, test_list_rejects_long_lines);
 	tcase_add_test(tc, test_list_reads_files);

@@ -189,7 +189,7 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 					msetup[m] = setup_by_module_name[s];
 		}
 		p->tests[i] = (hist__plan_test){
-		    hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len, (uint32_t)m, cost[i], cost[i], 1};
+		    hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len, (uint32_t)m, cost[i], cost[i], 1, 0};
 	}
 	in.module_setup = msetup;
 	in.modules = modules;
@@ -649,6 +649,150 @@ START_TEST(fallback_uses_the_stable_hash)
 }
 END_TEST
 
+/* Groups: a group's tests are one unit wherever they are; LPT places the
+ * unit by its sum, the fallback by the hash of its key. */
+static hist_plan *grouped_plan(const char *const *ids, const int64_t *cost, const uint32_t *group, size_t n,
+                               hist__plan_input in, const char *const *keys, size_t groups)
+{
+	hist_plan *p = hist__calloc(1, sizeof *p);
+	hist__err err = HIST__ERR_INIT;
+	int64_t setup = 0;
+	int error;
+
+	p->tests = calloc(n, sizeof *p->tests);
+	p->n = n;
+	for (size_t i = 0; i < n; i++)
+		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, ids[i], strlen(ids[i])),
+		                                (uint32_t)strlen(ids[i]), 0, cost[i], cost[i], 1, group[i]};
+	in.module_setup = &setup;
+	in.modules = 1;
+	in.group_keys = keys;
+	in.groups = groups;
+	in.effort = HIST_PLAN_EFFORT_DEFAULT;
+	error = hist__planner_finish(p, &in, &err);
+	ck_assert_msg(error == HIST_OK, "plan: %s", hist__err_msg(&err));
+	hist__err_clear(&err);
+	return p;
+}
+
+START_TEST(groups_stay_whole)
+{
+	/* Group 1 spans two files and two classes; group 2 is one test. */
+	const char *ids[] = {"a.py::g1", "b.py::T::g2", "b.py::U::g3", "a.py::x", "a.py::y",
+	                     "c.py::z", "c.py::w", "d.py::h"};
+	int64_t cost[] = {10, 10, 10, 25, 24, 9, 8, 5};
+	uint32_t group[] = {1, 1, 1, 0, 0, 0, 0, 2};
+	const char *keys[] = {"serial:db", "serial"};
+	hist_plan *p;
+	unsigned int k;
+
+	for (int scope = HIST_SCOPE_TEST; scope <= HIST_SCOPE_CLASS; scope++) {
+		p = grouped_plan(ids, cost, group, 8, shards_in(3, (hist_scope)scope), keys, 2);
+		k = shard_of(p, "a.py::g1");
+		ck_assert_uint_eq(shard_of(p, "b.py::T::g2"), k);
+		ck_assert_uint_eq(shard_of(p, "b.py::U::g3"), k);
+		if (scope == HIST_SCOPE_TEST) {
+			/* The group weighs 30, the longest unit: LPT starts with it. */
+			ck_assert_int_eq(p->longest_unit_us, 30);
+			ck_assert_uint_eq(k, 1);
+			ck_assert_uint_ne(shard_of(p, "a.py::x"), k);
+		} else {
+			/* a.py's functions are one class-scope unit, joined by g1
+			 * to the group: 79 of 101. */
+			ck_assert_int_eq(p->longest_unit_us, 79);
+			ck_assert_uint_eq(shard_of(p, "a.py::x"), k);
+		}
+		hist_plan_free(p);
+	}
+	/* Without groups the same tests spread. */
+	{
+		uint32_t none[8] = {0};
+		p = grouped_plan(ids, cost, none, 8, shards_in(3, HIST_SCOPE_TEST), NULL, 0);
+		ck_assert_int_eq(p->longest_unit_us, 25);
+		hist_plan_free(p);
+	}
+}
+END_TEST
+
+START_TEST(fallback_hashes_a_group_by_its_key)
+{
+	const char *ids[] = {"a.py::g1", "b.py::g2", "c.py::g3", "a.py::x", "d.py::h", "e.py::h2"};
+	int64_t cost[] = {1, 1, 1, 1, 1, 1};
+	uint32_t group[] = {1, 1, 1, 0, 2, 2};
+	const char *keys[] = {"serial:db", "serial"};
+	hist__plan_input in = shards_in(7, HIST_SCOPE_TEST);
+	hist_plan *p;
+
+	in.fallback = 1;
+	p = grouped_plan(ids, cost, group, 6, in, keys, 2);
+	for (int i = 0; i < 6; i++) {
+		const char *key = group[i] ? keys[group[i] - 1] : ids[i];
+		ck_assert_uint_eq(shard_of(p, ids[i]), hist_nodeid_hash(key, strlen(key)) % 7 + 1);
+	}
+	hist_plan_free(p);
+}
+END_TEST
+
+/* --workers W: each shard's prediction is the LPT makespan of its tests on
+ * W workers, computed here apart from plan.c. */
+static int64_t lpt_makespan(const int64_t *cost, size_t n, unsigned int w)
+{
+	int64_t sorted[64], load[8] = {0}, most = 0;
+
+	memcpy(sorted, cost, n * sizeof *cost);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && sorted[j] > sorted[j - 1]; j--) {
+			int64_t t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b = 0;
+		for (unsigned int k = 1; k < w; k++)
+			if (load[k] < load[b])
+				b = k;
+		load[b] += sorted[i];
+	}
+	for (unsigned int k = 0; k < w; k++)
+		if (load[k] > most)
+			most = load[k];
+	return most;
+}
+
+START_TEST(workers_predict_the_makespan)
+{
+	const char *ids[] = {"a.py::a", "a.py::b", "a.py::c", "b.py::d", "b.py::e", "b.py::f",
+	                     "c.py::g", "c.py::h", "c.py::i", "c.py::j", "d.py::k", "d.py::l"};
+	int64_t cost[] = {40, 31, 29, 20, 17, 15, 9, 8, 6, 5, 3, 2};
+	hist__plan_input in = shards_in(2, HIST_SCOPE_TEST);
+	hist_plan *p;
+	int64_t most = 0;
+
+	in.workers = 3;
+	in.shard_overhead_us = 100;
+	p = plan_of(ids, cost, 12, in, NULL, NULL, 0);
+	for (unsigned int k = 1; k <= 2; k++) {
+		int64_t mine[12], sum = 0, want;
+		size_t n = hist_plan_shard_size(p, k);
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < 12; j++)
+				if (strcmp(hist_plan_shard_test(p, k, i), ids[j]) == 0)
+					sum += mine[i] = cost[j];
+		want = lpt_makespan(mine, n, 3);
+		ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), 100 + want);
+		ck_assert_int_lt(want, sum);
+		if (want > most)
+			most = want;
+	}
+	/* 185 of work on 6 workers: ceil(185 / 6) = 31 < 40, the longest test. */
+	ck_assert_int_eq(p->lower_bound_us, 100 + 40);
+	/* and the plan reaches it. */
+	ck_assert_int_eq(most, 40);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(bounds_and_empty_suites)
 {
 	const char *ids[] = {"a.py::x", "a.py::y", "a.py::z"};
@@ -700,6 +844,9 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, target_gives_the_fewest_shards);
 	tcase_add_test(tc, fallback_uses_the_stable_hash);
 	tcase_add_test(tc, bounds_and_empty_suites);
+	tcase_add_test(tc, groups_stay_whole);
+	tcase_add_test(tc, fallback_hashes_a_group_by_its_key);
+	tcase_add_test(tc, workers_predict_the_makespan);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,7 +12,7 @@
 
 /* hist_check_kind's names in --json, in enum order. */
 static const char *const check_kind[] = { "other_plan", "shard_missing", "shard_twice", "interrupted",
-	"ran_twice", "not_run", "gone", "unplanned" };
+	"ran_twice", "not_run", "gone", "unplanned", "group_split" };
 
 static void print_problem(const hist_check_problem *p, void *payload)
 {

@@ -13,16 +13,23 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: histplan [OPTION]... (--shards N | --target-seconds S [--max-shards M])\n"
+	        "Usage: histplan [OPTION]... (--shards N | --target-seconds S | --max-tests-per-shard K)\n"
 	        "Split a pytest suite into shards that finish together, from its history.\n"
 	        "\n"
 	        "  -n, --shards N          split into N shards (1..%d)\n"
 	        "      --target-seconds S  the fewest shards whose predicted makespan is <= S\n"
-	        "      --max-shards M      at most M shards with --target-seconds (default %d)\n"
+	        "      --max-tests-per-shard K\n"
+	        "                          at least ceil(tests / K) shards (alone: that many)\n"
+	        "      --max-shards M      at most M shards with --target-seconds or\n"
+	        "                          --max-tests-per-shard (default %d)\n"
+	        "      --workers W         each shard runs under pytest -n W: predict and\n"
+	        "                          balance its W-worker makespan, not its sum (1..%d)\n"
+	        "      --print-shards      print the number of shards chosen on stdout\n"
 	        "      --db PATH           history database (default $HIST_DB, else .hist.db)\n"
 	        "      --suite NAME        the suite's history (default $HIST_SUITE, else default)\n"
 	        "  -t, --tests FILE|-      the suite as collected now: `pytest --collect-only -q`\n"
-	        "                          output (default: the tests of the newest run)\n"
+	        "                          output, or the plugin's --hist-collect file (with\n"
+	        "                          groups) (default: the tests of the newest run)\n"
 	        "      --scope SCOPE       keep each test|class|module on one shard (default test)\n"
 	        "      --estimator E       ema|median|last over the window (default ema)\n"
 	        "      --alpha A           EMA weight of the newest run, in (0, 1] (default 0.3)\n"
@@ -43,12 +50,15 @@ static void usage(FILE *f)
 	        "      --version           versions of histplan and its libraries\n"
 	        "\n"
 	        "Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
-	        HIST_MAX_SHARDS, HIST_MAX_SHARDS, HIST_MAX_WINDOW, HIST_PLAN_EFFORT_DEFAULT);
+	        HIST_MAX_SHARDS, HIST_MAX_SHARDS, HIST_MAX_WORKERS, HIST_MAX_WINDOW, HIST_PLAN_EFFORT_DEFAULT);
 }
 
 enum {
 	OPT_TARGET = 256,
+	OPT_MAX_TESTS,
 	OPT_MAX_SHARDS,
+	OPT_WORKERS,
+	OPT_PRINT_SHARDS,
 	OPT_DB,
 	OPT_SUITE,
 	OPT_SCOPE,
@@ -68,7 +78,10 @@ enum {
 
 static const struct option options[] = {{"shards", required_argument, NULL, 'n'},
                                         {"target-seconds", required_argument, NULL, OPT_TARGET},
+                                        {"max-tests-per-shard", required_argument, NULL, OPT_MAX_TESTS},
                                         {"max-shards", required_argument, NULL, OPT_MAX_SHARDS},
+                                        {"workers", required_argument, NULL, OPT_WORKERS},
+                                        {"print-shards", no_argument, NULL, OPT_PRINT_SHARDS},
                                         {"db", required_argument, NULL, OPT_DB},
                                         {"suite", required_argument, NULL, OPT_SUITE},
                                         {"tests", required_argument, NULL, 't'},
@@ -135,7 +148,7 @@ int main(int argc, char **argv)
 	hist_plan_summary sum = HIST_PLAN_SUMMARY_INIT;
 	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
 	const char *db_opt = NULL, *db_path, *suite_opt = NULL, *tests = NULL, *out = "shards", *svg = NULL;
-	int dry_run = 0, preview = 0, json = 0, verbosity = 0, c, error, status = CLI_FAILURE;
+	int dry_run = 0, preview = 0, json = 0, print_shards = 0, verbosity = 0, c, error, status = CLI_FAILURE;
 	hist_test_list *list = NULL;
 	hist_db *db = NULL;
 	hist_plan *plan = NULL;
@@ -165,6 +178,20 @@ int main(int argc, char **argv)
 				    HIST_MAX_SHARDS, optarg);
 			o.max_shards = (unsigned int)v;
 			break;
+		case OPT_MAX_TESTS:
+			if (cli_parse_long(&v, optarg, 1, 2000000000L) < 0)
+				return cli_usage_error(
+				    "--max-tests-per-shard: expected a whole number from 1 to 2000000000, got '%s'",
+				    optarg);
+			o.max_tests_per_shard = (size_t)v;
+			break;
+		case OPT_WORKERS:
+			if (cli_parse_long(&v, optarg, 1, HIST_MAX_WORKERS) < 0)
+				return cli_usage_error("--workers: expected a whole number from 1 to %d, got '%s'",
+				                       HIST_MAX_WORKERS, optarg);
+			o.workers = (unsigned int)v;
+			break;
+		case OPT_PRINT_SHARDS: print_shards = 1; break;
 		case OPT_DB: db_opt = optarg; break;
 		case OPT_SUITE: suite_opt = optarg; break;
 		case 't': tests = optarg; break;
@@ -223,13 +250,14 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o.shards == !o.target_us)
-		return cli_usage_error(o.shards ? "--shards and --target-seconds exclude each other"
-		                                : "give --shards N or --target-seconds S");
-	if (o.max_shards && !o.target_us)
-		return cli_usage_error("--max-shards goes with --target-seconds");
-	if (preview && json)
-		return cli_usage_error("--preview and --json both print to stdout: pick one");
+	if (o.shards && (o.target_us || o.max_tests_per_shard))
+		return cli_usage_error("--shards excludes --target-seconds and --max-tests-per-shard");
+	if (!o.shards && !o.target_us && !o.max_tests_per_shard)
+		return cli_usage_error("give --shards N, --target-seconds S or --max-tests-per-shard K");
+	if (o.max_shards && !o.target_us && !o.max_tests_per_shard)
+		return cli_usage_error("--max-shards goes with --target-seconds or --max-tests-per-shard");
+	if (preview + json + print_shards > 1)
+		return cli_usage_error("--preview, --json and --print-shards all print to stdout: pick one");
 	cli_set_verbosity(verbosity);
 	o.suite = cli_suite(suite_opt);
 	o.warning = warning;
@@ -243,6 +271,8 @@ int main(int argc, char **argv)
 		}
 		o.tests = hist_test_list_ids(list);
 		o.test_count = hist_test_list_count(list);
+		o.groups = hist_test_list_groups(list);
+		o.group_markers = hist_test_list_group_markers(list);
 	}
 	/* Planning reads; it never creates or upgrades a history. */
 	dbo.read_only = 1;
@@ -280,7 +310,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if ((json && hist_plan_json(plan, to_stdout, NULL) < 0) ||
-	    (preview && hist_plan_preview(plan, to_stdout, NULL) < 0) || fflush(stdout) != 0) {
+	    (preview && hist_plan_preview(plan, to_stdout, NULL) < 0) ||
+	    (print_shards && printf("%u\n", hist_plan_shard_count(plan)) < 0) || fflush(stdout) != 0) {
 		cli_error("stdout: write error");
 		goto done;
 	}

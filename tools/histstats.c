@@ -28,6 +28,10 @@ static void usage(FILE *f)
 	      "  --plans          the newest plans that ran (histmerge --plan stores them):\n"
 	      "                   each shard's predicted seconds beside its actual wall\n"
 	      "                   time, the error, and the shards that did not report\n"
+	      "  --html FILE      write the report as one self-contained HTML page (no\n"
+	      "                   script, no external URL) instead of printing the tables:\n"
+	      "                   slowest tests with their trend, flaky tests, regressions,\n"
+	      "                   tests not seen lately, plans predicted against actual\n"
 	      "  --export-durations FILE\n"
 	      "                   write pytest-split's .test_durations (median seconds\n"
 	      "                   per nodeid) to FILE instead of printing the tables\n"
@@ -261,17 +265,19 @@ static const char *cut(char *buf, size_t size, const char *s, size_t max)
 	return buf;
 }
 
-static void error_cells(int64_t predicted_us, int64_t actual_us)
+/* Actual, error in seconds and as a share of the prediction: each cell
+ * after a space, so a figure wider than its column still stands apart. */
+static void actual_cells(int64_t predicted_us, int64_t actual_us)
 {
 	if (actual_us < 0) {
-		printf("%11s%11s%9s", "-", "-", "-");
+		printf(" %10s %10s %9s", "-", "-", "-");
 		return;
 	}
-	printf("%+11.3f", secs(actual_us) - secs(predicted_us));
+	printf(" %10.3f %+10.3f", secs(actual_us), secs(actual_us) - secs(predicted_us));
 	if (predicted_us > 0)
-		printf("%+8.1f%%", 100.0 * ((double)actual_us - (double)predicted_us) / (double)predicted_us);
+		printf(" %+8.1f%%", 100.0 * ((double)actual_us - (double)predicted_us) / (double)predicted_us);
 	else
-		printf("%9s", "-");
+		printf(" %9s", "-");
 }
 
 static void json_seconds_or_null(const char *key, int64_t us)
@@ -362,15 +368,11 @@ static int plan_line(const hist_plan_run *r, void *payload)
 		}
 		printf("\n");
 	}
-	printf("%5s%8s%13s%11s%11s%9s  %s\n", "shard", "tests", "predicted s", "actual s", "error s", "error", "");
+	printf("%5s %7s %12s %10s %10s %9s\n", "shard", "tests", "predicted s", "actual s", "error s", "error");
 	for (unsigned int k = 0; k < r->shards; k++) {
 		const hist_plan_shard_run *h = &r->shard[k];
-		printf("%5u%8zu%13.3f", k + 1, h->tests, secs(h->predicted_us));
-		if (h->actual_us >= 0)
-			printf("%11.3f", secs(h->actual_us));
-		else
-			printf("%11s", "-");
-		error_cells(h->predicted_us, h->actual_us);
+		printf("%5u %7zu %12.3f", k + 1, h->tests, secs(h->predicted_us));
+		actual_cells(h->predicted_us, h->actual_us);
 		if (!h->reports)
 			printf("  missing");
 		else if (h->actual_us < 0)
@@ -379,12 +381,8 @@ static int plan_line(const hist_plan_run *r, void *payload)
 			printf("  %u reports: the longest", h->reports);
 		printf("\n");
 	}
-	printf("%-13s%13.3f", "slowest", secs(s.predicted_us));
-	if (s.actual_us >= 0)
-		printf("%11.3f", secs(s.actual_us));
-	else
-		printf("%11s", "-");
-	error_cells(s.predicted_us, s.actual_us);
+	printf("%-13s %12.3f", "slowest", secs(s.predicted_us));
+	actual_cells(s.predicted_us, s.actual_us);
 	if (s.missing && s.reported)
 		printf("  of %u reported", s.reported);
 	printf("\n");
@@ -432,6 +430,7 @@ int main(int argc, char **argv)
 		{ "test", required_argument, NULL, 'T' },
 		{ "export-durations", required_argument, NULL, 'e' },
 		{ "plans", no_argument, NULL, 'P' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -440,7 +439,7 @@ int main(int argc, char **argv)
 	};
 	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
 	hist_stats_options so = HIST_STATS_OPTIONS_INIT;
-	const char *db_opt = NULL, *suite = getenv("HIST_SUITE"), *test = NULL, *export = NULL;
+	const char *db_opt = NULL, *suite = getenv("HIST_SUITE"), *test = NULL, *export = NULL, *html = NULL;
 	hist_db *db = NULL;
 	hist_stats *st = NULL;
 	hist_counts counts;
@@ -462,6 +461,7 @@ int main(int argc, char **argv)
 		case 'T': test = optarg; break;
 		case 'e': export = optarg; break;
 		case 'P': plans = 1; break;
+		case 'H': html = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return CLI_OK;
@@ -471,8 +471,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!!test + !!export + plans > 1)
-		return cli_usage_error("--test, --plans and --export-durations do not go together");
+	if (!!test + !!export + plans + !!html > 1)
+		return cli_usage_error("--test, --plans, --html and --export-durations do not go together");
 	/* Unlike the tools that write, no suite named means all of them. */
 	if (suite && !*suite)
 		suite = NULL;
@@ -503,6 +503,16 @@ int main(int argc, char **argv)
 			goto failed;
 		if (!quiet)
 			cli_error("%s: durations of %zu tests", export, hist_stats_count(st, HIST_STATS_SLOWEST));
+		goto done;
+	}
+	if (html) {
+		hist_html_options ho = HIST_HTML_OPTIONS_INIT;
+		ho.suite = suite;
+		ho.top = o.top;
+		if ((error = hist_stats_write_html(st, db, &ho, html)) < 0)
+			goto failed;
+		if (!quiet)
+			cli_error("%s: report of %lld runs, %lld tests", html, (long long)counts.runs, (long long)counts.tests);
 		goto done;
 	}
 	for (size_t i = 1; i < hist_stats_count(st, HIST_STATS_SLOWEST) && !o.many_suites; i++)

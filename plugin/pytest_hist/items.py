@@ -14,10 +14,14 @@ keeps the nodeid each item had when pytest collected it.
 
 import pytest
 
+from .groups import group_key
+
 _COLLECTED_AS = pytest.StashKey()
 # The report attribute that carries the collected nodeid where it differs
 # from report.nodeid; xdist sends report attributes to the controller.
 REPORT_ATTR = "hist_nodeid"
+# The report attribute that carries the test's group key (groups.py).
+GROUP_ATTR = "hist_group"
 
 
 def _group_suffix(item):
@@ -48,8 +52,15 @@ def report_nodeid(report):
     return getattr(report, REPORT_ATTR, None) or report.nodeid
 
 
+def report_group(report):
+    """The group key of the test a report is about, or None."""
+    return getattr(report, GROUP_ATTR, None)
+
+
 class NodeidKeeper:
     """Registered wherever tests are collected (each xdist worker)."""
+
+    group_markers = ()      # set by pytest_configure
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_itemcollected(self, item):
@@ -62,3 +73,7 @@ class NodeidKeeper:
         nodeid = collected_nodeid(item)
         if report is not None and nodeid != report.nodeid:
             setattr(report, REPORT_ATTR, nodeid)
+        if report is not None and self.group_markers:
+            key = group_key(item, self.group_markers)
+            if key is not None:
+                setattr(report, GROUP_ATTR, key)

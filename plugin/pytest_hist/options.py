@@ -21,22 +21,24 @@ _OPTIONS = {}
 
 
 class _Option:
-    def __init__(self, flag, dest, env, default, choices, type):
+    def __init__(self, flag, dest, env, default, choices, type, repeat):
         self.flag = flag
         self.dest = dest
         self.env = env
         self.default = default
         self.choices = choices
         self.type = type
+        self.repeat = repeat
 
 
 def add(group, flag, *, env, default=None, choices=None, type=None, help,
-        metavar=None):
+        metavar=None, repeat=False):
     """group.addoption with an environment variable; the help names it and
-    the default."""
+    the default. repeat: the option may be given several times (its value
+    is the list, in order) and the variable is a comma list."""
     dest = flag.lstrip("-").replace("-", "_")
-    _OPTIONS[dest] = _Option(flag, dest, env, default, choices, type)
-    shown = f"; env {env}"
+    _OPTIONS[dest] = _Option(flag, dest, env, default, choices, type, repeat)
+    shown = f"; env {env}" + (" as a comma list" if repeat else "")
     if default is not None:
         shown = f" (default {default}{shown})"
     else:
@@ -48,23 +50,32 @@ def add(group, flag, *, env, default=None, choices=None, type=None, help,
         kwargs["type"] = type
     if metavar is not None:
         kwargs["metavar"] = metavar
+    if repeat:
+        kwargs["action"] = "append"
     group.addoption(flag, **kwargs)
 
 
 def _from_env(opt, text):
+    if opt.repeat:
+        return [_one_from_env(opt, text, part.strip())
+                for part in text.split(",") if part.strip()]
+    return _one_from_env(opt, text, text)
+
+
+def _one_from_env(opt, whole, text):
     if opt.type is not None:
         try:
             value = opt.type(text.strip())
         except ValueError:
             raise pytest.UsageError(
-                f"hist: {opt.env}={text!r}: not a valid {opt.flag} value: "
+                f"hist: {opt.env}={whole!r}: not a valid {opt.flag} value: "
                 f"expected {opt.type.__name__}") from None
     else:
         value = text
     if opt.choices is not None and value not in opt.choices:
         allowed = ", ".join(str(c) for c in opt.choices)
         raise pytest.UsageError(
-            f"hist: {opt.env}={text!r}: not a valid {opt.flag} value: "
+            f"hist: {opt.env}={whole!r}: not a valid {opt.flag} value: "
             f"expected one of {allowed}")
     return value
 

@@ -170,6 +170,13 @@ class Plan:
         self.has_keys = bool(self._prefixes)
         self._file_shards = {}
         self._path_shards = {}
+        self.groups = None                    # GroupPlan, from plan.json
+
+    def group_shard(self, key):
+        """The shard of group key: the plan's, else (a group new since the
+        plan) the one the stable hash of the key names."""
+        k = self.groups.shard_of.get(key)
+        return k if k is not None else nid.shard_of(key, self.total)
 
     @staticmethod
     def _key_prefixes(heads, file_keys):
@@ -208,10 +215,11 @@ class Plan:
             self._file_shards[path] = got
         return got
 
-    def owner(self, nodeid):
+    def owner(self, nodeid, group=None):
         """(shard, line or None) for a collected nodeid (as collected:
-        items.py); line is the plan line it matched, None for a test new
-        since the plan."""
+        items.py) whose group key is group (groups.py; None: in no group);
+        line is the plan line it matched, None for a test new since the
+        plan. A new test of a group goes where its group went."""
         node = nodeid
         hit = self.owner_of_line.get(node)
         if hit is not None:
@@ -221,6 +229,8 @@ class Plan:
             hit = self.owner_of_line.get(key)
             if hit is not None:
                 return hit, key
+        if group is not None and self.groups is not None:
+            return self.group_shard(group), None
         path = nid.file_of(node)
         candidates = self.file_shards(path)
         if len(candidates) > 1:
@@ -291,17 +301,55 @@ def load_plan(path):
 TEST_LISTS = ("collection", "history")
 
 
-def read_test_list(shard_path, plan_id):
-    """Where the plan's test list came from, from plan.json beside the
-    shard files: "collection" (histplan --tests, a collection of the tree)
-    or "history". A plan without plan.json, or a plan.json without the key
-    (older histplan), is "history": the lenient rules."""
+class GroupPlan:
+    """plan.json's groups: the markers the suite was collected with, and
+    each group's shard and listed tests."""
+
+    def __init__(self, markers, shard_of, members):
+        self.markers = markers        # names, in the order configured
+        self.shard_of = shard_of      # key -> shard
+        self.members = members        # listed nodeid -> key
+
+
+def _read_groups(path, doc, total):
+    markers = doc.get("group_markers")
+    if markers is None:
+        return None
+    bad = f"{path}: not a histplan plan.json"
+    if not isinstance(markers, list) or not all(isinstance(m, str) and m for m in markers):
+        raise PlanError(f"{bad} (\"group_markers\" is not a list of names); {_REGENERATE}")
+    shard_of, members = {}, {}
+    units = doc.get("groups", [])
+    if not isinstance(units, list):
+        raise PlanError(f"{bad} (\"groups\" is not a list); {_REGENERATE}")
+    for unit in units:
+        key = unit.get("key") if isinstance(unit, dict) else None
+        k = unit.get("shard") if isinstance(unit, dict) else None
+        tests = unit.get("tests") if isinstance(unit, dict) else None
+        if (not isinstance(key, str) or type(k) is not int or not 1 <= k <= total
+                or not isinstance(tests, list) or not all(isinstance(n, str) for n in tests)
+                or key in shard_of):
+            raise PlanError(f"{bad} (a group is not a unique \"key\" with a \"shard\" in "
+                            f"1..{total} and \"tests\"); {_REGENERATE}")
+        shard_of[key] = k
+        for nodeid in tests:
+            members[nodeid] = key
+    return GroupPlan(markers, shard_of, members)
+
+
+def read_plan_json(shard_path, plan_id, total):
+    """(test_list, groups) from plan.json beside the shard files: where
+    the plan's test list came from, "collection" (histplan --tests, a
+    collection of the tree) or "history"; and its GroupPlan, or None for
+    a plan made without group markers. A plan without plan.json, or a
+    plan.json without the key (older histplan), is "history": the lenient
+    rules."""
     path = os.path.join(os.path.dirname(shard_path) or ".", "plan.json")
     try:
         with open(path, "rb") as f:
             data = f.read()
     except FileNotFoundError:
-        return "history"
+        return "history", None
     except OSError as e:
         raise PlanError(f"{path}: cannot read: {e.strerror}") from None
     try:
@@ -323,4 +371,4 @@ def read_test_list(shard_path, plan_id):
     if test_list not in TEST_LISTS:
         raise PlanError(f"{path}: \"test_list\": {test_list!r} is neither \"collection\" "
                         f"nor \"history\"; {_REGENERATE}")
-    return test_list
+    return test_list, _read_groups(path, doc, total)

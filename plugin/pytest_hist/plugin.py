@@ -9,10 +9,10 @@ import os
 
 import pytest
 
-from . import options, sched
+from . import collect, groups, options, sched
 from .ci import check_index_in_plan, fill_path, job_index
 from .items import NodeidKeeper
-from .plan import PlanError, load_plan, read_test_list
+from .plan import PlanError, load_plan, read_plan_json
 from .report import CollectTimer, HistReporter, _is_xdist_worker
 from .shard import ShardSelector
 
@@ -49,6 +49,8 @@ def pytest_addoption(parser):
     add(group, "--hist-report", env="HIST_REPORT", metavar="FILE",
         help="write every test attempt and the session as hist JSONL for "
              "histmerge; gzipped when FILE ends in .gz.")
+    groups.add_options(group, add)
+    collect.add_options(group, add)
     sched.add_options(group, add)
 
 
@@ -63,7 +65,7 @@ def _shard_selector(config):
         path = fill_path(template, job)
         check_index_in_plan(path, job)
         plan, own = load_plan(path)
-        test_list = read_test_list(path, plan.plan_id)
+        test_list, plan.groups = read_plan_json(path, plan.plan_id, plan.total)
     except PlanError as e:
         where = options.origin(config, "shard_file")
         where = f"from {where}: " if where != "command line" else ""
@@ -74,8 +76,32 @@ def _shard_selector(config):
             f"plan {plan.plan_id} in {os.path.dirname(path) or '.'} has "
             f"{plan.total} shards: plan again with histplan --shards "
             f"{job.total}, or run {plan.total} jobs")
+    _group_markers_of_plan(config, plan, path)
     return ShardSelector(config, plan, own, config.getoption("shard_order"),
                          job.source if job else None, test_list, _prune(config))
+
+
+def _group_markers_of_plan(config, plan, path):
+    """The run groups by the markers the plan was made with: the markers
+    given here must be those (or none, to take the plan's)."""
+    given = groups.configured(config)
+    where = options.origin(config, "hist_group_marker")
+    where = f" (from {where})" if where and where != "command line" else ""
+    directory = os.path.dirname(path) or "."
+    if plan.groups is None:
+        if given:
+            raise pytest.UsageError(
+                f"hist: --hist-group-marker {','.join(given)}{where}: plan {plan.plan_id} in "
+                f"{directory} was made without group markers, so it may split a group "
+                f"across shards: plan from 'pytest --collect-only --hist-collect FILE "
+                f"--hist-group-marker NAME' with histplan --tests FILE")
+        return
+    if given and given != plan.groups.markers:
+        raise pytest.UsageError(
+            f"hist: --hist-group-marker {','.join(given)}{where}: plan {plan.plan_id} in "
+            f"{directory} was made with group markers {','.join(plan.groups.markers) or '(none)'}: "
+            f"give the same markers, or none to take the plan's")
+    groups.use(config, plan.groups.markers)
 
 
 def _prune(config):
@@ -84,13 +110,18 @@ def _prune(config):
 
 def pytest_configure(config):
     options.resolve(config, os.environ)
+    collect.configure(config)
     selector = None
     report = config.getoption("hist_report")
+    keeper = None
     if config.getoption("shard_file") or report:
-        config.pluginmanager.register(NodeidKeeper(), "hist-nodeids")
+        keeper = NodeidKeeper()
+        config.pluginmanager.register(keeper, "hist-nodeids")
     if config.getoption("shard_file"):
         selector = _shard_selector(config)
         config.pluginmanager.register(selector, "hist-shard")
+    if keeper is not None:
+        keeper.group_markers = groups.configured(config)
     sched.configure(config, selector, options.origin(config, "hist_scheduler") is not None)
     if report:
         timer = CollectTimer(config)
@@ -98,3 +129,10 @@ def pytest_configure(config):
         if not _is_xdist_worker(config):
             reporter = HistReporter(config, report, timer, selector)
             config.pluginmanager.register(reporter, "hist-report")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session):
+    # After every plugin's and conftest's pytest_configure: they register
+    # markers (xdist registers xdist_group) there.
+    groups.check_registered(session.config)

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from .items import report_nodeid
+from .items import report_group, report_nodeid
 
 FORMAT_VERSION = 1
 _PHASES = ("setup", "call", "teardown")
@@ -71,7 +71,7 @@ def attempt_outcome(phases):
 
 
 class _Attempt:
-    __slots__ = ("nodeid", "start", "worker", "number", "durations", "phases")
+    __slots__ = ("nodeid", "start", "worker", "number", "durations", "phases", "group")
 
     def __init__(self, nodeid, start, worker, number):
         self.nodeid = nodeid          # as collected (items.py)
@@ -80,6 +80,7 @@ class _Attempt:
         self.number = number
         self.durations = {}
         self.phases = []
+        self.group = None             # its group key (groups.py), if any
 
 
 class HistReporter:
@@ -154,6 +155,8 @@ class HistReporter:
             start = getattr(report, "start", None) or logstart or time.time()
             worker = getattr(report, "worker_id", None) or "master"
             att = self.pending[nodeid] = _Attempt(report_nodeid(report), start, worker, number)
+        if att.group is None:
+            att.group = report_group(report)
         if report.when in _PHASES:
             att.durations[report.when] = att.durations.get(report.when, 0.0) + report.duration
         att.phases.append((report.when, report.outcome, hasattr(report, "wasxfail")))
@@ -167,13 +170,16 @@ class HistReporter:
         if outcome != "rerun":
             self.final.add(nodeid)
         d = att.durations
-        self._write({
+        record = {
             "hist": FORMAT_VERSION, "type": "test", "nodeid": att.nodeid,
             "outcome": outcome, "attempt": att.number,
             "setup": d.get("setup", 0.0), "call": d.get("call", 0.0),
             "teardown": d.get("teardown", 0.0),
             "worker": att.worker, "start": att.start,
-        })
+        }
+        if att.group is not None:
+            record["group"] = att.group
+        self._write(record)
 
     # -- end of session ---------------------------------------------------
     def pytest_keyboard_interrupt(self, excinfo):

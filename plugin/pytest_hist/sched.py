@@ -102,7 +102,7 @@ class XdistScheduler:
     @pytest.hookimpl(tryfirst=True, optionalhook=True)
     def pytest_xdist_make_scheduler(self, config, log):
         self.sched = HistScheduling(config, log, shard_rank(self.selector),
-                                    _expected_workers(config))
+                                    _expected_workers(config), shard_groups(self.selector))
         return self.sched
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -143,6 +143,26 @@ def shard_rank(selector):
     return rank
 
 
+def shard_groups(selector):
+    """nodeid -> the hist group key (--hist-group-marker) the plan lists
+    it in, or None. The controller collects nothing, so the plan's
+    members are what it knows; a test new since the plan is in none."""
+    plan = selector.plan
+    members = plan.groups.members if plan.groups is not None else {}
+    if not members:
+        return lambda nodeid: None
+    owner = plan.owner
+
+    def hist_group(nodeid):
+        key = members.get(nodeid)
+        if key is None:
+            line = owner(nodeid)[1] or owner(nid.strip_group(nodeid))[1]
+            key = members.get(line)
+        return key
+
+    return hist_group
+
+
 def group_of(nodeid):
     """The xdist_group name that --dist loadgroup appends as "@name", or
     None."""
@@ -160,8 +180,9 @@ class HistScheduling:
     longest first test at the left, the shortest at the right. A crashed worker's tests after the one that crashed go
     back to the queue, still as units, at their rank."""
 
-    def __init__(self, config, log, rank, numnodes):
+    def __init__(self, config, log, rank, numnodes, hist_group=None):
         self.config = config
+        self.hist_group = hist_group or (lambda nodeid: None)
         self.log = log.histsched if log is not None else (lambda *args: None)
         self.rank = rank
         self.numnodes = numnodes
@@ -266,13 +287,38 @@ class HistScheduling:
         raise NotImplementedError("only --dist worksteal steals tests")
 
     # -- inside -------------------------------------------------------------
+    def _unit_names(self):
+        """index -> its unit's name: tests sharing an xdist_group or a hist
+        group are one unit, and a test in both joins the two (union-find)."""
+        parent = {}
+
+        def find(a):
+            while parent.setdefault(a, a) != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        firsts = []
+        for nodeid in self.collection:
+            group, key = group_of(nodeid), self.hist_group(nodeid)
+            names = [("test", nodeid)]
+            if group is not None:
+                names.append(("group", group))
+            if key is not None:
+                names.append(("hist", key))
+            root = find(names[-1])
+            for other in names[1:-1]:
+                parent[find(other)] = root
+            firsts.append(names[1] if len(names) > 1 else names[0])
+        return [find(name) for name in firsts]
+
     def _build_units(self):
         ranks = {}          # unit name -> rank of its first listed test
         members = {}        # unit name -> indices in collection order
         names = []
+        unit_names = self._unit_names()
         for index, nodeid in enumerate(self.collection):
-            group = group_of(nodeid)
-            name = ("group", group) if group is not None else ("test", nodeid)
+            name = unit_names[index]
             rank = self.rank(nodeid, index)
             if name in members:
                 members[name].append(index)

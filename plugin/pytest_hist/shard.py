@@ -8,6 +8,7 @@ Not here: the owner rule and shard files (plan.py).
 
 import pytest
 
+from . import groups
 from . import nodeid as nid
 from .items import collected_nodeid
 
@@ -128,17 +129,42 @@ class ShardSelector:
         # this is the list one unsharded run would run.
         self._select(session.config, session.items)
 
+    def _group_of(self, config):
+        """item -> its group key, or None; None when the plan has no groups."""
+        names = groups.configured(config)
+        if not names or self.plan.groups is None:
+            return lambda item: None
+        return lambda item: groups.group_key(item, names)
+
+    def _group_problem(self, node, group, k, line, split, unreachable):
+        """A test whose group the plan cannot keep on one shard: listed on
+        another shard than its group's (its marker changed since the plan),
+        or new in a file that its group's shard does not collect."""
+        plan = self.plan
+        j = plan.group_shard(group)
+        if line is not None:
+            if j != k and self.index in (j, k):
+                split.append(f"{node} (group {group}: listed on shard {k}, its group "
+                             f"on shard {j})")
+        elif self.prune and not plan.shard_may_own(j, nid.file_of(node)):
+            unreachable.append(f"{node} (group {group}, on shard {j})")
+
     def _select(self, config, items):
         owner = self.plan.owner
         index = self.index
+        group_of = self._group_of(config)
         matched = set()       # plan lines that a collected test matched
         unlisted = []         # selected tests that no plan line lists
+        split, unreachable = [], []     # tests whose group would be split
         keep, keep_lines, others = [], [], []
         final = set()
         for item in items:
             node = collected_nodeid(item)
             final.add(id(item))
-            k, line = owner(node)
+            group = group_of(item)
+            k, line = owner(node, group)
+            if group is not None:
+                self._group_problem(node, group, k, line, split, unreachable)
             if line is None:
                 unlisted.append(node)
             else:
@@ -156,7 +182,7 @@ class ShardSelector:
                 lf_filtered = True      # (pytest's cache may hold xdist's names)
             if id(item) in final:
                 continue
-            k, line = owner(node)
+            k, line = owner(node, group_of(item))
             if line is not None:
                 matched.add(line)
             if k == index:
@@ -170,6 +196,7 @@ class ShardSelector:
             deselected += missing
             gone = []
         errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
+        errors += self._group_errors(split, unreachable)
         n_others = len(others)
         if errors:
             others += keep
@@ -226,6 +253,21 @@ class ShardSelector:
                 f"module that takes its tests from other modules (a registry filled at "
                 f"import) needs --hist-prune-collection no; if the tests were removed, "
                 f"plan again", in_collected))
+        return errors
+
+    def _group_errors(self, split, unreachable):
+        plan = f"plan {self.plan.plan_id}"
+        errors = []
+        if split:
+            errors.append((
+                f"{len(split)} tests are listed on another shard than their group "
+                f"(their group marker changed since {plan}): a group runs on one shard; "
+                f"plan again", split))
+        if unreachable:
+            errors.append((
+                f"{len(unreachable)} tests new since {plan} belong with their group on "
+                f"a shard that does not collect their file: plan again, or run every "
+                f"shard with --hist-prune-collection no", unreachable))
         return errors
 
     def accounted(self):

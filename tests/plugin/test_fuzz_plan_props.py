@@ -1,6 +1,6 @@
 """Property-based fuzzing (Hypothesis, Debian's python3-hypothesis) of what
 the plugin reads of a plan for --shard-file: the shard files (load_plan)
-and plan.json (read_test_list). Seeds are real plans made by histplan,
+and plan.json (read_plan_json). Seeds are real plans made by histplan,
 the archives of tests/fuzz/corpus/plan/ (scripts/fixtures/
 make-plan-fuzz-seeds.sh). Each example mutates the bytes of one or two of
 their files (byte flips, tokens, cuts, truncation, repeated lines, JSON
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from histtest import REPO
-from pytest_hist.plan import PlanError, load_plan, read_test_list
+from pytest_hist.plan import PlanError, load_plan, read_plan_json
 
 SEED_DIR = REPO / "tests" / "fuzz" / "corpus" / "plan"
 EXAMPLES = int(os.environ.get("HIST_FUZZ_EXAMPLES", "150"))
@@ -128,7 +128,9 @@ def test_mutated_plans_load_or_fail_with_plan_error(seed, mutations, extra):
         signal.alarm(5)
         try:
             plan, own = load_plan(shard)
-            assert read_test_list(shard, plan.plan_id) in ("collection", "history")
+            test_list, groups = read_plan_json(shard, plan.plan_id, plan.total)
+            assert test_list in ("collection", "history")
+            assert groups is None or all(1 <= k <= plan.total for k in groups.shard_of.values())
             for node in ("tests/test_basic.py::test_a", "new.py::t[a::b]", "::doc.txt", "x@y", ""):
                 k, _ = plan.owner(node)
                 assert 1 <= k <= plan.total
