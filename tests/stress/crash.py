@@ -42,6 +42,25 @@ def timed(argv):
     return time.monotonic() - t
 
 
+def kill_and_rerun(what, done, argv, db, fresh, before, want, full, iterations, rng):
+    """iterations times: a fresh history, argv killed at a random moment
+    within its uninterrupted time full; the history must pass
+    integrity_check, hold before or want (never partly done), and a rerun
+    must give want. Returns how many kills landed before argv finished."""
+    killed = 0
+    for _ in range(iterations):
+        fresh()
+        if not run_killed(argv, rng.uniform(0, full)):
+            continue
+        killed += 1
+        ok, why = integrity(db)
+        assert ok, f"{what}: integrity_check: {why}"
+        assert content(db) in (before, want), f"{what}: the history is partly {done}"
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert content(db) == want, f"{what}: the rerun differs from an uninterrupted run"
+    return killed
+
+
 def check_ingest(bindir, tmp, iterations, rng):
     files = []
     for i in range(6):
@@ -100,18 +119,7 @@ def check_merge(bindir, tmp, iterations, rng):
     before = content(db)
     full = timed(argv)
     want = content(db)
-    killed = 0
-    for _ in range(iterations):
-        fresh()
-        if not run_killed(argv, rng.uniform(0, full)):
-            continue
-        killed += 1
-        ok, why = integrity(db)
-        assert ok, f"merge: integrity_check: {why}"
-        got = content(db)
-        assert got in (before, want), "merge: the history is partly merged"
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert content(db) == want, "merge: the rerun differs from an uninterrupted run"
+    killed = kill_and_rerun("merge", "merged", argv, db, fresh, before, want, full, iterations, rng)
     print(f"crash: merge of a {len(want[0]) - len(before[0])}-result history ({full:.2f} s): {killed} kills, "
           f"all whole, reruns complete")
 
@@ -133,17 +141,7 @@ def check_prune(bindir, tmp, iterations, rng):
     before = content(db)
     full = timed(argv)
     want = content(db)
-    killed = 0
-    for _ in range(iterations):
-        fresh()
-        if not run_killed(argv, rng.uniform(0, full)):
-            continue
-        killed += 1
-        ok, why = integrity(db)
-        assert ok, f"prune: integrity_check: {why}"
-        assert content(db) in (before, want), "prune: the history is partly pruned"
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert content(db) == want, "prune: the rerun differs from an uninterrupted run"
+    killed = kill_and_rerun("prune", "pruned", argv, db, fresh, before, want, full, iterations, rng)
     print(f"crash: prune of {len(before[0]) - len(want[0])} of {len(before[0])} results ({full:.2f} s): "
           f"{killed} kills, all whole, reruns complete")
 
