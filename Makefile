@@ -5,6 +5,8 @@
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (clang), then the
 #                   plugin's plan readers for FUZZ_EXAMPLES cases (Hypothesis)
 #   make bench      benchmarks with ratios to floors from the same run
+#   make bench-real shards of python3-networkx's tests as they really run,
+#                   against pytest-split (PYTEST_SPLIT=DIR); ~40 min idle
 #   make demo       the whole loop on the bundled sample suite
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
 #     (= install-lib: library, header, hist.pc; install-tools: the tools and
@@ -46,7 +48,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 # and sanitizer objects only, never into libhist.a or libhist.so.
 TESTLIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_SRC := $(filter-out lib/%_testing.c,$(TESTLIB_SRC))
-TOOL_NAMES := $(sort $(basename $(notdir $(filter-out tools/cli.c,$(wildcard tools/*.c)))))
+# tools/NAME.c is a tool; tools/NAME_PART.c are more of its pieces.
+TOOL_NAMES := $(sort $(basename $(notdir $(filter-out tools/cli.c $(wildcard tools/*_*.c),$(wildcard tools/*.c)))))
 TOOLS := $(addprefix build/bin/,$(TOOL_NAMES))
 CHECK_SRC := $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c)))
 MAN_PAGES := $(sort $(wildcard man/*.1))
@@ -83,10 +86,13 @@ build/hist.pc: lib/hist.pc.in lib/hist.h | build
 # --- the tools: thin front ends over libhist.a ----------------------------
 build/tools/%.o: tools/%.c | build/tools
 	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) $(CFLAGS) -c $< -o $@
-build/bin/%: build/tools/%.o build/tools/cli.o build/libhist.a | build/bin
-	$(CC) $(LDFLAGS) -o $@ $< build/tools/cli.o build/libhist.a $(DEP_LIBS) -lm
-build/asan/bin/%: tools/%.c tools/cli.c $(ASAN_OBJ) | build/asan/bin
-	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -O1 -g $(SAN) -o $@ $< tools/cli.c $(ASAN_OBJ) $(DEP_LIBS) -lm
+tool_parts = $(wildcard tools/$(1)_*.c)
+tool_part_objs = $(patsubst tools/%.c,build/tools/%.o,$(call tool_parts,$(1)))
+.SECONDEXPANSION:
+build/bin/%: build/tools/%.o $$(call tool_part_objs,$$*) build/tools/cli.o build/libhist.a | build/bin
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libhist.a $(DEP_LIBS) -lm
+build/asan/bin/%: tools/%.c $$(call tool_parts,$$*) tools/cli.c $(ASAN_OBJ) | build/asan/bin
+	$(CC) $(CPPFLAGS) $(HIST_CFLAGS) -O1 -g $(SAN) -o $@ $(filter tools/%.c,$^) $(ASAN_OBJ) $(DEP_LIBS) -lm
 
 build build/obj build/test build/asan build/tools build/bin build/asan/bin build/fuzz:
 	mkdir -p $@
@@ -198,6 +204,11 @@ check-plugin: all
 
 bench: all
 	bench/run.sh
+
+# Not in bench or check: ~40 minutes on a quiet 2-core machine.
+.PHONY: bench-real
+bench-real: all
+	bench/real.sh
 
 demo: all
 	scripts/demo.sh

@@ -201,6 +201,46 @@ static int json_seconds(hist__buf *b, const char *indent, const char *name, int6
 	return hist__buf_puts(b, after);
 }
 
+/* The backtest's mean absolute error per prediction of estimator e. */
+static int64_t backtest_mean(const hist_plan *p, int e)
+{
+	return p->backtest_n ? p->backtest_err_us[e] / (int64_t)p->backtest_n : 0;
+}
+
+/* --estimator auto: what each estimator's backtest said. */
+static int json_backtest(hist__buf *b, const hist_plan *p)
+{
+	int error;
+
+	if (!p->estimator_auto)
+		return HIST_OK;
+	if ((error = hist__buf_printf(b, "  \"estimator_backtest\": {\"predictions\": %llu",
+	                              (unsigned long long)p->backtest_n)) < 0)
+		return error;
+	for (int e = 0; e < HIST_EST_COUNT; e++) {
+		if ((error = hist__buf_printf(b, ", \"%s\": ", hist_estimator_name((hist_estimator)e))) < 0 ||
+		    (error = hist__emit_seconds(b, backtest_mean(p, e), 6)) < 0)
+			return error;
+	}
+	return hist__buf_puts(b, "},\n");
+}
+
+static int preview_backtest(hist__buf *b, const hist_plan *p)
+{
+	int error;
+
+	if ((error = hist__buf_printf(b, " (auto, mean error over %llu predictions:",
+	                              (unsigned long long)p->backtest_n)) < 0)
+		return error;
+	for (int e = 0; e < HIST_EST_COUNT; e++) {
+		if ((error = hist__buf_printf(b, "%s %s ", e ? "," : "", hist_estimator_name((hist_estimator)e))) < 0 ||
+		    (error = hist__emit_seconds(b, backtest_mean(p, e), 6)) < 0 ||
+		    (error = hist__buf_puts(b, " s")) < 0)
+			return error;
+	}
+	return hist__buf_puts(b, ")");
+}
+
 /* ------------------------------------------------------------------ */
 /* plan.json                                                           */
 
@@ -321,8 +361,8 @@ static int json_document(hist__buf *b, const hist_plan *p)
 	if (error == HIST_OK && p->workers)
 		error = hist__buf_printf(b, "  \"workers\": %u,\n", p->workers);
 	if (error < 0 ||
-	    (error = hist__buf_printf(
-	         b, "  \"estimator\": \"%s\",\n  \"alpha\": ", hist_estimator_name(p->estimator))) < 0 ||
+	    (error = hist__buf_printf(b, "  \"estimator\": \"%s\",\n", hist_estimator_name(p->estimator))) < 0 ||
+	    (error = json_backtest(b, p)) < 0 || (error = hist__buf_puts(b, "  \"alpha\": ")) < 0 ||
 	    (error = shortest_double(b, p->alpha)) < 0 ||
 	    (error = hist__buf_printf(b, ",\n  \"window\": %u,\n  \"scope\": \"%s\",\n  \"suite\": ",
 	                              p->window, hist_scope_name(p->scope))) < 0 ||
@@ -449,6 +489,8 @@ static int preview(hist__buf *b, const hist_plan *p)
 		goto done;
 	if (p->estimator == HIST_EST_EMA &&
 	    ((error = hist__buf_puts(b, " alpha ")) < 0 || (error = shortest_double(b, p->alpha)) < 0))
+		goto done;
+	if (p->estimator_auto && (error = preview_backtest(b, p)) < 0)
 		goto done;
 	error = hist__buf_printf(b, " over %u runs, scope %s%s\n", p->window, hist_scope_name(p->scope),
 	                         p->fallback ? "; split by stable hash (no durations in the history)" : "");

@@ -30,7 +30,8 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 	switch (estimator) {
 	case HIST_EST_LAST: return s[n - 1];
 	case HIST_EST_MEDIAN: return hist__median(s, n);
-	case HIST_EST_EMA: break;
+	case HIST_EST_EMA:
+	case HIST_EST_AUTO: break;
 	}
 	e = (double)s[0];
 	for (size_t i = 1; i < n; i++)
@@ -48,6 +49,7 @@ enum { KIND_NONE = 0, KIND_SKIP, KIND_ERROR, KIND_DURATION };
 /* What one history id says about a test. */
 typedef struct {
 	int64_t est;   /* µs; -1 none */
+	int64_t alt[HIST_EST_COUNT]; /* with --estimator auto: each estimator's */
 	int64_t setup; /* median set-up phase of the timed results; -1 none */
 	int kind;      /* DURATION > ERROR > SKIP > NONE: which samples made est */
 } stats;
@@ -86,8 +88,12 @@ struct hist__suite {
 	int in_group, cur_is_key, cur_newest, cur_skipped;
 	uint32_t cur_entry; /* listed, exact: its entry; NONE_ENTRY: ignore */
 	int cur_wanted;
-	int64_t *dur, *errdur, *setup;
+	int64_t *dur, *errdur, *setup, *scratch_s;
 	size_t ndur, nerr, nsetup, scap;
+	/* --estimator auto: each estimator's absolute errors predicting a
+	 * test's sample from the samples before it, summed over the suite. */
+	int64_t bt_err[HIST_EST_COUNT];
+	uint64_t bt_n;
 	size_t bad_ids, key_only;
 	uint64_t rows; /* read so far, for progress */
 };
@@ -149,7 +155,7 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	*out = idx;
 	if (!*added)
 		return HIST_OK;
-	s->t[idx] = (entry){copy, (uint32_t)len, {-1, -1, KIND_NONE}, {-1, -1, KIND_NONE}};
+	s->t[idx] = (entry){copy, (uint32_t)len, {-1, {-1, -1, -1}, -1, KIND_NONE}, {-1, {-1, -1, -1}, -1, KIND_NONE}};
 	s->n++;
 	return HIST_OK;
 }
@@ -251,12 +257,47 @@ static int build_keys(hist__suite *s)
 	return HIST_OK;
 }
 
+/* The newest predictions a test's samples take part in the backtest. */
+#define BACKTEST_MAX 10
+
+/* Backtests each estimator on samples v[0..n) (oldest first): v[k] is
+ * predicted from v[0..k) for the last BACKTEST_MAX k, and the absolute
+ * errors add to the suite's. */
+static void backtest(hist__suite *s, const int64_t *v, size_t n)
+{
+	for (size_t k = n > BACKTEST_MAX ? n - BACKTEST_MAX : 1; k < n; k++) {
+		for (int e = 0; e < HIST_EST_COUNT; e++) {
+			int64_t p, d;
+
+			memcpy(s->scratch_s, v, k * sizeof *v); /* the median reorders */
+			p = hist__estimate(s->scratch_s, k, (hist_estimator)e, s->o.alpha);
+			d = p > v[k] ? p - v[k] : v[k] - p;
+			s->bt_err[e] = d > INT64_MAX - s->bt_err[e] ? INT64_MAX : s->bt_err[e] + d;
+		}
+		s->bt_n++;
+	}
+}
+
+/* The estimate of v[0..n) by the options' estimator; with auto, each
+ * estimator's in alt (chosen at the end) after backtesting them. */
+static int64_t estimate_all(hist__suite *s, stats *st, int64_t *v, size_t n)
+{
+	if (s->o.estimator != HIST_EST_AUTO)
+		return hist__estimate(v, n, s->o.estimator, s->o.alpha);
+	backtest(s, v, n);
+	for (int e = HIST_EST_COUNT - 1; e >= 0; e--) {
+		memcpy(s->scratch_s, v, n * sizeof *v);
+		st->alt[e] = hist__estimate(s->scratch_s, n, (hist_estimator)e, s->o.alpha);
+	}
+	return st->alt[HIST_EST_EMA];
+}
+
 static stats summarize(hist__suite *s)
 {
-	stats st = {-1, -1, KIND_NONE};
+	stats st = {-1, {-1, -1, -1}, -1, KIND_NONE};
 
 	if (s->ndur) {
-		st.est = hist__estimate(s->dur, s->ndur, s->o.estimator, s->o.alpha);
+		st.est = estimate_all(s, &st, s->dur, s->ndur);
 		st.kind = KIND_DURATION;
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
@@ -264,11 +305,11 @@ static stats summarize(hist__suite *s)
 		}
 	} else if (s->nerr) {
 		/* A test that only errored still holds its shard that long. */
-		st.est = hist__estimate(s->errdur, s->nerr, s->o.estimator, s->o.alpha);
+		st.est = estimate_all(s, &st, s->errdur, s->nerr);
 		st.kind = KIND_ERROR;
 	} else if (s->cur_skipped) {
 		/* Known to skip: it costs its overhead, nothing more. */
-		st.est = 0;
+		st.est = st.alt[0] = st.alt[1] = st.alt[2] = 0;
 		st.kind = KIND_SKIP;
 	}
 	return st;
@@ -373,6 +414,8 @@ static int room(hist__suite *s)
 		s->setup = c;
 	else
 		c = NULL;
+	if (c && (c = hist__realloc(s->scratch_s, cap * sizeof *c)))
+		s->scratch_s = c;
 	if (!c)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->scap = cap;
@@ -467,6 +510,7 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->dur);
 	hist__free(s->errdur);
 	hist__free(s->setup);
+	hist__free(s->scratch_s);
 	hist__free(s);
 }
 
@@ -554,6 +598,17 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		return error;
 	res->key_only = s->key_only;
 	res->bad_ids = s->bad_ids;
+	res->estimator = s->o.estimator;
+	if (s->o.estimator == HIST_EST_AUTO) {
+		/* The least error wins, ties in enum order; a history with no
+		 * test seen twice cannot tell, and EMA (the default) stays. */
+		res->estimator = HIST_EST_EMA;
+		for (int e = 1; s->bt_n && e < HIST_EST_COUNT; e++)
+			if (s->bt_err[e] < s->bt_err[res->estimator])
+				res->estimator = (hist_estimator)e;
+		memcpy(res->backtest_err_us, s->bt_err, sizeof res->backtest_err_us);
+		res->backtest_n = s->bt_n;
+	}
 	n = s->n;
 	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
 	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
@@ -585,7 +640,9 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		}
 		prev_len = len;
 		module[i] = m;
-		t[i] = (hist__plan_test){e->id, e->len, m, st->est, 0, st->kind != KIND_NONE, 0};
+		t[i] = (hist__plan_test){e->id, e->len, m,
+		                         s->o.estimator == HIST_EST_AUTO ? st->alt[res->estimator] : st->est, 0,
+		                         st->kind != KIND_NONE, 0};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
 		timed += (size_t)is_timed[i];
@@ -699,41 +756,120 @@ done:
 /* ------------------------------------------------------------------ */
 /* Overheads                                                           */
 
+/* A straight line y = a + b x through points (x_i, y_i), least squares,
+ * when the x differ enough to tell a fixed part from a part per x: the
+ * smallest x at most 3/4 of the largest (runs of one size give no slope).
+ * Neither part is negative: a negative intercept becomes 0 and a negative
+ * slope 0, the other part then the median (of y / x, of y) of the points.
+ * Returns 1 when fitted, 0 when the points cannot tell (*a, *b untouched).
+ * Sums run in input order in double: the same rows give the same line. */
+static int fit_line(int64_t *a, int64_t *b, const int64_t *x, int64_t *y, int64_t *ratio, size_t n)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, mx, my, den, fb, fa;
+	int64_t lo = INT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		lo = x[i] < lo ? x[i] : lo;
+		hi = x[i] > hi ? x[i] : hi;
+	}
+	if (n < 2 || (double)lo > 0.75 * (double)hi)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		sx += (double)x[i];
+		sy += (double)y[i];
+	}
+	mx = sx / (double)n;
+	my = sy / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		sxx += ((double)x[i] - mx) * ((double)x[i] - mx);
+		sxy += ((double)x[i] - mx) * ((double)y[i] - my);
+	}
+	den = sxx > 0 ? sxx : 1;
+	fb = sxy / den;
+	fa = my - fb * mx;
+	if (fb < 0) {
+		*b = 0;
+		*a = hist__median(y, n); /* reorders y, which is done with */
+	} else if (fa < 0) {
+		*a = 0;
+		*b = hist__median(ratio, n);
+	} else {
+		*a = (int64_t)(fa + 0.5);
+		*b = (int64_t)(fb + 0.5);
+	}
+	return 1;
+}
+
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)
 {
-	int64_t *per_test, *collect, *collect_per_test;
-	size_t nt = 0, nc = 0, nk = 0, size = (n ? n : 1) * sizeof *per_test;
+	int64_t *rx, *ry, *rr, *cx, *cy, *cr, a, b;
+	size_t nr = 0, nc = 0, size = (n ? n : 1) * sizeof *rx;
+	int error = HIST_OK;
 
 	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
-	per_test = hist__malloc(size);
-	collect = hist__malloc(size);
-	collect_per_test = hist__malloc(size);
-	if (!per_test || !collect || !collect_per_test) {
-		hist__free(per_test);
-		hist__free(collect);
-		hist__free(collect_per_test);
-		return HIST_E_NOMEM;
+	out->startup_us = out->collect_fixed_us = 0;
+	out->fitted = 0;
+	rx = hist__malloc(size);
+	ry = hist__malloc(size);
+	rr = hist__malloc(size);
+	cx = hist__malloc(size);
+	cy = hist__malloc(size);
+	cr = hist__malloc(size);
+	if (!rx || !ry || !rr || !cx || !cy || !cr) {
+		error = HIST_E_NOMEM;
+		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t wall = rows[i].wall_us, coll = rows[i].collect_us, tests = rows[i].tests;
 
-		/* Wall time minus what the tests themselves took, spread over
-		 * them: pytest's own cost per test, never below zero. */
-		if (wall >= 0 && tests > 0) {
+		/* What the session cost beyond collection and the tests' own
+		 * time: a start-up every process pays plus pytest's work around
+		 * each test. Under xdist the tests' time adds up over workers and
+		 * says nothing of the wall. */
+		if (wall >= 0 && tests > 0 && rows[i].workers <= 0) {
 			int64_t rest = wall - (coll >= 0 ? coll : 0) - rows[i].test_us;
-			per_test[nt++] = rest > 0 ? rest / tests : 0;
+			rx[nr] = tests;
+			ry[nr] = rest > 0 ? rest : 0;
+			rr[nr] = ry[nr] / tests;
+			nr++;
 		}
-		if (coll >= 0)
-			collect[nc++] = coll;
-		/* Collection grows with the tests collected: its cost per test. */
-		if (coll >= 0 && tests > 0)
-			collect_per_test[nk++] = coll / tests;
+		/* Collection: importing what every shard imports, plus a part
+		 * that grows with what the shard collects. */
+		if (coll >= 0 && tests > 0) {
+			cx[nc] = tests;
+			cy[nc] = coll;
+			cr[nc] = coll / tests;
+			nc++;
+		}
 	}
-	out->test_overhead_us = hist__median(per_test, nt);
-	out->shard_overhead_us = hist__median(collect, nc);
-	out->collect_per_test_us = hist__median(collect_per_test, nk);
-	hist__free(per_test);
-	hist__free(collect);
-	hist__free(collect_per_test);
-	return HIST_OK;
+	/* Inputs of different sizes (the shards of plans with different N, a
+	 * serial run beside its shards) tell the fixed part from the part per
+	 * test. Runs of one size cannot: then, as before any shard ran, all of
+	 * it is per test (the median ratio) and the fixed parts are 0. */
+	if (fit_line(&a, &b, rx, ry, rr, nr)) {
+		out->startup_us = a;
+		out->test_overhead_us = b;
+		out->fitted |= 1;
+	} else if (nr) {
+		out->test_overhead_us = hist__median(rr, nr);
+	}
+	if (fit_line(&a, &b, cx, cy, cr, nc)) {
+		out->collect_fixed_us = a;
+		out->collect_per_test_us = b;
+		out->fitted |= 2;
+	} else if (nc) {
+		out->collect_per_test_us = hist__median(cr, nc);
+	}
+	/* Collection records stand for whole collections per test, so none is
+	 * left for a start-up until a fit tells one (as before shards ran). */
+	if (out->fitted || nc)
+		out->shard_overhead_us = out->startup_us + out->collect_fixed_us;
+done:
+	hist__free(rx);
+	hist__free(ry);
+	hist__free(rr);
+	hist__free(cx);
+	hist__free(cy);
+	hist__free(cr);
+	return error;
 }

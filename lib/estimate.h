@@ -54,6 +54,9 @@ typedef struct {
 	int fallback;           /* no test of the suite has a duration */
 	size_t key_only;        /* tests of the newest run known only by their JUnit key */
 	size_t bad_ids;         /* tests of the newest run no shard file can hold, left out */
+	hist_estimator estimator; /* the one used: the option's, or what auto chose */
+	int64_t backtest_err_us[HIST_EST_COUNT]; /* auto: summed absolute errors */
+	uint64_t backtest_n;                      /* auto: predictions backtested */
 } hist__suite_result;
 
 /* After the last row: hands the tests over in res with est_us, cost_us
@@ -65,13 +68,20 @@ void hist__suite_free(hist__suite *s);
 
 typedef struct {
 	int64_t test_overhead_us;    /* -1: history carries no run wall times */
-	int64_t shard_overhead_us;   /* -1: no plugin session records */
-	int64_t collect_per_test_us; /* collection / tests collected; -1: unknown */
+	int64_t shard_overhead_us;   /* startup_us + collect_fixed_us; -1: no session records */
+	int64_t collect_per_test_us; /* collection per test collected; -1: unknown */
+	int64_t startup_us;          /* fixed part of wall - collection - tests; 0: cannot tell */
+	int64_t collect_fixed_us;    /* fixed part of collection; 0: cannot tell */
+	int fitted;                  /* 1: start-up fitted, 2: collection fitted (bits) */
 } hist__overheads;
 
-/* Medians over the inputs of the window: pytest's own cost per test (wall
- * time minus collection and the tests' time, over the tests, never below
- * 0), the collection time, and collection per test collected. */
+/* What every shard pays, learned from the inputs of the window (the
+ * plugin's session records: wall, collection, tests). Two lines fitted by
+ * least squares over inputs of different sizes: wall - collection - the
+ * tests' time = start-up + tests x per-test overhead, and collection =
+ * fixed part + tests x collection per test. When every input has about
+ * the same size (only unsharded runs), the fixed parts are 0 and the
+ * per-test parts are the medians of the ratios over the inputs. */
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n);
 
 #endif

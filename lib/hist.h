@@ -450,10 +450,13 @@ HIST_API int64_t hist_nodeid_junit_key(char *buf, size_t size, const char *nodei
 /* ------------------------------------------------------------------ */
 /* Planning                                                            */
 
-typedef enum { HIST_EST_EMA = 0, HIST_EST_MEDIAN, HIST_EST_LAST } hist_estimator;
+/* HIST_EST_AUTO: each of the others predicts each run of the window from
+ * the runs before it; the one that predicted best estimates the suite. */
+typedef enum { HIST_EST_EMA = 0, HIST_EST_MEDIAN, HIST_EST_LAST, HIST_EST_AUTO } hist_estimator;
+#define HIST_EST_COUNT 3 /* the estimators AUTO chooses from */
 typedef enum { HIST_SCOPE_TEST = 0, HIST_SCOPE_CLASS, HIST_SCOPE_MODULE } hist_scope;
 
-/* "ema", "median", "last"; "test", "class", "module"; NULL out of range. */
+/* "ema", "median", "last", "auto"; "test", "class", "module"; NULL out of range. */
 HIST_API const char *hist_estimator_name(hist_estimator e);
 HIST_API const char *hist_scope_name(hist_scope s);
 

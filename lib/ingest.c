@@ -256,7 +256,7 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 		hist__input_free(g.in);
 		g.in = NULL;
 		/* SQLite's messages name the history; say which input too. */
-		if ((error = hist__store_merge(out, db, path)) < 0 &&
+		if ((error = hist__store_merge(out, db, path, name)) < 0 &&
 			strncmp(hist_db_errmsg(db), name, strlen(name)) != 0)
 			prefixed(db, error, name);
 		goto done;

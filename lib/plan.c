@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "heap.h"
 #include "nodeid.h"
 #include "strmap.h"
 
@@ -31,26 +32,7 @@ typedef struct {
  * index first" is a pop and a push. */
 static int heap_less(const int64_t *load, uint32_t a, uint32_t b)
 {
-	return load[a] < load[b] || (load[a] == load[b] && a < b);
-}
-
-static void heap_down(uint32_t *heap, size_t n, const int64_t *load, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		uint32_t t;
-
-		if (l < n && heap_less(load, heap[l], heap[m]))
-			m = l;
-		if (r < n && heap_less(load, heap[r], heap[m]))
-			m = r;
-		if (m == i)
-			return;
-		t = heap[i];
-		heap[i] = heap[m];
-		heap[m] = t;
-		i = m;
-	}
+	return hist__heap_before(load, a, b, 0);
 }
 
 static int bin_insert(bin *b, uint32_t item)
@@ -258,7 +240,7 @@ int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t 
 
 		shard_of[i] = k;
 		load[k] += w[i];
-		heap_down(heap, shards, load, 0);
+		hist__heap_down(heap, shards, 0, load, 0);
 		total += w[i];
 		if (w[i] > longest)
 			longest = w[i];

@@ -240,26 +240,24 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 		     "%zu tests of the newest run have nodeids no shard file can hold (a line "
 		     "break, a leading '#') and are left out",
 		     res.bad_ids);
-	/* A shard collects only the files it runs, and collection grows with
-	 * the tests collected: each module's collection is set-up that every
-	 * shard taking part of the module pays again. The learned start-up was
-	 * the median of collect_us, whole collections the per-test cost now
-	 * stands for (its median ratio spreads any fixed part over the tests,
-	 * and learned - k x tests would invent one whenever the planned suite
-	 * is smaller than the recorded runs), so the start-up learned from
-	 * history drops to 0; a --shard-overhead given stays as given. */
+	/* A shard collects only the files it runs: each module's collection
+	 * (its tests x the collection per test) is set-up that every shard
+	 * taking part of the module pays again. What every shard pays anyway
+	 * (the process's start, the imports of the root conftest, the fixed
+	 * part of collection) is the start-up, fitted from inputs of different
+	 * sizes; 0 while the history cannot tell it (hist__estimate_overheads). */
 	plan->collect_per_test_us = ov.collect_per_test_us;
-	if (ov.collect_per_test_us >= 0) {
+	if (ov.collect_per_test_us >= 0)
 		for (size_t i = 0; i < plan->n; i++)
 			res.module_setup[plan->tests[i].module] += ov.collect_per_test_us;
-		if (plan->shard_overhead_source == HIST_SOURCE_HISTORY)
-			plan->shard_overhead_us = 0;
-	}
 	/* The pass's maps are done with: free them before planning needs its
 	 * own memory. */
 	hist__suite_free(s);
 	s = NULL;
-	plan->estimator = opts->estimator;
+	plan->estimator = res.estimator;
+	plan->estimator_auto = opts->estimator == HIST_EST_AUTO;
+	memcpy(plan->backtest_err_us, res.backtest_err_us, sizeof plan->backtest_err_us);
+	plan->backtest_n = res.backtest_n;
 	plan->alpha = opts->alpha;
 	plan->window = opts->window;
 	plan->scope = opts->scope;

@@ -32,7 +32,10 @@ struct hist_plan {
 	size_t scopes_with_setup, scopes_split;
 	/* What the plan was made with, for plan.json. */
 	char *suite;
-	hist_estimator estimator;
+	hist_estimator estimator; /* the one used (auto: the one chosen) */
+	int estimator_auto;       /* chosen by backtest (--estimator auto) */
+	int64_t backtest_err_us[HIST_EST_COUNT];
+	uint64_t backtest_n;
 	double alpha;
 	unsigned int window;
 	hist_scope scope;

@@ -227,7 +227,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_RUN_RESULTS] = "SELECT test_id, outcome, coalesce(duration_us, -1), coalesce(setup_us, -1), attempts"
 			  " FROM results WHERE run_id = ?1 ORDER BY test_id",
 	[S_TESTS_BY_NAME] = "SELECT id, name, is_key FROM tests ORDER BY name, is_key",
-	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us FROM inputs i"
+	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers FROM inputs i"
 			" WHERE i.run_id IN (SELECT r.id FROM runs r JOIN suites s ON s.id = r.suite_id"
 			" WHERE s.name = ?1 ORDER BY r.started_us DESC, r.ext_id DESC LIMIT ?2)"
 			" ORDER BY i.hash",

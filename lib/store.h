@@ -79,8 +79,9 @@ int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsig
  * attached and its suites merged: its plans, each kept or not by the
  * rule of hist_db_plan_add (store_plans.c). */
 int hist__store_merge_plans(hist_db *db, int64_t version, const char *path);
-/* Merges another hist database (ATTACHed by path) in one transaction. */
-int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path);
+/* Merges another hist database (ATTACHed by path) in one transaction;
+ * messages call it name. */
+int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path, const char *name);
 
 /* One result of the recent history. */
 typedef struct {
@@ -137,6 +138,7 @@ typedef struct {
 	int64_t collect_us; /* -1: unknown */
 	int64_t tests;
 	int64_t test_us;
+	int64_t workers;    /* xdist workers; 0 without, -1: unknown */
 } hist__input_row;
 
 /* The inputs of the newest `window` runs of suite (NULL: "default"), in

@@ -21,7 +21,7 @@ static int same_file(const char *a, const char *b)
 /* Checks the attached source is a history this build can read as is:
  * the merge statements read versions 1 (inputs without raw_hash; its
  * rowid tests have the same columns) and later. */
-static int check_source(int64_t *version, hist_db *db, const char *path)
+static int check_source(int64_t *version, hist_db *db, const char *name)
 {
 	int64_t app, tables, odd;
 	int error;
@@ -30,18 +30,18 @@ static int check_source(int64_t *version, hist_db *db, const char *path)
 		(error = hist__store_stmt_int(&tables, db, S_SRC_TABLES)) < 0)
 		return error;
 	if (*version == 0 || app != APP_ID)
-		return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (%s)", path,
+		return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (%s)", name,
 			tables ? "a SQLite database of another program" : "empty database");
 	if (*version > hist_db_schema_version())
 		return hist__error(&db->err, HIST_E_SCHEMA,
-			"%s: history has schema version %lld; this build merges up to %d (upgrade hist)", path,
+			"%s: history has schema version %lld; this build merges up to %d (upgrade hist)", name,
 			(long long)*version, hist_db_schema_version());
 	if ((error = hist__store_stmt_int(&odd, db, S_SRC_ODD)) < 0)
 		return error;
 	if (odd)
 		return hist__error(&db->err, HIST_E_SCHEMA,
 			"%s: not a hist history as hist writes it (a view, trigger, virtual table, generated "
-			"column or missing table in its schema); refused", path);
+			"column or missing table in its schema); refused", name);
 	return HIST_OK;
 }
 
@@ -61,12 +61,12 @@ static int merge_tests(hist_db *db)
 	return hist__store_step_done(db, s);
 }
 
-static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *path)
+static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *name)
 {
 	int64_t version;
 	int error;
 
-	if ((error = check_source(&version, db, path)) < 0 || (error = hist__store_merge_claims(db, path)) < 0 ||
+	if ((error = check_source(&version, db, name)) < 0 || (error = hist__store_merge_claims(db, name)) < 0 ||
 		(error = hist__store_run_stmt(db, S_MERGE_SUITES)) < 0 ||
 		(error = hist__store_run_stmt(db, S_MERGE_RUNS)) < 0 || (error = merge_tests(db)) < 0)
 		return error;
@@ -86,28 +86,46 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *path)
 		return error;
 	if ((error = hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS)) < 0)
 		return error;
-	return hist__store_merge_plans(db, version, path);
+	return hist__store_merge_plans(db, version, name);
 }
 
-int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path)
+/* The history was opened and checked before; a damaged page or a file
+ * that is no database found while merging is the source's, though
+ * hist__store_fail names the history. rc: SQLite's code at the failure. */
+static int blame_source(hist_db *db, int error, int rc, const char *name)
+{
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (not a SQLite database)", name);
+	if ((rc & 0xff) == SQLITE_CORRUPT)
+		return hist__error(&db->err, HIST_E_DB, "%s: %s", name, sqlite3_errstr(rc));
+	return error;
+}
+
+int hist__store_merge(hist_ingest_stats *out, hist_db *db, const char *path, const char *name)
 {
 	sqlite3_stmt *s = NULL;
-	int error, detach, attached = 0;
+	int error, detach, rc = SQLITE_OK, attached = 0;
 
 	memset(out, 0, sizeof *out);
 	out->format = HIST_FORMAT_DATABASE;
 	if (same_file(path, sqlite3_db_filename(db->sql, "main")))
-		return hist__error(&db->err, HIST_E_INVALID, "%s: is the history database itself", path);
+		return hist__error(&db->err, HIST_E_INVALID, "%s: is the history database itself", name);
 	/* ATTACH cannot run inside a transaction, so it comes first. */
 	if ((error = hist__store_stmt(&s, db, S_ATTACH)) < 0 || (error = hist__store_bind_text(db, s, 1, path, strlen(path))) < 0 ||
-		(error = hist__store_step_done(db, s)) < 0)
+		(error = hist__store_step_done(db, s)) < 0) {
+		rc = sqlite3_extended_errcode(db->sql);
 		goto done;
+	}
 	attached = 1;
 	if ((error = hist__store_begin(db)) < 0)
 		goto done;
-	if ((error = merge_attached(out, db, path)) < 0 || (error = hist__store_commit(db)) < 0)
+	if ((error = merge_attached(out, db, name)) < 0 || (error = hist__store_commit(db)) < 0) {
+		rc = sqlite3_extended_errcode(db->sql);
 		hist__store_rollback(db);
+	}
 done:
+	if (error < 0)
+		error = blame_source(db, error, rc, name);
 	if (attached && (detach = hist__store_run_stmt(db, S_DETACH)) < 0 && error == HIST_OK)
 		error = detach;
 	if (error < 0) {

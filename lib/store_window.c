@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "heap.h"
 #include "store_db.h"
 
 /* The ids of the newest `window` runs of suite, newest first. */
@@ -92,31 +93,6 @@ static int cursors(sqlite3_stmt ***out, hist_db *db, size_t n)
 	return HIST_OK;
 }
 
-/* Heap order of cursor heads: test id, then oldest run first (cursor i
- * reads the run of age i). */
-static int head_before(const int64_t *id, uint16_t a, uint16_t b)
-{
-	return id[a] != id[b] ? id[a] < id[b] : a > b;
-}
-
-static void sift_down(uint16_t *heap, size_t n, size_t i, const int64_t *id)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		uint16_t t;
-		if (l < n && head_before(id, heap[l], heap[m]))
-			m = l;
-		if (l + 1 < n && head_before(id, heap[l + 1], heap[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		t = heap[i];
-		heap[i] = heap[m];
-		heap[m] = t;
-		i = m;
-	}
-}
-
 static int window_rows_add(window_rows *w, hist_db *db, sqlite3_stmt *c, int64_t id, uint16_t age)
 {
 	window_row *r;
@@ -146,7 +122,9 @@ static int window_rows_add(window_rows *w, hist_db *db, sqlite3_stmt *c, int64_t
 static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns)
 {
 	sqlite3_stmt **c = NULL;
-	uint16_t heap[HIST__STORE_MAX_WINDOW];
+	/* Cursors by the test id under each, then oldest run first (cursor i
+	 * reads the run of age i: ties to the higher index). */
+	uint32_t heap[HIST__STORE_MAX_WINDOW];
 	int64_t head[HIST__STORE_MAX_WINDOW]; /* test id under each cursor */
 	size_t n = 0, slots;
 	int error = HIST_OK, row;
@@ -171,14 +149,14 @@ static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, si
 		}
 		if (row) {
 			head[i] = sqlite3_column_int64(c[i], 0);
-			heap[n++] = (uint16_t)i;
+			heap[n++] = (uint32_t)i;
 		}
 	}
 	for (size_t i = n / 2; i-- > 0;)
-		sift_down(heap, n, i, head);
+		hist__heap_down(heap, n, i, head, 1);
 	while (n > 0) {
-		uint16_t top = heap[0];
-		if ((error = window_rows_add(w, db, c[top], head[top], top)) < 0)
+		uint32_t top = heap[0];
+		if ((error = window_rows_add(w, db, c[top], head[top], (uint16_t)top)) < 0)
 			goto done;
 		if ((row = hist__store_step_row(db, c[top])) < 0) {
 			error = row;
@@ -188,7 +166,7 @@ static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, si
 			head[top] = sqlite3_column_int64(c[top], 0);
 		else
 			heap[0] = heap[--n];
-		sift_down(heap, n, 0, head);
+		hist__heap_down(heap, n, 0, head, 1);
 	}
 	/* Tests without rows start where the next test starts. */
 	w->first[slots - 1] = (uint32_t)w->count;
@@ -450,6 +428,7 @@ int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const 
 		rows[n].collect_us = hist__store_column_known(s, 1);
 		rows[n].tests = sqlite3_column_int64(s, 2);
 		rows[n].test_us = sqlite3_column_int64(s, 3);
+		rows[n].workers = hist__store_column_known(s, 4);
 		n++;
 	}
 	if ((error = row) < 0)

@@ -61,7 +61,7 @@ const char *hist_format_name(hist_format f)
 
 const char *hist_estimator_name(hist_estimator e)
 {
-	static const char *const names[] = {"ema", "median", "last"};
+	static const char *const names[] = {"ema", "median", "last", "auto"};
 
 	return (unsigned)e < sizeof names / sizeof *names ? names[e] : NULL;
 }

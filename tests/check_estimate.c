@@ -342,6 +342,48 @@ START_TEST(estimators_over_the_window)
 }
 END_TEST
 
+START_TEST(auto_picks_what_predicted_best)
+{
+	const char *tests[] = {"a.py::t"};
+	/* A spike once: the median predicts the runs after it (errors by
+	 * hand, alpha 0.5: ema 1744, median 900, last 1800 µs). */
+	row spiky[] = {{"a.py::t", 0, 6, P, 100, -1},  {"a.py::t", 0, 5, P, 100, -1},
+	               {"a.py::t", 0, 4, P, 1000, -1}, {"a.py::t", 0, 3, P, 100, -1},
+	               {"a.py::t", 0, 2, P, 100, -1},  {"a.py::t", 0, 1, P, 100, -1},
+	               {"a.py::t", 0, 0, P, 100, -1}};
+	/* A steady climb: the last run does (ema 80, median 100, last 50). */
+	row climb[] = {{"a.py::t", 0, 5, P, 10, -1}, {"a.py::t", 0, 4, P, 20, -1},
+	               {"a.py::t", 0, 3, P, 30, -1}, {"a.py::t", 0, 2, P, 40, -1},
+	               {"a.py::t", 0, 1, P, 50, -1}, {"a.py::t", 0, 0, P, 60, -1}};
+	hist__suite_result res;
+	hist_plan *p;
+
+	p = pass(tests, 1, spiky, 7, HIST_EST_AUTO, 0, &res);
+	ck_assert_int_eq(res.estimator, HIST_EST_MEDIAN);
+	ck_assert_uint_eq(res.backtest_n, 6);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_EMA], 1744);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_MEDIAN], 900);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_LAST], 1800);
+	ck_assert_int_eq(p->tests[0].est_us, 100);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	p = pass(tests, 1, climb, 6, HIST_EST_AUTO, 0, &res);
+	ck_assert_int_eq(res.estimator, HIST_EST_LAST);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_EMA], 80);
+	ck_assert_int_eq(res.backtest_err_us[HIST_EST_MEDIAN], 100);
+	ck_assert_int_eq(p->tests[0].est_us, 60);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	/* One run cannot tell: EMA, the default, stays. */
+	p = pass(tests, 1, climb + 5, 1, HIST_EST_AUTO, 0, &res);
+	ck_assert_int_eq(res.estimator, HIST_EST_EMA);
+	ck_assert_uint_eq(res.backtest_n, 0);
+	ck_assert_int_eq(p->tests[0].est_us, 60);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(unlisted_suite_is_the_newest_run)
 {
 	row rows[] = {
@@ -734,7 +776,9 @@ START_TEST(collection_is_charged_per_module)
 	collect_history(db, "long", 2, 3, 10000000, 1000000, 2000000);
 	ck_assert_int_eq(window_overheads(&ov, db, "heavy", 10), HIST_OK);
 	ck_assert_int_eq(ov.collect_per_test_us, 2000000);
-	ck_assert_int_eq(ov.shard_overhead_us, 8000000);
+	/* Runs of one size: no fixed part can be told from the per-test one. */
+	ck_assert_int_eq(ov.shard_overhead_us, 0);
+	ck_assert_int_eq(ov.fitted, 0);
 	o.shards = 2;
 	o.test_overhead_us = 0;
 
@@ -776,6 +820,69 @@ START_TEST(collection_is_charged_per_module)
 	ck_assert_int_eq(p->scope_setup_us, 1500000);
 	hist_plan_free(p);
 	hist_db_free(db);
+}
+END_TEST
+
+
+/* One input as the plugin records it: a process start-up, collection with
+ * a fixed part, tests with their own time and pytest's work around each. */
+static hist__input_row input_of(int64_t tests, int64_t startup, int64_t per_test, int64_t coll_fixed,
+                                int64_t coll_per_test, int64_t test_us, int64_t workers)
+{
+	int64_t coll = coll_fixed + tests * coll_per_test;
+
+	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers};
+}
+
+START_TEST(overheads_fitted_from_shards_of_different_sizes)
+{
+	hist__input_row rows[6];
+	hist__overheads ov;
+
+	/* A serial run and the shards of plans of 2 and 4: 1.5 s start-up,
+	 * 0.8 ms per test, collection 0.4 s + 0.25 ms a test. */
+	rows[0] = input_of(1000, 1500000, 800, 400000, 250, 9000000, -1);
+	rows[1] = input_of(500, 1500000, 800, 400000, 250, 4000000, -1);
+	rows[2] = input_of(500, 1500000, 800, 400000, 250, 5000000, -1);
+	rows[3] = input_of(250, 1500000, 800, 400000, 250, 2000000, -1);
+	rows[4] = input_of(250, 1500000, 800, 400000, 250, 3000000, -1);
+	/* Under xdist the tests' time adds up over the workers: no wall. */
+	rows[5] = input_of(1000, 0, 0, 400000, 250, 40000000, 4);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 6), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 3);
+	ck_assert_int_eq(ov.startup_us, 1500000);
+	ck_assert_int_eq(ov.test_overhead_us, 800);
+	ck_assert_int_eq(ov.collect_fixed_us, 400000);
+	ck_assert_int_eq(ov.collect_per_test_us, 250);
+	ck_assert_int_eq(ov.shard_overhead_us, 1900000);
+
+	/* Only runs of one size: the history cannot tell, so the fixed parts
+	 * are 0 and each per-test part the median ratio (as before shards). */
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 1), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 0);
+	ck_assert_int_eq(ov.shard_overhead_us, 0);
+	ck_assert_int_eq(ov.test_overhead_us, 1500000 / 1000 + 800);
+	ck_assert_int_eq(ov.collect_per_test_us, 400000 / 1000 + 250);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows + 1, 2), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 0);
+
+	/* Collection that shrinks more than in proportion (a negative fixed
+	 * part) is all per test; a rest that grows as tests fall (a negative
+	 * slope) is all fixed. */
+	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1};
+	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1};
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 2), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 3);
+	ck_assert_int_eq(ov.collect_fixed_us, 0);
+	ck_assert_int_eq(ov.collect_per_test_us, (1000 + 600) / 2);
+	ck_assert_int_eq(ov.test_overhead_us, 0);
+	ck_assert_int_eq(ov.startup_us, (1000000 + 1700000) / 2);
+
+	/* No session records at all: nothing learned. */
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 0), HIST_OK);
+	ck_assert_int_eq(ov.shard_overhead_us, -1);
+	ck_assert_int_eq(ov.test_overhead_us, -1);
+	ck_assert_int_eq(ov.collect_per_test_us, -1);
 }
 END_TEST
 
@@ -824,7 +931,7 @@ START_TEST(suite_test_equals_suite_row)
 	uint64_t rng = 42;
 
 	for (int round = 0; round < 12; round++) {
-		hist__suite_options o = {(hist_estimator)(round % 3), 0.3, NULL, 0, NULL, NULL};
+		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL};
 		hist__suite_result ra, rb;
 		hist__err err = HIST__ERR_INIT;
 		hist__suite *a, *b;
@@ -903,6 +1010,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, test_list_reads_files);
 	tcase_add_test(tc, listed_suite_takes_history_by_nodeid_then_key);
 	tcase_add_test(tc, estimators_over_the_window);
+	tcase_add_test(tc, auto_picks_what_predicted_best);
 	tcase_add_test(tc, unlisted_suite_is_the_newest_run);
 	tcase_add_test(tc, key_history_fills_a_test_without_its_own);
 	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
@@ -912,6 +1020,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, history_out_of_order_is_refused);
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
+	tcase_add_test(tc, overheads_fitted_from_shards_of_different_sizes);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, scratch_make, scratch_remove);
 	tcase_set_timeout(db, 60);

@@ -7,29 +7,6 @@
 #include "check_util.h"
 #include "store.h"
 
-static void put(hist_db *db, const char *suite, const char *run, int64_t start, const char *name,
-	hist_outcome outcome, int64_t duration, unsigned attempts)
-{
-	hist__record r = { name, strlen(name), 0, outcome, duration, -1, attempts, 1 };
-	int64_t id;
-	int added;
-
-	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
-	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
-	ck_assert_int_eq(hist__store_result(&added, db, id, &r), HIST_OK);
-	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
-}
-
-static void counts_are(hist_db *db, const char *suite, int64_t runs, int64_t tests, int64_t results)
-{
-	hist_counts c;
-
-	ck_assert_int_eq(hist_db_counts(&c, db, suite), HIST_OK);
-	ck_assert_int_eq(c.runs, runs);
-	ck_assert_int_eq(c.tests, tests);
-	ck_assert_int_eq(c.results, results);
-}
-
 typedef struct {
 	char seen[512];
 } removed;
@@ -53,10 +30,10 @@ static hist_db *history(void)
 		{ "b", "u1", 100 }, { "b", "u2", 200 } };
 
 	for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-		put(db, runs[i].suite, runs[i].run, runs[i].start, "t.py::x", HIST_OUTCOME_PASSED, 1000, 1);
-		put(db, runs[i].suite, runs[i].run, runs[i].start, "t.py::y", HIST_OUTCOME_PASSED, 2000, 1);
+		put_result(db, runs[i].suite, runs[i].run, runs[i].start, "t.py::x", 0, HIST_OUTCOME_PASSED, 1000, 1);
+		put_result(db, runs[i].suite, runs[i].run, runs[i].start, "t.py::y", 0, HIST_OUTCOME_PASSED, 2000, 1);
 	}
-	put(db, "a", "r1", 100, "old.py::z", HIST_OUTCOME_PASSED, 5, 1);
+	put_result(db, "a", "r1", 100, "old.py::z", 0, HIST_OUTCOME_PASSED, 5, 1);
 	return db;
 }
 
@@ -152,21 +129,21 @@ START_TEST(stats_regression_edges)
 	for (int r = 0; r < 4; r++) {
 		snprintf(run, sizeof run, "r%d", r);
 		int last = r == 3;
-		put(db, "default", run, r, "t::exact", HIST_OUTCOME_PASSED, last ? 1000000 : 500000, 1);
-		put(db, "default", run, r, "t::under", HIST_OUTCOME_PASSED, last ? 999999 : 500000, 1);
-		put(db, "default", run, r, "t::small", HIST_OUTCOME_PASSED, last ? 900000 : 400001, 1);
-		put(db, "default", run, r, "t::flaky", r == 1 ? HIST_OUTCOME_FAILED : HIST_OUTCOME_PASSED, 10, 1);
-		put(db, "default", run, r, "t::rerun", HIST_OUTCOME_PASSED, 10, r == 2 ? 2 : 1);
-		put(db, "default", run, r, "t::broken", HIST_OUTCOME_FAILED, 10, 1);
+		put_result(db, "default", run, r, "t::exact", 0, HIST_OUTCOME_PASSED, last ? 1000000 : 500000, 1);
+		put_result(db, "default", run, r, "t::under", 0, HIST_OUTCOME_PASSED, last ? 999999 : 500000, 1);
+		put_result(db, "default", run, r, "t::small", 0, HIST_OUTCOME_PASSED, last ? 900000 : 400001, 1);
+		put_result(db, "default", run, r, "t::flaky", 0, r == 1 ? HIST_OUTCOME_FAILED : HIST_OUTCOME_PASSED, 10, 1);
+		put_result(db, "default", run, r, "t::rerun", 0, HIST_OUTCOME_PASSED, 10, r == 2 ? 2 : 1);
+		put_result(db, "default", run, r, "t::broken", 0, HIST_OUTCOME_FAILED, 10, 1);
 		if (r < 1)
-			put(db, "default", run, r, "t::gone", HIST_OUTCOME_PASSED, 10, 1);
+			put_result(db, "default", run, r, "t::gone", 0, HIST_OUTCOME_PASSED, 10, 1);
 		if (r < 2)
-			put(db, "default", run, r, "t::recent", HIST_OUTCOME_PASSED, 10, 1);
+			put_result(db, "default", run, r, "t::recent", 0, HIST_OUTCOME_PASSED, 10, 1);
 	}
 	/* Three earlier results are needed: two are not enough. */
-	put(db, "default", "r1", 1, "t::young", HIST_OUTCOME_PASSED, 500000, 1);
-	put(db, "default", "r2", 2, "t::young", HIST_OUTCOME_PASSED, 500000, 1);
-	put(db, "default", "r3", 3, "t::young", HIST_OUTCOME_PASSED, 5000000, 1);
+	put_result(db, "default", "r1", 1, "t::young", 0, HIST_OUTCOME_PASSED, 500000, 1);
+	put_result(db, "default", "r2", 2, "t::young", 0, HIST_OUTCOME_PASSED, 500000, 1);
+	put_result(db, "default", "r3", 3, "t::young", 0, HIST_OUTCOME_PASSED, 5000000, 1);
 	ck_assert_int_eq(hist_stats_create(&st, db, NULL), HIST_OK);
 	ck_assert(in_list(st, HIST_STATS_REGRESSIONS, "t::exact"));
 	ck_assert(!in_list(st, HIST_STATS_REGRESSIONS, "t::under"));

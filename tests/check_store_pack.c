@@ -147,7 +147,7 @@ START_TEST(packs_match_results_on_random_histories)
 			} else if (what < 8) {
 				hist_ingest_stats st;
 				random_input(other);
-				ck_assert_msg(hist__store_merge(&st, db, scratch_path(1, other_name)) == HIST_OK, "%s",
+				ck_assert_msg(hist__store_merge(&st, db, scratch_path(1, other_name), other_name) == HIST_OK, "%s",
 					hist_db_errmsg(db));
 			} else {
 				hist_prune_options o = HIST_PRUNE_OPTIONS_INIT;

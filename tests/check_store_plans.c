@@ -177,8 +177,8 @@ static char *merged(const char *into, const char *first, const char *second, int
 	char *d;
 
 	for (int k = 0; k <= twice; k++) {
-		ck_assert_msg(hist__store_merge(&st, db, first) == HIST_OK, "%s", hist_db_errmsg(db));
-		ck_assert_msg(hist__store_merge(&st, db, second) == HIST_OK, "%s", hist_db_errmsg(db));
+		ck_assert_msg(hist__store_merge(&st, db, first, "first") == HIST_OK, "%s", hist_db_errmsg(db));
+		ck_assert_msg(hist__store_merge(&st, db, second, "second") == HIST_OK, "%s", hist_db_errmsg(db));
 	}
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	d = dump(db);
@@ -222,7 +222,7 @@ START_TEST(plans_merge_refuses_a_plan_missing_shards)
 	db = open_ok(scratch_path(1, "h.db"));
 	plan(db, "default", P2, 1, 2, p);
 	before = dump(db);
-	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(0, "src.db")), HIST_E_DB);
+	ck_assert_int_eq(hist__store_merge(&st, db, scratch_path(0, "src.db"), "src.db"), HIST_E_DB);
 	ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), "plan " P1 " has 2 shards but its shard rows are not 1 to 2"));
 	after = dump(db);
 	ck_assert_str_eq(before, after);

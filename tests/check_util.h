@@ -99,6 +99,32 @@ static inline char *dump(hist_db *db)
 	return hist__buf_detach(&b);
 }
 
+/* Stores one result of name (is_key: a JUnit key) in run of suite, started
+ * at start, in a transaction of its own. */
+static inline void put_result(hist_db *db, const char *suite, const char *run, int64_t start,
+	const char *name, int is_key, hist_outcome outcome, int64_t duration, unsigned attempts)
+{
+	hist__record r = { name, strlen(name), is_key, outcome, duration, -1, attempts, 1 };
+	int64_t id;
+	int added;
+
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
+	ck_assert_int_eq(hist__store_result(&added, db, id, &r), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+/* The history's hist_db_counts for suite (NULL: all) are these. */
+static inline void counts_are(hist_db *db, const char *suite, int64_t runs, int64_t tests, int64_t results)
+{
+	hist_counts c;
+
+	ck_assert_int_eq(hist_db_counts(&c, db, suite), HIST_OK);
+	ck_assert_int_eq(c.runs, runs);
+	ck_assert_int_eq(c.tests, tests);
+	ck_assert_int_eq(c.results, results);
+}
+
 /* The overheads planning would learn from the window of suite: the store's
  * input rows through the estimator's model. */
 static inline int window_overheads(hist__overheads *out, hist_db *db, const char *suite, unsigned int window)

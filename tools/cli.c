@@ -204,3 +204,8 @@ const char *cli_seconds(char buf[32], int64_t us)
 	snprintf(buf, 32, "%lld.%03lld", (long long)((us + 500) / 1000000), (long long)((us + 500) / 1000 % 1000));
 	return buf;
 }
+
+const char *cli_plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}

@@ -43,6 +43,8 @@ void cli_json_string(FILE *f, const char *s);
 /* us (µs) as seconds with 3 decimals ("12.346"), rounded half up, in buf;
  * returns buf. */
 const char *cli_seconds(char buf[32], int64_t us);
+/* one when n is 1, else many: "1 file", "2 files". */
+const char *cli_plural(int64_t n, const char *one, const char *many);
 /* us (µs since the epoch) as "2026-11-24T22:15:00Z" in buf. */
 void cli_utc(char *buf, size_t size, int64_t us);
 

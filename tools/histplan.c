@@ -31,7 +31,8 @@ static void usage(FILE *f)
 	        "                          output, or the plugin's --hist-collect file (with\n"
 	        "                          groups) (default: the tests of the newest run)\n"
 	        "      --scope SCOPE       keep each test|class|module on one shard (default test)\n"
-	        "      --estimator E       ema|median|last over the window (default ema)\n"
+	        "      --estimator E       ema|median|last over the window, or auto: the one\n"
+	        "                          that best predicted each run from those before (default ema)\n"
 	        "      --alpha A           EMA weight of the newest run, in (0, 1] (default 0.3)\n"
 	        "      --window K          newest runs to estimate from, 1..%d (default 10)\n"
 	        "      --test-overhead S   seconds pytest spends per test beyond its own time\n"
@@ -143,7 +144,7 @@ static int to_stdout(const char *data, size_t len, void *payload)
 int main(int argc, char **argv)
 {
 	static const char *const scopes[] = {"test", "class", "module", NULL};
-	static const char *const estimators[] = {"ema", "median", "last", NULL};
+	static const char *const estimators[] = {"ema", "median", "last", "auto", NULL};
 	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
 	hist_plan_summary sum = HIST_PLAN_SUMMARY_INIT;
 	hist_db_options dbo = HIST_DB_OPTIONS_INIT;
@@ -203,7 +204,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ESTIMATOR:
 			if ((c = pick(optarg, estimators)) < 0)
-				return cli_usage_error("--estimator: expected ema, median or last, got '%s'",
+				return cli_usage_error("--estimator: expected ema, median, last or auto, got '%s'",
 				                       optarg);
 			o.estimator = (hist_estimator)c;
 			break;

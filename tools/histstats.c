@@ -98,6 +98,24 @@ static size_t rows(const out *o, size_t n)
 	return n < o->top ? n : o->top;
 }
 
+/* A row's start: its JSON object's first members (the caller writes the
+ * rest and the closing brace), or its name cell of the given width. */
+static void row(const out *o, size_t i, const char *key, const char *suite, const char *id, int width)
+{
+	if (o->json) {
+		printf("%s", i ? ", " : "");
+		json_key(key, suite, id);
+	} else {
+		name_cell(o, suite, id, width);
+	}
+}
+
+static void footer(const out *o)
+{
+	if (o->json)
+		printf("]");
+}
+
 static void print_slowest(const out *o, const hist_stats *st)
 {
 	size_t n = rows(o, hist_stats_count(st, HIST_STATS_SLOWEST));
@@ -105,18 +123,14 @@ static void print_slowest(const out *o, const hist_stats *st)
 	header(o, "slowest", "slowest tests", "median s     min s     max s  runs");
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_SLOWEST, i);
-		if (o->json) {
-			printf("%s", i ? ", " : "");
-			json_key("nodeid", t->suite, t->nodeid);
+		row(o, i, "nodeid", t->suite, t->nodeid, WIDTH - 2 - 38);
+		if (o->json)
 			printf(", \"estimate\": %.6f, \"min\": %.6f, \"max\": %.6f, \"runs\": %u}", secs(t->estimate_us),
 				secs(t->min_us), secs(t->max_us), t->runs);
-			continue;
-		}
-		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 38);
-		printf("%10.3f%10.3f%10.3f%8u\n", secs(t->estimate_us), secs(t->min_us), secs(t->max_us), t->runs);
+		else
+			printf("%10.3f%10.3f%10.3f%8u\n", secs(t->estimate_us), secs(t->min_us), secs(t->max_us), t->runs);
 	}
-	if (o->json)
-		printf("]");
+	footer(o);
 }
 
 static void print_files(const out *o, const hist_stats *st)
@@ -126,17 +140,13 @@ static void print_files(const out *o, const hist_stats *st)
 	header(o, "files", "slowest files", "median s sum  tests");
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_file *f = hist_stats_file_get(st, i);
-		if (o->json) {
-			printf("%s", i ? ", " : "");
-			json_key("file", f->suite, f->file);
+		row(o, i, "file", f->suite, f->file, WIDTH - 2 - 21);
+		if (o->json)
 			printf(", \"estimate\": %.6f, \"tests\": %zu}", secs(f->estimate_us), f->tests);
-			continue;
-		}
-		name_cell(o, f->suite, f->file, WIDTH - 2 - 21);
-		printf("%14.3f%7zu\n", secs(f->estimate_us), f->tests);
+		else
+			printf("%14.3f%7zu\n", secs(f->estimate_us), f->tests);
 	}
-	if (o->json)
-		printf("]");
+	footer(o);
 }
 
 static void print_flaky(const out *o, const hist_stats *st)
@@ -146,18 +156,14 @@ static void print_flaky(const out *o, const hist_stats *st)
 	header(o, "flaky", "flaky tests", "runs  passed  failed  reruns");
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_FLAKY, i);
-		if (o->json) {
-			printf("%s", i ? ", " : "");
-			json_key("nodeid", t->suite, t->nodeid);
+		row(o, i, "nodeid", t->suite, t->nodeid, WIDTH - 2 - 30);
+		if (o->json)
 			printf(", \"runs\": %u, \"passed\": %u, \"failed\": %u, \"reruns\": %u}", t->runs, t->passed,
 				t->failed, t->rerun);
-			continue;
-		}
-		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 30);
-		printf("%6u%8u%8u%8u\n", t->runs, t->passed, t->failed, t->rerun);
+		else
+			printf("%6u%8u%8u%8u\n", t->runs, t->passed, t->failed, t->rerun);
 	}
-	if (o->json)
-		printf("]");
+	footer(o);
 }
 
 static void print_regressions(const out *o, const hist_stats *st)
@@ -168,18 +174,14 @@ static void print_regressions(const out *o, const hist_stats *st)
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_REGRESSIONS, i);
 		double ratio = t->before_us > 0 ? (double)t->last_us / (double)t->before_us : 0.0;
-		if (o->json) {
-			printf("%s", i ? ", " : "");
-			json_key("nodeid", t->suite, t->nodeid);
+		row(o, i, "nodeid", t->suite, t->nodeid, WIDTH - 2 - 28);
+		if (o->json)
 			printf(", \"last\": %.6f, \"before\": %.6f, \"ratio\": %.2f}", secs(t->last_us), secs(t->before_us),
 				ratio);
-			continue;
-		}
-		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 28);
-		printf("%10.3f%10.3f%8.2f\n", secs(t->last_us), secs(t->before_us), ratio);
+		else
+			printf("%10.3f%10.3f%8.2f\n", secs(t->last_us), secs(t->before_us), ratio);
 	}
-	if (o->json)
-		printf("]");
+	footer(o);
 }
 
 static void print_unseen(const out *o, const hist_stats *st)
@@ -189,17 +191,13 @@ static void print_unseen(const out *o, const hist_stats *st)
 	header(o, "unseen", "not seen lately", "runs ago  runs");
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_UNSEEN, i);
-		if (o->json) {
-			printf("%s", i ? ", " : "");
-			json_key("nodeid", t->suite, t->nodeid);
+		row(o, i, "nodeid", t->suite, t->nodeid, WIDTH - 2 - 16);
+		if (o->json)
 			printf(", \"runs_ago\": %u, \"runs\": %u}", t->last_seen, t->runs);
-			continue;
-		}
-		name_cell(o, t->suite, t->nodeid, WIDTH - 2 - 16);
-		printf("%10u%6u\n", t->last_seen, t->runs);
+		else
+			printf("%10u%6u\n", t->last_seen, t->runs);
 	}
-	if (o->json)
-		printf("]");
+	footer(o);
 }
 
 static int test_line(const hist_test_result *r, void *payload)

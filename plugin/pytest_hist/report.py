@@ -9,6 +9,7 @@ Not here: which tests run (shard.py). The format is doc/formats.md "hist JSONL".
 import gzip
 import json
 import os
+import sys
 import tempfile
 import time
 
@@ -18,6 +19,29 @@ from .items import report_group, report_nodeid
 
 FORMAT_VERSION = 1
 _PHASES = ("setup", "call", "teardown")
+
+
+def process_age():
+    """Seconds since this process started, where the OS says (Linux /proc:
+    the start in clock ticks since boot against the uptime, 10 ms steps),
+    else None. A CI job pays the interpreter's start, pytest's and the
+    plugins' imports and the root conftest before any hook runs: a shard's
+    wall that leaves them out under-counts every shard by the same amount."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        # Field 22 (starttime); the name in parentheses may hold spaces.
+        ticks = int(stat[stat.rindex(b")") + 2:].split()[19])
+        age = uptime - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return age if 0.0 <= age < 3600.0 else None
+
+
+def _is_command_line(config):
+    return tuple(config.invocation_params.args) == tuple(sys.argv[1:])
 
 
 def _is_xdist_worker(config):
@@ -94,6 +118,10 @@ class HistReporter:
         self.shard = shard            # the ShardSelector, or None
         self.start = time.time()
         self.began = time.perf_counter()
+        # Before the session began; None: unknown, or a session that is not
+        # its process's command line (pytest.main() in a longer-lived
+        # process, pytester's in-process runs), whose age is not its cost.
+        self.startup = process_age() if _is_command_line(config) else None
         self.pending = {}             # reported nodeid -> _Attempt
         self.logstart = {}            # reported nodeid -> time.time() of its logstart
         self.interrupted = False      # Ctrl-C, a CI cancel, pytest.exit()
@@ -221,7 +249,9 @@ class HistReporter:
         shard = self.shard
         self._write({
             "hist": FORMAT_VERSION, "type": "session", "start": self.start,
-            "collect": collect, "wall": time.perf_counter() - self.began,
+            "collect": collect,
+            "wall": time.perf_counter() - self.began + (self.startup or 0.0),
+            "startup": self.startup,
             "workers": len(self.workers), "tests": len(self.final),
             "interrupted": self.interrupted,
             "plan_id": shard.plan.plan_id if shard else None,

@@ -18,3 +18,10 @@ wc -l < "$T/c.txt"
 # A history cannot be merged into itself.
 histmerge --db "$T/c.db" "$T/c.db"
 echo "exit $?"
+# A damaged source (a history cut after its first pages) is named once, as
+# the damaged one; the history it was merged into is as it was.
+head -c 8192 "$T/b.db" > "$T/cut.db"
+sqlite3 "$T/c.db" "$q" > "$T/before.txt"
+(cd "$T" && histmerge --db c.db cut.db)
+echo "exit $?"
+sqlite3 "$T/c.db" "$q" | cmp - "$T/before.txt" && echo "c unchanged"

@@ -94,14 +94,30 @@ def test_record_fields_and_precision(hist, pytester):
     # Full precision: not rounded to the millisecond as JUnit XML does.
     assert any(round(test[p], 6) != test[p] for p in ("setup", "call", "teardown"))
     assert before <= test["start"] <= after
-    assert list(session) == ["hist", "type", "start", "collect", "wall", "workers", "tests",
-                             "interrupted", "plan_id", "shard", "shards"]
+    assert list(session) == ["hist", "type", "start", "collect", "wall", "startup", "workers",
+                             "tests", "interrupted", "plan_id", "shard", "shards"]
+    # In-process (pytester): the process's age is not this session's cost.
+    assert session["startup"] is None
     assert session["interrupted"] is False
     assert before <= session["start"] <= test["start"]
     assert 0 < session["collect"] < session["wall"] <= after - before
     assert session["wall"] >= test["setup"] + test["call"] + test["teardown"]
     assert (session["plan_id"], session["shard"], session["shards"]) == (None, None, None)
     assert session["workers"] == 0 and session["tests"] == 1
+
+
+def test_session_wall_counts_the_process_start(hist, pytester, monkeypatch):
+    # A CI job pays the interpreter's start and the imports before any hook:
+    # a sitecustomize that sleeps 0.3 s stands for a heavy start-up.
+    pytester.makepyfile(test_w="def test_a(): pass")
+    (pytester.path / "slowstart").mkdir()
+    (pytester.path / "slowstart" / "sitecustomize.py").write_text("import time\ntime.sleep(0.3)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(pytester.path / "slowstart"), os.environ.get("PYTHONPATH", "")]))
+    hist.run("--hist-report", "r.jsonl.gz", subprocess=True)
+    _, session = read_report(pytester.path / "r.jsonl.gz")
+    assert 0.29 <= session["startup"] < 30
+    assert session["wall"] >= session["startup"] + session["collect"]
 
 
 @pytest.mark.parametrize("xdist", [0, 2])

@@ -2,8 +2,8 @@
 moments and check the history: PRAGMA integrity_check passes, every input
 is stored whole or not at all, a prune happened whole or not at all, and
 running the same command again gives exactly what an uninterrupted run
-gives. Three operations, ITERATIONS kills each that landed before the
-command finished (default 10; the issue's hand run is 200):
+gives. Three operations, ITERATIONS kills each (default 10; the issue's
+hand run is 200):
 - ingest: one histmerge call with six JUnit files (two gzipped), each its
   own transaction;
 - merge: histmerge of another history of 20,000 results;
@@ -21,12 +21,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import content, integrity, remove_db, tool, write_junit  # noqa: E402
-
-
-# A kill lands only when the delay (uniform up to one timed run) is shorter
-# than this run: a loaded machine makes the timed run long, so iterations
-# count kills that landed, trying at most this many times as often.
-MAX_TRIES = 20
 
 
 def run_killed(argv, delay):
@@ -48,6 +42,25 @@ def timed(argv):
     return time.monotonic() - t
 
 
+def kill_and_rerun(what, done, argv, db, fresh, before, want, full, iterations, rng):
+    """iterations times: a fresh history, argv killed at a random moment
+    within its uninterrupted time full; the history must pass
+    integrity_check, hold before or want (never partly done), and a rerun
+    must give want. Returns how many kills landed before argv finished."""
+    killed = 0
+    for _ in range(iterations):
+        fresh()
+        if not run_killed(argv, rng.uniform(0, full)):
+            continue
+        killed += 1
+        ok, why = integrity(db)
+        assert ok, f"{what}: integrity_check: {why}"
+        assert content(db) in (before, want), f"{what}: the history is partly {done}"
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert content(db) == want, f"{what}: the rerun differs from an uninterrupted run"
+    return killed
+
+
 def check_ingest(bindir, tmp, iterations, rng):
     files = []
     for i in range(6):
@@ -62,9 +75,8 @@ def check_ingest(bindir, tmp, iterations, rng):
     per_file = {}
     for res in want[0]:
         per_file.setdefault(res[3].split(".")[0].split("/")[0], set()).add(res)
-    killed = partial = tries = 0
-    while killed < iterations and tries < MAX_TRIES * iterations:
-        tries += 1
+    killed = partial = 0
+    for _ in range(iterations):
         remove_db(db)
         if not run_killed(argv, rng.uniform(0, full)):
             continue
@@ -84,8 +96,7 @@ def check_ingest(bindir, tmp, iterations, rng):
         partial += 0 < stored < len(files)
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert content(db) == want, "ingest: the rerun differs from an uninterrupted run"
-    print(f"crash: ingest of {len(files)} files ({full:.2f} s): {killed} kills in {tries} tries, "
-          f"{partial} between files, "
+    print(f"crash: ingest of {len(files)} files ({full:.2f} s): {killed} kills, {partial} between files, "
           f"all whole, reruns complete")
 
 
@@ -108,21 +119,8 @@ def check_merge(bindir, tmp, iterations, rng):
     before = content(db)
     full = timed(argv)
     want = content(db)
-    killed = tries = 0
-    while killed < iterations and tries < MAX_TRIES * iterations:
-        tries += 1
-        fresh()
-        if not run_killed(argv, rng.uniform(0, full)):
-            continue
-        killed += 1
-        ok, why = integrity(db)
-        assert ok, f"merge: integrity_check: {why}"
-        got = content(db)
-        assert got in (before, want), "merge: the history is partly merged"
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert content(db) == want, "merge: the rerun differs from an uninterrupted run"
-    print(f"crash: merge of a {len(want[0]) - len(before[0])}-result history ({full:.2f} s): "
-          f"{killed} kills in {tries} tries, "
+    killed = kill_and_rerun("merge", "merged", argv, db, fresh, before, want, full, iterations, rng)
+    print(f"crash: merge of a {len(want[0]) - len(before[0])}-result history ({full:.2f} s): {killed} kills, "
           f"all whole, reruns complete")
 
 
@@ -143,20 +141,9 @@ def check_prune(bindir, tmp, iterations, rng):
     before = content(db)
     full = timed(argv)
     want = content(db)
-    killed = tries = 0
-    while killed < iterations and tries < MAX_TRIES * iterations:
-        tries += 1
-        fresh()
-        if not run_killed(argv, rng.uniform(0, full)):
-            continue
-        killed += 1
-        ok, why = integrity(db)
-        assert ok, f"prune: integrity_check: {why}"
-        assert content(db) in (before, want), "prune: the history is partly pruned"
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert content(db) == want, "prune: the rerun differs from an uninterrupted run"
+    killed = kill_and_rerun("prune", "pruned", argv, db, fresh, before, want, full, iterations, rng)
     print(f"crash: prune of {len(before[0]) - len(want[0])} of {len(before[0])} results ({full:.2f} s): "
-          f"{killed} kills in {tries} tries, all whole, reruns complete")
+          f"{killed} kills, all whole, reruns complete")
 
 
 def main():

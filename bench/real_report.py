@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""real_report.py WORK OUT.md OUT.json - the tables of bench/real.sh.
+
+Reads WORK/runs.tsv (one line per pytest process: round, shards, method,
+shard, wall from outside, hist's predicted seconds) and WORK/meta.tsv, and
+writes per round and shard count, for each method: the shard walls, the
+slowest, the mean, slowest / mean; for hist also each shard's prediction
+against its wall and the slowest predicted against the slowest measured;
+every makespan against pytest-split least_duration's of the same round.
+Then the medians over the rounds, and the issue's targets at N = 4 and 8
+(slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
+least_duration's)."""
+import csv
+import json
+import statistics
+import sys
+
+METHODS = ("hist", "least_duration", "duration_based_chunks")
+TARGET_BALANCE = 1.05
+TARGET_PREDICTION = 0.05
+TARGET_VS_SPLIT = 0.75
+
+
+def read_runs(path):
+    with open(path, encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def read_meta(path):
+    meta = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition("\t")
+            meta[key] = value.replace("\t", "; ")
+    return meta
+
+
+def summarize(rows):
+    """One method at one N in one round."""
+    rows = sorted(rows, key=lambda r: int(r["shard"]))
+    walls = [float(r["wall"]) for r in rows]
+    out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls)}
+    out["balance"] = out["slowest"] / out["mean"]
+    if all(r["predicted"] for r in rows):
+        pred = [float(r["predicted"]) for r in rows]
+        err = [(p - w) / w for p, w in zip(pred, walls)]
+        out["predicted"] = pred
+        out["errors"] = err
+        out["worst_error"] = max(err, key=abs)
+        out["slowest_predicted"] = max(pred)
+        out["slowest_error"] = (max(pred) - out["slowest"]) / out["slowest"]
+    return out
+
+
+def main():
+    work, md_path, json_path = sys.argv[1:4]
+    runs = read_runs(work + "/runs.tsv")
+    meta = read_meta(work + "/meta.tsv")
+    serial = [float(r["wall"]) for r in runs if r["method"] == "serial"]
+    rounds = sorted({int(r["round"]) for r in runs if r["method"] != "serial"})
+    counts = sorted({int(r["shards"]) for r in runs if r["method"] != "serial"})
+    methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
+    table = {}
+    for rd in rounds:
+        for n in counts:
+            for m in methods:
+                rows = [r for r in runs if r["method"] == m and int(r["round"]) == rd and int(r["shards"]) == n]
+                if rows:
+                    table[(rd, n, m)] = summarize(rows)
+            base = table.get((rd, n, "least_duration"))
+            for m in methods:
+                s = table.get((rd, n, m))
+                if s and base:
+                    s["vs_least_duration"] = s["slowest"] / base["slowest"]
+
+    lines = ["# Shards of a real suite as they really run (bench/real.sh)", ""]
+    lines.append("Suite: python3-networkx's tests, from a private copy; each shard one fresh pytest "
+                 "process, wall from outside (interpreter start and collection included), "
+                 "shards one after another.")
+    lines.append("")
+    for key in ("python", "commit", "nproc", "pytest_split", "histplan_args", "start", "end"):
+        if key in meta:
+            lines.append("- %s: %s" % (key, meta[key]))
+    if serial:
+        lines.append("- serial runs (history): %s s" % " ".join("%.2f" % w for w in serial))
+    lines.append("")
+    lines.append("Targets at N = 4 and 8 (median of the rounds): slowest / mean <= %.2f, every "
+                 "predicted shard within %d%% of its wall, makespan <= %.2f x least_duration's."
+                 % (TARGET_BALANCE, TARGET_PREDICTION * 100, TARGET_VS_SPLIT))
+    lines.append("")
+    lines.append("## Medians over %d round(s)" % len(rounds))
+    lines.append("")
+    lines.append("| N | method | slowest (s) | mean (s) | slowest / mean | worst shard prediction error | "
+                 "slowest predicted vs actual | makespan / least_duration's |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    medians = {}
+    for n in counts:
+        for m in methods:
+            got = [table[(rd, n, m)] for rd in rounds if (rd, n, m) in table]
+            if not got:
+                continue
+            med = {k: statistics.median([g[k] for g in got]) for k in ("slowest", "mean", "balance")}
+            if "worst_error" in got[0]:
+                med["worst_error_abs"] = statistics.median([abs(g["worst_error"]) for g in got])
+                med["slowest_error"] = statistics.median([g["slowest_error"] for g in got])
+            if all("vs_least_duration" in g for g in got):
+                med["vs_least_duration"] = statistics.median([g["vs_least_duration"] for g in got])
+            medians["%d/%s" % (n, m)] = med
+            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s |" % (
+                n, m, med["slowest"], med["mean"], med["balance"],
+                "%.1f%%" % (100 * med["worst_error_abs"]) if "worst_error_abs" in med else "",
+                "%+.1f%%" % (100 * med["slowest_error"]) if "slowest_error" in med else "",
+                "%.3f" % med["vs_least_duration"] if "vs_least_duration" in med else ""))
+    lines.append("")
+    verdict = {}
+    for n in (4, 8):
+        med = medians.get("%d/hist" % n)
+        if not med:
+            continue
+        checks = {"balance": med["balance"] <= TARGET_BALANCE,
+                  "prediction": med.get("worst_error_abs", 1) <= TARGET_PREDICTION}
+        if "vs_least_duration" in med:
+            checks["vs_least_duration"] = med["vs_least_duration"] <= TARGET_VS_SPLIT
+        verdict[str(n)] = checks
+        lines.append("- N = %d: %s" % (n, ", ".join("%s %s" % (k, "met" if v else "NOT met")
+                                                    for k, v in checks.items())))
+    lines.append("")
+    for rd in rounds:
+        lines.append("## Round %d%s" % (rd, " (plans from the serial runs)" if rd == 1 else
+                                        " (plans from the serial runs and the shards of rounds before)"))
+        lines.append("")
+        lines.append("| N | method | shard walls (s) | slowest | mean | slowest / mean | vs least_duration |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for n in counts:
+            for m in methods:
+                s = table.get((rd, n, m))
+                if not s:
+                    continue
+                lines.append("| %d | %s | %s | %.2f | %.2f | %.3f | %s |" % (
+                    n, m, " ".join("%.2f" % w for w in s["walls"]), s["slowest"], s["mean"], s["balance"],
+                    "%.3f" % s["vs_least_duration"] if "vs_least_duration" in s else ""))
+        lines.append("")
+        lines.append("hist, predicted against actual:")
+        lines.append("")
+        lines.append("| N | predicted (s) | error per shard | slowest predicted vs actual |")
+        lines.append("|---|---|---|---|")
+        for n in counts:
+            s = table.get((rd, n, "hist"))
+            if not s or "predicted" not in s:
+                continue
+            lines.append("| %d | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
+                n, " ".join("%.2f" % p for p in s["predicted"]),
+                " ".join("%+.1f%%" % (100 * e) for e in s["errors"]),
+                s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
+        lines.append("")
+    with open(md_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    doc = {"meta": meta, "serial_walls": serial, "medians": medians, "targets": verdict,
+           "rounds": [{"round": rd, "shards": n, "method": m, **table[(rd, n, m)]}
+                      for (rd, n, m) in sorted(table)]}
+    with open(json_path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+main()
