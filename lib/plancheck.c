@@ -207,6 +207,39 @@ static unsigned int small_number(const char *s, size_t len, unsigned int max)
 	return v >= 1 && v <= max ? (unsigned int)v : 0;
 }
 
+/* One member of a JSON object, *t holding its key: *which is its 1-based
+ * place in keys (NULL-ended; 0 when absent), then the ':' is read and the
+ * value's first token goes into *t (strings kept when keep and a key matched). */
+static int read_member(hist__json *js, hist__json_token *t, const char *const *keys, int keep, int *which)
+{
+	int error;
+
+	if (*t != HIST__JSON_STRING)
+		return hist__json_error(js, "expected a string key");
+	*which = 0;
+	for (int i = 0; keys[i] && !*which; i++)
+		if (strcmp(hist__buf_cstr(&js->text), keys[i]) == 0)
+			*which = i + 1;
+	if ((error = hist__json_next(js, t, 0)) < 0)
+		return error;
+	if (*t != HIST__JSON_COLON)
+		return hist__json_error(js, "expected ':'");
+	return hist__json_next(js, t, keep && *which != 0);
+}
+
+/* After a member's value (*t its first token): past it, and past a ',',
+ * to the next key or the '}'. */
+static int next_member(hist__json *js, hist__json_token *t)
+{
+	int error;
+
+	if ((error = hist__json_skip(js, *t)) < 0 || (error = hist__json_next(js, t, 1)) < 0)
+		return error;
+	if (*t == HIST__JSON_COMMA && (error = hist__json_next(js, t, 1)) < 0)
+		return error;
+	return HIST_OK;
+}
+
 /* One {"key": K, "shard": k, "tests": [...]} of plan.json's "groups" (t
  * holds its '{'): the key and shard go into c->groups. */
 static int read_group(hist_plan_check *c, hist__json *js, hist__json_token t)
@@ -220,16 +253,10 @@ static int read_group(hist_plan_check *c, hist__json *js, hist__json_token t)
 	if ((error = hist__json_next(js, &t, 1)) < 0)
 		return error;
 	while (t != HIST__JSON_OBJECT_END) {
+		static const char *const keys[] = {"key", "shard", NULL};
 		int which;
 
-		if (t != HIST__JSON_STRING)
-			return hist__json_error(js, "expected a string key");
-		which = strcmp(hist__buf_cstr(&js->text), "key") == 0 ? 1 : strcmp(hist__buf_cstr(&js->text), "shard") == 0 ? 2 : 0;
-		if ((error = hist__json_next(js, &t, 0)) < 0)
-			return error;
-		if (t != HIST__JSON_COLON)
-			return hist__json_error(js, "expected ':'");
-		if ((error = hist__json_next(js, &t, which != 0)) < 0)
+		if ((error = read_member(js, &t, keys, 1, &which)) < 0)
 			return error;
 		if (which == 1) {
 			if (t != HIST__JSON_STRING || js->text.len == 0)
@@ -241,9 +268,7 @@ static int read_group(hist_plan_check *c, hist__json *js, hist__json_token t)
 				return hist__json_error(js, "a group's shard is not a whole number from 1 to %d",
 				                        HIST_MAX_SHARDS);
 		}
-		if ((error = hist__json_skip(js, t)) < 0 || (error = hist__json_next(js, &t, 1)) < 0)
-			return error;
-		if (t == HIST__JSON_COMMA && (error = hist__json_next(js, &t, 1)) < 0)
+		if ((error = next_member(js, &t)) < 0)
 			return error;
 	}
 	if (!key || !shard)
@@ -298,18 +323,10 @@ static int read_shards(hist_plan_check *c, hist__json *js)
 		if ((error = hist__json_next(js, &t, 1)) < 0)
 			return error;
 		while (t != HIST__JSON_OBJECT_END) {
+			static const char *const keys[] = {"index", "predicted_seconds", NULL};
 			int which;
 
-			if (t != HIST__JSON_STRING)
-				return hist__json_error(js, "expected a string key");
-			which = strcmp(hist__buf_cstr(&js->text), "index") == 0               ? 1
-			        : strcmp(hist__buf_cstr(&js->text), "predicted_seconds") == 0 ? 2
-			                                                                     : 0;
-			if ((error = hist__json_next(js, &t, 0)) < 0)
-				return error;
-			if (t != HIST__JSON_COLON)
-				return hist__json_error(js, "expected ':'");
-			if ((error = hist__json_next(js, &t, 0)) < 0)
+			if ((error = read_member(js, &t, keys, 0, &which)) < 0)
 				return error;
 			if (which == 1 && (t != HIST__JSON_NUMBER ||
 			                   !(index = small_number(js->text.ptr, js->text.len, HIST_MAX_SHARDS))))
@@ -318,9 +335,7 @@ static int read_shards(hist_plan_check *c, hist__json *js)
 			if (which == 2 && (t != HIST__JSON_NUMBER ||
 			                   (us = hist__num_json_seconds_us(js->text.ptr, js->text.len)) < 0))
 				return hist__json_error(js, "shards: predicted_seconds is not a number of seconds");
-			if ((error = hist__json_skip(js, t)) < 0 || (error = hist__json_next(js, &t, 1)) < 0)
-				return error;
-			if (t == HIST__JSON_COMMA && (error = hist__json_next(js, &t, 1)) < 0)
+			if ((error = next_member(js, &t)) < 0)
 				return error;
 		}
 		if (index && us >= 0) {
@@ -358,26 +373,11 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 	if ((error = hist__json_next(&js, &t, 1)) < 0)
 		goto done;
 	while (t != HIST__JSON_OBJECT_END) {
+		static const char *const keys[] = {"plan_id", "shard_count", "test_list", "shards", "group_markers",
+		                                   "groups", NULL};
 		int which;
 
-		if (t != HIST__JSON_STRING) {
-			error = hist__json_error(&js, "expected a string key");
-			goto done;
-		}
-		which = strcmp(hist__buf_cstr(&js.text), "plan_id") == 0       ? 1
-		        : strcmp(hist__buf_cstr(&js.text), "shard_count") == 0 ? 2
-		        : strcmp(hist__buf_cstr(&js.text), "test_list") == 0   ? 3
-		        : strcmp(hist__buf_cstr(&js.text), "shards") == 0      ? 4
-		        : strcmp(hist__buf_cstr(&js.text), "group_markers") == 0 ? 5
-		        : strcmp(hist__buf_cstr(&js.text), "groups") == 0      ? 6
-		                                                               : 0;
-		if ((error = hist__json_next(&js, &t, 0)) < 0)
-			goto done;
-		if (t != HIST__JSON_COLON) {
-			error = hist__json_error(&js, "expected ':'");
-			goto done;
-		}
-		if ((error = hist__json_next(&js, &t, which != 0)) < 0)
+		if ((error = read_member(&js, &t, keys, 1, &which)) < 0)
 			goto done;
 		if (which == 5) {
 			c->has_groups = 1;
@@ -414,9 +414,7 @@ static int read_plan_json(hist_plan_check *c, const char *path)
 				goto done;
 			t = HIST__JSON_NULL; /* read to its end: nothing left to skip */
 		}
-		if ((error = hist__json_skip(&js, t)) < 0 || (error = hist__json_next(&js, &t, 1)) < 0)
-			goto done;
-		if (t == HIST__JSON_COMMA && (error = hist__json_next(&js, &t, 1)) < 0)
+		if ((error = next_member(&js, &t)) < 0)
 			goto done;
 	}
 	if (!seen_id || !c->shards) {
