@@ -83,6 +83,8 @@ struct hist_db {
 	sqlite3_stmt *stmt[S_COUNT];
 	sqlite3_stmt **cursors; /* one S_RUN_RESULTS per run of a window */
 	size_t ncursors;
+	sqlite3_stmt **pack_cursors; /* one S_PACKS_OF_RUN per run of a window */
+	size_t npack_cursors;
 	hist__err err;
 	char *path;
 	const hist__batch *batch; /* what hist_batch reads while a batch is stored */
@@ -115,11 +117,6 @@ void hist__pack_reader_init(hist__pack_reader *r, int64_t chunk, const void *dat
 int hist__pack_next(hist__pack_row *out, hist__pack_reader *r);
 /* A whole pack into rows[HIST__PACK_CHUNK]; -1 when damaged. */
 int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void *data, size_t len);
-/* Adds 1 to count[id + 1] for each result of a pack, reading no more
- * than the ids (the window read's first pass); -1 when the pack is
- * damaged, -2 with the id in *past when it names a test past max_test. */
-int hist__pack_count(uint32_t *count, int64_t *past, int64_t max_test, int64_t chunk, const void *data,
-	size_t len);
 /* The batch writer: test_id of run changed in this transaction. */
 int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id);
 /* Drops what was touched (rollback, close). */

@@ -134,40 +134,6 @@ int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void
 	return got < 0 || r.p != r.end ? -1 : 0;
 }
 
-/* Skips one varint; 0 past end or longer than 10 bytes. */
-static inline int skip_varint(const unsigned char **p, const unsigned char *end)
-{
-	for (int i = 0; i < 10 && *p < end; i++)
-		if (!(*(*p)++ & 0x80))
-			return 1;
-	return 0;
-}
-
-int hist__pack_count(uint32_t *count, int64_t *past, int64_t max_test, int64_t chunk, const void *data, size_t len)
-{
-	const unsigned char *p = data, *end = p + len;
-	int64_t id = chunk * HIST__PACK_CHUNK - 1, limit = (chunk + 1) * HIST__PACK_CHUNK;
-
-	while (p < end) {
-		uint64_t delta;
-		unsigned char flags;
-
-		if (!get_varint(&delta, &p, end) || delta == 0 || delta > (uint64_t)HIST__PACK_CHUNK || p == end)
-			return -1;
-		flags = *p++;
-		id += (int64_t)delta;
-		if (id >= limit || (flags & ~63) || (!(flags & FLAG_NO_DURATION) && !skip_varint(&p, end)) ||
-			(!(flags & FLAG_NO_SETUP) && !skip_varint(&p, end)) || ((flags & FLAG_RERUN) && !skip_varint(&p, end)))
-			return -1;
-		if (id > max_test) {
-			*past = id;
-			return -2;
-		}
-		count[id + 1]++;
-	}
-	return 0;
-}
-
 void hist__pack_reader_init(hist__pack_reader *r, int64_t chunk, const void *data, size_t len)
 {
 	r->p = data;

@@ -179,6 +179,20 @@ START_TEST(packs_damaged_or_unpacked)
 	random_input(db);
 	random_input(db);
 	before = window_text(db, "default", 10, 0);
+	/* A pack of ids past every test's. */
+	ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE packs SET chunk = chunk + 1000000", NULL, NULL, NULL),
+		SQLITE_OK);
+	{
+		rows_text c = { HIST__BUF_INIT(0) };
+		int error = hist__store_each_result(db, "default", 10, add_row, &c);
+		hist__buf_free(&c.out);
+		if (strlen(before) > 0) {
+			ck_assert_int_eq(error, HIST_E_DB);
+			ck_assert_msg(strstr(hist_db_errmsg(db), "damaged") != NULL, "%s", hist_db_errmsg(db));
+		}
+	}
+	ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE packs SET chunk = chunk - 1000000", NULL, NULL, NULL),
+		SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE packs SET data = x'05ff'", NULL, NULL, NULL), SQLITE_OK);
 	{
 		rows_text c = { HIST__BUF_INIT(0) };
