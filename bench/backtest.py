@@ -16,8 +16,9 @@ Then the run is merged and the next one predicted.
 Actual wall: the wall measured from outside (runs.tsv, what bench-real
 compares with) when present, else the session record's wall.
 
-Printed per report: predicted, actual, error, and the error relative to its
-run (actual / predicted over the run's mean of that ratio, minus 1): a run
+Printed per report: predicted, actual, error (predicted / actual - 1), and
+the error relative to its run (predicted / actual over the run's mean of
+that ratio, minus 1): a run
 on a slower machine moves every shard alike, which the relative error
 leaves out. Balance depends on the relative error, the prediction of record
 on both. Summary lines give the mean and worst of each over the shards of
@@ -119,7 +120,7 @@ def replay(bindir, runs, db, scratch, extra):
     for i, (label, reps) in enumerate(runs):
         if i > 0:
             preds = [predict(bindir, db, r["tests"], scratch, extra) for r in reps]
-            ratios = [r["wall"] / p for r, p in zip(reps, preds)]
+            ratios = [p / r["wall"] for r, p in zip(reps, preds)]
             mean_ratio = sum(ratios) / len(ratios)
             for r, p, q in zip(reps, preds, ratios):
                 rows.append({"run": label, "report": r["name"], "tests": len(r["tests"]),

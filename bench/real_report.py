@@ -57,6 +57,12 @@ def summarize(rows):
         out["predicted"] = pred
         out["errors"] = err
         out["worst_error"] = max(err, key=abs)
+        # Against the round's own speed: a round on a slower machine moves
+        # every shard alike, which balance does not mind (bench/backtest.py).
+        ratio = [p / w for p, w in zip(pred, walls)]
+        rel = [q / statistics.fmean(ratio) - 1 for q in ratio]
+        out["relative_errors"] = rel
+        out["worst_relative_error"] = max(rel, key=abs)
         out["slowest_predicted"] = max(pred)
         out["slowest_error"] = (max(pred) - out["slowest"]) / out["slowest"]
     return out
@@ -107,8 +113,8 @@ def main():
     lines.append("## Medians over %d round(s)" % len(rounds))
     lines.append("")
     lines.append("| N | method | slowest (s) | mean (s) | slowest / mean | worst shard prediction error | "
-                 "slowest predicted vs actual | makespan / least_duration's |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+                 "worst relative to the round | slowest predicted vs actual | makespan / least_duration's |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     medians = {}
     for n in counts:
         for m in methods:
@@ -119,12 +125,14 @@ def main():
             if "worst_error" in got[0]:
                 med["worst_error_abs"] = statistics.median([abs(g["worst_error"]) for g in got])
                 med["slowest_error"] = statistics.median([g["slowest_error"] for g in got])
+                med["worst_relative_abs"] = statistics.median([abs(g["worst_relative_error"]) for g in got])
             if all("vs_least_duration" in g for g in got):
                 med["vs_least_duration"] = statistics.median([g["vs_least_duration"] for g in got])
             medians["%d/%s" % (n, m)] = med
-            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s |" % (
+            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s | %s |" % (
                 n, m, med["slowest"], med["mean"], med["balance"],
                 "%.1f%%" % (100 * med["worst_error_abs"]) if "worst_error_abs" in med else "",
+                "%.1f%%" % (100 * med["worst_relative_abs"]) if "worst_relative_abs" in med else "",
                 "%+.1f%%" % (100 * med["slowest_error"]) if "slowest_error" in med else "",
                 "%.3f" % med["vs_least_duration"] if "vs_least_duration" in med else ""))
     lines.append("")
@@ -159,15 +167,16 @@ def main():
         lines.append("")
         lines.append("hist, predicted against actual:")
         lines.append("")
-        lines.append("| N | predicted (s) | error per shard | slowest predicted vs actual |")
-        lines.append("|---|---|---|---|")
+        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual |")
+        lines.append("|---|---|---|---|---|")
         for n in counts:
             s = table.get((rd, n, "hist"))
             if not s or "predicted" not in s:
                 continue
-            lines.append("| %d | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
+            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
                 n, " ".join("%.2f" % p for p in s["predicted"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["errors"]),
+                " ".join("%+.1f%%" % (100 * e) for e in s["relative_errors"]),
                 s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
         lines.append("")
     with open(md_path, "w", encoding="utf-8") as f:
