@@ -11,7 +11,9 @@ Then the medians over the rounds, and the issue's targets at N = 4 and 8
 (slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
 least_duration's). A process that started or ended with a 1-minute load
 average of LOADED (1.5) or more ran beside other work (the benchmark's own
-process counts about 1): its wall is marked with * and counted.""" 
+process counts about 1): its wall is marked with * and counted. Each
+process's CPU time (user + system, from /usr/bin/time) stands beside its
+wall: a wall far above it waited for a core.""" 
 import csv
 import json
 import statistics
@@ -49,7 +51,8 @@ def summarize(rows):
     rows = sorted(rows, key=lambda r: int(r["shard"]))
     walls = [float(r["wall"]) for r in rows]
     out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
-           "loaded": [loaded(r) for r in rows]}
+           "loaded": [loaded(r) for r in rows],
+           "cpu": [float(r["cpu"]) if r.get("cpu") else None for r in rows]}
     out["balance"] = out["slowest"] / out["mean"]
     if all(r["predicted"] for r in rows):
         pred = [float(r["predicted"]) for r in rows]
@@ -153,15 +156,16 @@ def main():
         lines.append("## Round %d%s" % (rd, " (plans from the serial runs)" if rd == 1 else
                                         " (plans from the serial runs and the shards of rounds before)"))
         lines.append("")
-        lines.append("| N | method | shard walls (s) | slowest | mean | slowest / mean | vs least_duration |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("| N | method | shard walls (s) | CPU (s) | slowest | mean | slowest / mean | vs least_duration |")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for n in counts:
             for m in methods:
                 s = table.get((rd, n, m))
                 if not s:
                     continue
-                lines.append("| %d | %s | %s | %.2f | %.2f | %.3f | %s |" % (
+                lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.3f | %s |" % (
                     n, m, " ".join("%.2f%s" % (w, "*" if l else "") for w, l in zip(s["walls"], s["loaded"])),
+                    " ".join("%.2f" % c if c is not None else "-" for c in s["cpu"]),
                     s["slowest"], s["mean"], s["balance"],
                     "%.3f" % s["vs_least_duration"] if "vs_least_duration" in s else ""))
         lines.append("")
