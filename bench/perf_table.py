@@ -29,6 +29,7 @@ prints the table. Inputs and histories are generated once and kept in
 build/bench.
 
   SIZES="10000 100000" REPS=5 REPS_1M=3 GENERATORS="own real" bench/perf_table.py
+  WORKS="xml gz xml-ci gz-ci" bench/perf_table.py   only these rows (default: all)
   HIST_BIN=DIR bench/perf_table.py     measure the tools in DIR instead of build/bin
 """
 import json
@@ -125,9 +126,10 @@ def build_tools():
                         src, lib] + libs + ["-lm", "-pthread"], check=True, cwd=ROOT)
 
 
-def inputs(gen, n):
+def inputs(gen, n, need_db=True):
     """Paths of the xunit2 report, gzipped reportlog and planning history
-    of generator gen at n tests, made when missing."""
+    of generator gen at n tests, made when missing (the history only when
+    need_db)."""
     base = os.path.join(OUT, "%s-%d" % (gen, n))
     xml, gz, db = base + ".xml", base + ".jsonl.gz", base + "-x%d.db" % RUNS
     if not os.path.exists(xml):
@@ -142,7 +144,7 @@ def inputs(gen, n):
             sh("bench/gen_xunit2.py %d --reportlog | gzip -6 > '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
         else:
             sh("build/bench/suite_gen reportlog %d 1 0 '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
-    if not os.path.exists(db):
+    if need_db and not os.path.exists(db):
         log("generating %s" % db)
         if gen == "own":
             sh("build/bench/plan_gen '%s.tmp' %d %d 2>/dev/null && mv '%s.tmp' '%s'" % (db, n, RUNS, db, db))
@@ -214,35 +216,42 @@ def main():
     gens = os.environ.get("GENERATORS", "own real").split()
     reps = int(os.environ.get("REPS", "5"))
     reps_big = int(os.environ.get("REPS_1M", "3"))
+    works = os.environ.get("WORKS", "plan xml gz xml-ci gz-ci").split()
     os.makedirs(OUT, exist_ok=True)
     build_tools()
     rows = []
     for gen in gens:
         for n in sizes:
             k = reps if n < 1000000 else reps_big
-            xml, gz, db = inputs(gen, n)
+            xml, gz, db = inputs(gen, n, "plan" in works)
             scratch = os.path.join(OUT, "perf-scratch.db")
             shards = os.path.join(OUT, "perf-shards")
             log("measuring %s %d (%d reps)" % (gen, n, k))
-            floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
-            m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out", shards],
-                        k, rm_tree(shards))
-            rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
-            floor = measure(["xmllint", "--stream", "--noout", xml], k)
-            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
-            rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
-            floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
-            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
-            rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
-            xml2, gz2, pre = next_run(gen, n, xml, gz)
-            floor = measure(["xmllint", "--stream", "--noout", xml2], k)
-            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
-                        copy_db(pre, scratch))
-            rows.append(row("xml-ci", gen, n, m, floor, "xmllint --stream"))
-            floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2], k)
-            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
-                        copy_db(pre, scratch))
-            rows.append(row("gz-ci", gen, n, m, floor, "gzip -dc"))
+            if "plan" in works:
+                floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
+                m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out",
+                             shards], k, rm_tree(shards))
+                rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
+            if "xml" in works:
+                floor = measure(["xmllint", "--stream", "--noout", xml], k)
+                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
+                rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
+            if "gz" in works:
+                floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
+                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
+                rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
+            if "xml-ci" in works or "gz-ci" in works:
+                xml2, gz2, pre = next_run(gen, n, xml, gz)
+            if "xml-ci" in works:
+                floor = measure(["xmllint", "--stream", "--noout", xml2], k)
+                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
+                            copy_db(pre, scratch))
+                rows.append(row("xml-ci", gen, n, m, floor, "xmllint --stream"))
+            if "gz-ci" in works:
+                floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2], k)
+                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
+                            copy_db(pre, scratch))
+                rows.append(row("gz-ci", gen, n, m, floor, "gzip -dc"))
             rm_db(scratch)()
             rm_tree(shards)()
     md = table(rows)
