@@ -9,7 +9,11 @@ against its wall and the slowest predicted against the slowest measured;
 every makespan against pytest-split least_duration's of the same round.
 Then the medians over the rounds, and the issue's targets at N = 4 and 8
 (slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
-least_duration's)."""
+least_duration's). A process that started or ended with a 1-minute load
+average of LOADED (1.5) or more ran beside other work (the benchmark's own
+process counts about 1): its wall is marked with * and counted. Each
+process's CPU time (user + system, from /usr/bin/time) stands beside its
+wall: a wall far above it waited for a core.""" 
 import csv
 import json
 import statistics
@@ -19,6 +23,13 @@ METHODS = ("hist", "least_duration", "duration_based_chunks")
 TARGET_BALANCE = 1.05
 TARGET_PREDICTION = 0.05
 TARGET_VS_SPLIT = 0.75
+LOADED = 1.5
+
+
+def loaded(row):
+    """The load runs.tsv recorded around the process (older files have none)."""
+    got = [float(row[k]) for k in ("load_start", "load_end") if row.get(k)]
+    return bool(got) and max(got) >= LOADED
 
 
 def read_runs(path):
@@ -39,7 +50,9 @@ def summarize(rows):
     """One method at one N in one round."""
     rows = sorted(rows, key=lambda r: int(r["shard"]))
     walls = [float(r["wall"]) for r in rows]
-    out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls)}
+    out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
+           "loaded": [loaded(r) for r in rows],
+           "cpu": [float(r["cpu"]) if r.get("cpu") else None for r in rows]}
     out["balance"] = out["slowest"] / out["mean"]
     if all(r["predicted"] for r in rows):
         pred = [float(r["predicted"]) for r in rows]
@@ -47,6 +60,12 @@ def summarize(rows):
         out["predicted"] = pred
         out["errors"] = err
         out["worst_error"] = max(err, key=abs)
+        # Against the round's own speed: a round on a slower machine moves
+        # every shard alike, which balance does not mind (bench/backtest.py).
+        ratio = [p / w for p, w in zip(pred, walls)]
+        rel = [q / statistics.fmean(ratio) - 1 for q in ratio]
+        out["relative_errors"] = rel
+        out["worst_relative_error"] = max(rel, key=abs)
         out["slowest_predicted"] = max(pred)
         out["slowest_error"] = (max(pred) - out["slowest"]) / out["slowest"]
     return out
@@ -57,6 +76,8 @@ def main():
     runs = read_runs(work + "/runs.tsv")
     meta = read_meta(work + "/meta.tsv")
     serial = [float(r["wall"]) for r in runs if r["method"] == "serial"]
+    serial_loaded = [loaded(r) for r in runs if r["method"] == "serial"]
+    n_loaded = sum(loaded(r) for r in runs)
     rounds = sorted({int(r["round"]) for r in runs if r["method"] != "serial"})
     counts = sorted({int(r["shards"]) for r in runs if r["method"] != "serial"})
     methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
@@ -82,7 +103,11 @@ def main():
         if key in meta:
             lines.append("- %s: %s" % (key, meta[key]))
     if serial:
-        lines.append("- serial runs (history): %s s" % " ".join("%.2f" % w for w in serial))
+        lines.append("- serial runs (history): %s s" % " ".join(
+            "%.2f%s" % (w, "*" if l else "") for w, l in zip(serial, serial_loaded)))
+    lines.append("- processes run under load (1-minute load average >= %.1f at start or end, marked *): "
+                 "%d of %d%s" % (LOADED, n_loaded, len(runs),
+                                 "" if not n_loaded else ": their walls say how busy the machine was"))
     lines.append("")
     lines.append("Targets at N = 4 and 8 (median of the rounds): slowest / mean <= %.2f, every "
                  "predicted shard within %d%% of its wall, makespan <= %.2f x least_duration's."
@@ -91,8 +116,8 @@ def main():
     lines.append("## Medians over %d round(s)" % len(rounds))
     lines.append("")
     lines.append("| N | method | slowest (s) | mean (s) | slowest / mean | worst shard prediction error | "
-                 "slowest predicted vs actual | makespan / least_duration's |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+                 "worst relative to the round | slowest predicted vs actual | makespan / least_duration's |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     medians = {}
     for n in counts:
         for m in methods:
@@ -103,12 +128,14 @@ def main():
             if "worst_error" in got[0]:
                 med["worst_error_abs"] = statistics.median([abs(g["worst_error"]) for g in got])
                 med["slowest_error"] = statistics.median([g["slowest_error"] for g in got])
+                med["worst_relative_abs"] = statistics.median([abs(g["worst_relative_error"]) for g in got])
             if all("vs_least_duration" in g for g in got):
                 med["vs_least_duration"] = statistics.median([g["vs_least_duration"] for g in got])
             medians["%d/%s" % (n, m)] = med
-            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s |" % (
+            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s | %s |" % (
                 n, m, med["slowest"], med["mean"], med["balance"],
                 "%.1f%%" % (100 * med["worst_error_abs"]) if "worst_error_abs" in med else "",
+                "%.1f%%" % (100 * med["worst_relative_abs"]) if "worst_relative_abs" in med else "",
                 "%+.1f%%" % (100 * med["slowest_error"]) if "slowest_error" in med else "",
                 "%.3f" % med["vs_least_duration"] if "vs_least_duration" in med else ""))
     lines.append("")
@@ -129,33 +156,37 @@ def main():
         lines.append("## Round %d%s" % (rd, " (plans from the serial runs)" if rd == 1 else
                                         " (plans from the serial runs and the shards of rounds before)"))
         lines.append("")
-        lines.append("| N | method | shard walls (s) | slowest | mean | slowest / mean | vs least_duration |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("| N | method | shard walls (s) | CPU (s) | slowest | mean | slowest / mean | vs least_duration |")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for n in counts:
             for m in methods:
                 s = table.get((rd, n, m))
                 if not s:
                     continue
-                lines.append("| %d | %s | %s | %.2f | %.2f | %.3f | %s |" % (
-                    n, m, " ".join("%.2f" % w for w in s["walls"]), s["slowest"], s["mean"], s["balance"],
+                lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.3f | %s |" % (
+                    n, m, " ".join("%.2f%s" % (w, "*" if l else "") for w, l in zip(s["walls"], s["loaded"])),
+                    " ".join("%.2f" % c if c is not None else "-" for c in s["cpu"]),
+                    s["slowest"], s["mean"], s["balance"],
                     "%.3f" % s["vs_least_duration"] if "vs_least_duration" in s else ""))
         lines.append("")
         lines.append("hist, predicted against actual:")
         lines.append("")
-        lines.append("| N | predicted (s) | error per shard | slowest predicted vs actual |")
-        lines.append("|---|---|---|---|")
+        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual |")
+        lines.append("|---|---|---|---|---|")
         for n in counts:
             s = table.get((rd, n, "hist"))
             if not s or "predicted" not in s:
                 continue
-            lines.append("| %d | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
+            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
                 n, " ".join("%.2f" % p for p in s["predicted"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["errors"]),
+                " ".join("%+.1f%%" % (100 * e) for e in s["relative_errors"]),
                 s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
         lines.append("")
     with open(md_path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
-    doc = {"meta": meta, "serial_walls": serial, "medians": medians, "targets": verdict,
+    doc = {"meta": meta, "serial_walls": serial, "serial_loaded": serial_loaded, "loaded_processes": n_loaded,
+           "load_flag": LOADED, "medians": medians, "targets": verdict,
            "rounds": [{"round": rd, "shards": n, "method": m, **table[(rd, n, m)]}
                       for (rd, n, m) in sorted(table)]}
     with open(json_path, "w", encoding="utf-8") as f:
