@@ -14,7 +14,8 @@ bench/suite_gen.c, long realistic nodeids) and each size (SIZES, default
   xml-ci, gz-ci
          the same two of the suite's next run into a history that holds
          the first run's (every test already known: the usual CI case),
-         each rep on a fresh copy of that history; same floors
+         each rep on a fresh copy of that history; same floors. WORKS
+         (default all rows) leaves them out unless it names them.
 
 Every command runs REPS times (REPS_1M at 1,000,000 tests, default 3 to
 keep `make bench` near 10 minutes), one at a time and on one core of
@@ -29,7 +30,6 @@ prints the table. Inputs and histories are generated once and kept in
 build/bench.
 
   SIZES="10000 100000" REPS=5 REPS_1M=3 GENERATORS="own real" bench/perf_table.py
-  WORKS="xml gz xml-ci gz-ci" bench/perf_table.py   only these rows (default: all)
   HIST_BIN=DIR bench/perf_table.py     measure the tools in DIR instead of build/bin
 """
 import json
@@ -126,10 +126,9 @@ def build_tools():
                         src, lib] + libs + ["-lm", "-pthread"], check=True, cwd=ROOT)
 
 
-def inputs(gen, n, need_db=True):
+def inputs(gen, n):
     """Paths of the xunit2 report, gzipped reportlog and planning history
-    of generator gen at n tests, made when missing (the history only when
-    need_db)."""
+    of generator gen at n tests, made when missing."""
     base = os.path.join(OUT, "%s-%d" % (gen, n))
     xml, gz, db = base + ".xml", base + ".jsonl.gz", base + "-x%d.db" % RUNS
     if not os.path.exists(xml):
@@ -144,7 +143,7 @@ def inputs(gen, n, need_db=True):
             sh("bench/gen_xunit2.py %d --reportlog | gzip -6 > '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
         else:
             sh("build/bench/suite_gen reportlog %d 1 0 '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
-    if need_db and not os.path.exists(db):
+    if not os.path.exists(db):
         log("generating %s" % db)
         if gen == "own":
             sh("build/bench/plan_gen '%s.tmp' %d %d 2>/dev/null && mv '%s.tmp' '%s'" % (db, n, RUNS, db, db))
@@ -153,30 +152,53 @@ def inputs(gen, n, need_db=True):
     return xml, gz, db
 
 
-def next_run(gen, n, xml, gz):
-    """The suite's second run (same tests, other durations) as xunit2 and
-    reportlog.gz, and a history holding the first run's two reports."""
+def report(path, gen, n, kind, run):
+    """Makes run (0 or 1) of generator gen's suite of n tests as kind
+    (xunit2 or reportlog, gzipped) at path, when missing."""
+    if os.path.exists(path):
+        return
+    log("generating %s" % path)
+    if gen == "own":
+        sh("bench/gen_xunit2.py %d %d %s%s > '%s.tmp' && mv '%s.tmp' '%s'" % (
+            n, run + 1, "--reportlog" if kind == "reportlog" else "", " | gzip -6" if kind == "reportlog" else "",
+            path, path, path))
+    else:
+        sh("build/bench/suite_gen %s %d 1 %d '%s.tmp' && mv '%s.tmp' '%s'" % (kind, n, run, path, path, path))
+
+
+def ci_rows(gen, n, k, scratch):
+    """The xml-ci and gz-ci rows WORKS asks for: the suite's second run
+    (same tests, other durations) into a copy of a history that holds the
+    first run's two reports."""
+    works = os.environ.get("WORKS", "plan xml gz xml-ci gz-ci").split()
+    if "xml-ci" not in works and "gz-ci" not in works:
+        return []
     base = os.path.join(OUT, "%s-%d" % (gen, n))
-    xml2, gz2, pre = base + "-run2.xml", base + "-run2.jsonl.gz", base + "-run1.db"
-    if not os.path.exists(xml2):
-        log("generating %s" % xml2)
-        if gen == "own":
-            sh("bench/gen_xunit2.py %d 2 > '%s.tmp' && mv '%s.tmp' '%s'" % (n, xml2, xml2, xml2))
-        else:
-            sh("build/bench/suite_gen xunit2 %d 1 1 '%s.tmp' && mv '%s.tmp' '%s'" % (n, xml2, xml2, xml2))
-    if not os.path.exists(gz2):
-        log("generating %s" % gz2)
-        if gen == "own":
-            sh("bench/gen_xunit2.py %d 2 --reportlog | gzip -6 > '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz2, gz2, gz2))
-        else:
-            sh("build/bench/suite_gen reportlog %d 1 1 '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz2, gz2, gz2))
+    for path, kind, run in ((base + ".xml", "xunit2", 0), (base + ".jsonl.gz", "reportlog", 0),
+                            (base + "-run2.xml", "xunit2", 1), (base + "-run2.jsonl.gz", "reportlog", 1)):
+        report(path, gen, n, kind, run)
     # Made again each time: one from an older build would be migrated,
     # and the migration timed.
+    pre = base + "-run1.db"
     log("generating %s" % pre)
     rm_db(pre + ".tmp")()
-    sh("'%s' -q --db '%s.tmp' --run-id run1 '%s' '%s' && mv '%s.tmp' '%s'" % (
-        os.path.join(BIN, "histmerge"), pre, xml, gz, pre, pre))
-    return xml2, gz2, pre
+    sh("'%s' -q --db '%s.tmp' --run-id run1 '%s.xml' '%s.jsonl.gz' && mv '%s.tmp' '%s'" % (
+        os.path.join(BIN, "histmerge"), pre, base, base, pre, pre))
+    rows = []
+    if "xml-ci" in works:
+        xml2 = base + "-run2.xml"
+        floor = measure(["xmllint", "--stream", "--noout", xml2], k)
+        m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
+                    copy_db(pre, scratch))
+        rows.append(row("xml-ci", gen, n, m, floor, "xmllint --stream"))
+    if "gz-ci" in works:
+        gz2 = base + "-run2.jsonl.gz"
+        floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2], k)
+        m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
+                    copy_db(pre, scratch))
+        rows.append(row("gz-ci", gen, n, m, floor, "gzip -dc"))
+    rm_db(scratch)()
+    return rows
 
 
 def row(work, gen, n, m, floor, floor_name):
@@ -216,44 +238,29 @@ def main():
     gens = os.environ.get("GENERATORS", "own real").split()
     reps = int(os.environ.get("REPS", "5"))
     reps_big = int(os.environ.get("REPS_1M", "3"))
-    works = os.environ.get("WORKS", "plan xml gz xml-ci gz-ci").split()
     os.makedirs(OUT, exist_ok=True)
     build_tools()
     rows = []
     for gen in gens:
         for n in sizes:
             k = reps if n < 1000000 else reps_big
-            xml, gz, db = inputs(gen, n, "plan" in works)
+            xml, gz, db = inputs(gen, n)
             scratch = os.path.join(OUT, "perf-scratch.db")
             shards = os.path.join(OUT, "perf-shards")
             log("measuring %s %d (%d reps)" % (gen, n, k))
-            if "plan" in works:
-                floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
-                m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out",
-                             shards], k, rm_tree(shards))
-                rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
-            if "xml" in works:
-                floor = measure(["xmllint", "--stream", "--noout", xml], k)
-                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
-                rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
-            if "gz" in works:
-                floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
-                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
-                rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
-            if "xml-ci" in works or "gz-ci" in works:
-                xml2, gz2, pre = next_run(gen, n, xml, gz)
-            if "xml-ci" in works:
-                floor = measure(["xmllint", "--stream", "--noout", xml2], k)
-                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
-                            copy_db(pre, scratch))
-                rows.append(row("xml-ci", gen, n, m, floor, "xmllint --stream"))
-            if "gz-ci" in works:
-                floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2], k)
-                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
-                            copy_db(pre, scratch))
-                rows.append(row("gz-ci", gen, n, m, floor, "gzip -dc"))
+            floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
+            m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out", shards],
+                        k, rm_tree(shards))
+            rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
+            floor = measure(["xmllint", "--stream", "--noout", xml], k)
+            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
+            rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
+            floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
+            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
+            rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
             rm_db(scratch)()
             rm_tree(shards)()
+            rows += ci_rows(gen, n, k, scratch)
     md = table(rows)
     load = os.getloadavg()
     note = ("own: bench/gen_xunit2.py + bench/plan_gen.c; real: bench/suite_gen.c. Ratios are medians over "
