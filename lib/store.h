@@ -38,7 +38,7 @@ int hist__batch_new(hist__batch **out);
 void hist__batch_free(hist__batch *b); /* NULL is a no-op */
 /* Copies r in. Returns 1 when the batch is now full (store it before the
  * next add), 0 when not, HIST_E_INVALID for an outcome out of range, no
- * attempts or an id past INT32_MAX bytes, or HIST_E_NOMEM. */
+ * attempts, an empty id or one past INT32_MAX bytes, or HIST_E_NOMEM. */
 int hist__batch_add(hist__batch *b, const hist__record *r);
 size_t hist__batch_count(const hist__batch *b);
 void hist__batch_clear(hist__batch *b); /* empty again, memory kept */

@@ -248,7 +248,10 @@ int hist__batch_add(hist__batch *b, const hist__record *r)
 	size_t at = b->names.len;
 	int error;
 
-	if ((unsigned)r->outcome >= HIST_OUTCOME_COUNT || r->attempts < 1 || r->id_len > (size_t)INT32_MAX)
+	/* What the tables' CHECK and NOT NULL constraints would refuse: the
+	 * batch statements ignore rather than abort (see S_BATCH_TESTS). */
+	if ((unsigned)r->outcome >= HIST_OUTCOME_COUNT || r->attempts < 1 || r->id_len == 0 ||
+		r->id_len > (size_t)INT32_MAX)
 		return HIST_E_INVALID;
 	if (b->count == HIST__BATCH_ROWS)
 		return HIST_E_INVALID; /* the caller stores a full batch first */
