@@ -30,6 +30,7 @@ prints the table. Inputs and histories are generated once and kept in
 build/bench.
 
   SIZES="10000 100000" REPS=5 REPS_1M=3 GENERATORS="own real" bench/perf_table.py
+  WORKS="plan" bench/perf_table.py     only these rows (plan, xml, gz; default all three)
   HIST_BIN=DIR bench/perf_table.py     measure the tools in DIR instead of build/bin
 """
 import json
@@ -126,24 +127,24 @@ def build_tools():
                         src, lib] + libs + ["-lm", "-pthread"], check=True, cwd=ROOT)
 
 
-def inputs(gen, n):
+def inputs(gen, n, works):
     """Paths of the xunit2 report, gzipped reportlog and planning history
-    of generator gen at n tests, made when missing."""
+    of generator gen at n tests, those the works need made when missing."""
     base = os.path.join(OUT, "%s-%d" % (gen, n))
     xml, gz, db = base + ".xml", base + ".jsonl.gz", base + "-x%d.db" % RUNS
-    if not os.path.exists(xml):
+    if "xml" in works and not os.path.exists(xml):
         log("generating %s" % xml)
         if gen == "own":
             sh("bench/gen_xunit2.py %d > '%s.tmp' && mv '%s.tmp' '%s'" % (n, xml, xml, xml))
         else:
             sh("build/bench/suite_gen xunit2 %d 1 0 '%s.tmp' && mv '%s.tmp' '%s'" % (n, xml, xml, xml))
-    if not os.path.exists(gz):
+    if "gz" in works and not os.path.exists(gz):
         log("generating %s" % gz)
         if gen == "own":
             sh("bench/gen_xunit2.py %d --reportlog | gzip -6 > '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
         else:
             sh("build/bench/suite_gen reportlog %d 1 0 '%s.tmp' && mv '%s.tmp' '%s'" % (n, gz, gz, gz))
-    if not os.path.exists(db):
+    if "plan" in works and not os.path.exists(db):
         log("generating %s" % db)
         if gen == "own":
             sh("build/bench/plan_gen '%s.tmp' %d %d 2>/dev/null && mv '%s.tmp' '%s'" % (db, n, RUNS, db, db))
@@ -238,26 +239,30 @@ def main():
     gens = os.environ.get("GENERATORS", "own real").split()
     reps = int(os.environ.get("REPS", "5"))
     reps_big = int(os.environ.get("REPS_1M", "3"))
+    works = os.environ.get("WORKS", "plan xml gz").split()
     os.makedirs(OUT, exist_ok=True)
     build_tools()
     rows = []
     for gen in gens:
         for n in sizes:
             k = reps if n < 1000000 else reps_big
-            xml, gz, db = inputs(gen, n)
+            xml, gz, db = inputs(gen, n, works)
             scratch = os.path.join(OUT, "perf-scratch.db")
             shards = os.path.join(OUT, "perf-shards")
             log("measuring %s %d (%d reps)" % (gen, n, k))
-            floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
-            m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out", shards],
-                        k, rm_tree(shards))
-            rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
-            floor = measure(["xmllint", "--stream", "--noout", xml], k)
-            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
-            rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
-            floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
-            m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
-            rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
+            if "plan" in works:
+                floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
+                m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out",
+                             shards], k, rm_tree(shards))
+                rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
+            if "xml" in works:
+                floor = measure(["xmllint", "--stream", "--noout", xml], k)
+                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
+                rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
+            if "gz" in works:
+                floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
+                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
+                rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
             rm_db(scratch)()
             rm_tree(shards)()
             rows += ci_rows(gen, n, k, scratch)

@@ -19,6 +19,24 @@
 #include "io.h"
 #include "num.h"
 
+/* A shard's tests come longest first, so their records and names lie
+ * scattered over memory: each step waits for two cache misses (a third
+ * of emitting a million tests). Asking for the record AHEAD tests on and
+ * for the name AHEAD / 2 on hides that wait. */
+#define AHEAD 16
+
+static inline void fetch_ahead(const hist_plan *p, size_t r, size_t end)
+{
+	if (r + AHEAD < end)
+		__builtin_prefetch(&p->tests[p->order[r + AHEAD]]);
+	if (r + AHEAD / 2 < end) {
+		const hist__plan_test *t = &p->tests[p->order[r + AHEAD / 2]];
+		__builtin_prefetch(t->id);
+		if (t->len > 64)
+			__builtin_prefetch(t->id + 64);
+	}
+}
+
 int hist__emit_seconds(hist__buf *b, int64_t us, int decimals)
 {
 	char s[HIST__SECONDS_SIZE];
@@ -45,6 +63,7 @@ int hist__emit_plan_id(char id[17], const hist_plan *p)
 		for (size_t r = p->start[k]; r < p->start[k + 1]; r++) {
 			const hist__plan_test *t = &p->tests[p->order[r]];
 
+			fetch_ahead(p, r, p->start[k + 1]);
 			if (sizeof buf - used < (size_t)t->len + 64) {
 				hist__hash64_update(h, buf, used);
 				used = 0;
@@ -83,6 +102,7 @@ int hist__emit_shard(hist__buf *b, const hist_plan *p, unsigned int k)
 		return error;
 	for (size_t r = p->start[k - 1]; r < p->start[k]; r++) {
 		const hist__plan_test *t = &p->tests[p->order[r]];
+		fetch_ahead(p, r, p->start[k]);
 		if ((error = hist__buf_put(b, t->id, t->len)) < 0 || (error = hist__buf_putc(b, '\n')) < 0)
 			return error;
 	}

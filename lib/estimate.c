@@ -46,27 +46,38 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 
 enum { KIND_NONE = 0, KIND_SKIP, KIND_ERROR, KIND_DURATION };
 
-/* What one history id says about a test. */
+/* What the results under one history id (a nodeid or a JUnit key) say. */
 typedef struct {
-	int64_t est;   /* µs; -1 none */
-	int64_t alt[HIST_EST_COUNT]; /* with --estimator auto: each estimator's */
-	int64_t setup; /* median set-up phase of the timed results; -1 none */
-	int kind;      /* DURATION > ERROR > SKIP > NONE: which samples made est */
+	int64_t est;          /* µs; -1 none */
+	int64_t setup;        /* median set-up phase of the timed results; -1 none */
+	unsigned char kind;   /* DURATION > ERROR > SKIP > NONE: which samples made est */
+	unsigned char newest; /* a result from the newest run of the window */
+	unsigned char seen;   /* had results (by test id: ids without stay 0) */
 } stats;
+
+/* Beside each stats with --estimator auto: every estimator's estimate,
+ * and the history id's own part of the backtest, which counts for the
+ * suite once the id turns out to be one of its tests. */
+typedef struct {
+	int64_t alt[HIST_EST_COUNT];
+	int64_t bt_err[HIST_EST_COUNT];
+	uint64_t bt_n;
+} auto_stats;
+
+#define NONE_ENTRY UINT32_MAX
 
 typedef struct {
 	const char *id;
 	uint32_t len;
-	stats exact; /* from results under this nodeid */
-	stats key;   /* from results under its JUnit key (xunit2 reports) */
+	uint32_t exact; /* stats of the results under this nodeid; NONE_ENTRY: none */
+	uint32_t key;   /* of the results under its JUnit key (xunit2 reports) */
 } entry;
 
 /* A JUnit-key group of the history, kept until the suite is known. */
 typedef struct {
 	const char *key;
 	uint32_t len;
-	int newest;
-	stats st;
+	uint32_t st;
 } key_group;
 
 struct hist__suite {
@@ -83,11 +94,15 @@ struct hist__suite {
 	int keys_built;
 	key_group *kg;
 	size_t nkg, kgcap;
-	/* the group being read */
+	/* Stats by history id: indexed by test id after hist__suite_begin,
+	 * else one a group of hist__suite_row, in the order they end. */
+	stats *st;
+	auto_stats *au; /* with --estimator auto, beside st */
+	size_t nst, stcap;
+	int by_id;
+	/* the group being read (hist__suite_row) */
 	hist__buf cur;
 	int in_group, cur_is_key, cur_newest, cur_skipped;
-	uint32_t cur_entry; /* listed, exact: its entry; NONE_ENTRY: ignore */
-	int cur_wanted;
 	int64_t *dur, *errdur, *setup, *scratch_s;
 	size_t ndur, nerr, nsetup, scap;
 	/* --estimator auto: each estimator's absolute errors predicting a
@@ -97,8 +112,6 @@ struct hist__suite {
 	size_t bad_ids, key_only;
 	uint64_t rows; /* read so far, for progress */
 };
-
-#define NONE_ENTRY UINT32_MAX
 
 /* memcmp order, a prefix first: SQLite's BINARY collation. */
 static int name_order(const char *a, size_t alen, const char *b, size_t blen)
@@ -155,7 +168,7 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	*out = idx;
 	if (!*added)
 		return HIST_OK;
-	s->t[idx] = (entry){copy, (uint32_t)len, {-1, {-1, -1, -1}, -1, KIND_NONE}, {-1, {-1, -1, -1}, -1, KIND_NONE}};
+	s->t[idx] = (entry){copy, (uint32_t)len, NONE_ENTRY, NONE_ENTRY};
 	s->n++;
 	return HIST_OK;
 }
@@ -260,101 +273,132 @@ static int build_keys(hist__suite *s)
 /* The newest predictions a test's samples take part in the backtest. */
 #define BACKTEST_MAX 10
 
+static void add_error(int64_t *sum, int64_t d)
+{
+	*sum = d > INT64_MAX - *sum ? INT64_MAX : *sum + d;
+}
+
 /* Backtests each estimator on samples v[0..n) (oldest first): v[k] is
  * predicted from v[0..k) for the last BACKTEST_MAX k, and the absolute
- * errors add to the suite's. */
-static void backtest(hist__suite *s, const int64_t *v, size_t n)
+ * errors add to the history id's (sums of errors >= 0 that stop at
+ * INT64_MAX: the same in any order). */
+static void backtest(hist__suite *s, auto_stats *au, const int64_t *v, size_t n)
 {
 	for (size_t k = n > BACKTEST_MAX ? n - BACKTEST_MAX : 1; k < n; k++) {
 		for (int e = 0; e < HIST_EST_COUNT; e++) {
-			int64_t p, d;
+			int64_t p;
 
 			memcpy(s->scratch_s, v, k * sizeof *v); /* the median reorders */
 			p = hist__estimate(s->scratch_s, k, (hist_estimator)e, s->o.alpha);
-			d = p > v[k] ? p - v[k] : v[k] - p;
-			s->bt_err[e] = d > INT64_MAX - s->bt_err[e] ? INT64_MAX : s->bt_err[e] + d;
+			add_error(&au->bt_err[e], p > v[k] ? p - v[k] : v[k] - p);
 		}
-		s->bt_n++;
+		au->bt_n++;
 	}
 }
 
-/* The estimate of v[0..n) by the options' estimator; with auto, each
- * estimator's in alt (chosen at the end) after backtesting them. */
-static int64_t estimate_all(hist__suite *s, stats *st, int64_t *v, size_t n)
+/* The estimate of v[0..n) by the options' estimator; with auto (au), each
+ * estimator's in au->alt (chosen at the end) after backtesting them. */
+static int64_t estimate_all(hist__suite *s, auto_stats *au, int64_t *v, size_t n)
 {
-	if (s->o.estimator != HIST_EST_AUTO)
+	if (!au)
 		return hist__estimate(v, n, s->o.estimator, s->o.alpha);
-	backtest(s, v, n);
+	backtest(s, au, v, n);
 	for (int e = HIST_EST_COUNT - 1; e >= 0; e--) {
 		memcpy(s->scratch_s, v, n * sizeof *v);
-		st->alt[e] = hist__estimate(s->scratch_s, n, (hist_estimator)e, s->o.alpha);
+		au->alt[e] = hist__estimate(s->scratch_s, n, (hist_estimator)e, s->o.alpha);
 	}
-	return st->alt[HIST_EST_EMA];
+	return au->alt[HIST_EST_EMA];
 }
 
-static stats summarize(hist__suite *s)
+/* The stats of the samples read since begin_samples into st[i]. */
+static void summarize(hist__suite *s, uint32_t i)
 {
-	stats st = {-1, {-1, -1, -1}, -1, KIND_NONE};
+	stats *st = &s->st[i];
+	auto_stats *au = s->au ? &s->au[i] : NULL;
 
+	*st = (stats){-1, -1, KIND_NONE, (unsigned char)s->cur_newest, 1};
+	if (au)
+		*au = (auto_stats){{-1, -1, -1}, {0, 0, 0}, 0};
 	if (s->ndur) {
-		st.est = estimate_all(s, &st, s->dur, s->ndur);
-		st.kind = KIND_DURATION;
+		st->est = estimate_all(s, au, s->dur, s->ndur);
+		st->kind = KIND_DURATION;
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
-			st.setup = hist__median(s->setup, s->nsetup);
+			st->setup = hist__median(s->setup, s->nsetup);
 		}
 	} else if (s->nerr) {
 		/* A test that only errored still holds its shard that long. */
-		st.est = estimate_all(s, &st, s->errdur, s->nerr);
-		st.kind = KIND_ERROR;
+		st->est = estimate_all(s, au, s->errdur, s->nerr);
+		st->kind = KIND_ERROR;
 	} else if (s->cur_skipped) {
 		/* Known to skip: it costs its overhead, nothing more. */
-		st.est = st.alt[0] = st.alt[1] = st.alt[2] = 0;
-		st.kind = KIND_SKIP;
+		st->est = 0;
+		if (au)
+			au->alt[0] = au->alt[1] = au->alt[2] = 0;
+		st->kind = KIND_SKIP;
 	}
-	return st;
 }
 
-static int end_group(hist__suite *s)
+/* History id i belongs to the suite: its backtest counts. */
+static void take_backtest(hist__suite *s, uint32_t i)
 {
-	const char *id = hist__buf_cstr(&s->cur);
-	size_t len = s->cur.len;
-	stats st;
-	int error;
+	if (!s->au)
+		return;
+	for (int e = 0; e < HIST_EST_COUNT; e++)
+		add_error(&s->bt_err[e], s->au[i].bt_err[e]);
+	s->bt_n += s->au[i].bt_n;
+}
 
-	s->in_group = 0;
-	if (!s->cur_wanted)
-		return HIST_OK;
-	st = summarize(s);
-	if (!s->cur_is_key) {
-		uint32_t idx = s->cur_entry;
-		int added = 1;
+/* An entry whose JUnit key has given it nothing yet. */
+static int key_unset(const hist__suite *s, size_t i)
+{
+	return s->t[i].key == NONE_ENTRY || s->st[s->t[i].key].kind == KIND_NONE;
+}
 
+/* History id `name` (stats st[i]) meets the suite: a test of it (by
+ * nodeid or JUnit key), or, without a list, a test of the newest run. */
+static int place(hist__suite *s, uint32_t i, const char *name, size_t len, int is_key)
+{
+	uint32_t idx;
+	int error, added;
+
+	if (!is_key) {
 		if (!s->listed) {
 			/* The suite is the tests of the newest run. */
-			if (!s->cur_newest)
+			take_backtest(s, i);
+			if (!s->st[i].newest)
 				return HIST_OK;
-			if (s->n && !(name_order(s->t[s->n - 1].id, s->t[s->n - 1].len, id, len) < 0))
-				return hist__error(s->err, HIST_E_DB, "history out of test order at %s", id);
-			if (bad_nodeid(id, len)) {
+			if (s->n && !(name_order(s->t[s->n - 1].id, s->t[s->n - 1].len, name, len) < 0))
+				return hist__error(s->err, HIST_E_DB, "history out of test order at %.*s",
+				                   (int)len, name);
+			if (bad_nodeid(name, len)) {
 				s->bad_ids++;
 				return HIST_OK;
 			}
-			if ((error = add_entry(&idx, s, id, len, 0, &added)) < 0)
+			if ((error = add_entry(&idx, s, name, len, 0, &added)) < 0)
 				return error;
+		} else {
+			/* With a list, only history of listed tests is read. */
+			if (len > HIST__STRMAP_MAX_KEY || !hist__strmap_get(&idx, &s->ids, name, len))
+				return HIST_OK;
+			take_backtest(s, i);
 		}
-		/* With a list, a repeated group (a store bug) keeps the first. */
-		if (added || s->t[idx].exact.kind == KIND_NONE)
-			s->t[idx].exact = st;
+		s->t[idx].exact = i;
 		return HIST_OK;
 	}
 	if (s->listed) {
-		for (uint32_t i = s->cur_entry; i != NONE_ENTRY; i = s->key_next[i])
-			if (s->t[i].key.kind == KIND_NONE)
-				s->t[i].key = st;
+		if (!s->keys_built && (error = build_keys(s)) < 0)
+			return error;
+		if (len > HIST__STRMAP_MAX_KEY || !hist__strmap_get(&idx, &s->keys, name, len))
+			return HIST_OK;
+		take_backtest(s, i);
+		for (; idx != NONE_ENTRY; idx = s->key_next[idx])
+			if (key_unset(s, idx))
+				s->t[idx].key = i;
 		return HIST_OK;
 	}
 	/* Without a list, keys wait for the end, when the nodeids are known. */
+	take_backtest(s, i);
 	if (s->nkg == s->kgcap) {
 		size_t cap = s->kgcap ? s->kgcap * 2 : 256;
 		key_group *kg = hist__realloc(s->kg, cap * sizeof *kg);
@@ -363,35 +407,9 @@ static int end_group(hist__suite *s)
 		s->kg = kg;
 		s->kgcap = cap;
 	}
-	if (!(id = hist__arena_dup(&s->scratch, id, len)))
+	if (!(name = hist__arena_dup(&s->scratch, name, len)))
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
-	s->kg[s->nkg++] = (key_group){id, (uint32_t)len, s->cur_newest, st};
-	return HIST_OK;
-}
-
-static int start_group(hist__suite *s, const hist__history_row *row)
-{
-	int error;
-
-	hist__buf_clear(&s->cur);
-	if ((error = hist__buf_put(&s->cur, row->id, row->id_len)) < 0)
-		return hist__error(s->err, error, "out of memory");
-	s->in_group = 1;
-	s->cur_is_key = row->id_is_key != 0;
-	s->cur_newest = s->cur_skipped = 0;
-	s->ndur = s->nerr = s->nsetup = 0;
-	s->cur_entry = NONE_ENTRY;
-	s->cur_wanted = 1;
-	if (!s->listed || row->id_len > HIST__STRMAP_MAX_KEY)
-		return HIST_OK;
-	/* With a list, only history of listed tests is read. */
-	if (!s->cur_is_key) {
-		s->cur_wanted = hist__strmap_get(&s->cur_entry, &s->ids, row->id, row->id_len);
-	} else {
-		if (!s->keys_built && (error = build_keys(s)) < 0)
-			return error;
-		s->cur_wanted = hist__strmap_get(&s->cur_entry, &s->keys, row->id, row->id_len);
-	}
+	s->kg[s->nkg++] = (key_group){name, (uint32_t)len, i};
 	return HIST_OK;
 }
 
@@ -422,7 +440,13 @@ static int room(hist__suite *s)
 	return HIST_OK;
 }
 
-/* One result of the test being read. */
+static void begin_samples(hist__suite *s)
+{
+	s->cur_newest = s->cur_skipped = 0;
+	s->ndur = s->nerr = s->nsetup = 0;
+}
+
+/* One result of the history id being read. */
 static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
 {
 	int error;
@@ -452,11 +476,60 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 	return HIST_OK;
 }
 
+/* Room for the stats of one more group of hist__suite_row. */
+static int next_stats(uint32_t *out, hist__suite *s)
+{
+	if (s->nst == s->stcap) {
+		size_t cap = s->stcap ? s->stcap * 2 : 256;
+		stats *st;
+		auto_stats *au;
+
+		if (cap >= NONE_ENTRY || !(st = hist__realloc(s->st, cap * sizeof *st)))
+			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		s->st = st;
+		if (s->o.estimator == HIST_EST_AUTO) {
+			if (!(au = hist__realloc(s->au, cap * sizeof *au)))
+				return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+			s->au = au;
+		}
+		s->stcap = cap;
+	}
+	*out = (uint32_t)s->nst++;
+	return HIST_OK;
+}
+
+static int end_group(hist__suite *s)
+{
+	uint32_t i = 0;
+	int error;
+
+	s->in_group = 0;
+	if ((error = next_stats(&i, s)) < 0)
+		return error;
+	summarize(s, i);
+	return place(s, i, s->cur.ptr ? s->cur.ptr : "", s->cur.len, s->cur_is_key);
+}
+
+static int start_group(hist__suite *s, const hist__history_row *row)
+{
+	int error;
+
+	hist__buf_clear(&s->cur);
+	if ((error = hist__buf_put(&s->cur, row->id, row->id_len)) < 0)
+		return hist__error(s->err, error, "out of memory");
+	s->in_group = 1;
+	s->cur_is_key = row->id_is_key != 0;
+	begin_samples(s);
+	return HIST_OK;
+}
+
 int hist__suite_row(void *payload, const hist__history_row *row)
 {
 	hist__suite *s = payload;
 	int error;
 
+	if (s->by_id)
+		return hist__error(s->err, HIST_E_INVALID, "rows after hist__suite_begin");
 	if (!s->in_group || (!row->same_test && ((row->id_is_key != 0) != s->cur_is_key || row->id_len != s->cur.len ||
 	                                         memcmp(row->id, s->cur.ptr, row->id_len) != 0))) {
 		if (s->in_group && (error = end_group(s)) < 0)
@@ -467,32 +540,58 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 	/* A power of two: the test is a mask, not a division, per row. */
 	if (s->o.progress && (++s->rows & ((1u << 18) - 1)) == 0)
 		s->o.progress("results read", s->rows, s->o.payload);
-	if (!s->cur_wanted)
-		return HIST_OK;
 	return add_sample(s, row->age, row->outcome, row->duration_us, row->setup_us);
 }
 
-int hist__suite_test(void *payload, const hist__history_test *t)
+int hist__suite_begin(void *payload, int64_t max_test)
 {
 	hist__suite *s = payload;
-	hist__history_row first = {t->id, t->id_len, t->id_is_key, 0, HIST_OUTCOME_PASSED, -1, -1, 1, 0};
+	size_t n = (size_t)max_test + 1;
+
+	if (s->by_id || s->in_group || s->nst || max_test < 0 || max_test >= (int64_t)NONE_ENTRY - 1)
+		return hist__error(s->err, HIST_E_INVALID, "hist__suite_begin: test ids 0..%lld after rows",
+		                   (long long)max_test);
+	/* Zeroed: seen 0 until the test's samples come. */
+	if (!(s->st = hist__calloc(n, sizeof *s->st)) ||
+	    (s->o.estimator == HIST_EST_AUTO && !(s->au = hist__calloc(n, sizeof *s->au))))
+		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+	s->nst = s->stcap = n;
+	s->by_id = 1;
+	return HIST_OK;
+}
+
+int hist__suite_samples(void *payload, int64_t test, const hist__history_sample *rows, size_t n)
+{
+	hist__suite *s = payload;
 	uint64_t before = s->rows;
 	int error;
 
-	/* What hist__suite_row does with the test's rows one by one. */
-	if (s->in_group && (error = end_group(s)) < 0)
-		return error;
-	if ((error = start_group(s, &first)) < 0)
-		return error;
-	s->rows += t->n;
+	if (!s->by_id || test < 0 || (uint64_t)test >= s->nst)
+		return hist__error(s->err, HIST_E_INVALID, "samples of test id %lld out of range", (long long)test);
+	s->rows += n;
 	if (s->o.progress && (before >> 18) != (s->rows >> 18))
 		s->o.progress("results read", s->rows >> 18 << 18, s->o.payload);
-	for (size_t j = 0; s->cur_wanted && j < t->n; j++) {
-		const hist__history_sample *r = &t->rows[j];
-		if ((error = add_sample(s, r->age, (hist_outcome)r->outcome, r->duration_us, r->setup_us)) < 0)
+	begin_samples(s);
+	for (size_t j = 0; j < n; j++)
+		if ((error = add_sample(s, rows[j].age, (hist_outcome)rows[j].outcome, rows[j].duration_us,
+		                        rows[j].setup_us)) < 0)
 			return error;
-	}
-	return end_group(s);
+	summarize(s, (uint32_t)test);
+	return HIST_OK;
+}
+
+int hist__suite_named(void *payload, int64_t test, const char *name, size_t len, int is_key)
+{
+	hist__suite *s = payload;
+
+	if (!s->by_id || test < 0 || (uint64_t)test >= s->nst)
+		return hist__error(s->err, HIST_E_INVALID, "name of test id %lld out of range", (long long)test);
+	/* A history id is read once; one without results in the window says
+	 * nothing. */
+	if (!s->st[test].seen)
+		return HIST_OK;
+	s->st[test].seen = 0;
+	return place(s, (uint32_t)test, name ? name : "", len, is_key != 0);
 }
 
 void hist__suite_free(hist__suite *s)
@@ -506,6 +605,8 @@ void hist__suite_free(hist__suite *s)
 	hist__strmap_free(&s->keys);
 	hist__free(s->key_next);
 	hist__free(s->kg);
+	hist__free(s->st);
+	hist__free(s->au);
 	hist__buf_free(&s->cur);
 	hist__free(s->dur);
 	hist__free(s->errdur);
@@ -535,11 +636,11 @@ static int match_key_groups(hist__suite *s)
 
 		if (hist__strmap_get(&i, &s->keys, k->key, k->len)) {
 			for (; i != NONE_ENTRY; i = s->key_next[i])
-				if (s->t[i].key.kind == KIND_NONE)
+				if (key_unset(s, i))
 					s->t[i].key = k->st;
 			continue;
 		}
-		if (!k->newest)
+		if (!s->st[k->st].newest)
 			continue;
 		if (bad_nodeid(k->key, k->len)) {
 			s->bad_ids++;
@@ -668,6 +769,7 @@ done:
 
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
+	static const stats no_stats = {-1, -1, KIND_NONE, 0, 0};
 	hist__strmap mods = HIST__STRMAP_INIT;
 	hist__plan_test *t = NULL;
 	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
@@ -707,7 +809,8 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	/* Exact nodeid history first, else what its JUnit key found. */
 	for (size_t i = 0, prev_len = 0; i < n; i++) {
 		const entry *e = &s->t[i];
-		const stats *st = e->exact.kind != KIND_NONE ? &e->exact : &e->key;
+		uint32_t which = e->exact != NONE_ENTRY && s->st[e->exact].kind != KIND_NONE ? e->exact : e->key;
+		const stats *st = which != NONE_ENTRY ? &s->st[which] : &no_stats;
 		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
 		uint32_t m = (uint32_t)modules;
 		int added;
@@ -725,7 +828,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		prev_len = len;
 		module[i] = m;
 		t[i] = (hist__plan_test){e->id, e->len, m,
-		                         s->o.estimator == HIST_EST_AUTO ? st->alt[res->estimator] : st->est, 0,
+		                         s->au ? (which != NONE_ENTRY ? s->au[which].alt[res->estimator] : -1) : st->est, 0,
 		                         st->kind != KIND_NONE, 0, 0};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;

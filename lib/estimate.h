@@ -1,6 +1,6 @@
 /* estimate.h - duration estimates from history (private).
- * One ordered pass over the recent history (the rows of
- * hist__store_each_result, handed in by planner.c) gives each test of the
+ * One pass over the recent history (hist__store_window's two walks,
+ * handed in by planner.c) gives each test of the
  * suite an estimate; tests without one get the median of their file, else
  * of the suite; modules get their set-up cost. The result is plain arrays:
  * the tests plan.c partitions and each module's set-up. */
@@ -37,11 +37,15 @@ typedef struct {
  * outlive the suite. */
 int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *err);
 /* The callback of hist__store_each_result: rows grouped by test, oldest
- * run first within a test. */
+ * run first within a test. The reference the tests hold the walk below to. */
 int hist__suite_row(void *payload, const hist__history_row *row);
-/* The same a test at a time (hist__store_each_test): what feeding its rows
- * to hist__suite_row one by one gives. */
-int hist__suite_test(void *payload, const hist__history_test *test);
+/* The sink of hist__store_window, instead of rows (never both): begin
+ * sizes the stats by test id, samples summarizes each id's rows (kept,
+ * ~24 bytes an id), named places an id in the suite under its name. The
+ * same rows give what hist__suite_row gives. */
+int hist__suite_begin(void *payload, int64_t max_test);
+int hist__suite_samples(void *payload, int64_t test, const hist__history_sample *rows, size_t n);
+int hist__suite_named(void *payload, int64_t test, const char *name, size_t len, int is_key);
 
 /* What the pass learnt, ready for hist__plan_build. */
 typedef struct {

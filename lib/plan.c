@@ -364,6 +364,11 @@ static int name_before(const char *a, size_t alen, const char *b, size_t blen)
 
 #define NONE UINT32_MAX
 
+/* Walks in weight order jump over arrays in test order (megabytes at a
+ * million tests): each asks for what it needs this many steps ahead, so
+ * it does not wait for memory on every step. */
+#define AHEAD 16
+
 typedef struct {
 	int64_t w;       /* its units' work + the module's set-up */
 	uint32_t first;  /* its first unit in unit order: ties break on it */
@@ -740,6 +745,13 @@ static int solve(ctx *x, unsigned int shards)
 	for (size_t r = 0; r < x->units; r++) {
 		uint32_t u = x->uorder[r], m = x->umod[u], p;
 
+		if (r + AHEAD < x->units) {
+			uint32_t v = x->uorder[r + AHEAD];
+			__builtin_prefetch(&x->umod[v]);
+			__builtin_prefetch(&x->uw[v]);
+			__builtin_prefetch(&x->upiece[v], 1);
+		}
+
 		if (x->charge[m] > 0 && x->mstamp[m] != NONE) {
 			p = x->mstamp[m];
 		} else {
@@ -823,15 +835,22 @@ static void solve_by_hash(ctx *x, unsigned int shards)
  * by a counting sort: order[start[k] .. start[k+1]) are shard k's. */
 static void order_by_shard(const ctx *x, unsigned int shards, uint32_t *order, size_t *start)
 {
+	uint32_t *shard_of = x->tmp; /* free after solving */
+
 	for (unsigned int k = 0; k <= shards; k++)
 		start[k] = 0;
-	for (size_t i = 0; i < x->n; i++)
-		start[x->ushard[x->unit_of[i]] + 1]++;
+	for (size_t i = 0; i < x->n; i++) {
+		shard_of[i] = x->ushard[x->unit_of[i]];
+		start[shard_of[i] + 1]++;
+	}
 	for (unsigned int k = 0; k < shards; k++)
 		start[k + 1] += start[k];
+	/* trank jumps over the tests: one look-up a test, asked for ahead. */
 	for (size_t r = 0; r < x->n; r++) {
 		uint32_t i = x->trank[r];
-		order[start[x->ushard[x->unit_of[i]]]++] = i;
+		if (r + AHEAD < x->n)
+			__builtin_prefetch(&shard_of[x->trank[r + AHEAD]]);
+		order[start[shard_of[i]]++] = i;
 	}
 	/* The fill advanced each start to the next shard's; shift back. */
 	for (unsigned int k = shards; k > 0; k--)
@@ -941,6 +960,8 @@ static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const
 		for (size_t r = start[k]; r < start[k + 1]; r++) {
 			const hist__plan_test *ti = &t[order[r]];
 
+			if (r + AHEAD < start[k + 1])
+				__builtin_prefetch(&t[order[r + AHEAD]]);
 			pred[k] += ti->cost_us;
 			/* Stamped with k: the module's set-up counts once per shard. */
 			if (x->mstamp[ti->module] != k) {

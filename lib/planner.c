@@ -183,6 +183,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	hist__err *err = hist__db_err(db);
 	hist__suite_options so;
 	hist__suite *s = NULL;
+	hist__window_sink sink;
 	hist__suite_result res;
 	hist__input_row *inputs = NULL;
 	size_t ninputs = 0;
@@ -202,10 +203,11 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                           opts->payload};
 	if ((error = hist__suite_new(&s, &so, err)) < 0)
 		return error;
+	sink = (hist__window_sink){hist__suite_begin, hist__suite_samples, hist__suite_named, s};
 	/* One snapshot for every read, so the estimates and the overheads
 	 * see the same history even while another process ingests. */
 	if ((error = hist__store_read_begin(&began, db)) < 0 ||
-	    (error = hist__store_each_test(db, suite, opts->window, hist__suite_test, s)) < 0 ||
+	    (error = hist__store_window(db, suite, opts->window, &sink)) < 0 ||
 	    (error = hist__store_inputs(&inputs, &ninputs, db, suite, opts->window)) < 0)
 		goto done;
 	hist__store_read_end(db, began);

@@ -669,6 +669,9 @@ void hist_db_free(hist_db *db)
 	for (size_t i = 0; i < db->ncursors; i++)
 		sqlite3_finalize(db->cursors[i]);
 	hist__free(db->cursors);
+	for (size_t i = 0; i < db->npack_cursors; i++)
+		sqlite3_finalize(db->pack_cursors[i]);
+	hist__free(db->pack_cursors);
 	hist__batch_free(db->one);
 	hist__free(db->dedup);
 	hist__store_pack_forget(db);

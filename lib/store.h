@@ -116,6 +116,22 @@ typedef struct {
 	size_t n;
 } hist__history_test;
 
+/* The window of suite for the estimator, in two walks that never hold
+ * the window's rows: begin(max_test) once (test ids are 0..max_test);
+ * then samples() for each test with results in the window, ascending test
+ * id, its rows oldest run first (valid during the call only); then
+ * named() for each test of the history in name byte order (a nodeid
+ * before the JUnit key spelt the same), also those without results. A
+ * non-zero return from a callback stops the walk and is returned. No
+ * call when the suite has no run. Memory: one chunk of packs per run. */
+typedef struct {
+	int (*begin)(void *payload, int64_t max_test);
+	int (*samples)(void *payload, int64_t test, const hist__history_sample *rows, size_t n);
+	int (*named)(void *payload, int64_t test, const char *name, size_t len, int is_key);
+	void *payload;
+} hist__window_sink;
+int hist__store_window(hist_db *db, const char *suite, unsigned int window, const hist__window_sink *sink);
+
 /* hist__store_each_result a test at a time (the same order and rows):
  * fn sees each test once, with its rows, instead of once a result. */
 int hist__store_each_test(hist_db *db, const char *suite, unsigned int window,

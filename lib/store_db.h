@@ -91,6 +91,8 @@ struct hist_db {
 	sqlite3_stmt *stmt[S_COUNT];
 	sqlite3_stmt **cursors; /* one S_RUN_RESULTS per run of a window */
 	size_t ncursors;
+	sqlite3_stmt **pack_cursors; /* one S_PACKS_OF_RUN per run of a window */
+	size_t npack_cursors;
 	hist__err err;
 	char *path;
 	const hist__batch *batch; /* what hist_batch reads while a batch is stored */

@@ -1,8 +1,9 @@
 /* store_window.c - reading the recent history back.
- * Owns: the newest runs of a suite (the window), the k-way merge of one
- * cursor per run that hands each result to the estimator grouped by test,
- * and the totals of the window's inputs (raw rows: the overhead model that
- * reads them is estimate.c's).
+ * Owns: the newest runs of a suite (the window); its results handed over
+ * by test id (one decode of the packs, chunk by chunk across the runs, or
+ * a k-way merge of one cursor per run over the results table), then its
+ * tests by name; and the totals of the window's inputs (raw rows: the
+ * overhead model that reads them is estimate.c's).
  * Not here: what the rows mean (estimate.c), the statements' text
  * (store.c). */
 #include "store.h"
@@ -53,94 +54,70 @@ done:
 	return error;
 }
 
-/* One row of the window in memory; the window has at most
- * HIST__STORE_MAX_WINDOW runs, so the age fits 16 bits. */
-typedef hist__history_sample window_row;
-
-/* The window's results grouped by test: the rows of test t are
- * rows[first[t] .. first[t+1]), oldest run first. They come from a k-way
- * merge of one cursor per run (each already in test id order), so memory
- * holds only the result, and the caller then walks the tests once in name
- * order. Asking SQLite to ORDER BY name instead sorts millions of rows:
- * 4.9 s against 0.7 s for 1M tests x 5 runs (see doc/benchmarks.md). */
-typedef struct {
-	window_row *rows;
-	size_t count, cap;
-	uint32_t *first; /* by test id; max_test + 2 entries */
-	int64_t max_test;
-} window_rows;
-
-/* One cursor per run of the window. They live in the handle so each is
- * prepared once, like every other statement. */
-static int cursors(sqlite3_stmt ***out, hist_db *db, size_t n)
+/* One cursor per run of the window, statement `which` (S_RUN_RESULTS in
+ * db->cursors, S_PACKS_OF_RUN in db->pack_cursors). They live in the
+ * handle so each is prepared once, like every other statement. */
+static int cursors(sqlite3_stmt ***out, hist_db *db, size_t n, int which)
 {
-	if (n > db->ncursors) {
-		sqlite3_stmt **p = hist__realloc(db->cursors, n * sizeof *p);
+	sqlite3_stmt ***arr = which == S_PACKS_OF_RUN ? &db->pack_cursors : &db->cursors;
+	size_t *have = which == S_PACKS_OF_RUN ? &db->npack_cursors : &db->ncursors;
+
+	if (n > *have) {
+		sqlite3_stmt **p = hist__realloc(*arr, n * sizeof *p);
 		if (!p)
 			return hist__store_nomem(db);
-		memset(p + db->ncursors, 0, (n - db->ncursors) * sizeof *p);
-		db->cursors = p;
-		db->ncursors = n;
+		memset(p + *have, 0, (n - *have) * sizeof *p);
+		*arr = p;
+		*have = n;
 	}
 	for (size_t i = 0; i < n; i++) {
 		int error;
-		if (db->cursors[i])
+		if ((*arr)[i])
 			continue;
-		if ((error = hist__store_prepare(&db->cursors[i], db, S_RUN_RESULTS)) < 0)
+		if ((error = hist__store_prepare(&(*arr)[i], db, which)) < 0)
 			return error;
 	}
-	*out = db->cursors;
+	*out = *arr;
 	return HIST_OK;
 }
 
-static int window_rows_add(window_rows *w, hist_db *db, sqlite3_stmt *c, int64_t id, uint16_t age)
+/* The highest test id there can be: every id is below the counter. */
+static int max_test_id(int64_t *out, hist_db *db)
 {
-	window_row *r;
+	int error;
 
-	if (id < 0 || id > w->max_test)
-		return hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path, (long long)id);
-	if (w->count == w->cap) {
-		/* Row numbers are uint32_t to keep first[] small. */
-		size_t n = w->cap ? w->cap * 2 : 65536, bytes;
-		if (n > UINT32_MAX || hist__mul_overflow(n, sizeof *w->rows, &bytes) ||
-			!(r = hist__realloc(w->rows, bytes)))
-			return hist__store_nomem(db);
-		w->rows = r;
-		w->cap = n;
-	}
-	if (w->first[id] == UINT32_MAX)
-		w->first[id] = (uint32_t)w->count;
-	r = &w->rows[w->count++];
-	r->outcome = (unsigned char)sqlite3_column_int(c, 1);
-	r->duration_us = sqlite3_column_int64(c, 2);
-	r->setup_us = sqlite3_column_int64(c, 3);
-	r->attempts = (uint32_t)sqlite3_column_int64(c, 4);
-	r->age = age;
+	if ((error = hist__store_stmt_int(out, db, S_NEXT_TEST)) < 0)
+		return error;
+	(*out)--;
+	if (*out < 0 || *out >= (int64_t)UINT32_MAX - 2)
+		return hist__error(&db->err, HIST_E_DB, "%s: test ids past 2^32", db->path);
 	return HIST_OK;
 }
 
-static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns)
+static int unknown_test(hist_db *db, int64_t id)
+{
+	return hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path, (long long)id);
+}
+
+/* The results table's walk: a k-way merge of one cursor per run (each
+ * already in test id order), so memory holds one test's rows. */
+static int walk_results(hist_db *db, const int64_t *runs, size_t nruns, int64_t max_test,
+	const hist__window_sink *k)
 {
 	sqlite3_stmt **c = NULL;
 	/* Cursors by the test id under each, then oldest run first (cursor i
 	 * reads the run of age i: ties to the higher index). */
 	uint32_t heap[HIST__STORE_MAX_WINDOW];
 	int64_t head[HIST__STORE_MAX_WINDOW]; /* test id under each cursor */
-	size_t n = 0, slots;
+	hist__history_sample *rows = NULL;
+	size_t n = 0, have = 0;
+	int64_t cur = -1;
 	int error = HIST_OK, row;
 
-	/* Every id is below the counter. */
-	if ((error = hist__store_stmt_int(&w->max_test, db, S_NEXT_TEST)) < 0)
+	if ((error = cursors(&c, db, nruns, S_RUN_RESULTS)) < 0)
 		return error;
-	w->max_test--;
-	if (w->max_test < 0 || w->max_test >= (int64_t)UINT32_MAX - 2)
-		return hist__error(&db->err, HIST_E_DB, "%s: test ids past 2^32", db->path);
-	slots = (size_t)w->max_test + 2;
-	if (!(w->first = hist__malloc(slots * sizeof *w->first)))
+	if (!(rows = hist__malloc(nruns * sizeof *rows)))
 		return hist__store_nomem(db);
-	memset(w->first, 0xff, slots * sizeof *w->first);
-	if ((error = cursors(&c, db, nruns)) < 0)
-		return error;
 	for (size_t i = 0; i < nruns; i++) {
 		sqlite3_bind_int64(c[i], 1, runs[i]);
 		if ((row = hist__store_step_row(db, c[i])) < 0) {
@@ -156,8 +133,26 @@ static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, si
 		hist__heap_down(heap, n, i, head, 1);
 	while (n > 0) {
 		uint32_t top = heap[0];
-		if ((error = window_rows_add(w, db, c[top], head[top], (uint16_t)top)) < 0)
+		int64_t id = head[top];
+
+		if (id < 0 || id > max_test) {
+			error = unknown_test(db, id);
 			goto done;
+		}
+		if (id != cur) {
+			if (have && (error = k->samples(k->payload, cur, rows, have)) != 0)
+				goto done;
+			have = 0;
+			cur = id;
+		}
+		/* (run_id, test_id) is the key: one row a run. */
+		if (have == nruns) {
+			error = hist__error(&db->err, HIST_E_DB, "%s: test %lld twice in a run", db->path, (long long)id);
+			goto done;
+		}
+		rows[have++] = (hist__history_sample){ sqlite3_column_int64(c[top], 2), sqlite3_column_int64(c[top], 3),
+			(uint32_t)sqlite3_column_int64(c[top], 4), (uint16_t)top,
+			(unsigned char)sqlite3_column_int(c[top], 1) };
 		if ((row = hist__store_step_row(db, c[top])) < 0) {
 			error = row;
 			goto done;
@@ -168,14 +163,12 @@ static int window_rows_read(window_rows *w, hist_db *db, const int64_t *runs, si
 			heap[0] = heap[--n];
 		hist__heap_down(heap, n, 0, head, 1);
 	}
-	/* Tests without rows start where the next test starts. */
-	w->first[slots - 1] = (uint32_t)w->count;
-	for (size_t t = slots - 1; t-- > 0;)
-		if (w->first[t] == UINT32_MAX)
-			w->first[t] = w->first[t + 1];
+	if (have)
+		error = k->samples(k->payload, cur, rows, have);
 done:
 	for (size_t i = 0; i < nruns; i++)
 		hist__store_reset(c[i]);
+	hist__free(rows);
 	return error;
 }
 
@@ -195,112 +188,117 @@ static int packs_usable(int *ok, hist_db *db, const int64_t *runs, size_t nruns)
 	return HIST_OK;
 }
 
-/* One pass over the packs of the window, oldest run first: counts the
- * rows of each test into count[id + 1] when pos is NULL, else writes each
- * row at pos[id]++. */
-static int packs_pass(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns, uint32_t *count,
-	uint32_t *pos)
+/* Steps cursor i of the packs' walk: 1 with the chunk under it in
+ * head[i], 0 at its end (then, when it was heap[0], it leaves the heap).
+ * A chunk that does not rise, or lies past the highest test id, is damage. */
+static int pack_step(uint32_t *heap, size_t *n, int64_t *head, sqlite3_stmt *c, uint32_t i, int in_heap,
+	hist_db *db, const int64_t *runs, int64_t max_test)
 {
-	hist__pack_row rows[HIST__PACK_CHUNK];
-	sqlite3_stmt *s = NULL;
-	int error = HIST_OK, row = 0;
+	int row = hist__store_step_row(db, c);
+	int64_t chunk;
 
-	if ((error = hist__store_stmt(&s, db, S_PACKS_OF_RUN)) < 0)
-		return error;
-	for (size_t age = nruns; age-- > 0 && error == HIST_OK;) {
-		sqlite3_bind_int64(s, 1, runs[age]);
-		while ((row = hist__store_step_row(db, s)) == 1) {
-			int64_t past = 0;
-			size_t n;
-			int got;
-
-			if (!pos) {
-				/* Only the ids, for the counts. */
-				got = hist__pack_count(count, &past, w->max_test, sqlite3_column_int64(s, 0),
-					sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-				if (got == -2)
-					error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
-						(long long)past);
-				else if (got < 0)
-					error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
-						db->path, (long long)runs[age]);
-				if (error < 0)
-					break;
-				continue;
-			}
-			if (hist__pack_decode(rows, &n, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-				    (size_t)sqlite3_column_bytes(s, 1)) < 0) {
-				error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
-					db->path, (long long)runs[age]);
-				break;
-			}
-			if (n && rows[n - 1].test_id > w->max_test) {
-				error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path,
-					(long long)rows[n - 1].test_id);
-				break;
-			}
-			for (size_t i = 0; i < n; i++) {
-				const hist__pack_row *p = &rows[i];
-				/* Both passes read the same bytes; never trusted. */
-				if (pos[p->test_id] >= w->first[p->test_id + 1]) {
-					error = hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged",
-						db->path, (long long)runs[age]);
-					break;
-				}
-				w->rows[pos[p->test_id]++] = (window_row){ p->duration_us, p->setup_us, p->attempts,
-					(uint16_t)age, (unsigned char)p->outcome };
-			}
-			if (error < 0)
-				break;
-		}
-		hist__store_reset(s);
-		if (row < 0)
-			error = row;
+	if (row < 0)
+		return row;
+	if (!row) {
+		if (in_heap)
+			heap[0] = heap[--*n];
+		return 0;
 	}
-	return error;
+	chunk = sqlite3_column_int64(c, 0);
+	if (chunk < 0 || chunk > max_test / HIST__PACK_CHUNK || (in_heap && chunk <= head[i]))
+		return hist__store_pack_damaged(db, runs[i]);
+	head[i] = chunk;
+	return 1;
 }
 
-/* The window from the packs: counts, then places each row, so the rows
- * of a test are together and oldest run first, as the cursors give them. */
-static int window_rows_packed(window_rows *w, hist_db *db, const int64_t *runs, size_t nruns)
+/* The packs' walk: one cursor per run, read in lock step chunk by chunk,
+ * so each pack is decoded once and memory holds one chunk of each run.
+ * Within a chunk the rows are grouped by test with a counting sort over
+ * the chunk's HIST__PACK_CHUNK ids, the runs placed oldest first. */
+static int walk_packs(hist_db *db, const int64_t *runs, size_t nruns, int64_t max_test,
+	const hist__window_sink *k)
 {
-	uint32_t *pos = NULL;
-	size_t slots, bytes;
-	int error;
+	sqlite3_stmt **c = NULL;
+	uint32_t heap[HIST__STORE_MAX_WINDOW];
+	int64_t head[HIST__STORE_MAX_WINDOW]; /* chunk under each cursor */
+	uint32_t start[HIST__PACK_CHUNK + 1];
+	hist__pack_row dec[HIST__PACK_CHUNK];
+	hist__history_sample *got = NULL, *placed = NULL;
+	unsigned char *slot = NULL;
+	size_t n = 0, cap = nruns * HIST__PACK_CHUNK;
+	int error = HIST_OK;
 
-	if ((error = hist__store_stmt_int(&w->max_test, db, S_NEXT_TEST)) < 0)
+	if ((error = cursors(&c, db, nruns, S_PACKS_OF_RUN)) < 0)
 		return error;
-	w->max_test--;
-	if (w->max_test < 0 || w->max_test >= (int64_t)UINT32_MAX - 2)
-		return hist__error(&db->err, HIST_E_DB, "%s: test ids past 2^32", db->path);
-	slots = (size_t)w->max_test + 2;
-	if (!(w->first = hist__calloc(slots, sizeof *w->first)) || !(pos = hist__malloc(slots * sizeof *pos))) {
+	if (!(got = hist__malloc(cap * sizeof *got)) || !(placed = hist__malloc(cap * sizeof *placed)) ||
+		!(slot = hist__malloc(cap))) {
 		error = hist__store_nomem(db);
 		goto done;
 	}
-	if ((error = packs_pass(w, db, runs, nruns, w->first, NULL)) < 0)
-		goto done;
-	for (size_t t = 1; t < slots; t++) {
-		if (w->first[t] > UINT32_MAX - w->first[t - 1]) {
-			error = hist__store_nomem(db);
+	for (size_t i = 0; i < nruns; i++) {
+		sqlite3_bind_int64(c[i], 1, runs[i]);
+		if ((error = pack_step(heap, &n, head, c[i], (uint32_t)i, 0, db, runs, max_test)) < 0)
 			goto done;
+		if (error == 1)
+			heap[n++] = (uint32_t)i;
+	}
+	error = HIST_OK;
+	for (size_t i = n / 2; i-- > 0;)
+		hist__heap_down(heap, n, i, head, 1);
+	while (n > 0) {
+		int64_t chunk = head[heap[0]], base = chunk * HIST__PACK_CHUNK;
+		size_t ngot = 0;
+
+		memset(start, 0, sizeof start);
+		/* This chunk of every run that has it: ties go to the higher
+		 * cursor, the older run, so each test's rows come oldest first. */
+		while (n > 0 && head[heap[0]] == chunk) {
+			uint32_t top = heap[0];
+			size_t m;
+
+			if (hist__pack_decode(dec, &m, chunk, sqlite3_column_blob(c[top], 1),
+				    (size_t)sqlite3_column_bytes(c[top], 1)) < 0) {
+				error = hist__store_pack_damaged(db, runs[top]);
+				goto done;
+			}
+			if (m && dec[m - 1].test_id > max_test) {
+				error = unknown_test(db, dec[m - 1].test_id);
+				goto done;
+			}
+			for (size_t j = 0; j < m; j++) {
+				const hist__pack_row *p = &dec[j];
+				unsigned char at = (unsigned char)(p->test_id - base);
+				start[at + 1]++;
+				slot[ngot] = at;
+				got[ngot++] = (hist__history_sample){ p->duration_us, p->setup_us, p->attempts, (uint16_t)top,
+					(unsigned char)p->outcome };
+			}
+			if ((error = pack_step(heap, &n, head, c[top], top, 1, db, runs, max_test)) < 0)
+				goto done;
+			hist__heap_down(heap, n, 0, head, 1);
 		}
-		w->first[t] += w->first[t - 1];
+		for (size_t t = 0; t < HIST__PACK_CHUNK; t++)
+			start[t + 1] += start[t];
+		for (size_t g = 0; g < ngot; g++)
+			placed[start[slot[g]]++] = got[g];
+		/* start[t] is now where test t's rows end. */
+		for (size_t t = 0, from = 0; t < HIST__PACK_CHUNK; from = start[t++])
+			if (start[t] > from && (error = k->samples(k->payload, base + (int64_t)t, placed + from,
+							start[t] - from)) != 0)
+				goto done;
+		error = HIST_OK;
 	}
-	w->count = w->cap = w->first[slots - 1];
-	if (hist__mul_overflow(w->count ? w->count : 1, sizeof *w->rows, &bytes) || !(w->rows = hist__malloc(bytes))) {
-		error = hist__store_nomem(db);
-		goto done;
-	}
-	memcpy(pos, w->first, slots * sizeof *pos);
-	error = packs_pass(w, db, runs, nruns, NULL, pos);
 done:
-	hist__free(pos);
+	for (size_t i = 0; i < nruns; i++)
+		hist__store_reset(c[i]);
+	hist__free(got);
+	hist__free(placed);
+	hist__free(slot);
 	return error;
 }
 
-static int each_test(const window_rows *w, hist_db *db, int (*fn)(void *payload, const hist__history_test *test),
-	void *payload)
+/* The tests by name: only ids the results can name (0..max_test). */
+static int walk_names(hist_db *db, int64_t max_test, const hist__window_sink *k)
 {
 	sqlite3_stmt *s = NULL;
 	int error, row;
@@ -309,16 +307,11 @@ static int each_test(const window_rows *w, hist_db *db, int (*fn)(void *payload,
 		return error;
 	while ((row = hist__store_step_row(db, s)) == 1) {
 		int64_t id = sqlite3_column_int64(s, 0);
-		hist__history_test t;
 
-		if (id < 0 || id > w->max_test || w->first[id] == w->first[id + 1])
+		if (id < 0 || id > max_test)
 			continue;
-		t.id = (const char *)sqlite3_column_text(s, 1);
-		t.id_len = (size_t)sqlite3_column_bytes(s, 1);
-		t.id_is_key = sqlite3_column_int(s, 2);
-		t.rows = &w->rows[w->first[id]];
-		t.n = w->first[id + 1] - w->first[id];
-		if ((error = fn(payload, &t)) != 0)
+		if ((error = k->named(k->payload, id, (const char *)sqlite3_column_text(s, 1),
+			     (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_int(s, 2))) != 0)
 			goto done;
 	}
 	error = row;
@@ -327,11 +320,9 @@ done:
 	return error;
 }
 
-int hist__store_each_test(hist_db *db, const char *suite, unsigned int window,
-	int (*fn)(void *payload, const hist__history_test *test), void *payload)
+int hist__store_window(hist_db *db, const char *suite, unsigned int window, const hist__window_sink *k)
 {
-	window_rows w = { 0 };
-	int64_t *runs = NULL;
+	int64_t *runs = NULL, max_test;
 	size_t nruns = 0;
 	int error, began, packed;
 
@@ -342,15 +333,99 @@ int hist__store_each_test(hist_db *db, const char *suite, unsigned int window,
 		return error;
 	if ((error = window_runs(&runs, &nruns, db, suite ? suite : "default", window)) < 0 || nruns == 0)
 		goto done;
-	if ((error = packs_usable(&packed, db, runs, nruns)) < 0 ||
-		(error = packed ? window_rows_packed(&w, db, runs, nruns) : window_rows_read(&w, db, runs, nruns)) < 0)
+	if ((error = max_test_id(&max_test, db)) < 0 || (error = packs_usable(&packed, db, runs, nruns)) < 0 ||
+		(error = k->begin(k->payload, max_test)) != 0)
 		goto done;
-	error = each_test(&w, db, fn, payload);
+	if ((error = packed ? walk_packs(db, runs, nruns, max_test, k) : walk_results(db, runs, nruns, max_test, k)) !=
+		0)
+		goto done;
+	error = walk_names(db, max_test, k);
 done:
 	hist__store_read_end(db, began);
+	hist__free(runs);
+	return error;
+}
+
+/* hist__store_each_test over hist__store_window: the rows kept by test
+ * id (they come in id order, so first[] fills as they come), then handed
+ * over by name. */
+typedef struct {
+	hist_db *db;
+	hist__history_sample *rows;
+	size_t count, cap;
+	uint32_t *first; /* by test id; max_test + 2 entries */
+	int64_t max_test;
+	int closed; /* first[] complete */
+	int (*fn)(void *payload, const hist__history_test *test);
+	void *payload;
+} kept_rows;
+
+static int kept_begin(void *payload, int64_t max_test)
+{
+	kept_rows *w = payload;
+	size_t slots = (size_t)max_test + 2;
+
+	w->max_test = max_test;
+	if (!(w->first = hist__malloc(slots * sizeof *w->first)))
+		return hist__store_nomem(w->db);
+	memset(w->first, 0xff, slots * sizeof *w->first);
+	return HIST_OK;
+}
+
+static int kept_samples(void *payload, int64_t id, const hist__history_sample *rows, size_t n)
+{
+	kept_rows *w = payload;
+
+	if (w->count + n > w->cap) {
+		/* Row numbers are uint32_t to keep first[] small. */
+		size_t cap = w->cap ? w->cap * 2 : 65536, bytes;
+		hist__history_sample *r;
+		while (cap < w->count + n)
+			cap *= 2;
+		if (cap > UINT32_MAX || hist__mul_overflow(cap, sizeof *r, &bytes) || !(r = hist__realloc(w->rows, bytes)))
+			return hist__store_nomem(w->db);
+		w->rows = r;
+		w->cap = cap;
+	}
+	w->first[id] = (uint32_t)w->count;
+	memcpy(w->rows + w->count, rows, n * sizeof *rows);
+	w->count += n;
+	return HIST_OK;
+}
+
+static int kept_named(void *payload, int64_t id, const char *name, size_t len, int is_key)
+{
+	kept_rows *w = payload;
+	hist__history_test t;
+
+	if (!w->closed) {
+		/* Tests without rows start where the next test starts. */
+		size_t slots = (size_t)w->max_test + 2;
+		w->first[slots - 1] = (uint32_t)w->count;
+		for (size_t i = slots - 1; i-- > 0;)
+			if (w->first[i] == UINT32_MAX)
+				w->first[i] = w->first[i + 1];
+		w->closed = 1;
+	}
+	if (w->first[id] == w->first[id + 1])
+		return 0;
+	t.id = name;
+	t.id_len = len;
+	t.id_is_key = is_key;
+	t.rows = &w->rows[w->first[id]];
+	t.n = w->first[id + 1] - w->first[id];
+	return w->fn(w->payload, &t);
+}
+
+int hist__store_each_test(hist_db *db, const char *suite, unsigned int window,
+	int (*fn)(void *payload, const hist__history_test *test), void *payload)
+{
+	kept_rows w = { db, NULL, 0, 0, NULL, -1, 0, fn, payload };
+	hist__window_sink k = { kept_begin, kept_samples, kept_named, &w };
+	int error = hist__store_window(db, suite, window, &k);
+
 	hist__free(w.rows);
 	hist__free(w.first);
-	hist__free(runs);
 	return error;
 }
 
@@ -370,7 +445,7 @@ static int each_row(void *payload, const hist__history_test *t)
 	h.id_len = t->id_len;
 	h.id_is_key = t->id_is_key;
 	for (size_t j = 0; j < t->n; j++) {
-		const window_row *r = &t->rows[j];
+		const hist__history_sample *r = &t->rows[j];
 		h.age = r->age;
 		h.outcome = (hist_outcome)r->outcome;
 		h.duration_us = r->duration_us;

@@ -381,6 +381,30 @@ START_TEST(auto_picks_what_predicted_best)
 	ck_assert_int_eq(p->tests[0].est_us, 60);
 	hist__free(res.module_setup);
 	hist_plan_free(p);
+	/* Without a list every test of the window predicts, also one gone
+	 * from the newest run (by hand, alpha 0.5: a.py::t 10 + 15 / 10 + 15 /
+	 * 10 + 10, b.py::gone 50 each); with a list only the listed ones. */
+	{
+		row two[] = {{"a.py::t", 0, 2, P, 10, -1},    {"a.py::t", 0, 1, P, 20, -1},
+		             {"a.py::t", 0, 0, P, 30, -1},    {"b.py::gone", 0, 2, P, 100, -1},
+		             {"b.py::gone", 0, 1, P, 50, -1}};
+
+		p = pass(NULL, 0, two, 5, HIST_EST_AUTO, 0, &res);
+		ck_assert_uint_eq(p->n, 1);
+		ck_assert_uint_eq(res.backtest_n, 3);
+		ck_assert_int_eq(res.backtest_err_us[HIST_EST_EMA], 75);
+		ck_assert_int_eq(res.backtest_err_us[HIST_EST_MEDIAN], 75);
+		ck_assert_int_eq(res.backtest_err_us[HIST_EST_LAST], 70);
+		ck_assert_int_eq(res.estimator, HIST_EST_LAST);
+		hist__free(res.module_setup);
+		hist_plan_free(p);
+		p = pass(tests, 1, two, 5, HIST_EST_AUTO, 0, &res);
+		ck_assert_uint_eq(res.backtest_n, 2);
+		ck_assert_int_eq(res.backtest_err_us[HIST_EST_EMA], 25);
+		ck_assert_int_eq(res.backtest_err_us[HIST_EST_LAST], 20);
+		hist__free(res.module_setup);
+		hist_plan_free(p);
+	}
 }
 END_TEST
 
@@ -984,10 +1008,13 @@ START_TEST(overheads_fitted_from_shards_of_different_sizes)
 }
 END_TEST
 
-/* A test at a time (hist__suite_test, what planning uses) gives what the
- * rows one by one give (hist__suite_row, names compared on every row), on
+/* The two walks of hist__store_window (what planning uses: each test id's
+ * samples, ids rising, then the names in name order) give what the rows
+ * one by one give (hist__suite_row, names compared on every row), on
  * random histories: nodeids and JUnit keys, every outcome, unknown
- * durations, with and without the collected list, every estimator. */
+ * durations, ids in another order than names, ids with results but no
+ * name (results of tests the names walk never reaches), with and without
+ * the collected list, every estimator. */
 typedef struct {
 	char name[48];
 	int is_key;
@@ -1007,6 +1034,11 @@ static char *suite_text(hist__suite_result *res)
 
 	ck_assert_int_eq(hist__buf_printf(&out, "%zu %zu %d %zu %zu\n", res->n, res->without_history, res->fallback,
 	                                  res->key_only, res->bad_ids), HIST_OK);
+	/* --estimator auto: the choice and the backtest it came from. */
+	ck_assert_int_eq(hist__buf_printf(&out, "e%d %lld %lld %lld %llu\n", (int)res->estimator,
+	                                  (long long)res->backtest_err_us[0], (long long)res->backtest_err_us[1],
+	                                  (long long)res->backtest_err_us[2], (unsigned long long)res->backtest_n),
+	                 HIST_OK);
 	for (size_t i = 0; i < res->n; i++)
 		ck_assert_int_eq(hist__buf_printf(&out, "%s %u %lld %lld %d\n", res->tests[i].id, res->tests[i].module,
 		                                  (long long)res->tests[i].est_us, (long long)res->tests[i].cost_us,
@@ -1019,13 +1051,15 @@ static char *suite_text(hist__suite_result *res)
 	return hist__buf_detach(&out);
 }
 
-START_TEST(suite_test_equals_suite_row)
+START_TEST(suite_walks_equal_suite_row)
 {
-	enum { TESTS = 120, ROWS = 6 };
+	enum { TESTS = 120, ROWS = 6, IDS = 2 * TESTS + 2 };
 	static named names[TESTS];
 	static hist__history_sample rows[TESTS][ROWS];
 	static size_t nrows[TESTS];
 	static const char *list[TESTS];
+	static int64_t id_of[TESTS];
+	static int by_id[IDS]; /* test index + 1, 0: none */
 	uint64_t rng = 42;
 
 	for (int round = 0; round < 12; round++) {
@@ -1054,7 +1088,7 @@ START_TEST(suite_test_equals_suite_row)
 			}
 		}
 		qsort(names, TESTS, sizeof names[0], named_order);
-		if (round % 2) {
+		if ((round / 4) % 2) {
 			for (int t = 0; t < TESTS; t++)
 				if (!names[t].is_key && (t == 0 || strcmp(names[t].name, names[t - 1].name)))
 					list[nlist++] = names[t].name;
@@ -1063,8 +1097,18 @@ START_TEST(suite_test_equals_suite_row)
 		}
 		ck_assert_int_eq(hist__suite_new(&a, &o, &err), HIST_OK);
 		ck_assert_int_eq(hist__suite_new(&b, &o, &err), HIST_OK);
+		/* Test ids: a random one-to-one map into 0..IDS-1 with gaps. */
+		memset(by_id, 0, sizeof by_id);
 		for (int t = 0; t < TESTS; t++) {
-			hist__history_test ht = {names[t].name, strlen(names[t].name), names[t].is_key, rows[t], nrows[t]};
+			int64_t id;
+			do {
+				rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+				id = (int64_t)((rng >> 33) % IDS);
+			} while (by_id[id]);
+			id_of[t] = id;
+			by_id[id] = t + 1;
+		}
+		for (int t = 0; t < TESTS; t++) {
 			/* The same name twice in a row is one test to the rows. */
 			if (t && !named_order(&names[t], &names[t - 1]))
 				continue;
@@ -1074,8 +1118,21 @@ START_TEST(suite_test_equals_suite_row)
 				                       rows[t][j].setup_us, 1, 0};
 				ck_assert_int_eq(hist__suite_row(a, &h), HIST_OK);
 			}
-			if (nrows[t])
-				ck_assert_int_eq(hist__suite_test(b, &ht), HIST_OK);
+		}
+		ck_assert_int_eq(hist__suite_begin(b, IDS - 1), HIST_OK);
+		for (int64_t id = 0; id < IDS; id++) {
+			int t = by_id[id] - 1;
+			if (t < 0 || !nrows[t])
+				continue;
+			ck_assert_int_eq(hist__suite_samples(b, id, rows[t], nrows[t]), HIST_OK);
+		}
+		for (int t = 0; t < TESTS; t++) {
+			/* A duplicate name is a test without a name (its id is
+			 * never named); tests without rows are named too. */
+			if (t && !named_order(&names[t], &names[t - 1]))
+				continue;
+			ck_assert_int_eq(hist__suite_named(b, id_of[t], names[t].name, strlen(names[t].name),
+			                                   names[t].is_key), HIST_OK);
 		}
 		ck_assert_int_eq(hist__suite_finish(a, 7, &ra), HIST_OK);
 		ck_assert_int_eq(hist__suite_finish(b, 7, &rb), HIST_OK);
@@ -1099,7 +1156,7 @@ Suite *check_estimate_suite(void)
 	TCase *tc = tcase_create("estimate"), *db = tcase_create("database");
 
 	tcase_add_test(tc, ema_median_last_by_hand);
-	tcase_add_test(tc, suite_test_equals_suite_row);
+	tcase_add_test(tc, suite_walks_equal_suite_row);
 	tcase_add_test(tc, median_of_many_matches_sorting);
 	tcase_add_test(tc, test_list_reads_collect_only_output);
 	tcase_add_test(tc, test_list_reads_the_collect_file);
