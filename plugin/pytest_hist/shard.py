@@ -233,7 +233,7 @@ class ShardSelector:
             return errors       # a file that cannot be imported explains any gap
         plan = f"plan {self.plan.plan_id}"
         if lines and len(missing) == len(lines) and not lf_filtered:
-            errors.append((none_matched_message(config, self.shard.path, len(lines)), []))
+            errors.append((none_matched_message(config, self.shard.path, len(lines)), missing))
             return errors
         if not self.strict:
             return errors

@@ -253,7 +253,8 @@ def test_none_matched_is_an_error_naming_the_cause(hist, pytester, monkeypatch):
             f"hist: shard {k}/2: ERROR: none of the * tests listed in ../plan/shard-{k}.txt matched a "
             f"collected test. Nodeids here are relative to rootdir {pytester.path} (no ini file found); "
             f"keep the shard files inside the project, or write --shard-file=PATH with '=': *"
-            f"(this run wrote it with a space); or the plan is of another tree: plan again",
+            f"(this run wrote it with a space); or the plan is of another tree: plan again:",
+            f"  check_*.py::test_*",
             f"hist: shard {k}/2: ran nothing, exit status 4"])
     pipe.assert_exact({k: pipe.shard(k) for k in (1, 2)}, unsharded)
 
