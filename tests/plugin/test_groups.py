@@ -171,6 +171,16 @@ def test_collect_file_refuses_a_shard_file(hist, pytester):
     result.stderr.fnmatch_lines(["ERROR: hist: --hist-collect writes the whole suite*"])
 
 
+@pytest.mark.parametrize("args", [(), ("--continue-on-collection-errors",)])
+def test_collect_file_is_not_written_when_a_file_fails_to_collect(hist, pytester, args):
+    pytester.makepyfile(test_g="def test_a(): pass\n", test_h="import no_such_module\n")
+    result = hist.run("--collect-only", "-q", "--hist-collect=c.txt", *args)
+    assert result.ret != pytest.ExitCode.OK, result.stdout.str()   # pytest's own verdict
+    result.stdout.fnmatch_lines(["hist: --hist-collect c.txt: not written: 1 errors during "
+                                 "collection would leave their tests out of the plan"])
+    assert not (pytester.path / "c.txt").exists()
+
+
 def test_escape():
     assert groups.escape("plain é") == "plain é"
     assert groups.escape("a\tb\\c\nd\re\x01\x7f") == "a\\tb\\\\c\\nd\\re\\x01\\x7f"
