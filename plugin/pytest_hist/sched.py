@@ -27,6 +27,7 @@ from collections import deque
 import pytest
 
 from . import nodeid as nid
+from .shard import WORKER_FLAG
 
 # --dist modes the hist scheduler takes over; other modes mean the user
 # chose xdist's grouping (loadscope, loadfile), every test on every worker
@@ -94,6 +95,10 @@ class XdistScheduler:
     def __init__(self, selector):
         self.selector = selector
         self.sched = None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node):
+        node.workerinput[WORKER_FLAG] = True
 
     def pytest_report_header(self, config):
         return ("hist: xdist scheduler: longest test or xdist_group first, "
