@@ -24,7 +24,8 @@
 # unset or absent, its columns are skipped with a message.
 #
 # Output: build/bench/real.md and build/bench/real.json (bench/real_report.py),
-# raw shard walls in build/bench/real/runs.tsv. Runs at normal priority on
+# raw shard walls in build/bench/real/runs.tsv with the 1-minute load
+# average before and after each process (the report flags loaded shards). Runs at normal priority on
 # one core per process (timing is the point): run it on a quiet machine.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,7 +59,7 @@ rm -rf "$work/suite/networkx/__pycache__"
 export PATH="$root/build/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 base_pp="$root/plugin"
 runs=$work/runs.tsv
-printf 'round\tshards\tmethod\tshard\twall\tpredicted\texit\treport\n' >"$runs"
+printf 'round\tshards\tmethod\tshard\twall\tpredicted\texit\treport\tload_start\tload_end\n' >"$runs"
 {
 	printf 'start\t%s\t%s\n' "$(date -u +%FT%TZ)" "$(uptime)"
 	printf 'python\t%s\n' "$($PY -c 'import sys, pytest, networkx; print(sys.version.split()[0], "pytest", pytest.__version__, "networkx", networkx.__version__)')"
@@ -70,16 +71,22 @@ printf 'round\tshards\tmethod\tshard\twall\tpredicted\texit\treport\n' >"$runs"
 cd "$work/suite"
 
 now() { date +%s.%N; }
-# One pytest process as a CI job runs it; its wall from outside.
+# The 1-minute load average (uptime's first figure): the report flags the
+# shards that ran while something else used the machine.
+load() { cut -d' ' -f1 /proc/loadavg; }
+# One pytest process as a CI job runs it; its wall from outside, and the
+# load before and after it.
 job() {
 	pp=$1
 	shift
+	l0=$(load)
 	t0=$(now)
 	set +e
 	PYTHONPATH="$pp" $PY -m pytest -q -p no:cacheprovider "$@" >"$work/last.log" 2>&1
 	rc=$?
 	set -e
 	t1=$(now)
+	l1=$(load)
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 	# 0 passed, 1 some failed: both are a run; anything else is broken.
 	if [ $rc -gt 1 ]; then
@@ -93,7 +100,7 @@ hist_opts="-p pytest_hist.plugin"
 for i in $(seq "$SERIAL_RUNS"); do
 	echo "serial run $i/$SERIAL_RUNS..." >&2
 	job "$base_pp" $hist_opts "$SUITE_PATH" "--hist-report=$work/reports/serial-$i.jsonl.gz"
-	printf '0\t1\tserial\t1\t%s\t\t%s\t%s\n' "$wall" "$rc" "reports/serial-$i.jsonl.gz" >>"$runs"
+	printf '0\t1\tserial\t1\t%s\t\t%s\t%s\t%s\t%s\n' "$wall" "$rc" "reports/serial-$i.jsonl.gz" "$l0" "$l1" >>"$runs"
 	histmerge -q --db "$work/h.db" --run-id "serial-$i" "$work/reports/serial-$i.jsonl.gz"
 done
 PYTHONPATH="$base_pp" $PY -m pytest -q -p no:cacheprovider --collect-only "$SUITE_PATH" >"$work/tests.txt" 2>/dev/null
@@ -107,6 +114,14 @@ for r in $(seq "$ROUNDS"); do
 		out=shards-$r-$n
 		histplan -q --db "$work/h.db" --tests "$work/tests.txt" --shards "$n" --out "$out" ${HISTPLAN_ARGS:-}
 		cp "$out/plan.json" "$work/plan-$r-$n.json"
+		# Shard k's predicted seconds on line k: emit.c writes one shard
+		# object a line, so awk reads them without a python per shard.
+		awk -F'"predicted_seconds": ' '/^ *\{"index": / { sub(/[^0-9.].*/, "", $2); print $2 }' \
+		    "$out/plan.json" >"$work/predicted"
+		if [ "$(wc -l <"$work/predicted")" -ne "$n" ]; then
+			echo "real.sh: $out/plan.json: expected $n shards' predicted_seconds, one a line" >&2
+			exit 1
+		fi
 		# Shard k of each method back to back, so a change of the machine's
 		# load over the round falls on every method alike.
 		for k in $(seq "$n"); do
@@ -114,13 +129,13 @@ for r in $(seq "$ROUNDS"); do
 			# Options take their paths with "=": pytest counts a bare path
 			# argument when it picks the rootdir.
 			job "$base_pp" $hist_opts "$SUITE_PATH" "--shard-file=$out/shard-$k.txt" "--hist-report=$work/$rep"
-			pred=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["shards"][int(sys.argv[2]) - 1]["predicted_seconds"])' "$out/plan.json" "$k")
-			printf '%s\t%s\thist\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$k" "$wall" "$pred" "$rc" "$rep" >>"$runs"
+			pred=$(sed -n "${k}p" "$work/predicted")
+			printf '%s\t%s\thist\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$k" "$wall" "$pred" "$rc" "$rep" "$l0" "$l1" >>"$runs"
 			[ -n "$split_path" ] || continue
 			for algo in least_duration duration_based_chunks; do
 				job "$split_path:$base_pp" -p pytest_split.plugin "$SUITE_PATH" --splits "$n" --group "$k" \
 				    "--splitting-algorithm=$algo" "--durations-path=$work/durations-$r.json"
-				printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" >>"$runs"
+				printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\t%s\t%s\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" "$l0" "$l1" >>"$runs"
 			done
 		done
 	done

@@ -9,7 +9,9 @@ against its wall and the slowest predicted against the slowest measured;
 every makespan against pytest-split least_duration's of the same round.
 Then the medians over the rounds, and the issue's targets at N = 4 and 8
 (slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
-least_duration's)."""
+least_duration's). A process that started or ended with a 1-minute load
+average of LOADED (1.5) or more ran beside other work (the benchmark's own
+process counts about 1): its wall is marked with * and counted.""" 
 import csv
 import json
 import statistics
@@ -19,6 +21,13 @@ METHODS = ("hist", "least_duration", "duration_based_chunks")
 TARGET_BALANCE = 1.05
 TARGET_PREDICTION = 0.05
 TARGET_VS_SPLIT = 0.75
+LOADED = 1.5
+
+
+def loaded(row):
+    """The load runs.tsv recorded around the process (older files have none)."""
+    got = [float(row[k]) for k in ("load_start", "load_end") if row.get(k)]
+    return bool(got) and max(got) >= LOADED
 
 
 def read_runs(path):
@@ -39,7 +48,8 @@ def summarize(rows):
     """One method at one N in one round."""
     rows = sorted(rows, key=lambda r: int(r["shard"]))
     walls = [float(r["wall"]) for r in rows]
-    out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls)}
+    out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
+           "loaded": [loaded(r) for r in rows]}
     out["balance"] = out["slowest"] / out["mean"]
     if all(r["predicted"] for r in rows):
         pred = [float(r["predicted"]) for r in rows]
@@ -57,6 +67,8 @@ def main():
     runs = read_runs(work + "/runs.tsv")
     meta = read_meta(work + "/meta.tsv")
     serial = [float(r["wall"]) for r in runs if r["method"] == "serial"]
+    serial_loaded = [loaded(r) for r in runs if r["method"] == "serial"]
+    n_loaded = sum(loaded(r) for r in runs)
     rounds = sorted({int(r["round"]) for r in runs if r["method"] != "serial"})
     counts = sorted({int(r["shards"]) for r in runs if r["method"] != "serial"})
     methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
@@ -82,7 +94,11 @@ def main():
         if key in meta:
             lines.append("- %s: %s" % (key, meta[key]))
     if serial:
-        lines.append("- serial runs (history): %s s" % " ".join("%.2f" % w for w in serial))
+        lines.append("- serial runs (history): %s s" % " ".join(
+            "%.2f%s" % (w, "*" if l else "") for w, l in zip(serial, serial_loaded)))
+    lines.append("- processes run under load (1-minute load average >= %.1f at start or end, marked *): "
+                 "%d of %d%s" % (LOADED, n_loaded, len(runs),
+                                 "" if not n_loaded else ": their walls say how busy the machine was"))
     lines.append("")
     lines.append("Targets at N = 4 and 8 (median of the rounds): slowest / mean <= %.2f, every "
                  "predicted shard within %d%% of its wall, makespan <= %.2f x least_duration's."
@@ -137,7 +153,8 @@ def main():
                 if not s:
                     continue
                 lines.append("| %d | %s | %s | %.2f | %.2f | %.3f | %s |" % (
-                    n, m, " ".join("%.2f" % w for w in s["walls"]), s["slowest"], s["mean"], s["balance"],
+                    n, m, " ".join("%.2f%s" % (w, "*" if l else "") for w, l in zip(s["walls"], s["loaded"])),
+                    s["slowest"], s["mean"], s["balance"],
                     "%.3f" % s["vs_least_duration"] if "vs_least_duration" in s else ""))
         lines.append("")
         lines.append("hist, predicted against actual:")
@@ -155,7 +172,8 @@ def main():
         lines.append("")
     with open(md_path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
-    doc = {"meta": meta, "serial_walls": serial, "medians": medians, "targets": verdict,
+    doc = {"meta": meta, "serial_walls": serial, "serial_loaded": serial_loaded, "loaded_processes": n_loaded,
+           "load_flag": LOADED, "medians": medians, "targets": verdict,
            "rounds": [{"round": rd, "shards": n, "method": m, **table[(rd, n, m)]}
                       for (rd, n, m) in sorted(table)]}
     with open(json_path, "w", encoding="utf-8") as f:

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""backtest.py - how well histplan predicts shards that really ran.
+
+Reads recorded --hist-report files (bench/real.sh's layout: DIR/reports/
+serial-*.jsonl.gz and hist-R-N-K.jsonl.gz, with DIR/runs.tsv when present)
+and replays them in the order they ran. The reports of one plan (the same
+plan_id in their session records) are one run, as histmerge stores a
+pipeline; a report without a plan is a run of its own. For every run after
+the first, each of its reports is predicted from the history of the runs
+before it alone: histplan --shards 1 --tests <the nodeids that report ran,
+in its order>, so the prediction is start-up + those tests + the collection
+and set-up of their modules, as a shard holding exactly them is predicted.
+Then the run is merged and the next one predicted.
+
+Actual wall: the wall measured from outside (runs.tsv, what bench-real
+compares with) when present, else the session record's wall.
+
+Printed per report: predicted, actual, error, and the error relative to its
+run (actual / predicted over the run's mean of that ratio, minus 1): a run
+on a slower machine moves every shard alike, which the relative error
+leaves out. Balance depends on the relative error, the prediction of record
+on both. Summary lines give the mean and worst of each over the shards of
+plans (serial runs apart).
+
+  bench/backtest.py [--bin DIR] [--json FILE] [-- HISTPLAN_ARGS...] DIR...
+
+Deterministic for the same reports and binaries; uses a scratch directory
+that it removes.
+"""
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def read_report(path):
+    tests, session = [], None
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            rec = json.loads(line)
+            kind = rec.get("type")
+            if kind == "test":
+                tests.append(rec["nodeid"])
+            elif kind == "session":
+                session = rec
+    if session is None:
+        raise SystemExit(f"backtest.py: {path}: no session record")
+    seen, order = set(), []
+    for t in tests:  # reruns repeat a nodeid
+        if t not in seen:
+            seen.add(t)
+            order.append(t)
+    return order, session
+
+
+def outer_walls(d):
+    walls = {}
+    p = os.path.join(d, "runs.tsv")
+    if not os.path.exists(p):
+        return walls
+    with open(p, encoding="utf-8") as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            row = dict(zip(head, line.rstrip("\n").split("\t")))
+            if row.get("report") and row.get("wall"):
+                walls[os.path.join(d, row["report"])] = float(row["wall"])
+    return walls
+
+
+def collect(dirs):
+    """Runs in the order they started: (name, [report dicts])."""
+    runs = {}
+    for d in dirs:
+        walls = outer_walls(d)
+        rep = os.path.join(d, "reports")
+        rep = rep if os.path.isdir(rep) else d
+        for name in sorted(os.listdir(rep)):
+            if not name.endswith(".jsonl.gz"):
+                continue
+            path = os.path.join(rep, name)
+            tests, s = read_report(path)
+            if not tests or s.get("interrupted"):
+                continue
+            key = (d, s.get("plan_id") or name)
+            r = {"path": path, "name": name, "tests": tests, "session": s,
+                 "start": s["start"], "wall": walls.get(path, s["wall"]),
+                 "wall_source": "outside" if path in walls else "session"}
+            runs.setdefault(key, []).append(r)
+    out = []
+    for (d, plan), reps in runs.items():
+        reps.sort(key=lambda r: (r["session"].get("shard") or 0, r["name"]))
+        label = os.path.basename(os.path.normpath(d)) + ":" + (
+            f"plan {plan}" if reps[0]["session"].get("plan_id") else plan)
+        out.append((min(r["start"] for r in reps), label, reps))
+    out.sort(key=lambda x: (x[0], x[1]))
+    return [(label, reps) for _, label, reps in out]
+
+
+def predict(bindir, db, tests, scratch, extra):
+    tl = os.path.join(scratch, "tests.txt")
+    with open(tl, "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in tests))
+    out = subprocess.run([os.path.join(bindir, "histplan"), "-q", "--db", db, "--tests", tl,
+                          "--shards", "1", "--dry-run", "--json", *extra],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["shards"][0]["predicted_seconds"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin"))
+    ap.add_argument("--json", help="write every number here")
+    ap.add_argument("dirs", nargs="+")
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args, extra = ap.parse_args(argv[:cut]), argv[cut + 1:]
+    runs = collect(args.dirs)
+    rows = []
+    scratch = tempfile.mkdtemp(prefix="hist-backtest-")
+    try:
+        db = os.path.join(scratch, "h.db")
+        for i, (label, reps) in enumerate(runs):
+            if i > 0:
+                preds = [predict(args.bin, db, r["tests"], scratch, extra) for r in reps]
+                ratios = [r["wall"] / p for r, p in zip(reps, preds)]
+                mean_ratio = sum(ratios) / len(ratios)
+                for r, p, q in zip(reps, preds, ratios):
+                    rows.append({"run": label, "report": r["name"], "tests": len(r["tests"]),
+                                 "sharded": bool(r["session"].get("plan_id")),
+                                 "predicted": p, "actual": r["wall"], "wall_source": r["wall_source"],
+                                 "error": p / r["wall"] - 1, "relative": q / mean_ratio - 1})
+            subprocess.run([os.path.join(args.bin, "histmerge"), "-q", "--db", db, "--run-id",
+                            f"run-{i:04d}", *[r["path"] for r in reps]], check=True)
+    finally:
+        shutil.rmtree(scratch)
+    print("| run | report | tests | predicted s | actual s | error | relative to its run |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['run']} | {r['report']} | {r['tests']} | {r['predicted']:.2f} | {r['actual']:.2f} |"
+              f" {100 * r['error']:+.1f}% | {100 * r['relative']:+.1f}% |")
+    summary = {}
+    for what, sel in (("shards", [r for r in rows if r["sharded"]]), ("serial", [r for r in rows if not r["sharded"]])):
+        if not sel:
+            continue
+        e = [abs(r["error"]) for r in sel]
+        rel = [abs(r["relative"]) for r in sel]
+        summary[what] = {"n": len(sel), "mean_abs_error": sum(e) / len(e), "worst_abs_error": max(e),
+                         "mean_abs_relative": sum(rel) / len(rel), "worst_abs_relative": max(rel)}
+        s = summary[what]
+        print(f"{what}: {s['n']} predicted; |error| mean {100 * s['mean_abs_error']:.1f}% worst"
+              f" {100 * s['worst_abs_error']:.1f}%; |relative| mean {100 * s['mean_abs_relative']:.1f}%"
+              f" worst {100 * s['worst_abs_relative']:.1f}%")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"histplan_args": extra, "rows": rows, "summary": summary}, f, indent=1, sort_keys=True)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
