@@ -4,7 +4,7 @@ markers count, the group key of each test case by case (read back from
 
 import pytest
 
-from histtest import read_report
+from histtest import read_report, set_test_list, write_tree
 
 from pytest_hist import groups
 
@@ -205,8 +205,7 @@ TREE = {
 
 
 def make_tree(pytester, files):
-    for name, text in files.items():
-        (pytester.path / name).write_text(text, encoding="utf-8")
+    write_tree(pytester.path, files)
 
 
 class GroupPipeline:
@@ -233,9 +232,7 @@ class GroupPipeline:
         return self.doc
 
     def set_test_list(self, value):
-        import json
-        self.doc["test_list"] = value
-        (self.path / "shards" / "plan.json").write_text(json.dumps(self.doc))
+        set_test_list(self.path / "shards", value, self.doc)
 
     def run(self, k, *args, xdist=0):
         report = self.path / f"r{k}.jsonl"

@@ -20,7 +20,7 @@ from collections import Counter
 import pytest
 
 from groupsuite import Maker
-from histtest import read_report
+from histtest import read_report, set_test_list
 from once import TOOLS, tool
 
 needs_tools = pytest.mark.skipif("histplan" not in TOOLS or "histmerge" not in TOOLS,
@@ -94,8 +94,7 @@ class Scenario:
             assert sorted(g["tests"]) == sorted(n for n, key in tests if key == g["key"])
 
     def set_test_list(self, value):
-        self.doc["test_list"] = value
-        (self.root / "shards" / "plan.json").write_text(json.dumps(self.doc))
+        set_test_list(self.root / "shards", value, self.doc)
 
     def run_shards(self, *args, xdist=0):
         runs = {}
