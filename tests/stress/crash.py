@@ -116,12 +116,13 @@ def kill_and_rerun(what, argv, db, fresh, want, iterations, rng, check_partial):
         if opened is None:
             kills.tries += 1
             continue
-        got = content(db) if os.path.exists(db) else ([], [])
-        kills.count(opened, got == want)
+        got = ([], [])
         if os.path.exists(db):
             ok, why = integrity(db)
             assert ok, f"{what}: integrity_check: {why}"
+            got = content(db)
             check_partial(got)
+        kills.count(opened, got == want)
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert content(db) == want, f"{what}: the rerun differs from an uninterrupted run"
     return kills, full
