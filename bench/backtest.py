@@ -2,8 +2,9 @@
 """backtest.py - how well histplan predicts shards that really ran.
 
 Reads recorded --hist-report files (bench/real.sh's layout: DIR/reports/
-serial-*.jsonl.gz and hist-R-N-K.jsonl.gz, with DIR/runs.tsv when present)
-and replays them in the order they ran. The reports of one plan (the same
+serial-*.jsonl.gz and hist-R-N-K.jsonl.gz, with DIR/runs.tsv when present;
+or a directory of reports) and replays them in the order they ran, each
+DIR a history of its own. The reports of one plan (the same
 plan_id in their session records) are one run, as histmerge stores a
 pipeline; a report without a plan is a run of its own. For every run after
 the first, each of its reports is predicted from the history of the runs
@@ -15,8 +16,9 @@ Then the run is merged and the next one predicted.
 Actual wall: the wall measured from outside (runs.tsv, what bench-real
 compares with) when present, else the session record's wall.
 
-Printed per report: predicted, actual, error, and the error relative to its
-run (actual / predicted over the run's mean of that ratio, minus 1): a run
+Printed per report: predicted, actual, error (predicted / actual - 1), and
+the error relative to its run (predicted / actual over the run's mean of
+that ratio, minus 1): a run
 on a slower machine moves every shard alike, which the relative error
 leaves out. Balance depends on the relative error, the prediction of record
 on both. Summary lines give the mean and worst of each over the shards of
@@ -74,25 +76,24 @@ def outer_walls(d):
     return walls
 
 
-def collect(dirs):
-    """Runs in the order they started: (name, [report dicts])."""
+def collect(d):
+    """The runs of one recording in the order they started: (name, [report dicts])."""
     runs = {}
-    for d in dirs:
-        walls = outer_walls(d)
-        rep = os.path.join(d, "reports")
-        rep = rep if os.path.isdir(rep) else d
-        for name in sorted(os.listdir(rep)):
-            if not name.endswith(".jsonl.gz"):
-                continue
-            path = os.path.join(rep, name)
-            tests, s = read_report(path)
-            if not tests or s.get("interrupted"):
-                continue
-            key = (d, s.get("plan_id") or name)
-            r = {"path": path, "name": name, "tests": tests, "session": s,
-                 "start": s["start"], "wall": walls.get(path, s["wall"]),
-                 "wall_source": "outside" if path in walls else "session"}
-            runs.setdefault(key, []).append(r)
+    walls = outer_walls(d)
+    rep = os.path.join(d, "reports")
+    rep = rep if os.path.isdir(rep) else d
+    for name in sorted(os.listdir(rep)):
+        if not name.endswith(".jsonl.gz"):
+            continue
+        path = os.path.join(rep, name)
+        tests, s = read_report(path)
+        if not tests or s.get("interrupted"):
+            continue
+        key = (d, s.get("plan_id") or name)
+        r = {"path": path, "name": name, "tests": tests, "session": s,
+             "start": s["start"], "wall": walls.get(path, s["wall"]),
+             "wall_source": "outside" if path in walls else "session"}
+        runs.setdefault(key, []).append(r)
     out = []
     for (d, plan), reps in runs.items():
         reps.sort(key=lambda r: (r["session"].get("shard") or 0, r["name"]))
@@ -113,6 +114,24 @@ def predict(bindir, db, tests, scratch, extra):
     return json.loads(out)["shards"][0]["predicted_seconds"]
 
 
+def replay(bindir, runs, db, scratch, extra):
+    """Predicts each run's reports from the runs before it, then merges it."""
+    rows = []
+    for i, (label, reps) in enumerate(runs):
+        if i > 0:
+            preds = [predict(bindir, db, r["tests"], scratch, extra) for r in reps]
+            ratios = [p / r["wall"] for r, p in zip(reps, preds)]
+            mean_ratio = sum(ratios) / len(ratios)
+            for r, p, q in zip(reps, preds, ratios):
+                rows.append({"run": label, "report": r["name"], "tests": len(r["tests"]),
+                             "sharded": bool(r["session"].get("plan_id")),
+                             "predicted": p, "actual": r["wall"], "wall_source": r["wall_source"],
+                             "error": p / r["wall"] - 1, "relative": q / mean_ratio - 1})
+        subprocess.run([os.path.join(bindir, "histmerge"), "-q", "--db", db, "--run-id",
+                        f"run-{i:04d}", *[r["path"] for r in reps]], check=True)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin"))
@@ -121,23 +140,12 @@ def main():
     argv = sys.argv[1:]
     cut = argv.index("--") if "--" in argv else len(argv)
     args, extra = ap.parse_args(argv[:cut]), argv[cut + 1:]
-    runs = collect(args.dirs)
     rows = []
     scratch = tempfile.mkdtemp(prefix="hist-backtest-")
     try:
-        db = os.path.join(scratch, "h.db")
-        for i, (label, reps) in enumerate(runs):
-            if i > 0:
-                preds = [predict(args.bin, db, r["tests"], scratch, extra) for r in reps]
-                ratios = [r["wall"] / p for r, p in zip(reps, preds)]
-                mean_ratio = sum(ratios) / len(ratios)
-                for r, p, q in zip(reps, preds, ratios):
-                    rows.append({"run": label, "report": r["name"], "tests": len(r["tests"]),
-                                 "sharded": bool(r["session"].get("plan_id")),
-                                 "predicted": p, "actual": r["wall"], "wall_source": r["wall_source"],
-                                 "error": p / r["wall"] - 1, "relative": q / mean_ratio - 1})
-            subprocess.run([os.path.join(args.bin, "histmerge"), "-q", "--db", db, "--run-id",
-                            f"run-{i:04d}", *[r["path"] for r in reps]], check=True)
+        for n, d in enumerate(args.dirs):
+            # Each recording is a history of its own.
+            rows += replay(args.bin, collect(d), os.path.join(scratch, f"h{n}.db"), scratch, extra)
     finally:
         shutil.rmtree(scratch)
     print("| run | report | tests | predicted s | actual s | error | relative to its run |")

@@ -59,7 +59,7 @@ rm -rf "$work/suite/networkx/__pycache__"
 export PATH="$root/build/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 base_pp="$root/plugin"
 runs=$work/runs.tsv
-printf 'round\tshards\tmethod\tshard\twall\tpredicted\texit\treport\tload_start\tload_end\n' >"$runs"
+printf 'round\tshards\tmethod\tshard\twall\tpredicted\texit\treport\tload_start\tload_end\tcpu\n' >"$runs"
 {
 	printf 'start\t%s\t%s\n' "$(date -u +%FT%TZ)" "$(uptime)"
 	printf 'python\t%s\n' "$($PY -c 'import sys, pytest, networkx; print(sys.version.split()[0], "pytest", pytest.__version__, "networkx", networkx.__version__)')"
@@ -74,20 +74,32 @@ now() { date +%s.%N; }
 # The 1-minute load average (uptime's first figure): the report flags the
 # shards that ran while something else used the machine.
 load() { cut -d' ' -f1 /proc/loadavg; }
+# The process's CPU time (user + system), where /usr/bin/time (Debian's
+# "time") is installed: a wall far above it is time spent waiting for a
+# core that other work held.
+timer=
+if [ -x /usr/bin/time ]; then timer=/usr/bin/time; fi
 # One pytest process as a CI job runs it; its wall from outside, and the
 # load before and after it.
 job() {
 	pp=$1
 	shift
 	l0=$(load)
+	rm -f "$work/cpu"
 	t0=$(now)
 	set +e
-	PYTHONPATH="$pp" $PY -m pytest -q -p no:cacheprovider "$@" >"$work/last.log" 2>&1
+	if [ -n "$timer" ]; then
+		PYTHONPATH="$pp" "$timer" -f '%U %S' -o "$work/cpu" $PY -m pytest -q -p no:cacheprovider "$@" >"$work/last.log" 2>&1
+	else
+		PYTHONPATH="$pp" $PY -m pytest -q -p no:cacheprovider "$@" >"$work/last.log" 2>&1
+	fi
 	rc=$?
 	set -e
 	t1=$(now)
 	l1=$(load)
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	cpu=
+	if [ -s "$work/cpu" ]; then cpu=$(awk 'NF == 2 { printf "%.2f", $1 + $2 }' "$work/cpu"); fi
 	# 0 passed, 1 some failed: both are a run; anything else is broken.
 	if [ $rc -gt 1 ]; then
 		echo "real.sh: pytest $* exited $rc:" >&2
@@ -100,7 +112,7 @@ hist_opts="-p pytest_hist.plugin"
 for i in $(seq "$SERIAL_RUNS"); do
 	echo "serial run $i/$SERIAL_RUNS..." >&2
 	job "$base_pp" $hist_opts "$SUITE_PATH" "--hist-report=$work/reports/serial-$i.jsonl.gz"
-	printf '0\t1\tserial\t1\t%s\t\t%s\t%s\t%s\t%s\n' "$wall" "$rc" "reports/serial-$i.jsonl.gz" "$l0" "$l1" >>"$runs"
+	printf '0\t1\tserial\t1\t%s\t\t%s\t%s\t%s\t%s\t%s\n' "$wall" "$rc" "reports/serial-$i.jsonl.gz" "$l0" "$l1" "$cpu" >>"$runs"
 	histmerge -q --db "$work/h.db" --run-id "serial-$i" "$work/reports/serial-$i.jsonl.gz"
 done
 PYTHONPATH="$base_pp" $PY -m pytest -q -p no:cacheprovider --collect-only "$SUITE_PATH" >"$work/tests.txt" 2>/dev/null
@@ -130,12 +142,12 @@ for r in $(seq "$ROUNDS"); do
 			# argument when it picks the rootdir.
 			job "$base_pp" $hist_opts "$SUITE_PATH" "--shard-file=$out/shard-$k.txt" "--hist-report=$work/$rep"
 			pred=$(sed -n "${k}p" "$work/predicted")
-			printf '%s\t%s\thist\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$k" "$wall" "$pred" "$rc" "$rep" "$l0" "$l1" >>"$runs"
+			printf '%s\t%s\thist\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$k" "$wall" "$pred" "$rc" "$rep" "$l0" "$l1" "$cpu" >>"$runs"
 			[ -n "$split_path" ] || continue
 			for algo in least_duration duration_based_chunks; do
 				job "$split_path:$base_pp" -p pytest_split.plugin "$SUITE_PATH" --splits "$n" --group "$k" \
 				    "--splitting-algorithm=$algo" "--durations-path=$work/durations-$r.json"
-				printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\t%s\t%s\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" "$l0" "$l1" >>"$runs"
+				printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\t%s\t%s\t%s\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" "$l0" "$l1" "$cpu" >>"$runs"
 			done
 		done
 	done

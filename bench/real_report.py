@@ -11,7 +11,9 @@ Then the medians over the rounds, and the issue's targets at N = 4 and 8
 (slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
 least_duration's). A process that started or ended with a 1-minute load
 average of LOADED (1.5) or more ran beside other work (the benchmark's own
-process counts about 1): its wall is marked with * and counted.""" 
+process counts about 1): its wall is marked with * and counted. Each
+process's CPU time (user + system, from /usr/bin/time) stands beside its
+wall: a wall far above it waited for a core.""" 
 import csv
 import json
 import statistics
@@ -49,7 +51,8 @@ def summarize(rows):
     rows = sorted(rows, key=lambda r: int(r["shard"]))
     walls = [float(r["wall"]) for r in rows]
     out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
-           "loaded": [loaded(r) for r in rows]}
+           "loaded": [loaded(r) for r in rows],
+           "cpu": [float(r["cpu"]) if r.get("cpu") else None for r in rows]}
     out["balance"] = out["slowest"] / out["mean"]
     if all(r["predicted"] for r in rows):
         pred = [float(r["predicted"]) for r in rows]
@@ -57,6 +60,12 @@ def summarize(rows):
         out["predicted"] = pred
         out["errors"] = err
         out["worst_error"] = max(err, key=abs)
+        # Against the round's own speed: a round on a slower machine moves
+        # every shard alike, which balance does not mind (bench/backtest.py).
+        ratio = [p / w for p, w in zip(pred, walls)]
+        rel = [q / statistics.fmean(ratio) - 1 for q in ratio]
+        out["relative_errors"] = rel
+        out["worst_relative_error"] = max(rel, key=abs)
         out["slowest_predicted"] = max(pred)
         out["slowest_error"] = (max(pred) - out["slowest"]) / out["slowest"]
     return out
@@ -107,8 +116,8 @@ def main():
     lines.append("## Medians over %d round(s)" % len(rounds))
     lines.append("")
     lines.append("| N | method | slowest (s) | mean (s) | slowest / mean | worst shard prediction error | "
-                 "slowest predicted vs actual | makespan / least_duration's |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+                 "worst relative to the round | slowest predicted vs actual | makespan / least_duration's |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     medians = {}
     for n in counts:
         for m in methods:
@@ -119,12 +128,14 @@ def main():
             if "worst_error" in got[0]:
                 med["worst_error_abs"] = statistics.median([abs(g["worst_error"]) for g in got])
                 med["slowest_error"] = statistics.median([g["slowest_error"] for g in got])
+                med["worst_relative_abs"] = statistics.median([abs(g["worst_relative_error"]) for g in got])
             if all("vs_least_duration" in g for g in got):
                 med["vs_least_duration"] = statistics.median([g["vs_least_duration"] for g in got])
             medians["%d/%s" % (n, m)] = med
-            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s |" % (
+            lines.append("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s | %s |" % (
                 n, m, med["slowest"], med["mean"], med["balance"],
                 "%.1f%%" % (100 * med["worst_error_abs"]) if "worst_error_abs" in med else "",
+                "%.1f%%" % (100 * med["worst_relative_abs"]) if "worst_relative_abs" in med else "",
                 "%+.1f%%" % (100 * med["slowest_error"]) if "slowest_error" in med else "",
                 "%.3f" % med["vs_least_duration"] if "vs_least_duration" in med else ""))
     lines.append("")
@@ -145,29 +156,31 @@ def main():
         lines.append("## Round %d%s" % (rd, " (plans from the serial runs)" if rd == 1 else
                                         " (plans from the serial runs and the shards of rounds before)"))
         lines.append("")
-        lines.append("| N | method | shard walls (s) | slowest | mean | slowest / mean | vs least_duration |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("| N | method | shard walls (s) | CPU (s) | slowest | mean | slowest / mean | vs least_duration |")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for n in counts:
             for m in methods:
                 s = table.get((rd, n, m))
                 if not s:
                     continue
-                lines.append("| %d | %s | %s | %.2f | %.2f | %.3f | %s |" % (
+                lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.3f | %s |" % (
                     n, m, " ".join("%.2f%s" % (w, "*" if l else "") for w, l in zip(s["walls"], s["loaded"])),
+                    " ".join("%.2f" % c if c is not None else "-" for c in s["cpu"]),
                     s["slowest"], s["mean"], s["balance"],
                     "%.3f" % s["vs_least_duration"] if "vs_least_duration" in s else ""))
         lines.append("")
         lines.append("hist, predicted against actual:")
         lines.append("")
-        lines.append("| N | predicted (s) | error per shard | slowest predicted vs actual |")
-        lines.append("|---|---|---|---|")
+        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual |")
+        lines.append("|---|---|---|---|---|")
         for n in counts:
             s = table.get((rd, n, "hist"))
             if not s or "predicted" not in s:
                 continue
-            lines.append("| %d | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
+            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
                 n, " ".join("%.2f" % p for p in s["predicted"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["errors"]),
+                " ".join("%+.1f%%" % (100 * e) for e in s["relative_errors"]),
                 s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
         lines.append("")
     with open(md_path, "w", encoding="utf-8") as f:

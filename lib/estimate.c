@@ -582,12 +582,96 @@ static int group_by_module(size_t **off_out, size_t modules, const uint32_t *mod
 	return HIST_OK;
 }
 
+/* A class's set-up (class-scoped fixtures, setup_class) shows in the
+ * set-up phase of the test that opens the class, above its module's
+ * typical set-up (mtypical, the median). Like a module's, that excess is
+ * taken off the opener and charged to each shard that runs part of the
+ * class (res->class_setup, tests' klass). The opener is the class's first
+ * collected test with the collected suite, else its largest set-up. A
+ * class opened by its module's opener is left out: its set-up is in the
+ * module's already. A class of one test cannot be split, nor told. */
+static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test *t, size_t n, const uint32_t *module,
+                       const int64_t *setup, const int64_t *mtypical, const uint32_t *mopener)
+{
+	hist__strmap classes = HIST__STRMAP_INIT;
+	uint32_t *opener = NULL, *count = NULL, *cls = NULL, *num = NULL, nclasses = 0, charged = 0;
+	int64_t *excess = NULL;
+	int error = HIST_OK;
+
+	if (!(cls = hist__malloc((n ? n : 1) * sizeof *cls)) || !(opener = hist__malloc((n ? n : 1) * sizeof *opener)) ||
+	    !(count = hist__calloc(n ? n : 1, sizeof *count))) {
+		error = HIST_E_NOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t mlen = hist__nodeid_scope_len(t[i].id, t[i].len, HIST_SCOPE_MODULE);
+		size_t clen = hist__nodeid_scope_len(t[i].id, t[i].len, HIST_SCOPE_CLASS);
+		uint32_t c = nclasses;
+		int added;
+
+		cls[i] = NONE_ENTRY;
+		if (clen == mlen)
+			continue;
+		if ((error = hist__strmap_put(&c, &added, &classes, t[i].id, clen, c)) < 0)
+			goto done;
+		if (added)
+			opener[nclasses++] = NONE_ENTRY;
+		cls[i] = c;
+		count[c]++;
+		if (setup[i] < 0)
+			continue;
+		/* Suite order: with the collected suite the first timed is the
+		 * first collected. */
+		if (opener[c] == NONE_ENTRY ||
+		    (!s->listed && (setup[i] > setup[opener[c]] ||
+		                    (setup[i] == setup[opener[c]] && strcmp(t[i].id, t[opener[c]].id) < 0))))
+			opener[c] = (uint32_t)i;
+	}
+	if (!(excess = hist__calloc(nclasses ? nclasses : 1, sizeof *excess)) ||
+	    !(num = hist__calloc(nclasses ? nclasses : 1, sizeof *num))) {
+		error = HIST_E_NOMEM;
+		goto done;
+	}
+	for (uint32_t c = 0; c < nclasses; c++) {
+		uint32_t i = opener[c], m;
+		int64_t e;
+
+		if (i == NONE_ENTRY || count[c] < 2)
+			continue;
+		m = module[i];
+		if (mtypical[m] < 0 || mopener[m] == i)
+			continue;
+		if ((e = setup[i] - mtypical[m]) < HIST_SCOPE_SETUP_MIN_US)
+			continue;
+		t[i].est_us -= e < t[i].est_us ? e : t[i].est_us;
+		/* Numbered from 1 in suite order; a test's 0: no class set-up. */
+		excess[charged++] = e;
+		num[c] = charged;
+	}
+	for (size_t i = 0; i < n; i++)
+		t[i].klass = cls[i] != NONE_ENTRY ? num[cls[i]] : 0;
+	/* Most suites have none: NULL then, nothing for the caller to free. */
+	if (charged) {
+		res->class_setup = excess;
+		res->classes = charged;
+		excess = NULL;
+	}
+done:
+	hist__strmap_free(&classes);
+	hist__free(cls);
+	hist__free(opener);
+	hist__free(count);
+	hist__free(num);
+	hist__free(excess);
+	return error < 0 ? hist__error(s->err, error, "out of memory") : HIST_OK;
+}
+
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
 	hist__strmap mods = HIST__STRMAP_INIT;
 	hist__plan_test *t = NULL;
-	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, suite_median;
-	uint32_t *module = NULL, *who = NULL;
+	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
+	uint32_t *module = NULL, *who = NULL, *mopener = NULL;
 	size_t *off = NULL, *fill = NULL, modules = 0, timed = 0, n;
 	int *is_timed = NULL, error;
 
@@ -642,7 +726,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		module[i] = m;
 		t[i] = (hist__plan_test){e->id, e->len, m,
 		                         s->o.estimator == HIST_EST_AUTO ? st->alt[res->estimator] : st->est, 0,
-		                         st->kind != KIND_NONE, 0};
+		                         st->kind != KIND_NONE, 0, 0};
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
 		timed += (size_t)is_timed[i];
@@ -650,10 +734,16 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	}
 	if (!(msetup = hist__calloc(modules ? modules : 1, sizeof *msetup)) ||
 	    !(mmedian = hist__malloc((modules ? modules : 1) * sizeof *mmedian)) ||
+	    !(mtypical = hist__malloc((modules ? modules : 1) * sizeof *mtypical)) ||
+	    !(mopener = hist__malloc((modules ? modules : 1) * sizeof *mopener)) ||
 	    group_by_module(&off, modules, module, n, is_timed) < 0 ||
 	    !(fill = hist__malloc((modules + 1) * sizeof *fill))) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
+	}
+	for (size_t m = 0; m < modules; m++) {
+		mtypical[m] = -1;
+		mopener[m] = NONE_ENTRY;
 	}
 	res->fallback = timed == 0;
 	/* Timed estimates by module, for the medians the others get. */
@@ -721,12 +811,16 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 				opener = i;
 		}
 		typical = hist__median(est + a, b - a);
+		mtypical[m] = typical;
+		mopener[m] = opener;
 		excess = setup[opener] - typical;
 		if (excess < HIST_SCOPE_SETUP_MIN_US)
 			continue;
 		msetup[m] = excess;
 		t[opener].est_us -= excess < t[opener].est_us ? excess : t[opener].est_us;
 	}
+	if ((error = class_setup(res, s, t, n, module, setup, mtypical, mopener)) < 0)
+		goto done;
 	for (size_t i = 0; i < n; i++)
 		t[i].cost_us = t[i].est_us + test_overhead_us;
 	res->tests = t;
@@ -745,6 +839,8 @@ done:
 	hist__free(setup);
 	hist__free(msetup);
 	hist__free(mmedian);
+	hist__free(mtypical);
+	hist__free(mopener);
 	hist__free(module);
 	hist__free(who);
 	hist__free(off);

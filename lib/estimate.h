@@ -50,6 +50,8 @@ typedef struct {
 	hist__arena_block *arena; /* the tests' nodeids */
 	int64_t *module_setup;    /* per module, µs charged per shard (0: none) */
 	size_t modules;
+	int64_t *class_setup;     /* per class with set-up (tests' klass - 1), µs charged per shard */
+	size_t classes;
 	size_t without_history; /* tests estimated by a median */
 	int fallback;           /* no test of the suite has a duration */
 	size_t key_only;        /* tests of the newest run known only by their JUnit key */
@@ -61,7 +63,7 @@ typedef struct {
 
 /* After the last row: hands the tests over in res with est_us, cost_us
  * (estimate + test_overhead_us) and module set. The caller frees
- * res->tests and res->module_setup with hist__free and res->arena with
+ * res->tests, res->module_setup and res->class_setup with hist__free and res->arena with
  * hist__arena_free, also on failure. */
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res);
 void hist__suite_free(hist__suite *s);

@@ -399,6 +399,7 @@ typedef struct {
 	uint32_t *ushard; /* the answer: shard of each unit */
 	int64_t *pred;    /* per shard, for the search */
 	uint32_t *mstamp;
+	uint32_t *cstamp; /* per class with set-up, like mstamp */
 } ctx;
 
 static int test_before(const void *c, uint32_t a, uint32_t b)
@@ -449,25 +450,40 @@ static size_t unit_key_len(const hist__plan_test *t, hist_scope scope)
 	return hist__nodeid_scope_len(t->id, t->len, scope);
 }
 
+static unsigned int workers_of(const ctx *x);
+
 static int make_units(ctx *x)
 {
 	const hist__plan_test *t = x->tests;
 	const hist__plan_input *in = x->in;
 	hist__strmap classes = HIST__STRMAP_INIT;
-	uint32_t *by_module = NULL;
+	uint32_t *by_module = NULL, *by_class = NULL;
 	int error = HIST_OK;
 
 	x->units = 0;
-	if (in->scope == HIST_SCOPE_MODULE &&
-	    !(by_module = hist__malloc((in->modules ? in->modules : 1) * sizeof *by_module)))
+	if ((in->scope == HIST_SCOPE_MODULE &&
+	     !(by_module = hist__malloc((in->modules ? in->modules : 1) * sizeof *by_module))) ||
+	    (in->classes && !(by_class = hist__malloc(in->classes * sizeof *by_class)))) {
+		hist__free(by_module);
 		return HIST_E_NOMEM;
+	}
 	for (size_t m = 0; by_module && m < in->modules; m++)
 		by_module[m] = NONE;
+	for (size_t c = 0; c < in->classes; c++)
+		by_class[c] = NONE;
 	for (size_t i = 0; i < x->n; i++) {
 		uint32_t u = (uint32_t)x->units;
 		int added = 1;
 
-		if (in->scope == HIST_SCOPE_CLASS) {
+		/* A class with set-up is one unit at test scope: its tests stay
+		 * together and its set-up is paid once. Not with workers: xdist
+		 * hands a class's tests to any worker, each paying the set-up
+		 * (workers_makespan), so the unit would promise what no run does. */
+		if (in->scope == HIST_SCOPE_TEST && t[i].klass && workers_of(x) == 1 &&
+		    by_class[t[i].klass - 1] != NONE) {
+			u = by_class[t[i].klass - 1];
+			added = 0;
+		} else if (in->scope == HIST_SCOPE_CLASS) {
 			size_t len = unit_key_len(&t[i], HIST_SCOPE_CLASS);
 			if ((error = hist__strmap_put(&u, &added, &classes, t[i].id, len, u)) < 0)
 				goto done;
@@ -488,6 +504,11 @@ static int make_units(ctx *x)
 		}
 		x->unit_of[i] = u;
 		x->uw[u] += t[i].cost_us;
+		/* Every scope keeps a class in one unit, which pays its set-up. */
+		if (t[i].klass && by_class[t[i].klass - 1] == NONE && (workers_of(x) == 1 || in->scope != HIST_SCOPE_TEST)) {
+			by_class[t[i].klass - 1] = u;
+			x->uw[u] += in->class_setup[t[i].klass - 1];
+		}
 	}
 	for (size_t m = 0; by_module && m < in->modules; m++)
 		if (by_module[m] != NONE)
@@ -495,6 +516,7 @@ static int make_units(ctx *x)
 done:
 	hist__strmap_free(&classes);
 	hist__free(by_module);
+	hist__free(by_class);
 	return error;
 }
 
@@ -869,11 +891,15 @@ static int64_t workers_makespan(ctx *x, const uint32_t *order, size_t from, size
 	 * predict's shard stamps. */
 	for (unsigned int k = 0; k < w && makespan == 0; k++)
 		for (size_t r = from; r < to; r++) {
-			uint32_t m = t[order[r]].module;
+			uint32_t m = t[order[r]].module, c = t[order[r]].klass;
 
 			if (setup[m] > 0 && worker_of[item_of[r - from]] == k && x->mstamp[m] != NONE - 1 - k) {
 				x->mstamp[m] = NONE - 1 - k;
 				loads[k] += setup[m];
+			}
+			if (c && worker_of[item_of[r - from]] == k && x->cstamp[c - 1] != NONE - 1 - k) {
+				x->cstamp[c - 1] = NONE - 1 - k;
+				loads[k] += x->in->class_setup[c - 1];
 			}
 		}
 	for (unsigned int k = 0; k < w && makespan >= 0; k++)
@@ -884,6 +910,8 @@ static int64_t workers_makespan(ctx *x, const uint32_t *order, size_t from, size
 		const hist__plan_test *ti = &t[order[r]];
 
 		x->mstamp[ti->module] = NONE;
+		if (ti->klass)
+			x->cstamp[ti->klass - 1] = NONE;
 		if (ti->group)
 			x->gitem[ti->group - 1] = NONE;
 	}
@@ -906,6 +934,8 @@ static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const
 		if (touched)
 			touched[m] = 0;
 	}
+	for (size_t c = 0; c < x->in->classes; c++)
+		x->cstamp[c] = NONE;
 	for (unsigned int k = 0; k < shards; k++) {
 		pred[k] = x->in->shard_overhead_us;
 		for (size_t r = start[k]; r < start[k + 1]; r++) {
@@ -918,6 +948,10 @@ static int64_t predict(ctx *x, unsigned int shards, const uint32_t *order, const
 				pred[k] += setup[ti->module];
 				if (touched)
 					touched[ti->module]++;
+			}
+			if (ti->klass && x->cstamp[ti->klass - 1] != k) {
+				x->cstamp[ti->klass - 1] = k;
+				pred[k] += x->in->class_setup[ti->klass - 1];
 			}
 		}
 		if (workers_of(x) > 1) {
@@ -1040,13 +1074,19 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	    ALLOC(x.iw, n) || ALLOC(x.ishard, n) || ALLOC(x.load, bins_most) ||
 	    ALLOC(x.gitem, in->groups) || ALLOC(x.ushard, n) ||
 	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(out->order, n) ||
-	    ALLOC(out->start, (size_t)most + 1) || ALLOC(out->predicted, most) || ALLOC(touched, modules)) {
+	    ALLOC(out->start, (size_t)most + 1) || ALLOC(out->predicted, most) || ALLOC(touched, modules) ||
+	    ALLOC(x.cstamp, in->classes)) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		x.trank[i] = (uint32_t)i;
 		x.iw[i] = tests[i].cost_us;
+		if (tests[i].klass > in->classes) {
+			error = hist__error(err, HIST_E_INVALID, "%s: class %u of %zu", tests[i].id, tests[i].klass,
+			                    in->classes);
+			goto done;
+		}
 	}
 	memset(x.ugroup, 0, (n ? n : 1) * sizeof *x.ugroup);
 	for (size_t g = 0; g < in->groups; g++)
@@ -1059,7 +1099,7 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 		hist__error(err, error, "out of memory planning %zu tests", n);
 		goto done;
 	}
-	if (in->scope == HIST_SCOPE_TEST && !in->groups) {
+	if (in->scope == HIST_SCOPE_TEST && !in->groups && (!in->classes || workers_of(&x) > 1)) {
 		/* One unit a test, in the same order. */
 		memcpy(x.uorder, x.trank, n * sizeof *x.uorder);
 	} else {
@@ -1081,6 +1121,8 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 		x.charged |= x.charge[m] > 0;
 		x.work += in->module_setup[m];
 	}
+	for (size_t c = 0; c < in->classes; c++)
+		x.work += in->class_setup[c];
 	if (x.charged) {
 		if (ALLOC(x.saved_upiece, n) || ALLOC(x.saved_items, n) || ALLOC(x.pkey, n) || ALLOC(x.munits, n)) {
 			error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
@@ -1153,6 +1195,7 @@ done:
 	hist__free(x.gitem);
 	hist__free(x.charge);
 	hist__free(x.mstamp);
+	hist__free(x.cstamp);
 	hist__free(x.items);
 	hist__free(x.iw);
 	hist__free(x.ishard);

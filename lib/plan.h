@@ -31,6 +31,7 @@ typedef struct {
 	int64_t cost_us; /* what it adds to its shard: estimate + per-test overhead */
 	int known;       /* 1: the estimate came from its own history */
 	uint32_t group;  /* its group + 1 (hist__plan_input.group_keys); 0: none */
+	uint32_t klass;  /* its class + 1 (hist__plan_input.class_setup); 0: no class set-up */
 } hist__plan_test;
 
 typedef struct {
@@ -50,6 +51,9 @@ typedef struct {
 	unsigned int min_shards; /* with target_us: search from at least this many */
 	unsigned int workers;    /* > 1: a shard runs on this many xdist workers; its
 	                            time is their makespan, not its sum (0, 1: one) */
+	const int64_t *class_setup; /* per class: charged once per shard that runs
+	                               part of it (tests' klass - 1) */
+	size_t classes;
 } hist__plan_input;
 
 

@@ -291,7 +291,9 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        (const char *const *)plan->group_keys,
 	                        plan->groups,
 	                        min_shards,
-	                        plan->workers};
+	                        plan->workers,
+	                        res.class_setup,
+	                        res.classes};
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {
@@ -313,6 +315,7 @@ done:
 	hist__free(res.tests);
 	hist__arena_free(res.arena);
 	hist__free(res.module_setup);
+	hist__free(res.class_setup);
 	hist_plan_free(plan);
 	return error;
 }

@@ -164,14 +164,9 @@ const char *hist__store_sqlite_version(void);
  * with the first problem in the message. */
 int hist__store_check(hist_db *db);
 
-/* Repacks every run's results for the window read (store_pack.c), in one
- * transaction. Ingest, merge and prune keep the packs current on their
- * own; this is for anything that changed results another way. */
-int hist__store_packs_rebuild(hist_db *db);
-
 #ifdef HIST_TESTING
-/* on: the window read ignores the packs and reads the results table, the
- * full computation the packs must agree with. */
+/* on: the window read decodes the packs row by row through hist_results
+ * instead of its own two passes; both must agree. */
 void hist__store_test_no_packs(hist_db *db, int on);
 /* store_testing.c, in test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */

@@ -32,6 +32,7 @@ static hist_plan *small_plan(unsigned int shards)
 		                                cost[i] - 1000,
 		                                cost[i],
 		                                1,
+		                                0,
 		                                0};
 	p->suite = hist__strdup("unit \"fast\"");
 	p->estimator = HIST_EST_EMA;

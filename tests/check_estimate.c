@@ -465,6 +465,57 @@ START_TEST(module_setup_from_the_opener)
 }
 END_TEST
 
+START_TEST(class_setup_from_the_opener)
+{
+	const char *tests[] = {"m.py::test_a",        "m.py::TestC::test_1", "m.py::TestC::test_2",
+	                       "m.py::TestD::test_1", "m.py::test_b",        "n.py::TestE::test_1",
+	                       "n.py::TestE::test_2", "n.py::test_c"};
+	row rows[] = {
+	    /* In the store's order (bytes): uppercase before lowercase. */
+	    {"m.py::TestC::test_1", 0, 0, P, 100000, 81000}, /* opens TestC: 80 ms set-up */
+	    {"m.py::TestC::test_2", 0, 0, P, 20000, 1000},
+	    {"m.py::TestD::test_1", 0, 0, P, 50000, 41000}, /* a class of one test */
+	    {"m.py::test_a", 0, 0, P, 20000, 1000},          /* collected first: opens m.py */
+	    {"m.py::test_b", 0, 0, P, 20000, 1200},
+	    {"n.py::TestE::test_1", 0, 0, P, 90000, 71000}, /* opens n.py and TestE */
+	    {"n.py::TestE::test_2", 0, 0, P, 20000, 1000},
+	    {"n.py::test_c", 0, 0, P, 20000, 1000},
+	};
+	hist__suite_result res;
+	hist_plan *p;
+
+	/* Without the collected suite the opener is the largest set-up:
+	 * TestC's first test opens m.py, so its set-up is the module's. */
+	p = pass(NULL, 0, rows, 8, HIST_EST_LAST, 0, &res);
+	ck_assert_uint_eq(res.classes, 0);
+	ck_assert_ptr_null(res.class_setup);
+	ck_assert_int_eq(res.module_setup[find(p, "m.py::test_a")->module], 79800);
+	hist__free(res.module_setup);
+	hist_plan_free(p);
+	{
+		p = pass(tests, 8, rows, 8, HIST_EST_LAST, 0, &res);
+
+		/* m.py's typical set-up: median(1000, 81000, 1000, 41000, 1200). */
+		ck_assert_uint_eq(res.classes, 1);
+		ck_assert_int_eq(res.class_setup[0], 79800);
+		ck_assert_uint_eq(find(p, "m.py::TestC::test_1")->klass, 1);
+		ck_assert_uint_eq(find(p, "m.py::TestC::test_2")->klass, 1);
+		ck_assert_int_eq(find(p, "m.py::TestC::test_1")->est_us, 20200);
+		/* One test: nothing to split, nor to tell its set-up from. */
+		ck_assert_uint_eq(find(p, "m.py::TestD::test_1")->klass, 0);
+		ck_assert_int_eq(find(p, "m.py::TestD::test_1")->est_us, 50000);
+		ck_assert_uint_eq(find(p, "m.py::test_a")->klass, 0);
+		/* TestE opens n.py: its set-up is the module's. */
+		ck_assert_uint_eq(find(p, "n.py::TestE::test_1")->klass, 0);
+		ck_assert_int_eq(res.module_setup[find(p, "n.py::test_c")->module], 70000);
+		ck_assert_int_eq(res.module_setup[find(p, "m.py::test_a")->module], 0);
+		hist__free(res.module_setup);
+		hist__free(res.class_setup);
+		hist_plan_free(p);
+	}
+}
+END_TEST
+
 START_TEST(module_opener_is_the_first_collected)
 {
 	/* m.py::b has the largest set-up but m.py::a is collected first and
@@ -834,6 +885,53 @@ static hist__input_row input_of(int64_t tests, int64_t startup, int64_t per_test
 	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers};
 }
 
+/* Through the history and hist_plan_create: a class with 3 s of
+ * setup_class (its first test's set-up) becomes one unit that pays it
+ * once, beside its module's other test and another file's four. */
+START_TEST(class_setup_is_planned_from_the_database)
+{
+	static const char *const ids[] = {"t/c.py::test_first", "t/c.py::C::t1", "t/c.py::C::t2", "t/c.py::C::t3",
+	                                  "t/c.py::C::t4",      "t/d.py::x1",    "t/d.py::x2",    "t/d.py::x3",
+	                                  "t/d.py::x4"};
+	unsigned char hash[16] = {42};
+	hist__session ses = HIST__SESSION_INIT;
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	hist_db *db;
+	hist_plan *p;
+	int64_t run;
+	unsigned int k;
+	int added;
+
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "cls.db"), NULL), HIST_OK);
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", "r1", 1000), HIST_OK);
+	for (size_t i = 0; i < 9; i++) {
+		hist__record r = {ids[i], strlen(ids[i]), 0, HIST_OUTCOME_PASSED, i == 1 ? 4001000 : 1000000,
+		                  i == 1 ? 3001000 : 1000, 1, 1};
+		ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_input_add(db, hash, NULL, run, &ses, 9, 0), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+	o.shards = 2;
+	o.test_overhead_us = 0;
+	o.shard_overhead_us = 0;
+	o.tests = ids;
+	o.test_count = 9;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	/* 7 s: C's four tests (1 s each once its set-up is taken off the
+	 * first) and the set-up, whole on one shard; 5 s of 1 s tests on the
+	 * other. Cut by tests, both shards would pay the set-up. */
+	k = strcmp(hist_plan_shard_test(p, 1, 0), "t/c.py::C::t1") == 0 ? 1 : 2;
+	ck_assert_uint_eq(hist_plan_shard_size(p, k), 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(strncmp(hist_plan_shard_test(p, k, i), "t/c.py::C::", 11), 0);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), 7001000);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 3 - k), 5000000);
+	hist_plan_free(p);
+	hist_db_free(db);
+}
+END_TEST
+
 START_TEST(overheads_fitted_from_shards_of_different_sizes)
 {
 	hist__input_row rows[6];
@@ -1021,6 +1119,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
 	tcase_add_test(tc, overheads_fitted_from_shards_of_different_sizes);
+	tcase_add_test(tc, class_setup_from_the_opener);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, scratch_make, scratch_remove);
 	tcase_set_timeout(db, 60);
@@ -1028,6 +1127,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(db, create_rejects_bad_options);
 	tcase_add_test(db, create_survives_allocation_failures);
 	tcase_add_test(db, collection_is_charged_per_module);
+	tcase_add_test(db, class_setup_is_planned_from_the_database);
 	suite_add_tcase(s, db);
 	return s;
 }

@@ -189,7 +189,7 @@ static hist_plan *plan_of(const char *const *ids, const int64_t *cost, size_t n,
 					msetup[m] = setup_by_module_name[s];
 		}
 		p->tests[i] = (hist__plan_test){
-		    hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len, (uint32_t)m, cost[i], cost[i], 1, 0};
+		    hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len, (uint32_t)m, cost[i], cost[i], 1, 0, 0};
 	}
 	in.module_setup = msetup;
 	in.modules = modules;
@@ -228,6 +228,68 @@ static unsigned int shard_of(const hist_plan *p, const char *id)
 	ck_assert_msg(found, "%s on no shard", id);
 	return found;
 }
+
+/* A class with a 3 s set-up (setup_class) and four 1 s tests beside four
+ * 1 s tests of another file, on 2 shards: kept whole, the class is one
+ * unit of 7 s that pays its set-up once, and the other shard has 4 s.
+ * Cut 4 / 4 by tests, each shard running part of the class would pay the
+ * set-up again (7 s both), which the plan must neither choose nor hide. */
+START_TEST(class_setup_keeps_the_class_whole_and_is_predicted)
+{
+	static const char *const ids[] = {"a.py::C::t1", "a.py::C::t2", "a.py::C::t3", "a.py::C::t4",
+	                                  "b.py::x1",    "b.py::x2",    "b.py::x3",    "b.py::x4"};
+	int64_t msetup[2] = {0, 0}, csetup[1] = {3000000};
+	hist__plan_input in = shards_in(2, HIST_SCOPE_TEST);
+	hist__err err = HIST__ERR_INIT;
+
+	for (unsigned int workers = 1; workers <= 2; workers++) {
+		hist_plan *p = hist__calloc(1, sizeof *p);
+		unsigned int k;
+
+		p->tests = calloc(8, sizeof *p->tests);
+		p->n = 8;
+		for (uint32_t i = 0; i < 8; i++)
+			p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, ids[i], strlen(ids[i])),
+			                                (uint32_t)strlen(ids[i]), i / 4, 1000000, 1000000, 1, 0,
+			                                i < 4 ? 1 : 0};
+		in.module_setup = msetup;
+		in.modules = 2;
+		in.class_setup = csetup;
+		in.classes = 1;
+		in.effort = HIST_PLAN_EFFORT_DEFAULT;
+		in.workers = workers;
+		ck_assert_int_eq(hist__planner_finish(p, &in, &err), HIST_OK);
+		if (workers == 1) {
+			k = strcmp(hist_plan_shard_test(p, 1, 0), "a.py::C::t1") == 0 ? 1 : 2;
+			ck_assert_uint_eq(hist_plan_shard_size(p, k), 4);
+			for (size_t i = 0; i < 4; i++)
+				ck_assert_int_eq(strncmp(hist_plan_shard_test(p, k, i), "a.py::C::", 9), 0);
+			ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), 7000000);
+			ck_assert_int_eq(hist_plan_shard_predicted_us(p, 3 - k), 4000000);
+			ck_assert_int_eq(p->work_us, 11000000);
+			ck_assert_int_eq(p->lower_bound_us, 7000000);
+		} else {
+			/* xdist hands out tests one by one, a class's too: each worker
+			 * running part of it pays its set-up. Equal tests go to the
+			 * workers in turn (ties: the lowest), in shard order. */
+			for (k = 1; k <= 2; k++) {
+				int64_t load[2] = {0, 0};
+				int has[2] = {0, 0};
+
+				for (size_t i = 0; i < hist_plan_shard_size(p, k); i++) {
+					load[i % 2] += 1000000;
+					has[i % 2] |= strncmp(hist_plan_shard_test(p, k, i), "a.py::C::", 9) == 0;
+				}
+				for (int w = 0; w < 2; w++)
+					load[w] += has[w] ? 3000000 : 0;
+				ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), load[0] > load[1] ? load[0] : load[1]);
+			}
+		}
+		hist_plan_free(p);
+	}
+	hist__err_clear(&err);
+}
+END_TEST
 
 START_TEST(order_in_a_shard_is_longest_first_then_bytes)
 {
@@ -668,7 +730,7 @@ static hist_plan *grouped_plan(const char *const *ids, const int64_t *cost, cons
 	p->n = n;
 	for (size_t i = 0; i < n; i++)
 		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, ids[i], strlen(ids[i])),
-		                                (uint32_t)strlen(ids[i]), 0, cost[i], cost[i], 1, group[i]};
+		                                (uint32_t)strlen(ids[i]), 0, cost[i], cost[i], 1, group[i], 0};
 	in.module_setup = &setup;
 	in.modules = 1;
 	in.group_keys = keys;
@@ -854,6 +916,7 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, within_lpt_bound_of_optimum);
 	tcase_add_test(tc, ties_break_by_index);
 	tcase_add_test(tc, order_in_a_shard_is_longest_first_then_bytes);
+	tcase_add_test(tc, class_setup_keeps_the_class_whole_and_is_predicted);
 	tcase_add_test(tc, plan_id_is_the_hash_of_the_shard_lists);
 	tcase_add_test(tc, plan_id_of_long_nodeids);
 	tcase_add_test(tc, same_plan_whatever_the_input_order);
