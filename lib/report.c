@@ -205,123 +205,153 @@ static int sparkline(page *p, hist_db *db, const hist_stats_test *test, size_t w
 
 /* ---- sections ------------------------------------------------------------ */
 
-static void test_cells(page *p, const hist_stats_test *t)
+static size_t rows(size_t n, size_t top)
 {
-	put(p, "<td class=\"suite\">");
+	return n < top ? n : top;
+}
+
+/* A section's heading and intro paragraph (intro may be NULL); with no
+ * rows it says none_text and closes, else it opens a table whose columns
+ * are suite, test and the NULL-ended cols. Returns whether rows follow. */
+static int section_open(page *p, const char *id, const char *title, const char *intro, size_t n,
+			const char *none_text, const char *const *cols)
+{
+	putf(p, "<section id=\"%s\"><h2>%s</h2>\n", id, title);
+	if (intro)
+		putf(p, "<p>%s</p>\n", intro);
+	if (!n) {
+		putf(p, "<p class=\"none\">%s</p></section>\n", none_text);
+		return 0;
+	}
+	put(p, "<table><tr><th>suite</th><th>test</th>");
+	for (size_t i = 0; cols[i]; i++)
+		putf(p, "<th>%s</th>", cols[i]);
+	put(p, "</tr>\n");
+	return 1;
+}
+
+static void section_close(page *p)
+{
+	put(p, "</table></section>\n");
+}
+
+/* A row's first cells: the test's suite and nodeid. */
+static void row_open(page *p, const hist_stats_test *t)
+{
+	put(p, "<tr><td class=\"suite\">");
 	esc(p, t->suite);
 	put(p, "</td><td class=\"id\">");
 	esc(p, t->nodeid);
 	put(p, "</td>");
 }
 
-static size_t rows(size_t n, size_t top)
+static void seconds_cell(page *p, int64_t us)
 {
-	return n < top ? n : top;
+	put(p, "<td>");
+	seconds(p, us, 3);
+	put(p, "</td>");
 }
 
 static int slowest(page *p, const hist_stats *st, hist_db *db, size_t top, size_t window)
 {
+	static const char *const cols[] = { "median s", "min s", "max s", "runs", "trend", NULL };
 	size_t n = rows(hist_stats_count(st, HIST_STATS_SLOWEST), top);
+	char intro[160];
 	int error = HIST_OK;
 
-	putf(p, "<section id=\"slowest\"><h2>Slowest tests</h2>\n<p>Median of each test's durations over the window, "
-		"with its spread; the line is its last %zu durations, oldest first.</p>\n", window);
-	if (!n) {
-		put(p, "<p class=\"none\">No durations in the history.</p></section>\n");
+	snprintf(intro, sizeof intro,
+		"Median of each test's durations over the window, with its spread; the line is its last %zu "
+		"durations, oldest first.",
+		window);
+	if (!section_open(p, "slowest", "Slowest tests", intro, n, "No durations in the history.", cols))
 		return HIST_OK;
-	}
-	put(p, "<table><tr><th>suite</th><th>test</th><th>median s</th><th>min s</th><th>max s</th><th>runs</th>"
-	       "<th>trend</th></tr>\n");
 	for (size_t i = 0; i < n && error == HIST_OK && p->error == HIST_OK; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_SLOWEST, i);
-		put(p, "<tr>");
-		test_cells(p, t);
-		put(p, "<td>");
-		seconds(p, t->estimate_us, 3);
-		put(p, "</td><td>");
-		seconds(p, t->min_us, 3);
-		put(p, "</td><td>");
-		seconds(p, t->max_us, 3);
-		putf(p, "</td><td>%u</td><td>", t->runs);
+		row_open(p, t);
+		seconds_cell(p, t->estimate_us);
+		seconds_cell(p, t->min_us);
+		seconds_cell(p, t->max_us);
+		putf(p, "<td>%u</td><td>", t->runs);
 		error = sparkline(p, db, t, window);
 		put(p, "</td></tr>\n");
 	}
-	put(p, "</table></section>\n");
+	section_close(p);
 	return error;
 }
 
 static void flaky(page *p, const hist_stats *st, size_t top)
 {
+	static const char *const cols[] = { "runs", "passed", "failed", "reruns", "failing share", NULL };
 	size_t n = rows(hist_stats_count(st, HIST_STATS_FLAKY), top);
 
-	put(p, "<section id=\"flaky\"><h2>Flaky tests</h2>\n<p>Passed and failed in the window, or passed only on a "
-	       "rerun.</p>\n");
-	if (!n) {
-		put(p, "<p class=\"none\">No flaky test in the window.</p></section>\n");
+	if (!section_open(p, "flaky", "Flaky tests", "Passed and failed in the window, or passed only on a rerun.", n,
+		    "No flaky test in the window.", cols))
 		return;
-	}
-	put(p, "<table><tr><th>suite</th><th>test</th><th>runs</th><th>passed</th><th>failed</th><th>reruns</th>"
-	       "<th>failing share</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_FLAKY, i);
 		unsigned int bad = t->failed + t->rerun, all = t->runs ? t->runs : 1;
-		put(p, "<tr>");
-		test_cells(p, t);
+		row_open(p, t);
 		putf(p, "<td>%u</td><td>%u</td><td>%u</td><td>%u</td>", t->runs, t->passed, t->failed, t->rerun);
 		putf(p, "<td><svg width=\"100\" height=\"12\" role=\"img\"><title>%u of %u runs</title>"
 			"<rect class=\"ok\" width=\"100\" height=\"12\"/><rect class=\"bad\" width=\"%u\" height=\"12\"/></svg></td></tr>\n",
 			bad, t->runs, (bad > all ? all : bad) * 100 / all);
 	}
-	put(p, "</table></section>\n");
+	section_close(p);
 }
 
 static int regressions(page *p, const hist_stats *st, hist_db *db, size_t top, size_t window)
 {
+	static const char *const cols[] = { "last s", "before s", "ratio", "trend", NULL };
 	size_t n = rows(hist_stats_count(st, HIST_STATS_REGRESSIONS), top);
 	int error = HIST_OK;
 
-	put(p, "<section id=\"regressions\"><h2>Duration regressions</h2>\n<p>The last run took at least twice the "
-	       "median of the earlier results in the window, and 0.5 s more.</p>\n");
-	if (!n) {
-		put(p, "<p class=\"none\">No duration regression in the last run.</p></section>\n");
+	if (!section_open(p, "regressions", "Duration regressions",
+		    "The last run took at least twice the median of the earlier results in the window, and 0.5 s more.", n,
+		    "No duration regression in the last run.", cols))
 		return HIST_OK;
-	}
-	put(p, "<table><tr><th>suite</th><th>test</th><th>last s</th><th>before s</th><th>ratio</th><th>trend</th>"
-	       "</tr>\n");
 	for (size_t i = 0; i < n && error == HIST_OK && p->error == HIST_OK; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_REGRESSIONS, i);
 		int64_t r100 = t->before_us > 0 ? t->last_us * 100 / t->before_us : 0;
-		put(p, "<tr>");
-		test_cells(p, t);
-		put(p, "<td>");
-		seconds(p, t->last_us, 3);
-		put(p, "</td><td>");
-		seconds(p, t->before_us, 3);
-		putf(p, "</td><td>%lld.%02lld</td><td>", (long long)(r100 / 100), (long long)(r100 % 100));
+		row_open(p, t);
+		seconds_cell(p, t->last_us);
+		seconds_cell(p, t->before_us);
+		putf(p, "<td>%lld.%02lld</td><td>", (long long)(r100 / 100), (long long)(r100 % 100));
 		error = sparkline(p, db, t, window);
 		put(p, "</td></tr>\n");
 	}
-	put(p, "</table></section>\n");
+	section_close(p);
 	return error;
 }
 
 static void unseen(page *p, const hist_stats *st, size_t top)
 {
+	static const char *const cols[] = { "runs ago", "runs", NULL };
 	size_t n = rows(hist_stats_count(st, HIST_STATS_UNSEEN), top);
 
-	put(p, "<section id=\"unseen\"><h2>Not seen lately</h2>\n");
-	if (!n) {
-		put(p, "<p class=\"none\">Every test of the window ran lately.</p></section>\n");
+	if (!section_open(p, "unseen", "Not seen lately", NULL, n, "Every test of the window ran lately.", cols))
 		return;
-	}
-	put(p, "<table><tr><th>suite</th><th>test</th><th>runs ago</th><th>runs</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_UNSEEN, i);
-		put(p, "<tr>");
-		test_cells(p, t);
+		row_open(p, t);
 		putf(p, "<td>%u</td><td>%u</td></tr>\n", t->last_seen, t->runs);
 	}
-	put(p, "</table></section>\n");
+	section_close(p);
+}
+
+/* One bar of a shard's pair at height y: what ("predicted" or "actual")
+ * drawn in CSS class cls on the plan's scale, its seconds as the tooltip
+ * and written after the bar. */
+static void bar(page *p, const char *cls, const char *what, unsigned int k, int64_t y, int64_t us, int64_t scale)
+{
+	int64_t w = us * BAR_W / scale;
+
+	putf(p, "<rect class=\"%s\" x=\"%d\" y=\"%lld\" width=\"%lld\" height=\"11\"><title>shard %u %s ", cls,
+		BAR_LABEL, (long long)y, (long long)(w > 0 ? w : 1), k, what);
+	seconds(p, us, 3);
+	putf(p, " s</title></rect><text class=\"fig\" x=\"%lld\" y=\"%lld\">", (long long)(BAR_LABEL + w + 4),
+		(long long)(y + 10));
+	seconds(p, us, 3);
+	putf(p, " s %s</text>", what);
 }
 
 /* One plan run: a pair of bars a shard, predicted above actual, on one
@@ -363,24 +393,12 @@ static int plan_run(const hist_plan_run *r, void *payload)
 		BAR_LABEL + BAR_W + 150, (long long)h, BAR_LABEL + BAR_W + 150, (long long)h);
 	for (unsigned int k = 0; k < r->shards; k++) {
 		const hist_plan_shard_run *s = &r->shard[k];
-		int64_t y = 4 + (int64_t)k * BAR_ROW, wp = s->predicted_us * BAR_W / scale;
+		int64_t y = 4 + (int64_t)k * BAR_ROW;
 		putf(p, "<text x=\"0\" y=\"%lld\">shard %u</text>", (long long)(y + 18), k + 1);
-		putf(p, "<rect class=\"pred\" x=\"%d\" y=\"%lld\" width=\"%lld\" height=\"11\"><title>shard %u predicted ",
-			BAR_LABEL, (long long)y, (long long)(wp > 0 ? wp : 1), k + 1);
-		seconds(p, s->predicted_us, 3);
-		putf(p, " s</title></rect><text class=\"fig\" x=\"%lld\" y=\"%lld\">", (long long)(BAR_LABEL + wp + 4),
-			(long long)(y + 10));
-		seconds(p, s->predicted_us, 3);
-		put(p, " s predicted</text>");
+		bar(p, "pred", "predicted", k + 1, y, s->predicted_us, scale);
 		if (s->actual_us >= 0) {
-			int64_t wa = s->actual_us * BAR_W / scale;
-			putf(p, "<rect class=\"act\" x=\"%d\" y=\"%lld\" width=\"%lld\" height=\"11\"><title>shard %u actual ",
-				BAR_LABEL, (long long)(y + 13), (long long)(wa > 0 ? wa : 1), k + 1);
-			seconds(p, s->actual_us, 3);
-			putf(p, " s</title></rect><text class=\"fig\" x=\"%lld\" y=\"%lld\">", (long long)(BAR_LABEL + wa + 4),
-				(long long)(y + 23));
-			seconds(p, s->actual_us, 3);
-			put(p, " s actual</text>\n");
+			bar(p, "act", "actual", k + 1, y + 13, s->actual_us, scale);
+			put(p, "\n");
 		} else {
 			putf(p, "<text class=\"missing\" x=\"%d\" y=\"%lld\">%s</text>\n", BAR_LABEL, (long long)(y + 23),
 				s->reports ? "reported no wall time" : "missing: no report");

@@ -529,19 +529,29 @@ START_TEST(class_scope_parses_parameters)
 }
 END_TEST
 
+/* n tests of 10 s, per of them a module: a.py::t0 .. a.py::t<per-1>,
+ * b.py::t0 ...; ids point into names. */
+static void modules_of_ten_s(char (*names)[32], const char **ids, int64_t *cost, int n, int per)
+{
+	for (int i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "%c.py::t%d", 'a' + i / per, i % per);
+		ids[i] = names[i];
+		cost[i] = 10000000;
+	}
+}
+
 START_TEST(setup_split_where_it_pays)
 {
 	/* One module of 10 x 10 s with a 5 s set-up on 2 shards: whole it takes
 	 * 105 s; split, each half pays the set-up: 55 s each. */
-	const char *ids[10] = {"a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4",
-	                       "a.py::t5", "a.py::t6", "a.py::t7", "a.py::t8", "a.py::t9"};
+	char names[10][32];
+	const char *ids[10];
 	int64_t cost[10], setup[] = {5000000};
 	const char *mods[] = {"a.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
-	for (int i = 0; i < 10; i++)
-		cost[i] = 10000000;
+	modules_of_ten_s(names, ids, cost, 10, 10);
 	p = plan_of(ids, cost, 10, shards_in(2, HIST_SCOPE_TEST), setup, mods, 1);
 	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 55000000);
 	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 2), 55000000);
@@ -559,15 +569,14 @@ START_TEST(setup_kept_whole_where_splitting_does_not_pay)
 {
 	/* Two modules of 6 x 10 s, each with a 30 s set-up, on 2 shards: one
 	 * module a shard (90 s each); any split only adds set-up. */
-	const char *ids[12] = {"a.py::t0", "a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4", "a.py::t5",
-	                       "b.py::t0", "b.py::t1", "b.py::t2", "b.py::t3", "b.py::t4", "b.py::t5"};
+	char names[12][32];
+	const char *ids[12];
 	int64_t cost[12], setup[] = {30000000, 30000000};
 	const char *mods[] = {"a.py", "b.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
-	for (int i = 0; i < 12; i++)
-		cost[i] = 10000000;
+	modules_of_ten_s(names, ids, cost, 12, 6);
 	p = plan_of(ids, cost, 12, shards_in(2, HIST_SCOPE_TEST), setup, mods, 2);
 	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 90000000);
 	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 2), 90000000);
@@ -606,18 +615,14 @@ START_TEST(setup_split_once_to_balance)
 	/* Three modules of 60 s with 1 s set-up each on 2 shards: whole, one
 	 * shard gets two (122 s). Splitting one module costs 1 s more and
 	 * balances: 92 s each. No second split. */
+	char names[18][32];
 	const char *ids[18];
-	char buf[18][32];
 	int64_t cost[18], setup[] = {1000000, 1000000, 1000000};
 	const char *mods[] = {"a.py", "b.py", "c.py"};
 	hist_plan *p;
 	hist_plan_summary s = HIST_PLAN_SUMMARY_INIT;
 
-	for (int i = 0; i < 18; i++) {
-		snprintf(buf[i], sizeof buf[i], "%c.py::t%d", 'a' + i / 6, i % 6);
-		ids[i] = buf[i];
-		cost[i] = 10000000;
-	}
+	modules_of_ten_s(names, ids, cost, 18, 6);
 	p = plan_of(ids, cost, 18, shards_in(2, HIST_SCOPE_TEST), setup, mods, 3);
 	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 92000000);
 	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 2), 92000000);

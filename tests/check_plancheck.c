@@ -10,6 +10,16 @@
 #define PLAN "0123456789abcdef"
 #define OTHER "fedcba9876543210"
 
+typedef struct {
+	char text[16][512];
+	int n;
+} problems;
+
+/* What check() leaves for the test to look at; teardown frees it. */
+static hist_plan_check *c;
+static hist_plan_check_totals t;
+static problems ps;
+
 static void setup(void)
 {
 	scratch_make();
@@ -17,6 +27,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	hist_plan_check_free(c);
+	c = NULL;
 	scratch_remove();
 }
 
@@ -49,48 +61,40 @@ static void plan(const char *test_list)
 	"\"collect\": 0.5, \"wall\": 2.0, \"workers\": 0, \"tests\": 2, \"plan_id\": " plan ", \"shard\": " \
 	k ", \"shards\": 2, \"interrupted\": " interrupted "}\n"
 
-typedef struct {
-	char text[16][512];
-	int n;
-} problems;
-
 static void keep(const hist_check_problem *p, void *payload)
 {
-	static const char *const kind[] = {"other_plan", "shard_missing", "shard_twice", "interrupted",
-	                                   "ran_twice",  "not_run",       "gone",        "unplanned"};
-	problems *ps = payload;
+	static const char *const kind[] = {"other_plan", "shard_missing", "shard_twice", "interrupted", "ran_twice",
+	                                   "not_run",    "gone",          "unplanned",   "group_split"};
+	problems *out = payload;
 	const char *file = strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
 
-	ck_assert_int_lt(ps->n, 16);
-	snprintf(ps->text[ps->n++], sizeof ps->text[0], "%s %s:%lu [%s] %u: %s", kind[p->kind], file, p->line,
+	ck_assert_int_lt(out->n, 16);
+	snprintf(out->text[out->n++], sizeof out->text[0], "%s %s:%lu [%s] %u: %s", kind[p->kind], file, p->line,
 	         p->nodeid ? p->nodeid : "-", p->shard, p->message);
 }
 
-/* Opens the plan in p/, adds the named reports, finishes. */
-static hist_plan_check *check(hist_plan_check_totals *t, problems *ps, const char *const *reports)
+/* Opens the plan in p/ (into c), adds the named reports, each a hist
+ * report unless named *.xml, and finishes (into t and ps). */
+static void check(const char *const *reports)
 {
-	hist_plan_check *c = NULL;
-
+	hist_plan_check_free(c);
+	c = NULL;
 	ck_assert_msg(hist_plan_check_open(&c, scratch_path(0, "p")) == HIST_OK, "%s", hist_plan_check_errmsg(c));
 	for (size_t i = 0; reports[i]; i++)
-		ck_assert_int_eq(hist_plan_check_add(c, scratch_path(1, reports[i]), reports[i]), 1);
-	memset(ps, 0, sizeof *ps);
-	ck_assert_int_eq(hist_plan_check_finish(t, c, keep, ps), HIST_OK);
-	ck_assert_uint_eq(t->problems, (size_t)ps->n);
-	return c;
+		ck_assert_int_eq(hist_plan_check_add(c, scratch_path(1, reports[i]), reports[i]),
+		                 strstr(reports[i], ".xml") ? 0 : 1);
+	memset(&ps, 0, sizeof ps);
+	ck_assert_int_eq(hist_plan_check_finish(&t, c, keep, &ps), HIST_OK);
+	ck_assert_uint_eq(t.problems, (size_t)ps.n);
 }
 
 START_TEST(exact_run_with_a_deselection)
 {
 	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", NULL};
-	hist_plan_check_totals t;
-	problems ps;
-	hist_plan_check *c;
-
 	plan("collection");
 	put("r1.jsonl", TEST("a.py::t1") MARK("deselected", "a.py::t2") SESSION("\"" PLAN "\"", "1", "false"));
 	put("r2.jsonl", TEST("b.py::t4") TEST("b.py::t3") SESSION("\"" PLAN "\"", "2", "false"));
-	c = check(&t, &ps, reports);
+	check(reports);
 	ck_assert_str_eq(hist_plan_check_id(c), PLAN);
 	ck_assert_uint_eq(hist_plan_check_shard_count(c), 2);
 	ck_assert_str_eq(hist_plan_check_test_list(c), "collection");
@@ -100,23 +104,18 @@ START_TEST(exact_run_with_a_deselection)
 	ck_assert_uint_eq(t.deselected, 1);
 	ck_assert_uint_eq(t.unaccounted, 0);
 	ck_assert_uint_eq(t.reports, 2);
-	hist_plan_check_free(c);
 }
 END_TEST
 
 START_TEST(twice_not_run_and_missing_are_named)
 {
 	static const char *const reports[] = {"r1.jsonl", "r1b.jsonl", NULL};
-	hist_plan_check_totals t;
-	problems ps;
-	hist_plan_check *c;
-
 	plan(NULL);
 	/* Shard 1 ran t1 twice (once more on a retried job) and never t2;
 	 * shard 2's report is missing. */
 	put("r1.jsonl", TEST("a.py::t1") SESSION("\"" PLAN "\"", "1", "false"));
 	put("r1b.jsonl", TEST("a.py::t1") TEST("b.py::t3") SESSION("\"" PLAN "\"", "1", "false"));
-	c = check(&t, &ps, reports);
+	check(reports);
 	ck_assert_str_eq(hist_plan_check_test_list(c), "history");
 	ck_assert_int_eq(ps.n, 4);
 	ck_assert_str_eq(ps.text[1], "shard_missing shard-2.txt:0 [-] 2: no report of shard 2/2 among the inputs "
@@ -132,42 +131,32 @@ START_TEST(twice_not_run_and_missing_are_named)
 	ck_assert_uint_eq(t.ran, 2);
 	ck_assert_uint_eq(t.unaccounted, 2);
 	ck_assert_uint_eq(t.ran_twice, 1);
-	hist_plan_check_free(c);
 }
 END_TEST
 
 START_TEST(interrupted_shard_stores_its_cut_off_test_nowhere)
 {
 	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", NULL};
-	hist_plan_check_totals t;
-	problems ps;
-	hist_plan_check *c;
-
 	plan("history");
 	put("r1.jsonl", TEST("a.py::t1") MARK("interrupted", "a.py::t2") SESSION("\"" PLAN "\"", "1", "true"));
 	put("r2.jsonl", TEST("b.py::t3") TEST("b.py::t4") SESSION("\"" PLAN "\"", "2", "false"));
-	c = check(&t, &ps, reports);
+	check(reports);
 	ck_assert_int_eq(ps.n, 1);
 	ck_assert_str_eq(ps.text[0], "interrupted r1.jsonl:0 [-] 1: shard 1/2 was interrupted (a CI cancel or "
 	                             "timeout) while a.py::t2 ran: 1 planned test unaccounted; run the shard "
 	                             "again");
 	ck_assert_uint_eq(t.ran, 3);
 	ck_assert_uint_eq(t.unaccounted, 1);
-	hist_plan_check_free(c);
 }
 END_TEST
 
 START_TEST(collection_plans_are_strict_history_plans_lenient)
 {
 	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", NULL};
-	hist_plan_check_totals t;
-	problems ps;
-	hist_plan_check *c;
-
 	put("r1.jsonl", TEST("a.py::t1") TEST("a.py::t2") TEST("a.py::new") SESSION("\"" PLAN "\"", "1", "false"));
 	put("r2.jsonl", TEST("b.py::t3") MARK("gone", "b.py::t4") SESSION("\"" PLAN "\"", "2", "false"));
 	plan("collection");
-	c = check(&t, &ps, reports);
+	check(reports);
 	ck_assert_int_eq(ps.n, 2);
 	ck_assert_str_eq(ps.text[0], "unplanned r1.jsonl:3 [a.py::new] 1: a.py::new ran on shard 1/2, and no shard "
 	                             "file lists it; the plan was made from a collection of this tree (--tests), "
@@ -177,32 +166,26 @@ START_TEST(collection_plans_are_strict_history_plans_lenient)
 	                                     "collection of this tree (--tests), so every listed test must "
 	                                     "be collected"),
 	              "%s", ps.text[1]);
-	hist_plan_check_free(c);
 
 	plan("history");
-	c = check(&t, &ps, reports);
+	check(reports);
 	ck_assert_int_eq(ps.n, 0);
 	ck_assert_uint_eq(t.gone, 1);
 	ck_assert_uint_eq(t.unplanned, 1);
 	ck_assert_uint_eq(t.unaccounted, 0);
-	hist_plan_check_free(c);
 }
 END_TEST
 
 START_TEST(reports_of_other_plans_are_named_not_counted)
 {
 	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", "old.jsonl", "plain.jsonl", "r2.jsonl", NULL};
-	hist_plan_check_totals t;
-	problems ps;
-	hist_plan_check *c;
-
 	plan("history");
 	put("r1.jsonl", TEST("a.py::t1") TEST("a.py::t2") SESSION("\"" PLAN "\"", "1", "false"));
 	/* The same content twice is one report. */
 	put("r2.jsonl", TEST("b.py::t3") TEST("b.py::t4") SESSION("\"" PLAN "\"", "2", "false"));
 	put("old.jsonl", TEST("a.py::t1") SESSION("\"" OTHER "\"", "1", "false"));
 	put("plain.jsonl", TEST("a.py::t1") SESSION("null", "null", "false"));
-	c = check(&t, &ps, reports);
+	check(reports);
 	ck_assert_int_eq(ps.n, 2);
 	ck_assert_msg(strstr(ps.text[0], "other_plan old.jsonl:0 [-] 0: a report of plan " OTHER
 	                                 " (shard 1/2), not of plan " PLAN " in "),
@@ -213,7 +196,6 @@ START_TEST(reports_of_other_plans_are_named_not_counted)
 	ck_assert_uint_eq(t.ran, 4);
 	ck_assert_uint_eq(t.ran_twice, 0);
 	ck_assert_uint_eq(t.reports, 2);
-	hist_plan_check_free(c);
 }
 END_TEST
 
@@ -222,9 +204,7 @@ END_TEST
  * no shard's account. */
 START_TEST(junit_key_lines_and_other_formats)
 {
-	hist_plan_check_totals t;
-	problems ps;
-	hist_plan_check *c = NULL;
+	static const char *const reports[] = {"r.xml", "r.jsonl", NULL};
 
 	mkdir(scratch_path(0, "p"), 0755);
 	put("p/plan.json", "{\"plan_id\": \"" PLAN "\", \"shard_count\": 1}");
@@ -233,24 +213,61 @@ START_TEST(junit_key_lines_and_other_formats)
 	               "\"outcome\": \"failed\", \"attempt\": 1}\n"
 	               "{\"hist\": 1, \"type\": \"session\", \"plan_id\": \"" PLAN "\", \"shard\": 1, \"shards\": 1}\n");
 	put("r.xml", "<testsuite><testcase classname=\"x\" name=\"y\"/></testsuite>\n");
-	ck_assert_int_eq(hist_plan_check_open(&c, scratch_path(0, "p")), HIST_OK);
-	ck_assert_int_eq(hist_plan_check_add(c, scratch_path(1, "r.xml"), NULL), 0);
-	ck_assert_int_eq(hist_plan_check_add(c, scratch_path(1, "r.jsonl"), NULL), 1);
-	memset(&ps, 0, sizeof ps);
-	ck_assert_int_eq(hist_plan_check_finish(&t, c, keep, &ps), HIST_OK);
+	check(reports);
 	ck_assert_int_eq(ps.n, 0);
 	ck_assert_uint_eq(t.ran, 1);
-	hist_plan_check_free(c);
+}
+END_TEST
+
+/* plan() with group serial:db = a.py::t1, a.py::t2 on shard 1, as
+ * histplan writes plan.json from a --hist-collect file. */
+static void plan_with_groups(void)
+{
+	plan(NULL);
+	put("p/plan.json", "{\n  \"plan_id\": \"" PLAN "\",\n  \"shard_count\": 2,\n  \"shards\": [],\n"
+	                   "  \"group_markers\": [\"serial\"],\n  \"groups\": [\n    {\"key\": \"serial:db\", "
+	                   "\"shard\": 1, \"tests\": [\n      \"a.py::t1\",\n      \"a.py::t2\"\n    ]}\n  ],\n"
+	                   "  \"test_list\": \"history\"\n}\n");
+}
+
+#define GROUPED(id, group) "{\"hist\": 1, \"type\": \"test\", \"nodeid\": \"" id "\", \"outcome\": " \
+	"\"passed\", \"attempt\": 1, \"group\": \"" group "\"}\n"
+
+/* A test that ran on another shard than its group's is named; a group new
+ * since the plan belongs where the plugin sends it, on shard hash(key) %
+ * N + 1 (serial:c on 1, serial:b on 2); a plan without groups ignores the
+ * reports' group keys. */
+START_TEST(a_test_away_from_its_group_is_named)
+{
+	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", NULL};
+
+	ck_assert_uint_eq(hist_nodeid_hash("serial:c", 8) % 2, 0);
+	ck_assert_uint_eq(hist_nodeid_hash("serial:b", 8) % 2, 1);
+	put("r1.jsonl", GROUPED("a.py::t1", "serial:db") SESSION("\"" PLAN "\"", "1", "false"));
+	put("r2.jsonl", GROUPED("a.py::t2", "serial:db") TEST("b.py::t3") TEST("b.py::t4")
+	                    GROUPED("b.py::new_b", "serial:b") GROUPED("b.py::new_c", "serial:c")
+	                        SESSION("\"" PLAN "\"", "2", "false"));
+	plan_with_groups();
+	check(reports);
+	ck_assert_int_eq(ps.n, 2);
+	ck_assert_str_eq(ps.text[0], "group_split r2.jsonl:1 [a.py::t2] 2: a.py::t2 ran on shard 2/2, but its group "
+	                             "serial:db runs on shard 1/2: a group stays on one shard");
+	ck_assert_str_eq(ps.text[1], "group_split r2.jsonl:5 [b.py::new_c] 2: b.py::new_c ran on shard 2/2, but its "
+	                             "group serial:c runs on shard 1/2: a group stays on one shard");
+	ck_assert_uint_eq(t.ran, 4);
+	ck_assert_uint_eq(t.unplanned, 2);
+	plan("history");
+	check(reports);
+	ck_assert_int_eq(ps.n, 0);
 }
 END_TEST
 
 static void open_fails(int code, const char *want)
 {
-	hist_plan_check *c = NULL;
-
+	hist_plan_check_free(c);
+	c = NULL;
 	ck_assert_int_eq(hist_plan_check_open(&c, scratch_path(0, "p")), code);
 	ck_assert_msg(strstr(hist_plan_check_errmsg(c), want), "%s", hist_plan_check_errmsg(c));
-	hist_plan_check_free(c);
 }
 
 START_TEST(bad_plans_are_refused_with_the_file)
@@ -286,6 +303,7 @@ Suite *check_plancheck_suite(void)
 	tcase_add_test(tc, collection_plans_are_strict_history_plans_lenient);
 	tcase_add_test(tc, reports_of_other_plans_are_named_not_counted);
 	tcase_add_test(tc, junit_key_lines_and_other_formats);
+	tcase_add_test(tc, a_test_away_from_its_group_is_named);
 	tcase_add_test(tc, bad_plans_are_refused_with_the_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -549,19 +549,15 @@ START_TEST(store_each_result_many_tests)
 }
 END_TEST
 
+/* An input whose session took wall, collect_us of it collecting. */
 static void input(hist_db *db, const char *suite, const char *run, int64_t start, unsigned char tag, int64_t wall,
 	int64_t collect_us, int64_t tests, int64_t test_us)
 {
-	unsigned char hash[16] = { tag };
 	hist__session s = HIST__SESSION_INIT;
-	int64_t id;
 
 	s.wall_us = wall;
 	s.collect_us = collect_us;
-	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
-	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
-	ck_assert_int_eq(hist__store_input_add(db, hash, NULL, id, &s, tests, test_us), HIST_OK);
-	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+	put_input(db, suite, run, start, tag, &s, tests, test_us);
 }
 
 START_TEST(store_overheads_of_the_window)
@@ -634,22 +630,6 @@ static void make_pair(const char *a, const char *b)
 	put_result(db, "default", "r3", 900, "t.py::z", 1, HIST_OUTCOME_SKIPPED, -1, 1);
 	input(db, "default", "r3", 900, 2, 100, 5, 1, 0);
 	hist_db_free(db);
-}
-
-static char *merged(const char *into, const char *first, const char *second, int twice)
-{
-	hist_db *db = open_ok(into);
-	hist_ingest_stats st;
-	char *d;
-
-	for (int k = 0; k <= twice; k++) {
-		ck_assert_int_eq(hist__store_merge(&st, db, first, "first"), HIST_OK);
-		ck_assert_int_eq(hist__store_merge(&st, db, second, "second"), HIST_OK);
-	}
-	ck_assert_int_eq(hist__store_check(db), HIST_OK);
-	d = dump(db);
-	hist_db_free(db);
-	return d;
 }
 
 START_TEST(store_merge_is_idempotent_and_order_free)

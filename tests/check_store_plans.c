@@ -24,18 +24,13 @@ static void plan(hist_db *db, const char *suite, const char *id, int64_t stored,
 static void report(hist_db *db, const char *suite, const char *run, int64_t start, unsigned char tag,
 	const char *plan_id, int shard, int shards, int64_t wall)
 {
-	unsigned char hash[16] = { tag };
 	hist__session s = HIST__SESSION_INIT;
-	int64_t id;
 
 	s.wall_us = wall;
 	s.plan_id = plan_id;
 	s.shard_index = shard;
 	s.shard_total = shards;
-	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
-	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
-	ck_assert_int_eq(hist__store_input_add(db, hash, NULL, id, &s, 1, 1), HIST_OK);
-	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+	put_input(db, suite, run, start, tag, &s, 1, 1);
 }
 
 /* Each plan run as one line: "suite plan run start | tests pred actual reports ...". */
@@ -168,22 +163,6 @@ static void make_histories(const char *a, const char *b)
 	plan(db, "default", P2, 300, 1, q);
 	report(db, "default", "r2", 2000, 2, P1, 2, 2, 22);
 	hist_db_free(db);
-}
-
-static char *merged(const char *into, const char *first, const char *second, int twice)
-{
-	hist_db *db = open_ok(into);
-	hist_ingest_stats st;
-	char *d;
-
-	for (int k = 0; k <= twice; k++) {
-		ck_assert_msg(hist__store_merge(&st, db, first, "first") == HIST_OK, "%s", hist_db_errmsg(db));
-		ck_assert_msg(hist__store_merge(&st, db, second, "second") == HIST_OK, "%s", hist_db_errmsg(db));
-	}
-	ck_assert_int_eq(hist__store_check(db), HIST_OK);
-	d = dump(db);
-	hist_db_free(db);
-	return d;
 }
 
 START_TEST(plans_merge_order_free)

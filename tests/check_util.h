@@ -114,6 +114,39 @@ static inline void put_result(hist_db *db, const char *suite, const char *run, i
 	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
 }
 
+/* Stores an input of run in suite (started at start) in a transaction of
+ * its own: content hash tag and zeros, session s, tests tests taking
+ * test_us in all. */
+static inline void put_input(hist_db *db, const char *suite, const char *run, int64_t start, unsigned char tag,
+	const hist__session *s, int64_t tests, int64_t test_us)
+{
+	unsigned char hash[16] = { tag };
+	int64_t id;
+
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&id, db, suite, run, start), HIST_OK);
+	ck_assert_int_eq(hist__store_input_add(db, hash, NULL, id, s, tests, test_us), HIST_OK);
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+/* The history at into after merging first then second (twice: both once
+ * more), checked, as dump() text. */
+static inline char *merged(const char *into, const char *first, const char *second, int twice)
+{
+	hist_db *db = open_ok(into);
+	hist_ingest_stats st;
+	char *d;
+
+	for (int k = 0; k <= twice; k++) {
+		ck_assert_msg(hist__store_merge(&st, db, first, "first") == HIST_OK, "%s", hist_db_errmsg(db));
+		ck_assert_msg(hist__store_merge(&st, db, second, "second") == HIST_OK, "%s", hist_db_errmsg(db));
+	}
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	d = dump(db);
+	hist_db_free(db);
+	return d;
+}
+
 /* The history's hist_db_counts for suite (NULL: all) are these. */
 static inline void counts_are(hist_db *db, const char *suite, int64_t runs, int64_t tests, int64_t results)
 {

@@ -59,13 +59,25 @@ class CollectWriter:
     def __init__(self, config, path):
         self.config = config
         self.path = path
+        self.errors = 0         # collection errors: the file is not written
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
+        if session.testsfailed:
+            # A file that failed to import yields no tests: a plan made
+            # from the rest would miss them.
+            self.errors = session.testsfailed
+            return
         names = groups.configured(self.config)
         out = [HEADER, f"{MARKERS} {','.join(names)}".rstrip()]
         out += [line_of(item, names) for item in session.items]
         write_atomically(self.path, "".join(line + "\n" for line in out))
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.errors:
+            terminalreporter.write_line(
+                f"hist: --hist-collect {self.path}: not written: {self.errors} errors during "
+                f"collection would leave their tests out of the plan", red=True)
 
 
 def write_atomically(path, text):

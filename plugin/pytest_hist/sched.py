@@ -27,6 +27,7 @@ from collections import deque
 import pytest
 
 from . import nodeid as nid
+from .shard import WORKER_FLAG
 
 # --dist modes the hist scheduler takes over; other modes mean the user
 # chose xdist's grouping (loadscope, loadfile), every test on every worker
@@ -94,6 +95,10 @@ class XdistScheduler:
     def __init__(self, selector):
         self.selector = selector
         self.sched = None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node):
+        node.workerinput[WORKER_FLAG] = True
 
     def pytest_report_header(self, config):
         return ("hist: xdist scheduler: longest test or xdist_group first, "
@@ -192,6 +197,7 @@ class HistScheduling:
         self.queue = deque()        # (rank, [indices]) not yet sent, by rank
         self.sent_long = {}         # node -> its last unit came from the left
         self.unit_of = []           # index -> its unit's rank
+        self.refused = set()        # late workers that collected other tests
         self._front = 0             # for mark_test_pending
 
     # -- state DSession asks about ---------------------------------------
@@ -227,7 +233,9 @@ class HistScheduling:
             # collected the same tests to be given any.
             assert self.collection is not None
             if list(collection) != self.collection:
+                # Its indices would name other tests: it gets none.
                 self.log(self._collection_diff(self.collection, collection, node))
+                self.refused.add(node)
                 return
         self.node2collection[node] = list(collection)
 
@@ -351,6 +359,12 @@ class HistScheduling:
 
     def _fill(self, node):
         if node.shutting_down:
+            return
+        if node not in self.node2collection:
+            # Still collecting (it is sent work once its collection is
+            # known to match), or refused.
+            if node in self.refused:
+                node.shutdown()
             return
         held = self.node2pending[node]
         while self.queue and len(held) < _HOLD:

@@ -18,6 +18,9 @@ from .items import collected_nodeid
 # directory, whatever this hook says about the file.
 _PACKAGE_INIT = "__init__.py"
 _SHOW_MISSING = 20
+# Set in workerinput by the controller whose hist scheduler groups tests by
+# the plan's lists (sched.py), so workers can refuse what it cannot group.
+WORKER_FLAG = "pytest_hist_scheduler"
 
 
 def _is_xdist_worker(config):
@@ -73,6 +76,8 @@ class ShardSelector:
         self.files = set()            # files whose collection ran
         self.collect_errors = False   # pytest fails the run for those itself
         self.prune = prune and not self._stepwise_from_a_failure(config)
+        # An xdist worker whose controller schedules by the plan (sched.py).
+        self.scheduled_by_plan = bool(getattr(config, "workerinput", {}).get(WORKER_FLAG))
         # With --lf every shard collects the files of the last failures, so
         # pytest's own filter decides for the whole suite, not one shard.
         self.lastfailed = {}
@@ -136,18 +141,25 @@ class ShardSelector:
             return lambda item: None
         return lambda item: groups.group_key(item, names)
 
-    def _group_problem(self, node, group, k, line, split, unreachable):
-        """A test whose group the plan cannot keep on one shard: listed on
-        another shard than its group's (its marker changed since the plan),
-        or new in a file that its group's shard does not collect."""
+    def _group_problem(self, node, group, k, line, problems):
+        """A test whose group the plan cannot keep whole: listed in another
+        group than it carries now (a marker added or changed since the
+        plan: its new group's shard may be another, and under -n the
+        scheduler groups by the plan's lists); new in a file that its
+        group's shard does not collect; or new, under -n with the hist
+        scheduler, which knows a group's tests only from the plan."""
         plan = self.plan
         j = plan.group_shard(group)
         if line is not None:
-            if j != k and self.index in (j, k):
-                split.append(f"{node} (group {group}: listed on shard {k}, its group "
-                             f"on shard {j})")
+            was = plan.groups.members.get(line)
+            if was != group and self.index in (j, k):
+                was = f"group {was}" if was is not None else "no group"
+                problems["changed"].append(f"{node} (group {group}: planned in {was} on "
+                                           f"shard {k}, group {group} on shard {j})")
         elif self.prune and not plan.shard_may_own(j, nid.file_of(node)):
-            unreachable.append(f"{node} (group {group}, on shard {j})")
+            problems["unreachable"].append(f"{node} (group {group}, on shard {j})")
+        elif j == self.index and self.scheduled_by_plan:
+            problems["unscheduled"].append(f"{node} (group {group})")
 
     def _select(self, config, items):
         owner = self.plan.owner
@@ -155,7 +167,7 @@ class ShardSelector:
         group_of = self._group_of(config)
         matched = set()       # plan lines that a collected test matched
         unlisted = []         # selected tests that no plan line lists
-        split, unreachable = [], []     # tests whose group would be split
+        problems = {"changed": [], "unreachable": [], "unscheduled": []}
         keep, keep_lines, others = [], [], []
         final = set()
         for item in items:
@@ -164,7 +176,7 @@ class ShardSelector:
             group = group_of(item)
             k, line = owner(node, group)
             if group is not None:
-                self._group_problem(node, group, k, line, split, unreachable)
+                self._group_problem(node, group, k, line, problems)
             if line is None:
                 unlisted.append(node)
             else:
@@ -196,7 +208,7 @@ class ShardSelector:
             deselected += missing
             gone = []
         errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
-        errors += self._group_errors(split, unreachable)
+        errors += self._group_errors(**problems)
         n_others = len(others)
         if errors:
             others += keep
@@ -233,7 +245,7 @@ class ShardSelector:
             return errors       # a file that cannot be imported explains any gap
         plan = f"plan {self.plan.plan_id}"
         if lines and len(missing) == len(lines) and not lf_filtered:
-            errors.append((none_matched_message(config, self.shard.path, len(lines)), []))
+            errors.append((none_matched_message(config, self.shard.path, len(lines)), missing))
             return errors
         if not self.strict:
             return errors
@@ -255,19 +267,24 @@ class ShardSelector:
                 f"plan again", in_collected))
         return errors
 
-    def _group_errors(self, split, unreachable):
+    def _group_errors(self, changed, unreachable, unscheduled):
         plan = f"plan {self.plan.plan_id}"
         errors = []
-        if split:
+        if changed:
             errors.append((
-                f"{len(split)} tests are listed on another shard than their group "
-                f"(their group marker changed since {plan}): a group runs on one shard; "
-                f"plan again", split))
+                f"{len(changed)} tests are in another group than {plan} put them in (a "
+                f"group marker added or changed since): a group runs on one shard, and "
+                f"under -n on one worker, as the plan lists it; plan again", changed))
         if unreachable:
             errors.append((
                 f"{len(unreachable)} tests new since {plan} belong with their group on "
                 f"a shard that does not collect their file: plan again, or run every "
                 f"shard with --hist-prune-collection no", unreachable))
+        if unscheduled:
+            errors.append((
+                f"{len(unscheduled)} tests new since {plan} belong to a group, and under "
+                f"-n the hist scheduler keeps a group on one worker by the plan's list of "
+                f"its tests, which cannot hold them: plan again", unscheduled))
         return errors
 
     def accounted(self):

@@ -36,6 +36,25 @@ def write_plan(directory, shards, plan_id=PLAN_ID, total=None):
     return paths
 
 
+def write_tree(root, files):
+    """Write {relative path: text} under root, making directories."""
+    for name, text in files.items():
+        path = Path(root) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def set_test_list(plan_dir, value, doc=None):
+    """Rewrite plan_dir/plan.json (or doc, with its other edits) with
+    "test_list": value: "history" makes a plan from --tests lenient.
+    Returns the document written."""
+    path = Path(plan_dir) / "plan.json"
+    doc = json.loads(path.read_text(encoding="utf-8")) if doc is None else doc
+    doc["test_list"] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return doc
+
+
 def ran(result):
     """Nodeids in the -rA summary of a run, in summary order."""
     out = []

@@ -13,16 +13,14 @@ every run tries the same; `make fuzz` runs many more at random)."""
 import json
 import os
 import re
-import signal
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fuzzplan import read_or_refuse
 from histtest import REPO
-from pytest_hist.plan import PlanError, load_plan, read_plan_json
 
 SEED_DIR = REPO / "tests" / "fuzz" / "corpus" / "plan"
 EXAMPLES = int(os.environ.get("HIST_FUZZ_EXAMPLES", "150"))
@@ -93,14 +91,6 @@ def apply(data, op):
     return bytes(data)
 
 
-class Timeout(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise Timeout()
-
-
 file_mutations = st.tuples(st.integers(0, 1 << 8), st.lists(byte_ops, min_size=1, max_size=4))
 
 
@@ -124,21 +114,4 @@ def test_mutated_plans_load_or_fail_with_plan_error(seed, mutations, extra):
             (d / name).write_bytes(data)
         if extra is not None:
             (d / f"shard-{extra}.txt").write_bytes(files.get("shard-1.txt", b""))
-        shard = str(d / "shard-1.txt")
-        old = signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(5)
-        try:
-            plan, own = load_plan(shard)
-            test_list, groups = read_plan_json(shard, plan.plan_id, plan.total)
-            assert test_list in ("collection", "history")
-            assert groups is None or all(1 <= k <= plan.total for k in groups.shard_of.values())
-            for node in ("tests/test_basic.py::test_a", "new.py::t[a::b]", "::doc.txt", "x@y", ""):
-                k, _ = plan.owner(node)
-                assert 1 <= k <= plan.total
-        except PlanError as e:
-            assert str(e)
-        except Timeout:
-            pytest.fail(f"reading took over 5 s: { {n: v[:200] for n, v in files.items()} }")
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, old)
+        read_or_refuse(str(d / "shard-1.txt"), lambda: {n: v[:200] for n, v in files.items()})

@@ -4,7 +4,7 @@ markers count, the group key of each test case by case (read back from
 
 import pytest
 
-from histtest import read_report
+from histtest import read_report, set_test_list, write_tree
 
 from pytest_hist import groups
 
@@ -171,6 +171,16 @@ def test_collect_file_refuses_a_shard_file(hist, pytester):
     result.stderr.fnmatch_lines(["ERROR: hist: --hist-collect writes the whole suite*"])
 
 
+@pytest.mark.parametrize("args", [(), ("--continue-on-collection-errors",)])
+def test_collect_file_is_not_written_when_a_file_fails_to_collect(hist, pytester, args):
+    pytester.makepyfile(test_g="def test_a(): pass\n", test_h="import no_such_module\n")
+    result = hist.run("--collect-only", "-q", "--hist-collect=c.txt", *args)
+    assert result.ret != pytest.ExitCode.OK, result.stdout.str()   # pytest's own verdict
+    result.stdout.fnmatch_lines(["hist: --hist-collect c.txt: not written: 1 errors during "
+                                 "collection would leave their tests out of the plan"])
+    assert not (pytester.path / "c.txt").exists()
+
+
 def test_escape():
     assert groups.escape("plain é") == "plain é"
     assert groups.escape("a\tb\\c\nd\re\x01\x7f") == "a\\tb\\\\c\\nd\\re\\x01\\x7f"
@@ -195,8 +205,7 @@ TREE = {
 
 
 def make_tree(pytester, files):
-    for name, text in files.items():
-        (pytester.path / name).write_text(text, encoding="utf-8")
+    write_tree(pytester.path, files)
 
 
 class GroupPipeline:
@@ -223,9 +232,7 @@ class GroupPipeline:
         return self.doc
 
     def set_test_list(self, value):
-        import json
-        self.doc["test_list"] = value
-        (self.path / "shards" / "plan.json").write_text(json.dumps(self.doc))
+        set_test_list(self.path / "shards", value, self.doc)
 
     def run(self, k, *args, xdist=0):
         report = self.path / f"r{k}.jsonl"
@@ -383,3 +390,89 @@ def test_markers_must_match_the_plan(hist, pytester):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: hist: --hist-group-marker serial: plan * was made "
                                  "without group markers*"])
+
+
+def write_group_plan(pytester, groups_of, test_list="collection"):
+    """One shard listing every test of groups_of ({key: [nodeid]}, key
+    None for tests in no group), with plan.json's groups."""
+    import json
+    from histtest import PLAN_ID, write_plan
+    lines = [n for tests in groups_of.values() for n in tests]
+    write_plan(pytester.path / "shards", [lines])
+    doc = {"plan_id": PLAN_ID, "shard_count": 1, "test_list": test_list,
+           "group_markers": ["serial"],
+           "groups": [{"key": key, "shard": 1, "tests": tests}
+                      for key, tests in groups_of.items() if key is not None]}
+    (pytester.path / "shards" / "plan.json").write_text(json.dumps(doc))
+
+
+REGROUPED = INI, """
+import pytest
+
+@pytest.mark.serial("a")
+def test_a1(): pass
+@pytest.mark.serial("b")        # in group a when the plan was made
+def test_a2(): pass
+@pytest.mark.serial("b")
+def test_b1(): pass
+@pytest.mark.serial("b")
+def test_b2(): pass
+@pytest.mark.serial("b")        # in no group when the plan was made
+def test_free(): pass
+"""
+
+
+@pytest.mark.parametrize("xdist", [0, 2])
+def test_a_test_that_changed_group_on_its_own_shard_is_loud(hist, pytester, xdist):
+    # Both groups on one shard: no shard is split, but the xdist scheduler
+    # groups by the plan's lists and would run group b on two workers at
+    # once (test_a2 with a1, test_free alone, b1 and b2 together).
+    pytester.makeini(REGROUPED[0])
+    pytester.makepyfile(test_g=REGROUPED[1])
+    write_group_plan(pytester, {"serial:a": ["test_g.py::test_a1", "test_g.py::test_a2"],
+                                "serial:b": ["test_g.py::test_b1", "test_g.py::test_b2"],
+                                None: ["test_g.py::test_free"]})
+    result = hist.run("--shard-file=shards/shard-1.txt", xdist=xdist)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    result.stdout.fnmatch_lines([
+        "hist: shard 1/1: ERROR: 2 tests are in another group than plan * put them in *",
+        "  test_g.py::test_a2 (group serial:b: planned in group serial:a on shard 1, "
+        "group serial:b on shard 1)",
+        "  test_g.py::test_free (group serial:b: planned in no group on shard 1, "
+        "group serial:b on shard 1)",
+        "hist: shard 1/1: ran nothing, exit status 4"])
+    # A test that left its group constrains nothing.
+    pytester.makepyfile(test_g=REGROUPED[1].replace('@pytest.mark.serial("b")        #', "#"))
+    result = hist.run("--shard-file=shards/shard-1.txt", xdist=xdist)
+    assert result.ret == 0, result.stdout.str()
+    assert result.parseoutcomes()["passed"] == 5
+
+
+def test_a_new_grouped_test_under_the_xdist_scheduler_is_loud(hist, pytester):
+    # Lenient plan: a new test goes to its group's shard; but the xdist
+    # controller knows a group's tests from plan.json only and would run
+    # it beside its group on another worker.
+    pytester.makeini(INI)
+    pytester.makepyfile(test_g="""
+        import pytest
+        @pytest.mark.serial("a")
+        def test_a1(): pass
+        @pytest.mark.serial("a")
+        def test_a2(): pass
+        @pytest.mark.serial("a")
+        def test_new(): pass
+        def test_free(): pass
+    """)
+    write_group_plan(pytester, {"serial:a": ["test_g.py::test_a1", "test_g.py::test_a2"],
+                                None: ["test_g.py::test_free"]}, test_list="history")
+    result = hist.run("--shard-file=shards/shard-1.txt", xdist=2)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    result.stdout.fnmatch_lines([
+        "hist: shard 1/1: ERROR: 1 tests new since plan * belong to a group, and under -n the "
+        "hist scheduler keeps a group on one worker by the plan's list*",
+        "  test_g.py::test_new (group serial:a)"])
+    # Without -n, or with xdist's own scheduler, there is no such promise to break.
+    for args, xdist in (((), 0), (("--hist-scheduler", "xdist"), 2)):
+        result = hist.run("--shard-file=shards/shard-1.txt", *args, xdist=xdist)
+        assert result.ret == 0, result.stdout.str()
+        assert result.parseoutcomes()["passed"] == 4

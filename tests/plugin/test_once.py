@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from histtest import set_test_list, write_tree
 from once import TOOLS, Pipeline, tool
 
 pytestmark = pytest.mark.skipif(
@@ -16,10 +17,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def make_files(pytester, files):
-    for name, text in files.items():
-        path = pytester.path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_tree(pytester.path, files)
 
 
 def spread(n, body="pass"):
@@ -159,15 +157,21 @@ def pytest_collection_modifyitems(config, items):
 }
 
 
-@pytest.mark.parametrize("tree", ["registry", "focus"])
-def test_pruned_collection_that_looks_across_files_is_loud(hist, pytester, tree):
+def planned_cross_file_tree(hist, pytester, tree):
+    """spread(8) with REGISTRY or FOCUS, planned on 3 shards: the hash plan
+    puts test_uses[c] apart from the test_reg_c.py that adds c to
+    registry.NAMES for some c."""
     files = spread(8)
     files.update(REGISTRY if tree == "registry" else FOCUS)
     make_files(pytester, files)
-    # 3 shards: the hash plan puts test_uses[c] apart from the test_reg_c.py
-    # that adds c to registry.NAMES for some c.
     pipe = Pipeline(hist, pytester, 3)
     pipe.plan()
+    return pipe
+
+
+@pytest.mark.parametrize("tree", ["registry", "focus"])
+def test_pruned_collection_that_looks_across_files_is_loud(hist, pytester, tree):
+    pipe = planned_cross_file_tree(hist, pytester, tree)
     runs = pipe.shards()
     if tree == "registry":
         names = [n for n in pipe.listed if n.startswith("test_zz_uses.py")]
@@ -187,11 +191,7 @@ def test_pruned_collection_that_looks_across_files_is_loud(hist, pytester, tree)
 @pytest.mark.parametrize("how", ["option", "env"])
 @pytest.mark.parametrize("tree", ["registry", "focus"])
 def test_prune_collection_no_is_exact(hist, pytester, monkeypatch, tree, how):
-    files = spread(8)
-    files.update(REGISTRY if tree == "registry" else FOCUS)
-    make_files(pytester, files)
-    pipe = Pipeline(hist, pytester, 3)
-    pipe.plan()
+    pipe = planned_cross_file_tree(hist, pytester, tree)
     unsharded = pipe.unsharded()
     if how == "env":
         monkeypatch.setenv("HIST_PRUNE_COLLECTION", "no")
@@ -225,9 +225,7 @@ def test_collection_plan_is_strict_history_plan_is_not(hist, pytester, xdist):
     text = "\n".join(r.out for r in failed.values())
     assert "test_f0.py::test_new" in text
     # The same plan made from history: new tests go by hash, gone ones are reported.
-    plan = json.loads((pipe.plan_dir / "plan.json").read_text())
-    plan["test_list"] = "history"
-    (pipe.plan_dir / "plan.json").write_text(json.dumps(plan))
+    set_test_list(pipe.plan_dir, "history")
     runs = pipe.shards(xdist=xdist)
     assert all(run.ret == 0 for run in runs.values())
     assert sum(run.of("gone").count("test_f0.py::test_2") for run in runs.values()) == 1
@@ -253,7 +251,8 @@ def test_none_matched_is_an_error_naming_the_cause(hist, pytester, monkeypatch):
             f"hist: shard {k}/2: ERROR: none of the * tests listed in ../plan/shard-{k}.txt matched a "
             f"collected test. Nodeids here are relative to rootdir {pytester.path} (no ini file found); "
             f"keep the shard files inside the project, or write --shard-file=PATH with '=': *"
-            f"(this run wrote it with a space); or the plan is of another tree: plan again",
+            f"(this run wrote it with a space); or the plan is of another tree: plan again:",
+            "  check_*.py::test_*",
             f"hist: shard {k}/2: ran nothing, exit status 4"])
     pipe.assert_exact({k: pipe.shard(k) for k in (1, 2)}, unsharded)
 

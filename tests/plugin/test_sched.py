@@ -223,3 +223,65 @@ def test_tests_no_worker_could_take_are_named(hist, pytester):
     assert sorted(ran(result)) == ["test_c.py::test_a", "test_c.py::test_b",
                                    "test_c.py::test_crash", "test_c.py::test_z"]
     result.stdout.no_fnmatch_line("*did not run*")
+
+
+class FakeNode:
+    """The part of xdist's WorkerController that the scheduler uses."""
+
+    def __init__(self, name):
+        self.gateway = type("Gateway", (), {"id": name})()
+        self.sent = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indices):
+        self.sent += indices
+
+    def shutdown(self):
+        self.shutting_down = True
+
+    def __repr__(self):
+        return self.gateway.id
+
+
+def fake_scheduler(collection, nodes):
+    from pytest_hist.sched import HistScheduling
+    sched = HistScheduling(None, None, lambda nodeid, index: (0, index, index), len(nodes))
+    for node in nodes:
+        sched.add_node(node)
+        sched.add_node_collection(node, collection)
+    sched.schedule()
+    return sched
+
+
+def test_a_replacement_worker_that_collected_other_tests_gets_none():
+    # gw0 crashes; gw2, started in its place, collected other tests (the
+    # crash changed what collection sees): its indices would name other
+    # tests, so it is shut down with none, and the crashed worker's tests
+    # go to gw1 instead.
+    collection = [f"t.py::test_{i}" for i in range(8)]
+    gw0, gw1, gw2 = FakeNode("gw0"), FakeNode("gw1"), FakeNode("gw2")
+    sched = fake_scheduler(collection, [gw0, gw1])
+    held = list(sched.node2pending[gw0])
+    assert len(held) == 2
+    sched.add_node(gw2)
+    assert sched.remove_node(gw0) == collection[held[0]]
+    sched.add_node_collection(gw2, collection[:7] + ["t.py::test_other"])
+    sched.schedule()
+    assert gw2.sent == [] and gw2.shutting_down
+    while sched.node2pending[gw1]:
+        sched.mark_test_complete(gw1, sched.node2pending[gw1][0])
+    assert sorted(gw1.sent) == sorted(set(range(8)) - {held[0]})
+    assert sched.unrun() == []
+
+
+def test_a_worker_still_collecting_is_sent_nothing_yet():
+    collection = [f"t.py::test_{i}" for i in range(6)]
+    gw0, gw1, gw2 = FakeNode("gw0"), FakeNode("gw1"), FakeNode("gw2")
+    sched = fake_scheduler(collection, [gw0, gw1])
+    sched.add_node(gw2)                   # started, not collected yet
+    sched.remove_node(gw0)
+    assert gw2.sent == [] and not gw2.shutting_down
+    sched.add_node_collection(gw2, collection)
+    sched.schedule()
+    assert gw2.sent
+    assert not set(gw2.sent) & set(gw1.sent)

@@ -340,6 +340,7 @@ def test_a_plan_for_another_rootdir_says_why_nothing_matched(hist, pytester, mon
         f"hist: shard 1/2: ERROR: none of the 1 tests listed in ../shards/shard-1.txt matched a collected "
         f"test. Nodeids here are relative to rootdir {pytester.path} (no ini file found); keep the shard "
         f"files inside the project, or write --shard-file=PATH with '=': *(this run wrote it with a space)*",
+        "  test_r.py::test_a",
         "hist: shard 1/2: ran nothing, exit status 4"])
     # With "=" pytest leaves the path out of its choice, and the plan matches.
     result = hist.run("--shard-file=../shards/shard-1.txt")

@@ -3,12 +3,17 @@ moments and check the history: PRAGMA integrity_check passes, every input
 is stored whole or not at all, a prune happened whole or not at all, and
 running the same command again gives exactly what an uninterrupted run
 gives. Three operations, ITERATIONS kills each (default 10; the issue's
-hand run is 200):
+hand run is 200), aimed between the moment the tool opens the history and
+the moment it is done (timed by a first uninterrupted run), and counted by
+what they hit: the work itself (the tool held the history open, per
+/proc/PID/fd, and had not stored its result), start-up, or the exit after
+the result was stored:
 - ingest: one histmerge call with six JUnit files (two gzipped), each its
   own transaction;
 - merge: histmerge of another history of 20,000 results;
 - prune: histprune --keep-runs 2 --drop-unseen 1 of a history of six runs.
-Prints one summary line per operation; exits 1 on the first violation."""
+Prints one summary line per operation, with those counts; exits 1 on the
+first violation."""
 
 import os
 import random
@@ -23,42 +28,104 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import content, integrity, remove_db, tool, write_junit  # noqa: E402
 
 
-def run_killed(argv, delay):
-    """Start argv, SIGKILL it after delay seconds (if still running).
-    Returns True when the kill landed before it finished."""
+def history_open(pid, db):
+    """Whether process pid holds the history db (or its -wal or -journal)
+    open, from its descriptors in /proc: it has begun the work. None where
+    /proc cannot tell."""
+    real = os.path.realpath(db)
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target == real or target.startswith(real + "-"):
+            return True
+    return False
+
+
+def run_killed(argv, delay, db):
+    """Start argv, SIGKILL it after delay seconds. Returns None when it
+    finished first, else whether it held the history open when killed."""
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         p.wait(timeout=delay)
-        return False
+        return None
     except subprocess.TimeoutExpired:
+        opened = history_open(p.pid, db)
         p.send_signal(signal.SIGKILL)
         p.wait()
-        return True
+        return opened
 
 
-def timed(argv):
+def calibrate(argv, db, fresh):
+    """(seconds until argv opens the history, seconds it takes in all),
+    from one uninterrupted run: kills are aimed between the two."""
+    fresh()
     t = time.monotonic()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.monotonic() - t
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opened = None
+    while p.poll() is None:
+        if opened is None and history_open(p.pid, db):
+            opened = time.monotonic() - t
+        time.sleep(0.0005)
+    full = time.monotonic() - t
+    if p.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)}: exit {p.returncode}")
+    return (opened if opened is not None else 0.0), full
 
 
-def kill_and_rerun(what, done, argv, db, fresh, before, want, full, iterations, rng):
+class Kills:
+    """What the kills hit: a kill that finds the process done is no kill;
+    one before it opened the history interrupted start-up only; one after
+    the history holds the whole result interrupted its exit only. The rest
+    interrupted the work itself."""
+
+    def __init__(self):
+        self.tries = self.startup = self.mid_work = self.after = 0
+
+    def count(self, opened, finished):
+        self.tries += 1
+        if opened is False:
+            self.startup += 1
+        elif finished:
+            self.after += 1
+        else:
+            self.mid_work += 1
+
+    def __str__(self):
+        return (f"{self.mid_work} kills mid-work ({self.startup} more in start-up, {self.after} "
+                f"after the work was stored, of {self.tries} tries)")
+
+
+def kill_and_rerun(what, argv, db, fresh, want, iterations, rng, check_partial):
     """iterations times: a fresh history, argv killed at a random moment
-    within its uninterrupted time full; the history must pass
-    integrity_check, hold before or want (never partly done), and a rerun
-    must give want. Returns how many kills landed before argv finished."""
-    killed = 0
+    between opening the history and finishing; the history must pass
+    integrity_check and check_partial(content) (never partly done), and a
+    rerun must give want. Returns the Kills."""
+    # Two timings: aimed at the shorter, fewer kills come after the end.
+    (opens, full), (opens2, full2) = calibrate(argv, db, fresh), calibrate(argv, db, fresh)
+    opens, full = max(opens, opens2), min(full, full2)
+    kills = Kills()
     for _ in range(iterations):
         fresh()
-        if not run_killed(argv, rng.uniform(0, full)):
+        opened = run_killed(argv, rng.uniform(min(opens, full), full), db)
+        if opened is None:
+            kills.tries += 1
             continue
-        killed += 1
-        ok, why = integrity(db)
-        assert ok, f"{what}: integrity_check: {why}"
-        assert content(db) in (before, want), f"{what}: the history is partly {done}"
+        got = ([], [])
+        if os.path.exists(db):
+            ok, why = integrity(db)
+            assert ok, f"{what}: integrity_check: {why}"
+            got = content(db)
+            check_partial(got)
+        kills.count(opened, got == want)
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert content(db) == want, f"{what}: the rerun differs from an uninterrupted run"
-    return killed
+    return kills, full
 
 
 def check_ingest(bindir, tmp, iterations, rng):
@@ -70,22 +137,14 @@ def check_ingest(bindir, tmp, iterations, rng):
     db = os.path.join(tmp, "ingest.db")
     argv = [os.path.join(bindir, "histmerge"), "--db", db, "--run-id", "r1", *files]
     remove_db(db)
-    full = timed(argv)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     want = content(db)
     per_file = {}
     for res in want[0]:
         per_file.setdefault(res[3].split(".")[0].split("/")[0], set()).add(res)
-    killed = partial = 0
-    for _ in range(iterations):
-        remove_db(db)
-        if not run_killed(argv, rng.uniform(0, full)):
-            continue
-        killed += 1
-        if not os.path.exists(db):
-            continue
-        ok, why = integrity(db)
-        assert ok, f"ingest: integrity_check: {why}"
-        got = content(db)
+    between = []
+
+    def whole_files(got):
         have = set(got[0])
         stored = 0
         for name, rows in per_file.items():
@@ -93,11 +152,27 @@ def check_ingest(bindir, tmp, iterations, rng):
             assert n in (0, len(rows)), f"ingest: {name}: {n} of {len(rows)} results stored"
             stored += n > 0
         assert len(got[1]) == stored, f"ingest: {len(got[1])} inputs for {stored} files"
-        partial += 0 < stored < len(files)
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert content(db) == want, "ingest: the rerun differs from an uninterrupted run"
-    print(f"crash: ingest of {len(files)} files ({full:.2f} s): {killed} kills, {partial} between files, "
-          f"all whole, reruns complete")
+        between.append(0 < stored < len(files))
+
+    kills, full = kill_and_rerun("ingest", argv, db, lambda: remove_db(db), want, iterations, rng,
+                                 whole_files)
+    print(f"crash: ingest of {len(files)} files ({full:.2f} s): {kills}, {sum(between)} between "
+          f"files; all whole, reruns complete")
+
+
+def check_history_change(what, done, argv, db, fresh, iterations, rng):
+    """A change of a history in one transaction (a merge, a prune): killed,
+    it is there whole or not at all."""
+    fresh()
+    before = content(db)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    want = content(db)
+
+    def whole(got):
+        assert got in (before, want), f"{what}: the history is partly {done}"
+
+    kills, full = kill_and_rerun(what, argv, db, fresh, want, iterations, rng, whole)
+    return before, want, kills, full
 
 
 def check_merge(bindir, tmp, iterations, rng):
@@ -115,13 +190,10 @@ def check_merge(bindir, tmp, iterations, rng):
         tool(bindir, "histmerge", "--db", db, "--run-id", "b", base)
 
     argv = [os.path.join(bindir, "histmerge"), "--db", db, src]
-    fresh()
-    before = content(db)
-    full = timed(argv)
-    want = content(db)
-    killed = kill_and_rerun("merge", "merged", argv, db, fresh, before, want, full, iterations, rng)
-    print(f"crash: merge of a {len(want[0]) - len(before[0])}-result history ({full:.2f} s): {killed} kills, "
-          f"all whole, reruns complete")
+    before, want, kills, full = check_history_change("merge", "merged", argv, db, fresh,
+                                                     iterations, rng)
+    print(f"crash: merge of a {len(want[0]) - len(before[0])}-result history ({full:.2f} s): "
+          f"{kills}; all whole, reruns complete")
 
 
 def check_prune(bindir, tmp, iterations, rng):
@@ -137,13 +209,10 @@ def check_prune(bindir, tmp, iterations, rng):
         shutil.copy(seed, db)
 
     argv = [os.path.join(bindir, "histprune"), "--db", db, "--keep-runs", "2", "--drop-unseen", "1"]
-    fresh()
-    before = content(db)
-    full = timed(argv)
-    want = content(db)
-    killed = kill_and_rerun("prune", "pruned", argv, db, fresh, before, want, full, iterations, rng)
-    print(f"crash: prune of {len(before[0]) - len(want[0])} of {len(before[0])} results ({full:.2f} s): "
-          f"{killed} kills, all whole, reruns complete")
+    before, want, kills, full = check_history_change("prune", "pruned", argv, db, fresh,
+                                                     iterations, rng)
+    print(f"crash: prune of {len(before[0]) - len(want[0])} of {len(before[0])} results "
+          f"({full:.2f} s): {kills}; all whole, reruns complete")
 
 
 def main():
