@@ -11,6 +11,11 @@ bench/suite_gen.c, long realistic nodeids) and each size (SIZES, default
          floor: xmllint --stream --noout on the same file
   gz     histmerge of a gzipped pytest-reportlog JSONL into a new history;
          floor: gzip -dc of the same file
+  xml-ci, gz-ci
+         the same two of the suite's next run into a history that holds
+         the first run's (every test already known: the usual CI case),
+         each rep on a fresh copy of that history; same floors. WORKS
+         (default all rows) leaves them out unless it names them.
 
 Every command runs REPS times (REPS_1M at 1,000,000 tests, default 3 to
 keep `make bench` near 10 minutes), one at a time and on one core of
@@ -49,6 +54,8 @@ TARGETS = {
     ("xml", None): ("<= 2x, <= 32 MiB", lambda r: r["ratio_wall"] <= 2.0 and r["rss_max"] <= 32),
     ("gz", None): ("<= 1.5x, <= 32 MiB", lambda r: r["ratio_wall"] <= 1.5 and r["rss_max"] <= 32),
 }
+TARGETS[("xml-ci", None)] = TARGETS[("xml", None)]
+TARGETS[("gz-ci", None)] = TARGETS[("gz", None)]
 
 
 def log(msg):
@@ -87,6 +94,13 @@ def rm_db(path):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
+    return go
+
+
+def copy_db(src, dst):
+    def go():
+        rm_db(dst)()
+        shutil.copyfile(src, dst)
     return go
 
 
@@ -138,6 +152,55 @@ def inputs(gen, n):
     return xml, gz, db
 
 
+def report(path, gen, n, kind, run):
+    """Makes run (0 or 1) of generator gen's suite of n tests as kind
+    (xunit2 or reportlog, gzipped) at path, when missing."""
+    if os.path.exists(path):
+        return
+    log("generating %s" % path)
+    if gen == "own":
+        sh("bench/gen_xunit2.py %d %d %s%s > '%s.tmp' && mv '%s.tmp' '%s'" % (
+            n, run + 1, "--reportlog" if kind == "reportlog" else "", " | gzip -6" if kind == "reportlog" else "",
+            path, path, path))
+    else:
+        sh("build/bench/suite_gen %s %d 1 %d '%s.tmp' && mv '%s.tmp' '%s'" % (kind, n, run, path, path, path))
+
+
+def ci_rows(gen, n, k, scratch):
+    """The xml-ci and gz-ci rows WORKS asks for: the suite's second run
+    (same tests, other durations) into a copy of a history that holds the
+    first run's two reports."""
+    works = os.environ.get("WORKS", "plan xml gz xml-ci gz-ci").split()
+    if "xml-ci" not in works and "gz-ci" not in works:
+        return []
+    base = os.path.join(OUT, "%s-%d" % (gen, n))
+    for path, kind, run in ((base + ".xml", "xunit2", 0), (base + ".jsonl.gz", "reportlog", 0),
+                            (base + "-run2.xml", "xunit2", 1), (base + "-run2.jsonl.gz", "reportlog", 1)):
+        report(path, gen, n, kind, run)
+    # Made again each time: one from an older build would be migrated,
+    # and the migration timed.
+    pre = base + "-run1.db"
+    log("generating %s" % pre)
+    rm_db(pre + ".tmp")()
+    sh("'%s' -q --db '%s.tmp' --run-id run1 '%s.xml' '%s.jsonl.gz' && mv '%s.tmp' '%s'" % (
+        os.path.join(BIN, "histmerge"), pre, base, base, pre, pre))
+    rows = []
+    if "xml-ci" in works:
+        xml2 = base + "-run2.xml"
+        floor = measure(["xmllint", "--stream", "--noout", xml2], k)
+        m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
+                    copy_db(pre, scratch))
+        rows.append(row("xml-ci", gen, n, m, floor, "xmllint --stream"))
+    if "gz-ci" in works:
+        gz2 = base + "-run2.jsonl.gz"
+        floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2], k)
+        m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
+                    copy_db(pre, scratch))
+        rows.append(row("gz-ci", gen, n, m, floor, "gzip -dc"))
+    rm_db(scratch)()
+    return rows
+
+
 def row(work, gen, n, m, floor, floor_name):
     r = {"work": work, "generator": gen, "tests": n, "reps": len(m["walls"]),
          "wall": spread(m["walls"]), "cpu": spread(m["cpus"]), "rss_max": max(m["rss"]),
@@ -159,7 +222,8 @@ def table(rows):
     head = ("| work | gen | tests | reps | wall s min/med/max | CPU s min/med/max | floor | floor wall s "
             "| floor CPU s | ratio wall | ratio CPU | peak RSS MiB | target | met |")
     lines = [head, "|" + "---|" * 14]
-    what = {"plan": "histplan --shards 64 (x5 runs)", "xml": "histmerge xunit2", "gz": "histmerge reportlog .gz"}
+    what = {"plan": "histplan --shards 64 (x5 runs)", "xml": "histmerge xunit2", "gz": "histmerge reportlog .gz",
+            "xml-ci": "histmerge xunit2, tests known", "gz-ci": "histmerge reportlog .gz, tests known"}
     for r in rows:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
         lines.append("| %s | %s | %s | %d | %s | %s | %s | %.3f | %.3f | %.2fx | %.2fx | %.1f | %s | %s |" % (
@@ -196,6 +260,7 @@ def main():
             rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
             rm_db(scratch)()
             rm_tree(shards)()
+            rows += ci_rows(gen, n, k, scratch)
     md = table(rows)
     load = os.getloadavg()
     note = ("own: bench/gen_xunit2.py + bench/plan_gen.c; real: bench/suite_gen.c. Ratios are medians over "

@@ -292,9 +292,13 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 		out->duplicates = out->tests;
 		goto done;
 	}
-	/* A failed COMMIT (busy) leaves the transaction open: roll back. */
+	/* A failed COMMIT (busy) leaves the transaction open: roll back. The
+	 * results are packed at commit, so a full disk shows here: say which
+	 * input, as a failure while parsing does. */
 	if ((error = hist__store_commit(db)) == HIST_OK)
 		began = 0;
+	else
+		prefixed(db, error, hist__input_name(g.in));
 done:
 	if (began)
 		hist__store_rollback(db);

@@ -68,6 +68,8 @@ static int peek(hist__json *j)
 		return j->buf[j->pos];
 	if (j->eof)
 		return -1;
+	if (j->failed)
+		return -2;
 	if ((n = hist__input_read(j->in, j->buf, READ_SIZE)) < 0) {
 		j->read_error = (int)n;
 		return -2;
@@ -486,6 +488,360 @@ int hist__json_skip(hist__json *j, hist__json_token tok)
 done:
 	j->depth--;
 	return error;
+}
+
+/* ---- whole lines at once ------------------------------------------ */
+
+/* Reportlog lines are mostly what no one reads (keywords, locations,
+ * tracebacks): the tokenizer's byte-at-a-time bookkeeping over them cost
+ * twice what inflating them did. A line held whole in the buffer is
+ * checked with pointers instead, and anything unusual (a long line, an
+ * escaped key, an error) is left to the tokenizer, which then reads the
+ * same line again from its start. */
+
+/* Makes the line at pos whole in the buffer, its '\n' at *nl. 0 when it
+ * cannot be: longer than the buffer, the last line without a '\n', or a
+ * read error (kept for peek to report). */
+static int whole_line(hist__json *j, const unsigned char **nl)
+{
+	const unsigned char *p;
+	long n;
+
+	if ((p = memchr(j->buf + j->pos, '\n', j->len - j->pos))) {
+		*nl = p;
+		return 1;
+	}
+	if (j->eof || j->failed)
+		return 0;
+	memmove(j->buf, j->buf + j->pos, j->len - j->pos);
+	j->len -= j->pos;
+	j->pos = 0;
+	while (j->len < READ_SIZE) {
+		size_t old = j->len;
+
+		if ((n = hist__input_read(j->in, j->buf + j->len, READ_SIZE - j->len)) < 0) {
+			j->read_error = (int)n;
+			j->failed = 1;
+			return 0;
+		}
+		if (n == 0) {
+			j->eof = 1;
+			return 0;
+		}
+		j->len += (size_t)n;
+		if ((p = memchr(j->buf + old, '\n', (size_t)n))) {
+			*nl = p;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const unsigned char *blanks(const unsigned char *p, const unsigned char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int hex4_at(const unsigned char *p, const unsigned char *e, unsigned long *out)
+{
+	*out = 0;
+	if (e - p < 4)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned c = p[i];
+
+		if (c >= '0' && c <= '9')
+			*out = *out << 4 | (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*out = *out << 4 | (c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*out = *out << 4 | (c - 'A' + 10);
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* Length of the valid UTF-8 sequence at p (as utf8() takes them), or 0. */
+static size_t utf8_at(const unsigned char *p, const unsigned char *e)
+{
+	unsigned c = *p;
+	unsigned long cp;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 1;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 2;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(e - p) <= n)
+		return 0;
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		return 0;
+	return n + 1;
+}
+
+/* A string from past its opening quote: past its closing one, or NULL.
+ * *plain: no escape and no byte past ASCII, so the bytes are the value. */
+static const unsigned char *scan_string(const unsigned char *p, const unsigned char *e, int *plain)
+{
+	unsigned long cp;
+	size_t n;
+
+	*plain = 1;
+	for (;;) {
+		p += plain_run(p, (size_t)(e - p));
+		if (p >= e)
+			return NULL;
+		if (*p == '"')
+			return p + 1;
+		*plain = 0;
+		if (*p == '\\') {
+			if (++p >= e)
+				return NULL;
+			if (*p == 'u') {
+				if (!hex4_at(p + 1, e, &cp))
+					return NULL;
+				p += 5;
+				/* escape() takes an escape after a high surrogate as
+				 * its pair, and only a \u one. */
+				if (cp >= 0xd800 && cp < 0xdc00 && p < e && *p == '\\') {
+					if (e - p < 2 || p[1] != 'u' || !hex4_at(p + 2, e, &cp))
+						return NULL;
+					p += 6;
+				}
+			} else if (*p && strchr("\"\\/bfnrt", *p)) {
+				p++;
+			} else {
+				return NULL;
+			}
+		} else if (*p < 0x20 || !(n = utf8_at(p, e))) {
+			return NULL;
+		} else {
+			p += n;
+		}
+	}
+}
+
+static const unsigned char *scan_digits(const unsigned char *p, const unsigned char *e)
+{
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/* The grammar number() reads. */
+static const unsigned char *scan_number(const unsigned char *p, const unsigned char *e)
+{
+	const unsigned char *q;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0') {
+		if (++p < e && *p >= '0' && *p <= '9')
+			return NULL;
+	} else if ((q = scan_digits(p, e)) == p) {
+		return NULL;
+	} else {
+		p = q;
+	}
+	if (p < e && *p == '.') {
+		if ((q = scan_digits(p + 1, e)) == p + 1)
+			return NULL;
+		p = q;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if ((q = scan_digits(p, e)) == p)
+			return NULL;
+		p = q;
+	}
+	return p;
+}
+
+static const unsigned char *scan_word(const unsigned char *p, const unsigned char *e, const char *w, size_t n)
+{
+	return (size_t)(e - p) >= n && memcmp(p, w, n) == 0 ? p + n : NULL;
+}
+
+/* "key" : of a member, from its quote; past the blanks after ':'. */
+static const unsigned char *scan_key(const unsigned char *p, const unsigned char *e)
+{
+	int plain;
+
+	if (p >= e || *p != '"' || !(p = scan_string(p + 1, e, &plain)))
+		return NULL;
+	p = blanks(p, e);
+	if (p >= e || *p != ':')
+		return NULL;
+	return blanks(p + 1, e);
+}
+
+/* Containers a skipped value may nest here; deeper ones go to the
+ * tokenizer (which takes DEPTH_MAX). */
+#define FAST_DEPTH 32
+
+/* One value from p: past it, or NULL. */
+static const unsigned char *scan_value(const unsigned char *p, const unsigned char *e)
+{
+	unsigned char open[FAST_DEPTH];
+	int depth = 0, plain;
+
+	for (;;) {
+		if (p >= e)
+			return NULL;
+		switch (*p) {
+		case '"': p = scan_string(p + 1, e, &plain); break;
+		case 't': p = scan_word(p, e, "true", 4); break;
+		case 'f': p = scan_word(p, e, "false", 5); break;
+		case 'n': p = scan_word(p, e, "null", 4); break;
+		case '{':
+		case '[':
+			if (depth == FAST_DEPTH)
+				return NULL;
+			open[depth++] = *p == '{' ? '}' : ']';
+			p = blanks(p + 1, e);
+			if (p < e && *p == open[depth - 1]) {
+				depth--;
+				p++;
+				break;
+			}
+			if (open[depth - 1] == '}' && !(p = scan_key(p, e)))
+				return NULL;
+			continue; /* to the first element's value */
+		default: p = scan_number(p, e); break;
+		}
+		if (!p)
+			return NULL;
+		/* After a value: the end of its containers, or the next one. */
+		for (;;) {
+			if (!depth)
+				return p;
+			p = blanks(p, e);
+			if (p >= e)
+				return NULL;
+			if (*p == open[depth - 1]) {
+				depth--;
+				p++;
+				continue;
+			}
+			if (*p != ',')
+				return NULL;
+			p = blanks(p + 1, e);
+			if (open[depth - 1] == '}' && !(p = scan_key(p, e)))
+				return NULL;
+			break;
+		}
+	}
+}
+
+/* The value from v to end into m, as hist__json_next would give it. */
+static int take(hist__json *j, hist__json_member *m, const unsigned char *v, const unsigned char *end)
+{
+	size_t n = (size_t)(end - v);
+
+	hist__buf_clear(m->val);
+	switch (*v) {
+	case '"':
+		m->found = HIST__JSON_STRING;
+		if (!m->keep)
+			return 1;
+		n -= 2;
+		if (plain_run(v + 1, n) != n || (j->text.limit && n > j->text.limit))
+			return 0;
+		return hist__buf_put(m->val, (const char *)v + 1, n) == HIST_OK;
+	case '{': m->found = HIST__JSON_OBJECT; return 1;
+	case '[': m->found = HIST__JSON_ARRAY; return 1;
+	case 't': m->found = HIST__JSON_TRUE; return 1;
+	case 'f': m->found = HIST__JSON_FALSE; return 1;
+	case 'n': m->found = HIST__JSON_NULL; return 1;
+	default:
+		m->found = HIST__JSON_NUMBER;
+		/* number() spells the exponent 'e'. */
+		if (n > NUMBER_MAX / 2 || memchr(v, 'E', n))
+			return 0;
+		return hist__buf_put(m->val, (const char *)v, n) == HIST_OK;
+	}
+}
+
+#ifdef HIST_TESTING
+int hist__json_test_slow;
+#endif
+
+int hist__json_fast_object(hist__json *j, hist__json_member *m, size_t nm, unsigned long *line)
+{
+	const unsigned char *p, *e, *k, *v;
+	int plain;
+
+#ifdef HIST_TESTING
+	if (hist__json_test_slow)
+		return 0;
+#endif
+	if (j->line_len || j->pos >= j->len || j->buf[j->pos] != '{' || !whole_line(j, &e))
+		return 0;
+	p = j->buf + j->pos;
+	if ((size_t)(e - p) > j->line_max)
+		return 0;
+	for (size_t i = 0; i < nm; i++) {
+		m[i].found = HIST__JSON_EOF;
+		hist__buf_clear(m[i].val);
+	}
+	p = blanks(p + 1, e);
+	if (p < e && *p == '}') {
+		p++;
+	} else {
+		for (;;) {
+			hist__json_member *x = NULL;
+			size_t klen;
+
+			if (p >= e || *p != '"')
+				return 0;
+			k = p + 1;
+			if (!(p = scan_string(k, e, &plain)) || !plain)
+				return 0;
+			klen = (size_t)(p - 1 - k);
+			for (size_t i = 0; i < nm && !x; i++)
+				if (m[i].key_len == klen && memcmp(m[i].key, k, klen) == 0)
+					x = &m[i];
+			p = blanks(p, e);
+			if (p >= e || *p != ':')
+				return 0;
+			v = blanks(p + 1, e);
+			if (!(p = scan_value(v, e)) || (x && !take(j, x, v, p)))
+				return 0;
+			p = blanks(p, e);
+			if (p < e && *p == ',') {
+				p = blanks(p + 1, e);
+				continue;
+			}
+			if (p < e && *p == '}') {
+				p++;
+				break;
+			}
+			return 0;
+		}
+	}
+	if (blanks(p, e) != e)
+		return 0;
+	*line = j->line;
+	j->pos = (size_t)(e + 1 - j->buf);
+	j->line++;
+	return 1;
 }
 
 int hist__json_end_line(hist__json *j)

@@ -41,7 +41,17 @@ typedef struct {
 	size_t line_max;
 	hist__buf text;      /* the last string (when kept) or number */
 	unsigned int depth;  /* of skip_value, bounded */
+	int failed;          /* a read failed (read_error) while bytes were left */
 } hist__json;
+
+/* One member hist__json_fast_object looks for, and what it found. */
+typedef struct {
+	const char *key;
+	size_t key_len;
+	int keep;               /* keep a string value in *val (numbers always are) */
+	hist__buf *val;         /* the value's text, as hist__json_next gives it */
+	hist__json_token found; /* its first token; HIST__JSON_EOF when absent */
+} hist__json_member;
 
 /* line_max: longest physical line accepted; text_max: longest string kept. */
 int hist__json_init(hist__json *j, hist__input *in, size_t line_max, size_t text_max, hist__err *err);
@@ -54,6 +64,20 @@ int hist__json_next(hist__json *j, hist__json_token *tok, int keep_string);
 /* Consumes a value whose first token is tok (already read): objects and
  * arrays are walked and checked to their end, nesting at most 64 deep. */
 int hist__json_skip(hist__json *j, hist__json_token tok);
+
+/* The next JSONL line read as one object, when that is quick: the line
+ * starts with '{' and is whole in the read buffer, its keys and the
+ * strings kept are plain ASCII, and all of it is valid. 1: read, members
+ * filled (last one wins, as with the tokenizer), the line consumed.
+ * 0: nothing consumed: read the line with hist__json_next, which gives the
+ * same members or the error. *line: the line read. */
+int hist__json_fast_object(hist__json *j, hist__json_member *m, size_t nm, unsigned long *line);
+
+#ifdef HIST_TESTING
+/* Non-zero: hist__json_fast_object always declines, so tests and the
+ * fuzz target can set both paths side by side. */
+extern int hist__json_test_slow;
+#endif
 
 /* After a JSONL value: only blanks may follow on its line. */
 int hist__json_end_line(hist__json *j);

@@ -28,11 +28,11 @@
 /* Schema, one entry per version: migrations[v] takes user_version v to v+1,
  * in one transaction. Entries are append-only once released.
  *
- * Integers everywhere (interned ids, µs) keep a result row near 15 bytes.
- * results.test_id has no FOREIGN KEY on purpose: checking one on a DELETE
- * FROM tests would scan results per test (an index on test_id would double
- * the largest table), so whatever deletes results must delete the tests
- * left without any. */
+ * Integers everywhere (interned ids, µs) keep a result small. Results
+ * name their test by id with no FOREIGN KEY (results.test_id until schema
+ * 5, the packs since 6): checking one on a DELETE FROM tests would scan
+ * every result per test, so whatever deletes results must delete the
+ * tests left without any. */
 static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE suites("
@@ -100,7 +100,8 @@ static const char *const migrations[] = {
 	 * packs along, and a run in runs_unpacked is read from results until
 	 * the next write transaction repacks it (as every run of a history
 	 * migrated here is). Whatever writes results outside store*.c must put
-	 * the run in runs_unpacked (or call hist__store_packs_rebuild). */
+	 * the run in runs_unpacked (until schema 6, below, made the packs the
+	 * only copy). */
 	"CREATE TABLE packs("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" chunk INTEGER NOT NULL,"
@@ -140,6 +141,16 @@ static const char *const migrations[] = {
 	" predicted_us INTEGER NOT NULL CHECK(predicted_us >= 0),"
 	" PRIMARY KEY(suite_id, plan_id, shard),"
 	" FOREIGN KEY(suite_id, plan_id) REFERENCES plans(suite_id, id) ON DELETE CASCADE) WITHOUT ROWID;",
+	/* 5 -> 6: the packs are the only copy of the results. Schema 5 kept
+	 * every result twice, in results (19 bytes a result) and in packs
+	 * (7); 100,000 tests x 50 runs took 28.6 bytes a result with the
+	 * nodeids. Before this script, migrate_code() packs every run again
+	 * from results (the packs were derived data, never trusted past
+	 * results). Readers see the packs as rows through the hist_results
+	 * virtual table (store_results.c); writers go through temp.pending
+	 * (store_pack.c). */
+	"DROP TABLE runs_unpacked;"
+	"DROP TABLE results;",
 };
 #define BASE_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -158,13 +169,15 @@ static const char *const migrations[] = {
 	"(" n ".attempts, " n ".outcome, coalesce(" n ".duration_us, -1), coalesce(" n ".setup_us, -1)) > " \
 	"(" o ".attempts, " o ".outcome, coalesce(" o ".duration_us, -1), coalesce(" o ".setup_us, -1))"
 
-/* The results of the source database, with its runs and tests mapped onto
- * this one's (test ids through temp.test_map: tests has no index on id),
- * but for the runs whose inputs this history already counts under runs
- * that own them (temp.merge_skip, store_owner.c). */
-#define SRC_RESULTS                                                                             \
+/* The results of the source database (`from`: its packs through
+ * hist_results('src'), or a schema 1-5 source's results table), with its
+ * runs and tests mapped onto this one's (test ids through temp.test_map:
+ * tests has no index on id), but for the runs whose inputs this history
+ * already counts under runs that own them (temp.merge_skip,
+ * store_owner.c). */
+#define SRC_RESULTS(from)                                                                       \
 	"SELECT mr.id AS run_id, m.main_id AS test_id, x.outcome, x.duration_us, x.setup_us, x.attempts" \
-	" FROM src.results x"                                                                       \
+	" FROM " from " x"                                                                          \
 	" JOIN src.runs r ON r.id = x.run_id"                                                       \
 	" JOIN src.suites s ON s.id = r.suite_id"                                                   \
 	" JOIN main.suites ms ON ms.name = s.name"                                                  \
@@ -190,18 +203,25 @@ static const char *const sql_text[S_COUNT] = {
 	 * so each row is one descent of the tests key. */
 	[S_BATCH_LOOKUP] = "SELECT b.rowid, t.id FROM hist_batch AS b CROSS JOIN tests AS t"
 			   " ON t.name = b.name AND t.is_key = b.is_key",
-	[S_BATCH_TESTS] = "INSERT INTO tests(name, is_key, id) SELECT name, is_key, test FROM hist_batch WHERE fresh"
-			  " ON CONFLICT(name, is_key) DO NOTHING",
-	[S_BATCH_RESULTS] = "INSERT INTO results(run_id, test_id, outcome, duration_us, setup_us, attempts)"
+	/* OR IGNORE, not ON CONFLICT DO NOTHING: the upsert leaves the
+	 * CHECK and NOT NULL constraints at ABORT, and a statement that may
+	 * abort half-way saves every page it touches to a statement journal
+	 * first. New names land all over the name-keyed b-tree, so that was
+	 * each batch copying most of the table: 146 MB written to a temp
+	 * file for 100,000 real tests (15 MB history), 12% of the CPU.
+	 * hist__batch_add already refuses what those constraints check. */
+	[S_BATCH_TESTS] = "INSERT OR IGNORE INTO tests(name, is_key, id) SELECT name, is_key, test FROM hist_batch"
+			  " WHERE fresh",
+	[S_BATCH_RESULTS] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
 			    " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch WHERE true"
 			    " ON CONFLICT(run_id, test_id) DO NOTHING",
 	/* Only when some result met a stored one (or one of the same batch):
 	 * the upsert applies them in batch order, each kept if greater. */
-	[S_BATCH_RAISE] = "INSERT INTO results(run_id, test_id, outcome, duration_us, setup_us, attempts)"
+	[S_BATCH_RAISE] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
 			  " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch WHERE true"
 			  " ON CONFLICT(run_id, test_id) DO UPDATE SET outcome = excluded.outcome,"
 			  " duration_us = excluded.duration_us, setup_us = excluded.setup_us,"
-			  " attempts = excluded.attempts WHERE " GREATER("excluded", "results"),
+			  " attempts = excluded.attempts WHERE " GREATER("excluded", "pending"),
 	/* A plain file's raw bytes are its content: its raw hash is its hash. */
 	[S_INPUT_SEEN] = "SELECT tests FROM inputs WHERE hash = ?1 UNION ALL"
 			 " SELECT tests FROM inputs WHERE raw_hash = ?1 LIMIT 1",
@@ -209,23 +229,16 @@ static const char *const sql_text[S_COUNT] = {
 			" shard_total, tests, test_us, raw_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[S_COUNT_RUNS] = "SELECT count(*) FROM runs r JOIN suites s ON s.id = r.suite_id"
 			 " WHERE ?1 IS NULL OR s.name = ?1",
-	/* Probes instead of scans (results is keyed by run, then test): a
-	 * test counts when some run has it, found by one probe per run
-	 * (runs the outer loop), and all results are counted from the
-	 * b-tree's pages. count(DISTINCT) over a join of every result took
-	 * 1.5 s for 100,000 tests x 50 runs; this takes 0.2 s. */
-	[S_COUNT_RESULTS] = "SELECT (SELECT count(*) FROM tests t WHERE EXISTS (SELECT 1 FROM runs r"
-			    " CROSS JOIN results x ON x.run_id = r.id AND x.test_id = t.id"
-			    " JOIN suites s ON s.id = r.suite_id WHERE ?1 IS NULL OR s.name = ?1)),"
-			    " CASE WHEN ?1 IS NULL THEN (SELECT count(*) FROM results) ELSE (SELECT count(*)"
-			    " FROM runs r JOIN suites s ON s.id = r.suite_id CROSS JOIN results x ON x.run_id = r.id"
-			    " WHERE s.name = ?1) END",
+	/* Every pack of the suite's runs (all runs for NULL): the counts
+	 * read only the test ids in them (store_results.c). */
+	[S_COUNT_PACKS] = "SELECT p.run_id, p.chunk, p.data FROM runs r JOIN suites s ON s.id = r.suite_id"
+			  " CROSS JOIN packs p ON p.run_id = r.id WHERE ?1 IS NULL OR s.name = ?1",
 	/* Newest first; ext_id breaks ties so equal start times still give
 	 * one order on every machine. */
 	[S_WINDOW] = "SELECT r.id FROM runs r JOIN suites s ON s.id = r.suite_id WHERE s.name = ?1"
 		     " ORDER BY r.started_us DESC, r.ext_id DESC LIMIT ?2",
 	[S_RUN_RESULTS] = "SELECT test_id, outcome, coalesce(duration_us, -1), coalesce(setup_us, -1), attempts"
-			  " FROM results WHERE run_id = ?1 ORDER BY test_id",
+			  " FROM hist_results WHERE run_id = ?1 ORDER BY test_id",
 	[S_TESTS_BY_NAME] = "SELECT id, name, is_key FROM tests ORDER BY name, is_key",
 	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers FROM inputs i"
 			" WHERE i.run_id IN (SELECT r.id FROM runs r JOIN suites s ON s.id = r.suite_id"
@@ -242,12 +255,13 @@ static const char *const sql_text[S_COUNT] = {
 	[S_SRC_TABLES] = "SELECT count(*) FROM src.sqlite_schema",
 	/* What a history's schema never holds: views, triggers, virtual or
 	 * otherwise unusual tables, generated or hidden columns, or a missing
-	 * table the merge reads. A view in place of results can make the
-	 * merge run for ever while it holds the write lock. */
+	 * table the merge reads (?1: 1 for a source of schema 6 or later,
+	 * which has packs instead of results). A view in place of results
+	 * can make the merge run for ever while it holds the write lock. */
 	[S_SRC_ODD] = "SELECT (SELECT count(*) FROM src.sqlite_schema WHERE type NOT IN ('table', 'index'))"
 		      " + (SELECT count(*) FROM src.sqlite_schema WHERE type = 'table' AND sql NOT LIKE 'CREATE TABLE %')"
 		      " + 5 - (SELECT count(*) FROM src.sqlite_schema WHERE type = 'table'"
-		      " AND name IN ('suites', 'runs', 'tests', 'results', 'inputs'))"
+		      " AND name IN ('suites', 'runs', 'tests', 'inputs', CASE WHEN ?1 THEN 'packs' ELSE 'results' END))"
 		      " + (SELECT count(*) FROM src.sqlite_schema s, pragma_table_xinfo(s.name, 'src') x"
 		      " WHERE s.type = 'table' AND x.hidden <> 0)",
 	[S_MERGE_SUITES] = "INSERT INTO main.suites(name) SELECT name FROM src.suites WHERE true ORDER BY name"
@@ -267,24 +281,28 @@ static const char *const sql_text[S_COUNT] = {
 	[S_MAP_FILL] = "INSERT INTO temp.test_map(src_id, main_id) SELECT t.id, mt.id FROM src.tests t"
 		       " JOIN main.tests mt ON mt.name = t.name AND mt.is_key = t.is_key",
 	[S_MAP_CLEAR] = "DELETE FROM temp.test_map",
-	[S_MERGE_COUNT] = "SELECT count(*) FROM src.results",
-	[S_MERGE_RESULTS] = "INSERT INTO main.results(run_id, test_id, outcome, duration_us, setup_us, attempts) "
-			    SRC_RESULTS " AND true ORDER BY 1, 2 ON CONFLICT(run_id, test_id) DO NOTHING",
-	[S_MERGE_RAISE] = "UPDATE main.results AS o SET outcome = n.outcome, duration_us = n.duration_us,"
-			  " setup_us = n.setup_us, attempts = n.attempts FROM (" SRC_RESULTS ") AS n"
+	[S_MERGE_COUNT] = "SELECT count(*) FROM hist_results('src')",
+	[S_MERGE_COUNT_V5] = "SELECT count(*) FROM src.results",
+	[S_MERGE_RESULTS] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts) "
+			    SRC_RESULTS("hist_results('src')") " AND true ORDER BY 1, 2"
+			    " ON CONFLICT(run_id, test_id) DO NOTHING",
+	[S_MERGE_RESULTS_V5] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts) "
+			       SRC_RESULTS("src.results") " AND true ORDER BY 1, 2 ON CONFLICT(run_id, test_id) DO NOTHING",
+	[S_MERGE_RAISE] = "UPDATE temp.pending AS o SET outcome = n.outcome, duration_us = n.duration_us,"
+			  " setup_us = n.setup_us, attempts = n.attempts FROM (" SRC_RESULTS("hist_results('src')") ") AS n"
 			  " WHERE o.run_id = n.run_id AND o.test_id = n.test_id AND " GREATER("n", "o"),
-	/* Every run the source has: merge repacks them at commit. */
-	[S_MERGE_UNPACK] = "INSERT OR IGNORE INTO main.runs_unpacked(run_id) SELECT mr.id FROM src.runs r"
-			   " JOIN src.suites s ON s.id = r.suite_id JOIN main.suites ms ON ms.name = s.name"
-			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id",
+	[S_MERGE_RAISE_V5] = "UPDATE temp.pending AS o SET outcome = n.outcome, duration_us = n.duration_us,"
+			     " setup_us = n.setup_us, attempts = n.attempts FROM (" SRC_RESULTS("src.results") ") AS n"
+			     " WHERE o.run_id = n.run_id AND o.test_id = n.test_id AND " GREATER("n", "o"),
 	[S_PACK_ADD] = "INSERT INTO packs(run_id, chunk, data) VALUES (?1, ?2, ?3)",
 	[S_PACK_DROP] = "DELETE FROM packs WHERE run_id = ?1 AND chunk >= ?2 AND chunk < ?3",
-	[S_PACK_READ] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM results"
+	[S_PACK_READ] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM temp.pending"
 			" WHERE run_id = ?1 AND test_id >= ?2 AND test_id < ?3 ORDER BY test_id",
+	[S_PACK_GET] = "SELECT data FROM packs WHERE run_id = ?1 AND chunk = ?2",
 	[S_PACKS_OF_RUN] = "SELECT chunk, data FROM packs WHERE run_id = ?1 ORDER BY chunk",
-	[S_UNPACKED_FIRST] = "SELECT run_id FROM runs_unpacked ORDER BY run_id LIMIT 1",
-	[S_UNPACKED_DONE] = "DELETE FROM runs_unpacked WHERE run_id = ?1",
-	[S_UNPACKED_IN] = "SELECT 1 FROM runs_unpacked WHERE run_id = ?1",
+	[S_PENDING_ADD] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_PENDING_CLEAR] = "DELETE FROM temp.pending",
 	[S_MERGE_INPUTS] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
 			   " shard_index, shard_total, tests, test_us, raw_hash)"
 			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
@@ -523,6 +541,12 @@ static int check_identity(int64_t *version, hist_db *db)
 	return HIST_OK;
 }
 
+/* What a step needs beyond its SQL, run first in its transaction. */
+static int migration_code(hist_db *db, int64_t from)
+{
+	return from == 5 ? hist__store_packs_from_results(db) : HIST_OK;
+}
+
 static const char *migration(int64_t from)
 {
 #ifdef HIST_TESTING
@@ -549,7 +573,8 @@ static int migrate(hist_db *db, int64_t version)
 			goto fail;
 		}
 		snprintf(setv, sizeof setv, "PRAGMA user_version = %lld", (long long)version + 1);
-		if ((error = hist__store_exec(db, migration(version))) < 0 || (error = hist__store_exec(db, setv)) < 0 ||
+		if ((error = migration_code(db, version)) < 0 || (error = hist__store_exec(db, migration(version))) < 0 ||
+			(error = hist__store_exec(db, setv)) < 0 ||
 			(error = hist__store_exec(db, "COMMIT")) < 0)
 			goto fail;
 		version++;
@@ -577,7 +602,7 @@ static int open_db(hist_db *db, const char *path, const hist_db_options *o)
 		return hist__store_fail(db, rc);
 	}
 	sqlite3_busy_timeout(db->sql, o->busy_timeout_ms > INT32_MAX ? INT32_MAX : (int)o->busy_timeout_ms);
-	if ((error = hist__store_batch_module(db)) < 0)
+	if ((error = hist__store_batch_module(db)) < 0 || (error = hist__store_results_module(db)) < 0)
 		return error;
 	/* Identity first: WAL mode would rewrite another program's file. */
 	if ((error = check_identity(&version, db)) < 0)
@@ -659,7 +684,19 @@ void hist_db_free(hist_db *db)
 
 int hist__store_begin(hist_db *db)
 {
+	int error;
+
 	hist__store_pack_forget(db);
+	/* Made outside any transaction, so no rollback takes it away. Keyed
+	 * like schema 5's results: the writers' SQL is what it was there. */
+	if (!db->pending_ready) {
+		if ((error = hist__store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS pending("
+						  " run_id INTEGER NOT NULL, test_id INTEGER NOT NULL,"
+						  " outcome INTEGER NOT NULL, duration_us INTEGER, setup_us INTEGER,"
+						  " attempts INTEGER NOT NULL, PRIMARY KEY(run_id, test_id)) WITHOUT ROWID")) < 0)
+			return error;
+		db->pending_ready = 1;
+	}
 	return hist__store_run_stmt(db, S_BEGIN);
 }
 
@@ -819,36 +856,6 @@ void hist__store_read_end(hist_db *db, int began)
 	if (began && !sqlite3_get_autocommit(db->sql))
 		sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }
-
-int hist_db_counts(hist_counts *out, hist_db *db, const char *suite)
-{
-	sqlite3_stmt *s = NULL;
-	int error, began, row;
-
-	memset(out, 0, sizeof *out);
-	if ((error = hist__store_read_begin(&began, db)) < 0)
-		return error;
-	if ((error = hist__store_stmt(&s, db, S_COUNT_RUNS)) < 0 ||
-		(suite && (error = hist__store_bind_text(db, s, 1, suite, strlen(suite))) < 0) ||
-		(error = row = hist__store_step_row(db, s)) < 0)
-		goto done;
-	out->runs = row ? sqlite3_column_int64(s, 0) : 0;
-	hist__store_reset(s);
-	if ((error = hist__store_stmt(&s, db, S_COUNT_RESULTS)) < 0 ||
-		(suite && (error = hist__store_bind_text(db, s, 1, suite, strlen(suite))) < 0) ||
-		(error = row = hist__store_step_row(db, s)) < 0)
-		goto done;
-	if (row) {
-		out->tests = sqlite3_column_int64(s, 0);
-		out->results = sqlite3_column_int64(s, 1);
-	}
-	error = HIST_OK;
-done:
-	hist__store_reset(s);
-	hist__store_read_end(db, began);
-	return error;
-}
-
 
 /* ---- checks --------------------------------------------------------- */
 

@@ -38,7 +38,7 @@ int hist__batch_new(hist__batch **out);
 void hist__batch_free(hist__batch *b); /* NULL is a no-op */
 /* Copies r in. Returns 1 when the batch is now full (store it before the
  * next add), 0 when not, HIST_E_INVALID for an outcome out of range, no
- * attempts or an id past INT32_MAX bytes, or HIST_E_NOMEM. */
+ * attempts, an empty id or one past INT32_MAX bytes, or HIST_E_NOMEM. */
 int hist__batch_add(hist__batch *b, const hist__record *r);
 size_t hist__batch_count(const hist__batch *b);
 void hist__batch_clear(hist__batch *b); /* empty again, memory kept */
@@ -164,14 +164,9 @@ const char *hist__store_sqlite_version(void);
  * with the first problem in the message. */
 int hist__store_check(hist_db *db);
 
-/* Repacks every run's results for the window read (store_pack.c), in one
- * transaction. Ingest, merge and prune keep the packs current on their
- * own; this is for anything that changed results another way. */
-int hist__store_packs_rebuild(hist_db *db);
-
 #ifdef HIST_TESTING
-/* on: the window read ignores the packs and reads the results table, the
- * full computation the packs must agree with. */
+/* on: the window read decodes the packs row by row through hist_results
+ * instead of its own two passes; both must agree. */
 void hist__store_test_no_packs(hist_db *db, int on);
 /* store_testing.c, in test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */

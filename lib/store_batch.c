@@ -1,7 +1,8 @@
 /* store_batch.c - results on their way into the history.
  * Owns: the batch (plain memory a parser fills), the hist_batch virtual
  * table that shows it to SQL, and storing a batch in a few statements:
- * test ids from the counter, results inserted, conflicts resolved.
+ * test ids from the counter, results inserted into temp.pending (packed
+ * at commit, store_pack.c), conflicts resolved.
  * Not here: the statements' text and the handle (store.c), transactions
  * (the caller's: ingest.c and pipe.c). */
 #include "store.h"
@@ -247,7 +248,10 @@ int hist__batch_add(hist__batch *b, const hist__record *r)
 	size_t at = b->names.len;
 	int error;
 
-	if ((unsigned)r->outcome >= HIST_OUTCOME_COUNT || r->attempts < 1 || r->id_len > (size_t)INT32_MAX)
+	/* What the tables' CHECK and NOT NULL constraints would refuse: the
+	 * batch statements ignore rather than abort (see S_BATCH_TESTS). */
+	if ((unsigned)r->outcome >= HIST_OUTCOME_COUNT || r->attempts < 1 || r->id_len == 0 ||
+		r->id_len > (size_t)INT32_MAX)
 		return HIST_E_INVALID;
 	if (b->count == HIST__BATCH_ROWS)
 		return HIST_E_INVALID; /* the caller stores a full batch first */
@@ -388,6 +392,12 @@ int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 	}
 	/* The next batch of a file is most likely like this one. */
 	db->insert_first = (size_t)tests_added * 2 > b->count;
+	/* The stored results of the chunks this batch falls in join it in
+	 * temp.pending (once a transaction), so the conflict rule meets them. */
+	for (size_t i = 0; i < b->count; i++)
+		if ((i == 0 || b->rows[i].test / HIST__PACK_CHUNK != b->rows[i - 1].test / HIST__PACK_CHUNK) &&
+			(error = hist__store_pack_touch(db, run, b->rows[i].test)) < 0)
+			goto done;
 	if ((error = hist__store_stmt(&s, db, S_BATCH_RESULTS)) < 0)
 		goto done;
 	sqlite3_bind_int64(s, 1, run);
@@ -401,11 +411,6 @@ int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 		if ((error = hist__store_step_done(db, s)) < 0)
 			goto done;
 	}
-	/* The chunks this batch wrote are repacked at commit. */
-	for (size_t i = 0; i < b->count; i++)
-		if ((i == 0 || b->rows[i].test / HIST__PACK_CHUNK != b->rows[i - 1].test / HIST__PACK_CHUNK) &&
-			(error = hist__store_pack_touch(db, run, b->rows[i].test)) < 0)
-			goto done;
 done:
 	db->batch = NULL;
 	hist__batch_clear(b);

@@ -35,7 +35,7 @@ enum {
 	S_INPUT_SEEN,
 	S_INPUT_ADD,
 	S_COUNT_RUNS,
-	S_COUNT_RESULTS,
+	S_COUNT_PACKS,
 	S_WINDOW,
 	S_RUN_RESULTS,
 	S_TESTS_BY_NAME,
@@ -52,30 +52,38 @@ enum {
 	S_MAP_FILL,
 	S_MAP_CLEAR,
 	S_MERGE_COUNT,
+	S_MERGE_COUNT_V5,
 	S_MERGE_RESULTS,
+	S_MERGE_RESULTS_V5,
 	S_MERGE_RAISE,
+	S_MERGE_RAISE_V5,
 	S_MERGE_INPUTS,
 	S_MERGE_INPUTS_V1,
-	S_MERGE_UNPACK,
 	S_PACK_ADD,
 	S_PACK_DROP,
 	S_PACK_READ,
+	S_PACK_GET,
 	S_PACKS_OF_RUN,
-	S_UNPACKED_FIRST,
-	S_UNPACKED_DONE,
-	S_UNPACKED_IN,
+	S_PENDING_ADD,
+	S_PENDING_CLEAR,
 	S_COUNT
 };
 
 /* Results packed by run (store_pack.c): HIST__PACK_CHUNK test ids a row,
- * so a row (about 2 KB) stays within a page (schema 4). */
+ * so a row (about 2 KB) stays within a page (schema 4). Test ids stay
+ * below 2^32 (the window read's limit), so chunks below
+ * HIST__PACK_MAX_CHUNK; a pack past it is damaged. */
 #define HIST__PACK_CHUNK 256
+#define HIST__PACK_MAX_CHUNK (((int64_t)1 << 32) / HIST__PACK_CHUNK)
 
-/* A run's chunks written in the open transaction, one bit a chunk. */
+/* A run's chunks loaded into temp.pending in the open transaction, one
+ * bit a chunk; whole: every chunk of the run was loaded (it is repacked
+ * whole at commit). */
 typedef struct {
 	int64_t run;
 	uint64_t *bits;
 	size_t words;
+	int whole;
 } hist__pack_touched;
 
 struct hist_db {
@@ -91,6 +99,7 @@ struct hist_db {
 	int insert_first;         /* the last batch was mostly new tests */
 	hist__pack_touched *touched; /* chunks to repack at commit */
 	size_t ntouched;
+	int pending_ready;           /* temp.pending exists */
 #ifdef HIST_TESTING
 	int no_packs; /* the window read ignores the packs */
 #endif
@@ -120,13 +129,23 @@ int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void
  * damaged, -2 with the id in *past when it names a test past max_test. */
 int hist__pack_count(uint32_t *count, int64_t *past, int64_t max_test, int64_t chunk, const void *data,
 	size_t len);
-/* The batch writer: test_id of run changed in this transaction. */
+/* Writers change results in temp.pending, never in the packs: before a
+ * writer meets the stored results of a chunk (or a whole run), these load
+ * them there, once a transaction. The chunk of test_id of run: */
 int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id);
+/* Every chunk of run (merge, prune): */
+int hist__store_pack_load_run(hist_db *db, int64_t run);
+/* Every chunk of each run that constant sql lists (one integer a row). */
+int hist__store_pack_load_runs(hist_db *db, const char *sql);
 /* Drops what was touched (rollback, close). */
 void hist__store_pack_forget(hist_db *db);
-/* Before COMMIT: repacks the touched chunks and the runs in
- * runs_unpacked from the results table. */
+/* Before COMMIT: packs the touched chunks from temp.pending again and
+ * empties it. */
 int hist__store_packs_flush(hist_db *db);
+/* Migration 5 -> 6: packs every run again from the results table. */
+int hist__store_packs_from_results(hist_db *db);
+/* "PATH: packed results of run N are damaged". */
+int hist__store_pack_damaged(hist_db *db, int64_t run);
 
 /* Out of memory, said on the handle so the tool's message names the history. */
 int hist__store_nomem(hist_db *db);
@@ -156,6 +175,8 @@ int hist__store_query_int(int64_t *out, hist_db *db, const char *sql);
 
 /* Registers hist_batch (store_batch.c) on a new connection. */
 int hist__store_batch_module(hist_db *db);
+/* Registers hist_results (store_results.c) on a new connection. */
+int hist__store_results_module(hist_db *db);
 
 #ifdef HIST_TESTING
 /* store_testing.c: one more migration step when not NULL. */

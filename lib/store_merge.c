@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "store_db.h"
 
 static int same_file(const char *a, const char *b)
@@ -20,11 +21,13 @@ static int same_file(const char *a, const char *b)
 
 /* Checks the attached source is a history this build can read as is:
  * the merge statements read versions 1 (inputs without raw_hash; its
- * rowid tests have the same columns) and later. */
+ * rowid tests have the same columns) to 5 (results), and 6 and later
+ * (packs). */
 static int check_source(int64_t *version, hist_db *db, const char *name)
 {
+	sqlite3_stmt *s = NULL;
 	int64_t app, tables, odd;
-	int error;
+	int error, row;
 
 	if ((error = hist__store_stmt_int(version, db, S_SRC_VERSION)) < 0 || (error = hist__store_stmt_int(&app, db, S_SRC_APP)) < 0 ||
 		(error = hist__store_stmt_int(&tables, db, S_SRC_TABLES)) < 0)
@@ -36,8 +39,13 @@ static int check_source(int64_t *version, hist_db *db, const char *name)
 		return hist__error(&db->err, HIST_E_SCHEMA,
 			"%s: history has schema version %lld; this build merges up to %d (upgrade hist)", name,
 			(long long)*version, hist_db_schema_version());
-	if ((error = hist__store_stmt_int(&odd, db, S_SRC_ODD)) < 0)
+	if ((error = hist__store_stmt(&s, db, S_SRC_ODD)) < 0)
 		return error;
+	sqlite3_bind_int(s, 1, *version >= 6);
+	if ((error = row = hist__store_step_row(db, s)) < 0)
+		return error;
+	odd = row ? sqlite3_column_int64(s, 0) : 0;
+	hist__store_reset(s);
 	if (odd)
 		return hist__error(&db->err, HIST_E_SCHEMA,
 			"%s: not a hist history as hist writes it (a view, trigger, virtual table, generated "
@@ -61,10 +69,17 @@ static int merge_tests(hist_db *db)
 	return hist__store_step_done(db, s);
 }
 
+/* The runs here that the source's results go to: loaded whole into
+ * temp.pending before the results meet them. */
+static const char target_runs_sql[] =
+	"SELECT mr.id FROM src.runs r JOIN src.suites s ON s.id = r.suite_id JOIN main.suites ms ON ms.name = s.name"
+	" JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
+	" WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY mr.id";
+
 static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *name)
 {
 	int64_t version;
-	int error;
+	int error, packed;
 
 	if ((error = check_source(&version, db, name)) < 0 || (error = hist__store_merge_claims(db, name)) < 0 ||
 		(error = hist__store_run_stmt(db, S_MERGE_SUITES)) < 0 ||
@@ -77,12 +92,15 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *name)
 			      " main_id INTEGER NOT NULL)")) < 0 ||
 		(error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0 || (error = hist__store_run_stmt(db, S_MAP_FILL)) < 0)
 		return error;
-	if ((error = hist__store_stmt_int(&out->tests, db, S_MERGE_COUNT)) < 0 || (error = hist__store_run_stmt(db, S_MERGE_RESULTS)) < 0)
+	packed = version >= 6;
+	if ((error = hist__store_pack_load_runs(db, target_runs_sql)) < 0 ||
+		(error = hist__store_stmt_int(&out->tests, db, packed ? S_MERGE_COUNT : S_MERGE_COUNT_V5)) < 0 ||
+		(error = hist__store_run_stmt(db, packed ? S_MERGE_RESULTS : S_MERGE_RESULTS_V5)) < 0)
 		return error;
 	out->added = sqlite3_changes64(db->sql);
 	out->duplicates = out->tests - out->added;
-	if ((error = hist__store_run_stmt(db, S_MERGE_RAISE)) < 0 || (error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0 ||
-		(error = hist__store_run_stmt(db, S_MERGE_UNPACK)) < 0)
+	if ((error = hist__store_run_stmt(db, packed ? S_MERGE_RAISE : S_MERGE_RAISE_V5)) < 0 ||
+		(error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0)
 		return error;
 	if ((error = hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS)) < 0)
 		return error;
@@ -96,6 +114,17 @@ static int blame_source(hist_db *db, int error, int rc, const char *name)
 {
 	if ((rc & 0xff) == SQLITE_NOTADB)
 		return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (not a SQLite database)", name);
+	/* hist_results' own words (which run's packs are damaged), said by
+	 * hist__store_fail as "PATH: words" of the history. */
+	if (rc == SQLITE_CORRUPT_VTAB) {
+		const char *m = hist__err_msg(&db->err);
+		size_t n = strlen(db->path);
+		char *words = hist__strdup(strncmp(m, db->path, n) == 0 && strncmp(m + n, ": ", 2) == 0 ? m + n + 2 : m);
+
+		error = words ? hist__error(&db->err, HIST_E_DB, "%s: %s", name, words) : hist__store_nomem(db);
+		hist__free(words);
+		return error;
+	}
 	if ((rc & 0xff) == SQLITE_CORRUPT)
 		return hist__error(&db->err, HIST_E_DB, "%s: %s", name, sqlite3_errstr(rc));
 	return error;

@@ -32,8 +32,9 @@ static int run_cmp(const char *suite_a, const char *run_a, const char *suite_b, 
 
 static int drop_run(hist_db *db, int64_t run)
 {
-	static const char *const sql[] = { "DELETE FROM results WHERE run_id = ?1", "DELETE FROM inputs WHERE run_id = ?1",
-		"DELETE FROM runs WHERE id = ?1" };
+	/* Its packs go with it (ON DELETE CASCADE). */
+	static const char *const sql[] = { "DELETE FROM temp.pending WHERE run_id = ?1",
+		"DELETE FROM inputs WHERE run_id = ?1", "DELETE FROM runs WHERE id = ?1" };
 	int rc = SQLITE_OK;
 
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0] && rc == SQLITE_OK; i++) {
@@ -110,7 +111,7 @@ static const char partial_main_sql[] =
 static const char skip_sql[] = "INSERT OR IGNORE INTO temp.merge_skip(src_run)"
 			       " SELECT src_run FROM temp.merge_claims WHERE loser = 1";
 static const char drop_main_sql[] =
-	"DELETE FROM main.results WHERE run_id IN (SELECT main_run FROM temp.merge_claims WHERE loser = 2);"
+	"DELETE FROM temp.pending WHERE run_id IN (SELECT main_run FROM temp.merge_claims WHERE loser = 2);"
 	"DELETE FROM main.inputs WHERE run_id IN (SELECT main_run FROM temp.merge_claims WHERE loser = 2);"
 	"DELETE FROM main.runs WHERE id IN (SELECT main_run FROM temp.merge_claims WHERE loser = 2);";
 

@@ -1,27 +1,30 @@
-/* store_pack.c - results packed by run, for the window read.
- * Owns: the packs table (each run's results, HIST__PACK_CHUNK = 256 test ids
- * a row, as one compact blob that fits in a page), keeping it equal to the results table at every commit,
- * rebuilding it, and decoding it.
- * Not here: choosing the window and handing rows to the estimator
- * (store_window.c), the statements' text (store.c).
+/* store_pack.c - the results, packed by run.
+ * Owns: the packs table (each run's results, HIST__PACK_CHUNK = 256 test
+ * ids a row, as one compact blob that fits in a page), encoding and
+ * decoding it, and writing it: the chunks a transaction changes are
+ * loaded into temp.pending, changed there with SQL, and packed again at
+ * commit.
+ * Not here: reading packs as rows for SQL (store_results.c), the window
+ * read (store_window.c), the statements' text (store.c).
  *
- * Why: planning reads the newest runs' results. Through SQLite that is a
- * VDBE program per result (1M tests x 5 runs: 5M rows, 1.4 s of the 2.2 s
- * a plan took); a pack row carries 256 of them for one step.
+ * Why: since schema 6 the packs are the only copy of the results (7 bytes
+ * a result, against 19 for a SQLite row), and planning reads the newest
+ * runs' results a pack (256 results) a step instead of a VDBE program a
+ * result (1M tests x 5 runs: 1.4 s of the 2.2 s a plan took).
  *
- * The packs are derived data and are never trusted past the results:
- *  - writers in store*.c mark what they change: the batch writer the
- *    (run, chunk) pairs it inserted into (hist__store_pack_touch); merge and
- *    prune put whole runs into runs_unpacked;
- *  - hist__store_commit calls hist__store_packs_flush, which rebuilds every
- *    touched chunk and every run in runs_unpacked from the results table,
- *    inside the same transaction;
- *  - a run deleted takes its packs with it (ON DELETE CASCADE);
- *  - readers use packs only when no run of the window is in runs_unpacked
- *    (a history migrated from schema 2 starts with every run there), and
- *    fall back to the results table otherwise.
- * hist__store_packs_rebuild repacks everything: the entry point for any
- * writer that changes results outside these paths. */
+ * Writing, in one transaction:
+ *  - before a writer meets stored results it loads them into temp.pending
+ *    (a table of this connection, keyed like the results table of schema
+ *    5): the batch writer the chunks its results fall in
+ *    (hist__store_pack_touch), merge and prune whole runs
+ *    (hist__store_pack_load_run);
+ *  - the writers' statements insert, raise and delete rows of
+ *    temp.pending, with the conflict rule in SQL as before;
+ *  - hist__store_commit calls hist__store_packs_flush, which packs every
+ *    loaded chunk (every chunk of a whole run) from temp.pending, replaces
+ *    its packs and empties temp.pending, inside the same transaction; a
+ *    rollback empties it with the rest;
+ *  - a run deleted takes its packs with it (ON DELETE CASCADE). */
 #include "store.h"
 
 #include <sqlite3.h>
@@ -126,6 +129,9 @@ int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void
 	size_t k = 0;
 	int got = 0;
 
+	*n = 0;
+	if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK)
+		return -1;
 	hist__pack_reader_init(&r, chunk, data, len);
 	/* Ids rise within the chunk, so it holds at most HIST__PACK_CHUNK rows. */
 	while (k < HIST__PACK_CHUNK && (got = next_row(&rows[k], &r)) == 1)
@@ -146,8 +152,13 @@ static inline int skip_varint(const unsigned char **p, const unsigned char *end)
 int hist__pack_count(uint32_t *count, int64_t *past, int64_t max_test, int64_t chunk, const void *data, size_t len)
 {
 	const unsigned char *p = data, *end = p + len;
-	int64_t id = chunk * HIST__PACK_CHUNK - 1, limit = (chunk + 1) * HIST__PACK_CHUNK;
+	int64_t id, limit;
 
+	/* Checked first: a crafted chunk would overflow the ids. */
+	if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK)
+		return -1;
+	id = chunk * HIST__PACK_CHUNK - 1;
+	limit = (chunk + 1) * HIST__PACK_CHUNK;
 	while (p < end) {
 		uint64_t delta;
 		unsigned char flags;
@@ -187,26 +198,32 @@ void hist__store_pack_forget(hist_db *db)
 	db->ntouched = 0;
 }
 
-int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
+int hist__store_pack_damaged(hist_db *db, int64_t run)
 {
-	uint64_t chunk = (uint64_t)test_id / HIST__PACK_CHUNK;
-	hist__pack_touched *t = NULL;
+	return hist__error(&db->err, HIST_E_DB, "%s: packed results of run %lld are damaged", db->path, (long long)run);
+}
 
-	if (test_id < 0)
-		return HIST_OK;
+/* The entry of run, made when missing. */
+static int touched_run(hist__pack_touched **out, hist_db *db, int64_t run)
+{
+	hist__pack_touched *p;
+
 	for (size_t i = db->ntouched; i-- > 0;)
 		if (db->touched[i].run == run) {
-			t = &db->touched[i];
-			break;
+			*out = &db->touched[i];
+			return HIST_OK;
 		}
-	if (!t) {
-		hist__pack_touched *p = hist__realloc(db->touched, (db->ntouched + 1) * sizeof *p);
-		if (!p)
-			return hist__store_nomem(db);
-		db->touched = p;
-		t = &p[db->ntouched++];
-		*t = (hist__pack_touched){ run, NULL, 0 };
-	}
+	if (!(p = hist__realloc(db->touched, (db->ntouched + 1) * sizeof *p)))
+		return hist__store_nomem(db);
+	db->touched = p;
+	*out = &p[db->ntouched++];
+	**out = (hist__pack_touched){ run, NULL, 0, 0 };
+	return HIST_OK;
+}
+
+/* Sets chunk's bit; *was: it was set before. */
+static int touched_set(int *was, hist_db *db, hist__pack_touched *t, uint64_t chunk)
+{
 	if (chunk / 64 >= t->words) {
 		size_t words = (size_t)(chunk / 64) + 1 + t->words;
 		uint64_t *bits = hist__realloc(t->bits, words * sizeof *bits);
@@ -216,8 +233,125 @@ int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
 		t->bits = bits;
 		t->words = words;
 	}
+	*was = (int)(t->bits[chunk / 64] >> (chunk % 64) & 1);
 	t->bits[chunk / 64] |= (uint64_t)1 << (chunk % 64);
 	return HIST_OK;
+}
+
+/* The rows of one stored pack of run into temp.pending. */
+static int load_pack(hist_db *db, int64_t run, int64_t chunk, const void *data, size_t len)
+{
+	hist__pack_row rows[HIST__PACK_CHUNK];
+	sqlite3_stmt *s = NULL;
+	size_t n;
+	int error;
+
+	if (hist__pack_decode(rows, &n, chunk, data, len) < 0)
+		return hist__store_pack_damaged(db, run);
+	if ((error = hist__store_stmt(&s, db, S_PENDING_ADD)) < 0)
+		return error;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, run);
+		sqlite3_bind_int64(s, 2, rows[i].test_id);
+		sqlite3_bind_int(s, 3, rows[i].outcome);
+		hist__store_bind_known(s, 4, rows[i].duration_us);
+		hist__store_bind_known(s, 5, rows[i].setup_us);
+		sqlite3_bind_int64(s, 6, rows[i].attempts);
+		if ((error = hist__store_step_done(db, s)) < 0)
+			return error;
+	}
+	return HIST_OK;
+}
+
+int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
+{
+	hist__pack_touched *t = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t chunk = test_id / HIST__PACK_CHUNK;
+	int error, was, row;
+
+	if (test_id < 0 || chunk >= HIST__PACK_MAX_CHUNK)
+		return hist__error(&db->err, HIST_E_DB, "%s: test id %lld out of range", db->path, (long long)test_id);
+	if ((error = touched_run(&t, db, run)) < 0 || (error = touched_set(&was, db, t, (uint64_t)chunk)) < 0)
+		return error;
+	if (was || t->whole)
+		return HIST_OK;
+	if ((error = hist__store_stmt(&s, db, S_PACK_GET)) < 0)
+		return error;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, chunk);
+	if ((error = row = hist__store_step_row(db, s)) > 0)
+		error = load_pack(db, run, chunk, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	hist__store_reset(s);
+	return error;
+}
+
+int hist__store_pack_load_run(hist_db *db, int64_t run)
+{
+	hist__pack_touched *t = NULL;
+	sqlite3_stmt *s = NULL;
+	int error, row, was;
+
+	if ((error = touched_run(&t, db, run)) < 0 || t->whole)
+		return error;
+	if ((error = hist__store_stmt(&s, db, S_PACKS_OF_RUN)) < 0)
+		return error;
+	sqlite3_bind_int64(s, 1, run);
+	while ((row = hist__store_step_row(db, s)) == 1) {
+		int64_t chunk = sqlite3_column_int64(s, 0);
+
+		/* t stays valid: nothing else is touched meanwhile. */
+		if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK) {
+			error = hist__store_pack_damaged(db, run);
+			goto done;
+		}
+		if ((error = touched_set(&was, db, t, (uint64_t)chunk)) < 0 ||
+			(!was && (error = load_pack(db, run, chunk, sqlite3_column_blob(s, 1),
+					  (size_t)sqlite3_column_bytes(s, 1))) < 0))
+			goto done;
+	}
+	if ((error = row) < 0)
+		goto done;
+	t->whole = 1;
+	error = HIST_OK;
+done:
+	hist__store_reset(s);
+	return error;
+}
+
+int hist__store_pack_load_runs(hist_db *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t *runs = NULL;
+	size_t n = 0, cap = 0;
+	int rc, error = HIST_OK;
+
+	/* Listed first, then loaded: loading steps statements of its own. */
+	if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL)) != SQLITE_OK)
+		return hist__store_fail(db, rc);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			int64_t *p = hist__realloc(runs, ncap * sizeof *p);
+			if (!p) {
+				error = hist__store_nomem(db);
+				goto done;
+			}
+			runs = p;
+			cap = ncap;
+		}
+		runs[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		error = hist__store_fail(db, rc);
+		goto done;
+	}
+	for (size_t i = 0; i < n && error == HIST_OK; i++)
+		error = hist__store_pack_load_run(db, runs[i]);
+done:
+	sqlite3_finalize(s);
+	hist__free(runs);
+	return error;
 }
 
 static int pack_insert(hist_db *db, int64_t run, int64_t chunk, const hist__buf *b)
@@ -237,9 +371,11 @@ static int pack_insert(hist_db *db, int64_t run, int64_t chunk, const hist__buf 
 	return hist__store_step_done(db, s);
 }
 
-/* Packs the results of run with test ids in [lo, hi) (whole chunks) and
- * replaces the packs of those chunks. */
-static int pack_range(hist_db *db, hist__buf *b, int64_t run, int64_t lo, int64_t hi)
+/* Packs the results of run with test ids in [lo, hi) (whole chunks), as
+ * `read` gives them (run, lo, hi bound; rows of test_id, outcome,
+ * duration_us, setup_us, attempts by test id), and replaces the packs of
+ * those chunks. */
+static int pack_range(hist_db *db, sqlite3_stmt *read, hist__buf *b, int64_t run, int64_t lo, int64_t hi)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t chunk = -1, prev = 0;
@@ -250,8 +386,9 @@ static int pack_range(hist_db *db, hist__buf *b, int64_t run, int64_t lo, int64_
 	sqlite3_bind_int64(s, 1, run);
 	sqlite3_bind_int64(s, 2, lo / HIST__PACK_CHUNK);
 	sqlite3_bind_int64(s, 3, hi / HIST__PACK_CHUNK);
-	if ((error = hist__store_step_done(db, s)) < 0 || (error = hist__store_stmt(&s, db, S_PACK_READ)) < 0)
+	if ((error = hist__store_step_done(db, s)) < 0)
 		return error;
+	s = read;
 	sqlite3_bind_int64(s, 1, run);
 	sqlite3_bind_int64(s, 2, lo);
 	sqlite3_bind_int64(s, 3, hi);
@@ -261,7 +398,8 @@ static int pack_range(hist_db *db, hist__buf *b, int64_t run, int64_t lo, int64_
 		int outcome = sqlite3_column_int(s, 1), flags;
 		int64_t attempts = sqlite3_column_int64(s, 4);
 
-		if (id < 0 || outcome < 0 || outcome > 5 || attempts < 1 || attempts > UINT32_MAX) {
+		if (id < 0 || id / HIST__PACK_CHUNK >= HIST__PACK_MAX_CHUNK || outcome < 0 || outcome > 5 ||
+			attempts < 1 || attempts > UINT32_MAX) {
 			error = hist__error(&db->err, HIST_E_DB, "%s: result out of range in run %lld", db->path,
 				(long long)run);
 			goto done;
@@ -296,52 +434,61 @@ done:
 int hist__store_packs_flush(hist_db *db)
 {
 	hist__buf b = HIST__BUF_INIT(0);
-	sqlite3_stmt *s = NULL;
-	int error = HIST_OK, row;
+	sqlite3_stmt *read = NULL;
+	int error;
 
-	/* Touched chunks, runs of adjacent ones in one read. */
+	if (!db->ntouched)
+		return HIST_OK;
+	if ((error = hist__store_stmt(&read, db, S_PACK_READ)) < 0)
+		goto done;
 	for (size_t i = 0; i < db->ntouched && error == HIST_OK; i++) {
 		const hist__pack_touched *t = &db->touched[i];
 		size_t nchunks = t->words * 64;
+
+		if (t->whole) {
+			error = pack_range(db, read, &b, t->run, 0, HIST__PACK_MAX_CHUNK * HIST__PACK_CHUNK);
+			continue;
+		}
+		/* Adjacent chunks in one read. */
 		for (size_t c = 0; c < nchunks && error == HIST_OK;) {
 			size_t e = c;
 			while (e < nchunks && (t->bits[e / 64] >> (e % 64) & 1))
 				e++;
 			if (e > c)
-				error = pack_range(db, &b, t->run, (int64_t)c * HIST__PACK_CHUNK,
+				error = pack_range(db, read, &b, t->run, (int64_t)c * HIST__PACK_CHUNK,
 					(int64_t)e * HIST__PACK_CHUNK);
 			c = e + 1;
 		}
 	}
+	if (error == HIST_OK)
+		error = hist__store_run_stmt(db, S_PENDING_CLEAR);
+done:
 	hist__store_pack_forget(db);
-	/* Whole runs, for merge, prune and histories from schema 2. */
-	while (error == HIST_OK && (error = hist__store_stmt(&s, db, S_UNPACKED_FIRST)) == HIST_OK) {
-		int64_t run;
-		if ((row = hist__store_step_row(db, s)) <= 0) {
-			error = row;
-			break;
-		}
-		run = sqlite3_column_int64(s, 0);
-		hist__store_reset(s);
-		if ((error = pack_range(db, &b, run, 0, INT64_MAX / 2)) < 0 ||
-			(error = hist__store_stmt(&s, db, S_UNPACKED_DONE)) < 0)
-			break;
-		sqlite3_bind_int64(s, 1, run);
-		error = hist__store_step_done(db, s);
-	}
-	hist__store_reset(s);
 	hist__buf_free(&b);
 	return error;
 }
 
-int hist__store_packs_rebuild(hist_db *db)
+int hist__store_packs_from_results(hist_db *db)
 {
-	int error;
+	static const char read_sql[] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM main.results"
+				       " WHERE run_id = ?1 AND test_id >= ?2 AND test_id < ?3 ORDER BY test_id";
+	hist__buf b = HIST__BUF_INIT(0);
+	sqlite3_stmt *runs = NULL, *read = NULL;
+	int rc, error = HIST_OK;
 
-	if ((error = hist__store_begin(db)) < 0)
-		return error;
-	if ((error = hist__store_exec(db, "DELETE FROM packs; INSERT OR IGNORE INTO runs_unpacked(run_id) SELECT id FROM runs")) < 0 ||
-		(error = hist__store_commit(db)) < 0)
-		hist__store_rollback(db);
+	/* Not cached: results is dropped right after. */
+	if ((rc = sqlite3_prepare_v2(db->sql, "SELECT id FROM main.runs ORDER BY id", -1, &runs, NULL)) != SQLITE_OK ||
+		(rc = sqlite3_prepare_v2(db->sql, read_sql, -1, &read, NULL)) != SQLITE_OK) {
+		error = hist__store_fail(db, rc);
+		goto done;
+	}
+	while (error == HIST_OK && (rc = hist__store_step_row(db, runs)) == 1)
+		error = pack_range(db, read, &b, sqlite3_column_int64(runs, 0), 0, HIST__PACK_MAX_CHUNK * HIST__PACK_CHUNK);
+	if (error == HIST_OK && rc < 0)
+		error = rc;
+done:
+	sqlite3_finalize(runs);
+	sqlite3_finalize(read);
+	hist__buf_free(&b);
 	return error;
 }

@@ -32,7 +32,7 @@ static const char pick_runs_sql[] =
 
 /* What goes, for the report, in a fixed order. */
 static const char report_sql[] = "SELECT s.name, r.ext_id, r.started_us,"
-				 " (SELECT count(*) FROM results x WHERE x.run_id = r.id)"
+				 " (SELECT count(*) FROM hist_results x WHERE x.run_id = r.id)"
 				 " FROM temp.prune_runs p JOIN runs r ON r.id = p.id JOIN suites s ON s.id = r.suite_id"
 				 " ORDER BY s.name, r.started_us, r.ext_id";
 
@@ -45,22 +45,22 @@ static const char recent_sql[] =
 	" WHERE newer <= ?2";
 static const char seen_sql[] = "INSERT OR IGNORE INTO temp.prune_seen(suite_id, test_id)"
 			       " SELECT p.suite_id, x.test_id FROM temp.prune_recent p"
-			       " CROSS JOIN results x ON x.run_id = p.run_id";
+			       " CROSS JOIN hist_results x ON x.run_id = p.run_id";
 /* The results, in the runs that stay, of tests their suite's recent runs
  * do not have. */
 static const char unseen_sql[] =
 	"INSERT INTO temp.prune_drop(test_id, suite_id, run_id) SELECT x.test_id, r.suite_id, r.id"
-	" FROM runs r JOIN suites s ON s.id = r.suite_id CROSS JOIN results x ON x.run_id = r.id"
+	" FROM runs r JOIN suites s ON s.id = r.suite_id CROSS JOIN hist_results x ON x.run_id = r.id"
 	" WHERE (?1 IS NULL OR s.name = ?1) AND r.id NOT IN (SELECT id FROM temp.prune_runs)"
 	" AND NOT EXISTS (SELECT 1 FROM temp.prune_seen q WHERE q.suite_id = r.suite_id AND q.test_id = x.test_id)";
 static const char unseen_count_sql[] = "SELECT count(*), count(DISTINCT suite_id << 32 | test_id) FROM temp.prune_drop";
 
-/* Runs that keep some results are repacked at commit (store_pack.c);
- * deleted runs take their packs along. */
+/* The runs that lose unseen results, loaded whole into temp.pending
+ * (repacked at commit, store_pack.c) where those results are deleted.
+ * Deleted runs take their packs along (ON DELETE CASCADE). */
+static const char drop_runs_sql[] = "SELECT DISTINCT run_id FROM temp.prune_drop ORDER BY 1";
 static const char delete_sql[] =
-	"INSERT OR IGNORE INTO runs_unpacked(run_id) SELECT DISTINCT run_id FROM temp.prune_drop;"
-	"DELETE FROM results WHERE (run_id, test_id) IN (SELECT run_id, test_id FROM temp.prune_drop);"
-	"DELETE FROM results WHERE run_id IN (SELECT id FROM temp.prune_runs);";
+	"DELETE FROM temp.pending WHERE (run_id, test_id) IN (SELECT run_id, test_id FROM temp.prune_drop)";
 static const char delete_inputs_sql[] = "DELETE FROM inputs WHERE run_id IN (SELECT id FROM temp.prune_runs)";
 static const char delete_runs_sql[] = "DELETE FROM runs WHERE id IN (SELECT id FROM temp.prune_runs)";
 
@@ -73,10 +73,10 @@ static const char delete_runs_sql[] = "DELETE FROM runs WHERE id IN (SELECT id F
  * result before is not ours to remove. */
 static const char dead_sql[] =
 	"INSERT INTO temp.prune_dead(id) SELECT t.id FROM tests t WHERE NOT EXISTS"
-	" (SELECT 1 FROM runs r CROSS JOIN results x ON x.run_id = r.id AND x.test_id = t.id"
+	" (SELECT 1 FROM runs r CROSS JOIN hist_results x ON x.run_id = r.id AND x.test_id = t.id"
 	" WHERE r.id NOT IN (SELECT id FROM temp.prune_runs) AND NOT EXISTS (SELECT 1 FROM temp.prune_drop d"
 	" WHERE d.test_id = t.id AND d.suite_id = r.suite_id AND d.run_id = r.id))"
-	" AND (EXISTS (SELECT 1 FROM temp.prune_runs p CROSS JOIN results x ON x.run_id = p.id AND x.test_id = t.id)"
+	" AND (EXISTS (SELECT 1 FROM temp.prune_runs p CROSS JOIN hist_results x ON x.run_id = p.id AND x.test_id = t.id)"
 	" OR EXISTS (SELECT 1 FROM temp.prune_drop d WHERE d.test_id = t.id))";
 /* The plans (histmerge --plan) of the pruned suites that no run left ran:
  * those some removed run ran, and those no run ran at all that are older
@@ -178,7 +178,8 @@ static int prune(hist_prune_stats *out, hist_db *db, const hist_prune_options *o
 	if ((error = run(db, delete_plans_sql, o, 0, NULL, 0)) < 0)
 		return error;
 	out->plans = sqlite3_changes64(sq);
-	if ((error = run(db, dead_sql, o, 0, NULL, 0)) < 0 || (error = hist__store_exec(db, delete_sql)) < 0 ||
+	if ((error = run(db, dead_sql, o, 0, NULL, 0)) < 0 || (error = hist__store_pack_load_runs(db, drop_runs_sql)) < 0 ||
+		(error = hist__store_exec(db, delete_sql)) < 0 ||
 		(error = hist__store_exec(db, delete_inputs_sql)) < 0)
 		return error;
 	out->inputs = sqlite3_changes64(sq);

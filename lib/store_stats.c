@@ -31,11 +31,12 @@ int hist__store_suites(hist_db *db, const char *suite, int (*fn)(void *payload, 
 int hist_db_test_history(hist_db *db, const char *suite, const char *nodeid,
 	int (*fn)(const hist_test_result *r, void *payload), void *payload)
 {
-	/* CROSS JOIN keeps runs the outer loop: results is keyed by (run,
-	 * test), so each run is one probe instead of a scan of every result. */
+	/* CROSS JOIN keeps runs the outer loop: hist_results reads one pack
+	 * for a (run, test), so each run is one probe instead of a scan of
+	 * every result. */
 	static const char sql[] =
 		"SELECT s.name, r.ext_id, r.started_us, x.outcome, coalesce(x.duration_us, -1),"
-		" coalesce(x.setup_us, -1), x.attempts FROM tests t CROSS JOIN runs r CROSS JOIN results x"
+		" coalesce(x.setup_us, -1), x.attempts FROM tests t CROSS JOIN runs r CROSS JOIN hist_results x"
 		" JOIN suites s ON s.id = r.suite_id WHERE t.name = ?2 AND x.run_id = r.id AND x.test_id = t.id"
 		" AND (?1 IS NULL OR s.name = ?1) ORDER BY s.name, r.started_us, r.ext_id, t.is_key";
 	sqlite3_stmt *s = NULL;

@@ -104,7 +104,7 @@ int hist__store_dump(hist__buf *out, hist_db *db)
 		/* Materialized: SQLite indexes it for the join on id. */
 		"WITH t AS MATERIALIZED (SELECT id, name, is_key FROM tests)"
 		" SELECT 'result', s.name, r.ext_id, t.name, t.is_key, x.outcome, x.duration_us, x.setup_us,"
-		" x.attempts FROM results x JOIN runs r ON r.id = x.run_id JOIN suites s ON s.id = r.suite_id"
+		" x.attempts FROM hist_results x JOIN runs r ON r.id = x.run_id JOIN suites s ON s.id = r.suite_id"
 		" JOIN t ON t.id = x.test_id ORDER BY 2, 3, 4, 5",
 		"SELECT 'input', hex(i.hash), s.name, r.ext_id, i.wall_us, i.collect_us, i.workers, i.plan_id,"
 		" i.shard_index, i.shard_total, i.tests, i.test_us FROM inputs i JOIN runs r ON r.id = i.run_id"

@@ -179,27 +179,19 @@ done:
 	return error;
 }
 
-/* 1 in *ok when every run of the window has current packs. */
+/* 1 in *ok: read the packs directly. Tests turn it off to compare with
+ * the same results read row by row through hist_results (S_RUN_RESULTS). */
 static int packs_usable(int *ok, hist_db *db, const int64_t *runs, size_t nruns)
 {
-	sqlite3_stmt *s = NULL;
-	int error, row = 0;
-
-	*ok = 0;
+	(void)runs;
+	(void)nruns;
+	*ok = 1;
 #ifdef HIST_TESTING
 	if (db->no_packs)
-		return HIST_OK;
+		*ok = 0;
+#else
+	(void)db;
 #endif
-	if ((error = hist__store_stmt(&s, db, S_UNPACKED_IN)) < 0)
-		return error;
-	for (size_t i = 0; i < nruns && row == 0; i++) {
-		sqlite3_bind_int64(s, 1, runs[i]);
-		row = hist__store_step_row(db, s);
-		hist__store_reset(s);
-	}
-	if (row < 0)
-		return row;
-	*ok = row == 0;
 	return HIST_OK;
 }
 

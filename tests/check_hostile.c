@@ -405,15 +405,17 @@ static int ingest(hist_db *db, const char *path, const char *run_id)
 	return hist_ingest_path(&st, db, path, NULL, &o);
 }
 
-/* scratch/src.db: a real history (one JUnit input), then `sql` run on it
- * with the sqlite3 API as an attacker would. */
+/* scratch/src.db: a new real history (one JUnit input), then `sql` run
+ * on it with the sqlite3 API as an attacker would. */
 static const char *crafted_source(const char *sql)
 {
 	const char *path = scratch_path(2, "src.db");
-	hist_db *db = open_ok(path);
+	hist_db *db;
 	sqlite3 *raw = NULL;
 	char *msg = NULL;
 
+	unlink(path);
+	db = open_ok(path);
 	ck_assert_int_eq(ingest(db, fixture("junit/pytest-xunit1.xml"), "r1"), HIST_OK);
 	hist_db_free(db);
 	ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
@@ -423,8 +425,8 @@ static const char *crafted_source(const char *sql)
 }
 
 /* Merges src into a history that already holds results: refused with
- * HIST_E_SCHEMA and `want`, the history as it was. */
-static void merge_refused(const char *src, const char *want)
+ * code and `want`, the history as it was. */
+static void merge_refused_with(const char *src, int code, const char *want)
 {
 	hist_db *db = open_ok(scratch_path(3, "h.db"));
 	hist_ingest_stats st;
@@ -434,7 +436,7 @@ static void merge_refused(const char *src, const char *want)
 	ck_assert_int_eq(ingest(db, fixture("jsonl/hist-sample.jsonl"), "r2"), HIST_OK);
 	before = dump(db);
 	error = hist_ingest_path(&st, db, src, "src.db", NULL);
-	ck_assert_msg(error == HIST_E_SCHEMA, "%d %s", error, hist_db_errmsg(db));
+	ck_assert_msg(error == code, "%d %s", error, hist_db_errmsg(db));
 	/* The input named once, by the name given (not "src.db: /path/src.db: "). */
 	ck_assert_str_eq(hist_db_errmsg(db), want);
 	after = dump(db);
@@ -444,21 +446,46 @@ static void merge_refused(const char *src, const char *want)
 	hist_db_free(db);
 }
 
+static void merge_refused(const char *src, const char *want)
+{
+	merge_refused_with(src, HIST_E_SCHEMA, want);
+}
+
 static const char odd_schema[] = "src.db: not a hist history as hist writes it (a view, trigger, virtual "
 				 "table, generated column or missing table in its schema); refused";
 
 START_TEST(crafted_schemas_are_refused_fast)
 {
-	/* A view that would give 10^12 rows for results. */
-	merge_refused(crafted_source("ALTER TABLE results RENAME TO r0; CREATE VIEW results AS WITH RECURSIVE"
-		" c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000000) SELECT r.* FROM r0 r, c"),
+	/* A view that would give 10^12 rows for the results. */
+	merge_refused(crafted_source("ALTER TABLE packs RENAME TO p0; CREATE VIEW packs AS WITH RECURSIVE"
+		" c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000000) SELECT p.* FROM p0 p, c"),
 		odd_schema);
+	merge_refused(crafted_source("DROP TABLE packs"), odd_schema);
 	merge_refused(crafted_source("CREATE TRIGGER t AFTER INSERT ON suites BEGIN DELETE FROM runs; END"),
 		odd_schema);
 	/* A generated column that builds a 100 MB value for every row read. */
 	merge_refused(crafted_source("ALTER TABLE runs ADD COLUMN g TEXT AS (zeroblob(100000000)) VIRTUAL"),
 		odd_schema);
 	merge_refused(crafted_source("DROP TABLE inputs"), odd_schema);
+}
+END_TEST
+
+/* The packs of a crafted history (the only copy of its results since
+ * schema 6): refused with the run named, whatever the bytes say. */
+START_TEST(crafted_packs_are_refused)
+{
+	static const char damaged[] = "src.db: packed results of run 1 are damaged";
+
+	/* Not a pack; an outcome past xpassed; a test id step past the chunk;
+	 * a varint that never ends; chunk numbers that overflow the test ids. */
+	merge_refused_with(crafted_source("UPDATE packs SET data = x'05ff'"), HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET data = x'0107'"), HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET data = x'ff0300'"), HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET data = x'01' || zeroblob(10) || x'ffffffffffffffffffffff'"),
+		HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET chunk = 1 << 40"), HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET chunk = -1"), HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET chunk = 9223372036854775807"), HIST_E_DB, damaged);
 }
 END_TEST
 
@@ -515,6 +542,7 @@ Suite *check_hostile_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, crafted_schemas_are_refused_fast);
+	tcase_add_test(tc, crafted_packs_are_refused);
 	tcase_add_test(tc, a_huge_page_count_is_a_damaged_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -598,6 +598,67 @@ START_TEST(many_open_tests_stay_correct)
 }
 END_TEST
 
+/* json.c reads most reportlog lines whole, with pointers, and leaves the
+ * rest to its tokenizer: both must give the same records. Lines here mix
+ * what the fast path takes with what it must hand over (an escaped key,
+ * non-ASCII nodeids, an 'E' exponent, lines longer than its buffer, CRLF
+ * and blank lines, deep keywords), across many buffer refills. */
+START_TEST(whole_line_reading_matches_the_tokenizer)
+{
+	hist__buf doc = HIST__BUF_INIT(0);
+	collector fast, slow;
+	char msg[256];
+	size_t big = 70 * 1024;
+	char *pad = malloc(big + 1);
+
+	ck_assert_ptr_nonnull(pad);
+	memset(pad, 'x', big);
+	pad[big] = '\0';
+	for (int i = 0; i < 3000; i++) {
+		static const char *const when[] = { "setup", "call", "teardown" };
+		const char *key = i % 97 == 5 ? "\\u006eodeid" : "nodeid";
+		const char *name = i % 89 == 3 ? "caf\\u00e9" : i % 83 == 2 ? "caf\xc3\xa9" : "plain";
+
+		for (int p = 0; p < 3; p++) {
+			ck_assert_int_eq(hist__buf_printf(&doc,
+				"{\"%s\": \"tests/t%d.py::Test::test_%s[%d]\", \"location\": [\"tests/t%d.py\", %d, "
+				"\"t\"], \"keywords\": {\"a\": {\"b\": [1, 2.5e-3, true, false, null, {\"c\": []}]}, "
+				"\"k\\u00e9\\ud83d\\ude00\": 1}, \"outcome\": \"%s\", \"longrepr\": %s, \"when\": \"%s\", "
+				"\"duration\": %s, \"start\": 1764000000.5, \"$report_type\": \"TestReport\"}%s\n%s",
+				key, i / 7, name, i, i / 7, i, i % 31 == 4 && p == 1 ? "failed" : "passed",
+				i % 31 == 4 && p == 1 ? "\"Traceback\\n  \\\"x\\\" \\\\ \\/ \\t\xe2\x82\xac\"" : "null",
+				when[p], i % 53 == 1 ? "1.5E-3" : i % 59 == 2 ? "-0.0" : "0.002500",
+				i % 7 == 0 ? " \r" : "", i % 101 == 9 ? "\n" : ""), 0);
+			if (i % 211 == 17 && p == 0)
+				ck_assert_int_eq(hist__buf_printf(&doc, "{\"$report_type\": \"WarningMessage\", "
+					"\"message\": \"%s\"}\n", pad), 0);
+		}
+	}
+	ck_assert_int_eq(parse_mem(doc.ptr, doc.len, HIST_FORMAT_REPORTLOG, &fast, msg, sizeof msg), 0);
+	hist__json_test_slow = 1;
+	ck_assert_int_eq(parse_mem(doc.ptr, doc.len, HIST_FORMAT_REPORTLOG, &slow, msg, sizeof msg), 0);
+	hist__json_test_slow = 0;
+	ck_assert_uint_eq(fast.n, 3000);
+	ck_assert_uint_eq(slow.n, fast.n);
+	for (size_t i = 0; i < fast.n; i++) {
+		ck_assert_str_eq(fast.r[i].id, slow.r[i].id);
+		ck_assert_int_eq(fast.r[i].outcome, slow.r[i].outcome);
+		ck_assert_int_eq(fast.r[i].duration_us, slow.r[i].duration_us);
+		ck_assert_int_eq(fast.r[i].setup_us, slow.r[i].setup_us);
+		ck_assert_uint_eq(fast.r[i].line, slow.r[i].line);
+	}
+	ck_assert_str_eq(fast.r[1].id, "tests/t0.py::Test::test_plain[1]");
+	ck_assert_int_eq(fast.r[1].duration_us, 4500); /* 3 x 1.5E-3 */
+	ck_assert_str_eq(fast.r[3].id, "tests/t0.py::Test::test_caf\xc3\xa9[3]");
+	ck_assert_int_eq(fast.r[4].outcome, HIST_OUTCOME_FAILED);
+	ck_assert_int_eq(fast.session.start_us, slow.session.start_us);
+	collector_free(&fast);
+	collector_free(&slow);
+	hist__buf_free(&doc);
+	free(pad);
+}
+END_TEST
+
 Suite *check_jsonl_suite(void);
 Suite *check_jsonl_suite(void)
 {
@@ -621,6 +682,7 @@ Suite *check_jsonl_suite(void)
 	tcase_add_test(tc, tokenizer_keeps_strings_only_when_asked);
 	tcase_add_test(tc, sink_errors_and_allocation_failures);
 	tcase_add_test(tc, many_open_tests_stay_correct);
+	tcase_add_test(tc, whole_line_reading_matches_the_tokenizer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -197,19 +197,25 @@ START_TEST(pipe_stores_as_one_at_a_time)
 }
 END_TEST
 
-/* A trigger makes SQLite refuse the result of record FAIL_AT, in the
- * third batch: the store thread fails there. */
+/* A trigger makes SQLite refuse the test of record FAIL_AT, in the
+ * third batch: the store thread fails there. (Results go to a table of
+ * the connection, temp.pending, that no trigger in the file can reach.) */
 static void install_failing_trigger(const char *path)
 {
 	sqlite3 *sql;
+	sqlite3_stmt *s;
+	char name[64];
+	hist__record r = record(FAIL_AT, name, sizeof name);
 
 	ck_assert_int_eq(sqlite3_open(path, &sql), SQLITE_OK);
-	ck_assert_int_eq(
-	    sqlite3_exec(sql,
-	                 "CREATE TRIGGER fail BEFORE INSERT ON results WHEN NEW.duration_us = 777777"
-	                 " BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-	                 NULL, NULL, NULL),
-	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(sql, "SELECT 'CREATE TRIGGER fail BEFORE INSERT ON tests WHEN NEW.name = '"
+						 " || quote(?1) || ' BEGIN SELECT RAISE(ABORT, ''injected failure''); END'",
+			     -1, &s, NULL),
+		SQLITE_OK);
+	sqlite3_bind_text(s, 1, r.id, (int)r.id_len, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_exec(sql, (const char *)sqlite3_column_text(s, 0), NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_finalize(s);
 	ck_assert_int_eq(sqlite3_close(sql), SQLITE_OK);
 }
 

@@ -36,7 +36,7 @@ START_TEST(store_creates_current_schema)
 {
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
 
-	ck_assert_int_eq(hist_db_schema_version(), 5);
+	ck_assert_int_eq(hist_db_schema_version(), 6);
 	counts_are(db, NULL, 0, 0, 0);
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	put_result(db, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);

@@ -11,8 +11,8 @@ histstats --db "$T/c.db" --json
 q="SELECT s.name, r.ext_id, r.started_us, t.name, t.is_key, x.outcome, x.duration_us, x.setup_us, x.attempts
 FROM results x JOIN runs r ON r.id = x.run_id JOIN suites s ON s.id = r.suite_id JOIN tests t ON t.id = x.test_id
 ORDER BY 1, 2, 4, 5"
-sqlite3 "$T/c.db" "$q" > "$T/c.txt"
-sqlite3 "$T/d.db" "$q" > "$T/d.txt"
+$PYTHON tests/packs.py "$T/c.db" "$q" > "$T/c.txt"
+$PYTHON tests/packs.py "$T/d.db" "$q" > "$T/d.txt"
 cmp "$T/c.txt" "$T/d.txt" && echo "c and d hold the same results"
 wc -l < "$T/c.txt"
 # A history cannot be merged into itself.
@@ -21,7 +21,7 @@ echo "exit $?"
 # A damaged source (a history cut after its first pages) is named once, as
 # the damaged one; the history it was merged into is as it was.
 head -c 8192 "$T/b.db" > "$T/cut.db"
-sqlite3 "$T/c.db" "$q" > "$T/before.txt"
+$PYTHON tests/packs.py "$T/c.db" "$q" > "$T/before.txt"
 (cd "$T" && histmerge --db c.db cut.db)
 echo "exit $?"
-sqlite3 "$T/c.db" "$q" | cmp - "$T/before.txt" && echo "c unchanged"
+$PYTHON tests/packs.py "$T/c.db" "$q" | cmp - "$T/before.txt" && echo "c unchanged"

@@ -1,12 +1,13 @@
 # An input's content counts once, whatever its run id and whichever way it
 # arrives (a file, gzipped or not, or inside another history): in the run
 # first by (suite, run id). A+B equals B+A in a canonical dump of every
-# table, made here by the sqlite3 shell, not by hist.
+# table, made here by Python's sqlite3 (tests/packs.py decodes the packed
+# results on its own), not by hist.
 F1=fixtures/junit/pytest-xunit1.xml F2=fixtures/jsonl/hist-sample.jsonl F3=fixtures/jsonl/pytest-reportlog.jsonl
 gzip -c "$F1" > "$T/f1.xml.gz"
 m() { histmerge -q "$@"; echo "histmerge $*: exit $?" | sed "s|$T/||g"; }
 dump() {
-	sqlite3 "$1" "SELECT 'suite', name FROM suites ORDER BY 2;
+	$PYTHON tests/packs.py "$1" "SELECT 'suite', name FROM suites ORDER BY 2;
 	SELECT 'run', s.name, r.ext_id, r.started_us FROM runs r JOIN suites s ON s.id = r.suite_id ORDER BY 2, 3;
 	SELECT 'test', name, is_key FROM tests ORDER BY 2, 3;
 	SELECT 'result', s.name, r.ext_id, t.name, t.is_key, x.outcome, x.duration_us, x.setup_us, x.attempts
@@ -16,7 +17,7 @@ dump() {
 	i.shard_total, i.tests, i.test_us FROM inputs i JOIN runs r ON r.id = i.run_id JOIN suites s ON s.id = r.suite_id
 	ORDER BY 2;"
 }
-counts() { sqlite3 "$1" "SELECT count(*) FROM runs; SELECT count(*) FROM results; SELECT count(*) FROM inputs" | tr '\n' ' '; echo; }
+counts() { $PYTHON tests/packs.py "$1" "SELECT count(*) FROM runs; SELECT count(*) FROM results; SELECT count(*) FROM inputs" | tr '\n' ' '; echo; }
 same() { dump "$1" > "$1.txt"; dump "$2" > "$2.txt"; cmp -s "$1.txt" "$2.txt" && echo "same content: $(basename "$1") $(basename "$2")" ||
 	{ echo "DIFFERENT: $1 $2"; diff "$1.txt" "$2.txt" | head; }; }
 

@@ -33,7 +33,7 @@ writer b & wb=$!
 wait $wa; wait $wb; wait $wp; wait $wr
 histprune -q --db "$T/h.db" --keep-runs 3; echo "last prune: exit $?"
 sqlite3 "$T/h.db" "PRAGMA integrity_check; PRAGMA foreign_key_check;"
-sqlite3 "$T/h.db" "SELECT s.name, r.ext_id, count(x.test_id) FROM runs r JOIN suites s ON s.id = r.suite_id
+$PYTHON tests/packs.py "$T/h.db" "SELECT s.name, r.ext_id, count(x.test_id) FROM runs r JOIN suites s ON s.id = r.suite_id
 	LEFT JOIN results x ON x.run_id = r.id GROUP BY r.id ORDER BY 1, 2"
 sqlite3 "$T/h.db" "SELECT count(*) FROM tests"
 ls "$T"

@@ -7,7 +7,7 @@ gen r1@1764000000:a.py::t=1,b.py::t=2,gone.py::t=1 r2@1764086400:a.py::t=1,b.py:
 	r5@1764345600:a.py::t=1,b.py::t=2 u1@1764000000:x.py::t=1,y.py::t=1 u2@1764086400:x.py::t=1
 for r in r1 r2 r3 r4 r5; do histmerge -q --db "$T/h.db" --run-id $r "$T/in/$r.jsonl"; done
 for r in u1 u2; do histmerge -q --db "$T/h.db" --suite unit --run-id $r "$T/in/$r.jsonl"; done
-runs() { sqlite3 "$T/h.db" "SELECT s.name || ' ' || r.ext_id || ' ' || count(x.test_id) FROM runs r
+runs() { $PYTHON tests/packs.py "$T/h.db" "SELECT s.name || ' ' || r.ext_id || ' ' || count(x.test_id) FROM runs r
 	JOIN suites s ON s.id = r.suite_id LEFT JOIN results x ON x.run_id = r.id GROUP BY r.id ORDER BY 1" | tr '\n' ' '; echo; }
 runs
 echo "-- a dry run says what would go and changes nothing"

@@ -1,10 +1,14 @@
 """stats_check.py DB JSON - recomputes histstats' lists from the database
 with the sqlite3 module and the rules of doc/histmerge.md, and compares them with
 histstats --json (read from the file JSON). Prints "ok" or the differences.
-Independent of libhist: its own SQL, medians and orders."""
+Independent of libhist: its own SQL, medians and orders, and its own
+decoding of the packed results (tests/packs.py)."""
 import json
-import sqlite3
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import packs  # noqa: E402
 
 WINDOW, RECENT, TOP = 20, 3, 10
 
@@ -18,7 +22,7 @@ def median(v):
 
 
 def main():
-    db = sqlite3.connect(sys.argv[1])
+    db = packs.connect(sys.argv[1])
     got = json.load(open(sys.argv[2]))
     tests = []
     for (suite,) in db.execute("SELECT name FROM suites ORDER BY name"):
