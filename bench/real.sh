@@ -18,6 +18,7 @@
 #      plan, as histmerge does for a pipeline), so the next round plans from
 #      what the shards really did.
 #
+# SPLIT_ALGOS picks pytest-split's algorithms (default: both).
 # HISTPLAN_ARGS adds options to every histplan (e.g. "--estimator auto").
 # pytest-split comes from PYTEST_SPLIT: a directory holding the pytest_split
 # package, or a checkout with it under src/ (never part of this repository);
@@ -34,6 +35,8 @@ PY=${PYTHON:-/usr/bin/python3}
 SHARDS=${SHARDS:-2 4 8}
 ROUNDS=${ROUNDS:-3}
 SERIAL_RUNS=${SERIAL_RUNS:-2}
+# pytest-split's algorithms to run beside hist (a shorter bench: one of them).
+SPLIT_ALGOS=${SPLIT_ALGOS:-least_duration duration_based_chunks}
 # A sub-tree of the suite, for a quick look (default: all of networkx).
 SUITE_PATH=${SUITE_PATH:-networkx}
 bench=$root/build/bench
@@ -144,7 +147,7 @@ for r in $(seq "$ROUNDS"); do
 			pred=$(sed -n "${k}p" "$work/predicted")
 			printf '%s\t%s\thist\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$k" "$wall" "$pred" "$rc" "$rep" "$l0" "$l1" "$cpu" >>"$runs"
 			[ -n "$split_path" ] || continue
-			for algo in least_duration duration_based_chunks; do
+			for algo in $SPLIT_ALGOS; do
 				job "$split_path:$base_pp" -p pytest_split.plugin "$SUITE_PATH" --splits "$n" --group "$k" \
 				    "--splitting-algorithm=$algo" "--durations-path=$work/durations-$r.json"
 				printf '%s\t%s\t%s\t%s\t%s\t\t%s\t\t%s\t%s\t%s\n' "$r" "$n" "$algo" "$k" "$wall" "$rc" "$l0" "$l1" "$cpu" >>"$runs"

@@ -96,9 +96,9 @@ typedef struct hist_db hist_db;
 typedef struct {
 	unsigned int version;
 	unsigned int busy_timeout_ms; /* wait this long for a writer; default 30000 */
-	int read_only;                /* open without creating, migrating or
-	                                 writing (a missing file is
-	                                 HIST_E_NOTFOUND) */
+	int read_only;                /* open without creating or writing,
+	                                 except to upgrade an older history
+	                                 (a missing file is HIST_E_NOTFOUND) */
 } hist_db_options;
 #define HIST_DB_OPTIONS_INIT { HIST_DB_OPTIONS_VERSION, 30000, 0 }
 

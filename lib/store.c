@@ -610,10 +610,18 @@ static int open_db(hist_db *db, const char *path, const hist_db_options *o)
 	if (o->read_only) {
 		if (version == 0)
 			return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (empty database)", path);
-		if (version < SCHEMA_VERSION)
-			return hist__error(&db->err, HIST_E_SCHEMA,
-				"%s: history has schema version %lld; open it writable once to upgrade it to %d", path,
-				(long long)version, SCHEMA_VERSION);
+		/* An older history is upgraded by its first reader too: the first
+		 * job of a pipeline after an upgrade of hist is histplan, and
+		 * refusing there would stop every pipeline until a histmerge ran.
+		 * Only a file that cannot be written is refused. */
+		if (version < SCHEMA_VERSION && (error = migrate(db, version)) < 0) {
+			char *why = hist__strdup(hist__err_msg(&db->err));
+
+			hist__error(&db->err, error, "%s: history has schema version %lld; upgrading it to %d failed: %s",
+				path, (long long)version, SCHEMA_VERSION, why ? why : hist_strerror(HIST_E_NOMEM));
+			hist__free(why);
+			return error;
+		}
 		return hist__store_exec(db, "PRAGMA query_only = ON");
 	}
 	/* A new file gets 16 KiB pages (the size holds only until the first

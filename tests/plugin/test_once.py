@@ -323,6 +323,10 @@ def test_cut_off():
     time.sleep(5)
 """,
     "test_c.py": "def test_after(): pass\n",
+    # A shell that starts make in the background (no job control) makes
+    # its children ignore SIGINT, and Python then installs no handler: give
+    # pytest and xdist's controller the default one, as a terminal would.
+    "conftest.py": "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n",
 }
 
 
