@@ -500,6 +500,21 @@ int hist__store_stmt_int(int64_t *out, hist_db *db, int which)
 }
 
 /* Runs constant SQL with no result (pragmas, migration scripts). */
+int hist__store_vtab_connect(sqlite3 *sql, const char *schema, size_t size, sqlite3_vtab **out)
+{
+	int rc;
+
+	if ((rc = sqlite3_declare_vtab(sql, schema)) != SQLITE_OK)
+		return rc;
+	/* Only our own statements may read it, not a view or trigger of a
+	 * hostile history file. */
+	sqlite3_vtab_config(sql, SQLITE_VTAB_DIRECTONLY);
+	if (!(*out = sqlite3_malloc64(size)))
+		return SQLITE_NOMEM;
+	memset(*out, 0, size);
+	return SQLITE_OK;
+}
+
 int hist__store_exec(hist_db *db, const char *sql)
 {
 	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);

@@ -62,25 +62,17 @@ typedef struct {
 
 static int bt_connect(sqlite3 *sql, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **msg)
 {
-	batch_vtab *v;
 	int rc;
 
 	(void)argc;
 	(void)argv;
 	(void)msg;
-	rc = sqlite3_declare_vtab(sql, "CREATE TABLE x(name TEXT, is_key INTEGER, test INTEGER, outcome INTEGER,"
-				       " duration_us INTEGER, setup_us INTEGER, attempts INTEGER, fresh INTEGER)");
-	if (rc != SQLITE_OK)
-		return rc;
-	/* Only our own statements may read it: a view or trigger in a
-	 * hostile history file cannot. */
-	sqlite3_vtab_config(sql, SQLITE_VTAB_DIRECTONLY);
-	if (!(v = sqlite3_malloc(sizeof *v)))
-		return SQLITE_NOMEM;
-	memset(v, 0, sizeof *v);
-	v->db = aux;
-	*out = &v->base;
-	return SQLITE_OK;
+	rc = hist__store_vtab_connect(sql, "CREATE TABLE x(name TEXT, is_key INTEGER, test INTEGER, outcome INTEGER,"
+				       " duration_us INTEGER, setup_us INTEGER, attempts INTEGER, fresh INTEGER)",
+		sizeof(batch_vtab), out);
+	if (rc == SQLITE_OK)
+		((batch_vtab *)*out)->db = aux;
+	return rc;
 }
 
 static int bt_disconnect(sqlite3_vtab *v)

@@ -176,6 +176,9 @@ int hist__store_exec(hist_db *db, const char *sql);
 int hist__store_query_int(int64_t *out, hist_db *db, const char *sql);
 
 /* Registers hist_batch (store_batch.c) on a new connection. */
+/* The xConnect of our virtual tables: declares SCHEMA, readable by our
+ * own statements only, and allocates their zeroed vtab of SIZE bytes. */
+int hist__store_vtab_connect(sqlite3 *sql, const char *schema, size_t size, sqlite3_vtab **out);
 int hist__store_batch_module(hist_db *db);
 /* Registers hist_results (store_results.c) on a new connection. */
 int hist__store_results_module(hist_db *db);

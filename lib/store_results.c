@@ -62,26 +62,18 @@ typedef struct {
 
 static int rs_connect(sqlite3 *sql, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **msg)
 {
-	results_vtab *v;
 	int rc;
 
 	(void)aux;
 	(void)argc;
 	(void)argv;
 	(void)msg;
-	rc = sqlite3_declare_vtab(sql, "CREATE TABLE x(run_id INTEGER, test_id INTEGER, outcome INTEGER,"
-				       " duration_us INTEGER, setup_us INTEGER, attempts INTEGER, db HIDDEN)");
-	if (rc != SQLITE_OK)
-		return rc;
-	/* Only our own statements may read it, not a view or trigger of a
-	 * hostile history file. */
-	sqlite3_vtab_config(sql, SQLITE_VTAB_DIRECTONLY);
-	if (!(v = sqlite3_malloc(sizeof *v)))
-		return SQLITE_NOMEM;
-	memset(v, 0, sizeof *v);
-	v->sql = sql;
-	*out = &v->base;
-	return SQLITE_OK;
+	rc = hist__store_vtab_connect(sql, "CREATE TABLE x(run_id INTEGER, test_id INTEGER, outcome INTEGER,"
+				       " duration_us INTEGER, setup_us INTEGER, attempts INTEGER, db HIDDEN)",
+		sizeof(results_vtab), out);
+	if (rc == SQLITE_OK)
+		((results_vtab *)*out)->sql = sql;
+	return rc;
 }
 
 static int rs_disconnect(sqlite3_vtab *v)
