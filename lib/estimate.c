@@ -105,6 +105,10 @@ struct hist__suite {
 	int in_group, cur_is_key, cur_newest, cur_skipped;
 	int64_t *dur, *errdur, *setup, *scratch_s;
 	size_t ndur, nerr, nsetup, scap;
+	/* The samples of dur and errdur from runs of the plan's process size
+	 * (o.near): what the estimate uses when a test has any. */
+	int64_t *durnear, *errnear;
+	size_t ndurnear, nerrnear;
 	/* --estimator auto: each estimator's absolute errors predicting a
 	 * test's sample from the samples before it, summed over the suite. */
 	int64_t bt_err[HIST_EST_COUNT];
@@ -320,7 +324,10 @@ static void summarize(hist__suite *s, uint32_t i)
 	if (au)
 		*au = (auto_stats){{-1, -1, -1}, {0, 0, 0}, 0};
 	if (s->ndur) {
-		st->est = estimate_all(s, au, s->dur, s->ndur);
+		if (s->ndurnear)
+			st->est = estimate_all(s, au, s->durnear, s->ndurnear);
+		else
+			st->est = estimate_all(s, au, s->dur, s->ndur);
 		st->kind = KIND_DURATION;
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
@@ -328,7 +335,10 @@ static void summarize(hist__suite *s, uint32_t i)
 		}
 	} else if (s->nerr) {
 		/* A test that only errored still holds its shard that long. */
-		st->est = estimate_all(s, au, s->errdur, s->nerr);
+		if (s->nerrnear)
+			st->est = estimate_all(s, au, s->errnear, s->nerrnear);
+		else
+			st->est = estimate_all(s, au, s->errdur, s->nerr);
 		st->kind = KIND_ERROR;
 	} else if (s->cur_skipped) {
 		/* Known to skip: it costs its overhead, nothing more. */
@@ -434,6 +444,10 @@ static int room(hist__suite *s)
 		c = NULL;
 	if (c && (c = hist__realloc(s->scratch_s, cap * sizeof *c)))
 		s->scratch_s = c;
+	if (c && (c = hist__realloc(s->durnear, cap * sizeof *c)))
+		s->durnear = c;
+	if (c && (c = hist__realloc(s->errnear, cap * sizeof *c)))
+		s->errnear = c;
 	if (!c)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->scap = cap;
@@ -444,11 +458,13 @@ static void begin_samples(hist__suite *s)
 {
 	s->cur_newest = s->cur_skipped = 0;
 	s->ndur = s->nerr = s->nsetup = 0;
+	s->ndurnear = s->nerrnear = 0;
 }
 
 /* One result of the history id being read. */
 static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
 {
+	int near = s->o.near && age < s->o.near_count && s->o.near[age];
 	int error;
 
 	if ((error = room(s)) < 0)
@@ -463,6 +479,8 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 		if (duration_us < 0)
 			break;
 		s->dur[s->ndur++] = duration_us;
+		if (near)
+			s->durnear[s->ndurnear++] = duration_us;
 		if (setup_us >= 0)
 			s->setup[s->nsetup++] = setup_us;
 		break;
@@ -470,6 +488,8 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 		if (duration_us < 0)
 			break;
 		s->errdur[s->nerr++] = duration_us;
+		if (near)
+			s->errnear[s->nerrnear++] = duration_us;
 		break;
 	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
 	}
@@ -612,6 +632,8 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->errdur);
 	hist__free(s->setup);
 	hist__free(s->scratch_s);
+	hist__free(s->durnear);
+	hist__free(s->errnear);
 	hist__free(s);
 }
 
@@ -997,6 +1019,31 @@ static int fit_line(int64_t *a, int64_t *b, const int64_t *x, int64_t *y, int64_
 		*b = (int64_t)(fb + 0.5);
 	}
 	return 1;
+}
+
+size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__input_row *rows, size_t n,
+	int64_t shard_tests)
+{
+	int64_t tests[HIST__STORE_MAX_WINDOW] = {0}, inputs[HIST__STORE_MAX_WINDOW] = {0};
+	size_t count = 0;
+
+	window = window < HIST__STORE_MAX_WINDOW ? window : HIST__STORE_MAX_WINDOW;
+	memset(near, 0, window);
+	if (shard_tests <= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].age < window && rows[i].tests > 0) {
+			tests[rows[i].age] += rows[i].tests;
+			inputs[rows[i].age]++;
+		}
+	/* A run's process size is its tests per input (each input one
+	 * process; an xdist worker collects its input's whole list too). */
+	for (size_t a = 0; a < window; a++)
+		if (inputs[a] && tests[a] <= 2 * shard_tests * inputs[a] && 2 * tests[a] >= shard_tests * inputs[a]) {
+			near[a] = 1;
+			count++;
+		}
+	return count;
 }
 
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)

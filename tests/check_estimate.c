@@ -241,7 +241,7 @@ static void collect_warning(const char *message, void *payload)
 static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows, size_t nrows,
                        hist_estimator e, int64_t overhead, hist__suite_result *res)
 {
-	hist__suite_options o = {e, 0.5, tests, ntests, NULL, NULL};
+	hist__suite_options o = {e, 0.5, tests, ntests, NULL, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist_plan *p = hist__calloc(1, sizeof *p);
@@ -577,7 +577,7 @@ static void count_progress(const char *what, uint64_t done, void *payload)
 
 START_TEST(progress_while_reading)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
@@ -592,7 +592,7 @@ END_TEST
 
 START_TEST(history_out_of_order_is_refused)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
@@ -627,7 +627,7 @@ END_TEST
 START_TEST(listed_tests_are_checked)
 {
 	const char *dup[] = {"a.py::x", "b.py::y", "a.py::x"}, *nl[] = {"a.py::x\n"}, *hash[] = {"#a"};
-	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 
@@ -906,7 +906,7 @@ static hist__input_row input_of(int64_t tests, int64_t startup, int64_t per_test
 {
 	int64_t coll = coll_fixed + tests * coll_per_test;
 
-	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers};
+	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers, 0};
 }
 
 /* Through the history and hist_plan_create: a class with 3 s of
@@ -956,6 +956,111 @@ START_TEST(class_setup_is_planned_from_the_database)
 }
 END_TEST
 
+/* One run of the history "default" with the tests t/s.py::t0..t7 (t0 is
+ * gc_us long, the others 1 s) from `inputs` processes of 8 / inputs tests. */
+static void sized_run(hist_db *db, const char *ext, int64_t started, int64_t gc_us, int inputs)
+{
+	hist__session ses = HIST__SESSION_INIT;
+	int64_t run;
+	int added;
+
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", ext, started), HIST_OK);
+	for (int i = 0; i < 8; i++) {
+		char id[16];
+		hist__record r = {id, 0, 0, HIST_OUTCOME_PASSED, i == 0 ? gc_us : 1000000, 1000, 1, 1};
+
+		snprintf(id, sizeof id, "t/s.py::t%d", i);
+		r.id_len = strlen(id);
+		ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	}
+	for (int k = 0; k < inputs; k++) {
+		unsigned char hash[16] = {(unsigned char)started, (unsigned char)k, 7};
+
+		ck_assert_int_eq(hist__store_input_add(db, hash, NULL, run, &ses, 8 / inputs, 8000000 / inputs), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+static int64_t est_of(const hist_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->tests[i].id, id) == 0)
+			return p->tests[i].est_us;
+	return -1;
+}
+
+START_TEST(runs_of_the_shards_size_teach_their_times)
+{
+	static const char *const ids[] = {"t/s.py::t0", "t/s.py::t1", "t/s.py::t2", "t/s.py::t3",
+	                                  "t/s.py::t4", "t/s.py::t5", "t/s.py::t6", "t/s.py::t7"};
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	hist_db *db;
+	hist_plan *p;
+
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "sized.db"), NULL), HIST_OK);
+	o.test_overhead_us = 0;
+	o.shard_overhead_us = 0;
+	o.tests = ids;
+	o.test_count = 8;
+	o.shards = 4;
+	/* Only a serial run (8 tests a process): no run of the shards' size
+	 * (2 tests), so every run counts. t0 took 3 s. */
+	sized_run(db, "serial", 1000, 3000000, 1);
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 3000000);
+	hist_plan_free(p);
+	/* A plan of 4 ran it in 1 s in a process of 2 tests. A plan of 4
+	 * shards (2 tests each) takes that alone; EMA over both would say
+	 * 0.3 x 1 s + 0.7 x 3 s = 2.4 s. */
+	sized_run(db, "shards", 2000, 1000000, 4);
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 1000000);
+	ck_assert_int_eq(est_of(p, "t/s.py::t1"), 1000000);
+	hist_plan_free(p);
+	/* A plan of 2 (4 tests a shard) is within a factor 2 of both. */
+	o.shards = 2;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 2400000);
+	hist_plan_free(p);
+	/* One shard of 8 tests: the serial run's size alone. */
+	o.shards = 1;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 3000000);
+	hist_plan_free(p);
+	/* Without a shard count (a target) nothing tells the size: all. */
+	o.shards = 0;
+	o.target_us = 60000000;
+	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 2400000);
+	hist_plan_free(p);
+	hist_db_free(db);
+}
+END_TEST
+
+START_TEST(near_runs_by_tests_per_input)
+{
+	unsigned char near[4];
+	/* Ages 0..3: 4 inputs of 250 tests; 2 of 500; 1 of 1,000 and an
+	 * xdist input of 1,000; age 3 has no input. */
+	hist__input_row rows[] = {
+	    {-1, -1, 250, 0, 0, 0}, {-1, -1, 250, 0, 0, 0}, {-1, -1, 250, 0, 0, 0},  {-1, -1, 250, 0, 0, 0},
+	    {-1, -1, 500, 0, 0, 1}, {-1, -1, 500, 0, 0, 1}, {-1, -1, 1000, 0, 0, 2}, {-1, -1, 1000, 0, 4, 2},
+	};
+
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 250), 2);
+	ck_assert(near[0] && near[1] && !near[2] && !near[3]);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000), 2);
+	ck_assert(!near[0] && near[1] && near[2] && !near[3]);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 120), 0);
+	ck_assert(!near[0] && !near[1] && !near[2] && !near[3]);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 125), 1);
+	ck_assert(near[0]);
+	/* Unknown shard size: no preference. */
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 0), 0);
+}
+END_TEST
+
 START_TEST(overheads_fitted_from_shards_of_different_sizes)
 {
 	hist__input_row rows[6];
@@ -991,8 +1096,8 @@ START_TEST(overheads_fitted_from_shards_of_different_sizes)
 	/* Collection that shrinks more than in proportion (a negative fixed
 	 * part) is all per test; a rest that grows as tests fall (a negative
 	 * slope) is all fixed. */
-	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1};
-	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1};
+	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1, 0};
+	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1, 0};
 	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 2), HIST_OK);
 	ck_assert_int_eq(ov.fitted, 3);
 	ck_assert_int_eq(ov.collect_fixed_us, 0);
@@ -1063,7 +1168,7 @@ START_TEST(suite_walks_equal_suite_row)
 	uint64_t rng = 42;
 
 	for (int round = 0; round < 12; round++) {
-		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL};
+		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL, NULL, 0};
 		hist__suite_result ra, rb;
 		hist__err err = HIST__ERR_INIT;
 		hist__suite *a, *b;
@@ -1176,6 +1281,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
 	tcase_add_test(tc, overheads_fitted_from_shards_of_different_sizes);
+	tcase_add_test(tc, near_runs_by_tests_per_input);
 	tcase_add_test(tc, class_setup_from_the_opener);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, scratch_make, scratch_remove);
@@ -1185,6 +1291,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(db, create_survives_allocation_failures);
 	tcase_add_test(db, collection_is_charged_per_module);
 	tcase_add_test(db, class_setup_is_planned_from_the_database);
+	tcase_add_test(db, runs_of_the_shards_size_teach_their_times);
 	suite_add_tcase(s, db);
 	return s;
 }
