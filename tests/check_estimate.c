@@ -967,7 +967,7 @@ static void sized_run(hist_db *db, const char *ext, int64_t started, int64_t gc_
 	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&run, db, "default", ext, started), HIST_OK);
 	for (int i = 0; i < 8; i++) {
-		char id[16];
+		char id[32];
 		hist__record r = {id, 0, 0, HIST_OUTCOME_PASSED, i == 0 ? gc_us : 1000000, 1000, 1, 1};
 
 		snprintf(id, sizeof id, "t/s.py::t%d", i);
