@@ -105,10 +105,9 @@ struct hist__suite {
 	int in_group, cur_is_key, cur_newest, cur_skipped;
 	int64_t *dur, *errdur, *setup, *scratch_s;
 	size_t ndur, nerr, nsetup, scap;
-	/* The samples of dur and errdur from runs of the plan's process size
-	 * (o.near): what the estimate uses when a test has any. */
-	int64_t *durnear, *errnear;
-	size_t ndurnear, nerrnear;
+	/* The samples of dur from runs of the plan's shard size (o.near). */
+	int64_t *durnear;
+	size_t ndurnear;
 	/* --estimator auto: each estimator's absolute errors predicting a
 	 * test's sample from the samples before it, summed over the suite. */
 	int64_t bt_err[HIST_EST_COUNT];
@@ -314,6 +313,35 @@ static int64_t estimate_all(hist__suite *s, auto_stats *au, int64_t *v, size_t n
 	return au->alt[HIST_EST_EMA];
 }
 
+/* Samples from runs of the plan's shard size (o.near) that a test needs
+ * before they count: one run of shards is one draw of a noisy machine. */
+#define NEAR_MIN_SAMPLES 2
+
+/* est, or estimator e over the samples of runs of the shards' size if lower. */
+static int64_t lower_near(hist__suite *s, hist_estimator e, int64_t est)
+{
+	int64_t v;
+
+	memcpy(s->scratch_s, s->durnear, s->ndurnear * sizeof *s->durnear); /* the median reorders */
+	v = hist__estimate(s->scratch_s, s->ndurnear, e, s->o.alpha);
+	return v < est ? v : est;
+}
+
+/* The estimate est of all a test's samples, or of its samples from runs
+ * of the shards' size where lower (with auto, each estimator's alike).
+ * A smaller process makes a test faster where its time grows with what
+ * the process holds (gc.collect()), while load only ever slows: so near
+ * runs that say faster are the process, and near runs that say slower
+ * are a slow moment of those few runs, which all the samples outweigh. */
+static int64_t at_shard_size(hist__suite *s, auto_stats *au, int64_t est)
+{
+	if (!au)
+		return lower_near(s, s->o.estimator, est);
+	for (int e = 0; e < HIST_EST_COUNT; e++)
+		au->alt[e] = lower_near(s, (hist_estimator)e, au->alt[e]);
+	return au->alt[HIST_EST_EMA];
+}
+
 /* The stats of the samples read since begin_samples into st[i]. */
 static void summarize(hist__suite *s, uint32_t i)
 {
@@ -324,10 +352,9 @@ static void summarize(hist__suite *s, uint32_t i)
 	if (au)
 		*au = (auto_stats){{-1, -1, -1}, {0, 0, 0}, 0};
 	if (s->ndur) {
-		if (s->ndurnear)
-			st->est = estimate_all(s, au, s->durnear, s->ndurnear);
-		else
-			st->est = estimate_all(s, au, s->dur, s->ndur);
+		st->est = estimate_all(s, au, s->dur, s->ndur);
+		if (s->ndurnear >= NEAR_MIN_SAMPLES && s->ndurnear < s->ndur)
+			st->est = at_shard_size(s, au, st->est);
 		st->kind = KIND_DURATION;
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
@@ -335,10 +362,7 @@ static void summarize(hist__suite *s, uint32_t i)
 		}
 	} else if (s->nerr) {
 		/* A test that only errored still holds its shard that long. */
-		if (s->nerrnear)
-			st->est = estimate_all(s, au, s->errnear, s->nerrnear);
-		else
-			st->est = estimate_all(s, au, s->errdur, s->nerr);
+		st->est = estimate_all(s, au, s->errdur, s->nerr);
 		st->kind = KIND_ERROR;
 	} else if (s->cur_skipped) {
 		/* Known to skip: it costs its overhead, nothing more. */
@@ -446,8 +470,6 @@ static int room(hist__suite *s)
 		s->scratch_s = c;
 	if (c && (c = hist__realloc(s->durnear, cap * sizeof *c)))
 		s->durnear = c;
-	if (c && (c = hist__realloc(s->errnear, cap * sizeof *c)))
-		s->errnear = c;
 	if (!c)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->scap = cap;
@@ -458,7 +480,7 @@ static void begin_samples(hist__suite *s)
 {
 	s->cur_newest = s->cur_skipped = 0;
 	s->ndur = s->nerr = s->nsetup = 0;
-	s->ndurnear = s->nerrnear = 0;
+	s->ndurnear = 0;
 }
 
 /* One result of the history id being read. */
@@ -488,8 +510,6 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 		if (duration_us < 0)
 			break;
 		s->errdur[s->nerr++] = duration_us;
-		if (near)
-			s->errnear[s->nerrnear++] = duration_us;
 		break;
 	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
 	}
@@ -633,7 +653,6 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->setup);
 	hist__free(s->scratch_s);
 	hist__free(s->durnear);
-	hist__free(s->errnear);
 	hist__free(s);
 }
 

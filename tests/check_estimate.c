@@ -956,9 +956,10 @@ START_TEST(class_setup_is_planned_from_the_database)
 }
 END_TEST
 
-/* One run of the history "default" with the tests t/s.py::t0..t7 (t0 is
- * gc_us long, the others 1 s) from `inputs` processes of 8 / inputs tests. */
-static void sized_run(hist_db *db, const char *ext, int64_t started, int64_t gc_us, int inputs)
+/* One run of the history "default" with the tests t/s.py::t0..t7 (t0
+ * t0_us long, t1 t1_us, the others 1 s) from `inputs` processes of
+ * 8 / inputs tests. */
+static void sized_run(hist_db *db, const char *ext, int64_t started, int64_t t0_us, int64_t t1_us, int inputs)
 {
 	hist__session ses = HIST__SESSION_INIT;
 	int64_t run;
@@ -968,14 +969,14 @@ static void sized_run(hist_db *db, const char *ext, int64_t started, int64_t gc_
 	ck_assert_int_eq(hist__store_run(&run, db, "default", ext, started), HIST_OK);
 	for (int i = 0; i < 8; i++) {
 		char id[32];
-		hist__record r = {id, 0, 0, HIST_OUTCOME_PASSED, i == 0 ? gc_us : 1000000, 1000, 1, 1};
+		hist__record r = {id, 0, 0, HIST_OUTCOME_PASSED, i == 0 ? t0_us : i == 1 ? t1_us : 1000000, 1000, 1, 1};
 
 		snprintf(id, sizeof id, "t/s.py::t%d", i);
 		r.id_len = strlen(id);
 		ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
 	}
 	for (int k = 0; k < inputs; k++) {
-		unsigned char hash[16] = {(unsigned char)started, (unsigned char)k, 7};
+		unsigned char hash[16] = {(unsigned char)(started / 1000), (unsigned char)k, 7};
 
 		ck_assert_int_eq(hist__store_input_add(db, hash, NULL, run, &ses, 8 / inputs, 8000000 / inputs), HIST_OK);
 	}
@@ -990,13 +991,23 @@ static int64_t est_of(const hist_plan *p, const char *id)
 	return -1;
 }
 
+static void assert_estimates(hist_db *db, const hist_plan_options *o, int64_t t0_us, int64_t t1_us)
+{
+	hist_plan *p;
+
+	ck_assert_int_eq(hist_plan_create(&p, db, o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), t0_us);
+	ck_assert_int_eq(est_of(p, "t/s.py::t1"), t1_us);
+	ck_assert_int_eq(est_of(p, "t/s.py::t2"), 1000000);
+	hist_plan_free(p);
+}
+
 START_TEST(runs_of_the_shards_size_teach_their_times)
 {
 	static const char *const ids[] = {"t/s.py::t0", "t/s.py::t1", "t/s.py::t2", "t/s.py::t3",
 	                                  "t/s.py::t4", "t/s.py::t5", "t/s.py::t6", "t/s.py::t7"};
 	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
 	hist_db *db;
-	hist_plan *p;
 
 	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "sized.db"), NULL), HIST_OK);
 	o.test_overhead_us = 0;
@@ -1004,36 +1015,37 @@ START_TEST(runs_of_the_shards_size_teach_their_times)
 	o.tests = ids;
 	o.test_count = 8;
 	o.shards = 4;
-	/* Only a serial run (8 tests a process): no run of the shards' size
-	 * (2 tests), so every run counts. t0 took 3 s. */
-	sized_run(db, "serial", 1000, 3000000, 1);
-	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
-	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 3000000);
-	hist_plan_free(p);
-	/* A plan of 4 ran it in 1 s in a process of 2 tests. A plan of 4
-	 * shards (2 tests each) takes that alone; EMA over both would say
-	 * 0.3 x 1 s + 0.7 x 3 s = 2.4 s. */
-	sized_run(db, "shards", 2000, 1000000, 4);
-	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
-	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 1000000);
-	ck_assert_int_eq(est_of(p, "t/s.py::t1"), 1000000);
-	hist_plan_free(p);
-	/* A plan of 2 (4 tests a shard) is within a factor 2 of both. */
+	/* A serial run (8 tests a process): t0 took 3 s, t1 1 s. */
+	sized_run(db, "serial", 1000, 3000000, 1000000, 1);
+	assert_estimates(db, &o, 3000000, 1000000);
+	/* A plan of 4 (2 tests a process) ran t0 in 1 s, t1 in 2 s. One run
+	 * of shards is not evidence enough: EMA (alpha 0.3) over all,
+	 * t0 0.3 x 1 + 0.7 x 3 = 2.4 s, t1 1.3 s. */
+	sized_run(db, "shards-1", 2000, 1000000, 2000000, 4);
+	assert_estimates(db, &o, 2400000, 1300000);
+	/* A second plan of 4: t0 1.2 s, t1 2 s. Over the two runs of the
+	 * shards' size t0 is 0.3 x 1.2 + 0.7 x 1 = 1.06 s, below all runs'
+	 * 0.3 x 1.2 + 0.7 x 2.4 = 2.04 s, so 1.06 s. t1 is slower there
+	 * (2 s), which a small process never causes: all runs', 0.3 x 2 +
+	 * 0.7 x 1.3 = 1.51 s. */
+	sized_run(db, "shards-2", 3000, 1200000, 2000000, 4);
+	assert_estimates(db, &o, 1060000, 1510000);
+	/* A plan of 2 (4 tests a shard) is within a factor 2 of every run:
+	 * all alike. So is one without a shard count (a target). */
 	o.shards = 2;
-	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
-	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 2400000);
-	hist_plan_free(p);
-	/* One shard of 8 tests: the serial run's size alone. */
-	o.shards = 1;
-	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
-	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 3000000);
-	hist_plan_free(p);
-	/* Without a shard count (a target) nothing tells the size: all. */
+	assert_estimates(db, &o, 2040000, 1510000);
 	o.shards = 0;
 	o.target_us = 60000000;
-	ck_assert_int_eq(hist_plan_create(&p, db, &o), HIST_OK);
-	ck_assert_int_eq(est_of(p, "t/s.py::t0"), 2400000);
-	hist_plan_free(p);
+	assert_estimates(db, &o, 2040000, 1510000);
+	/* One shard of 8 tests: only the serial run is of its size. */
+	o.shards = 1;
+	o.target_us = 0;
+	assert_estimates(db, &o, 2040000, 1510000);
+	/* The median too: t0 over the shards' runs (1 s, 1.2 s) 1.1 s,
+	 * below 1.2 s over all; t1 2 s either way. */
+	o.shards = 4;
+	o.estimator = HIST_EST_MEDIAN;
+	assert_estimates(db, &o, 1100000, 2000000);
 	hist_db_free(db);
 }
 END_TEST
