@@ -1041,14 +1041,14 @@ static int fit_line(int64_t *a, int64_t *b, const int64_t *x, int64_t *y, int64_
 }
 
 size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__input_row *rows, size_t n,
-	int64_t shard_tests)
+	int64_t suite_tests, int64_t shards)
 {
 	int64_t tests[HIST__STORE_MAX_WINDOW] = {0}, inputs[HIST__STORE_MAX_WINDOW] = {0};
 	size_t count = 0;
 
 	window = window < HIST__STORE_MAX_WINDOW ? window : HIST__STORE_MAX_WINDOW;
 	memset(near, 0, window);
-	if (shard_tests <= 0)
+	if (suite_tests <= 0 || shards <= 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].age < window && rows[i].tests > 0) {
@@ -1056,9 +1056,12 @@ size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__
 			inputs[rows[i].age]++;
 		}
 	/* A run's process size is its tests per input (each input one
-	 * process; an xdist worker collects its input's whole list too). */
+	 * process; an xdist worker collects its input's whole list too),
+	 * compared with suite_tests / shards without rounding: the shards of
+	 * a plan of 2N are within the factor of a plan of N's. */
 	for (size_t a = 0; a < window; a++)
-		if (inputs[a] && tests[a] <= 2 * shard_tests * inputs[a] && 2 * tests[a] >= shard_tests * inputs[a]) {
+		if (inputs[a] && tests[a] * shards <= 2 * suite_tests * inputs[a] &&
+		    2 * tests[a] * shards >= suite_tests * inputs[a]) {
 			near[a] = 1;
 			count++;
 		}

@@ -100,10 +100,10 @@ int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, 
  * what the process holds), so samples from processes of the plan's shard
  * size predict its shards best. near[age] (window entries, 0: the newest
  * run) = 1 for each run of the inputs whose tests per input are within a
- * factor 2 of shard_tests, the tests a shard of the plan will run; runs
- * without inputs are not near. Returns the runs near; 0 when shard_tests
- * <= 0 (unknown). */
+ * factor 2 of suite_tests / shards, the tests a shard of the plan will
+ * run; runs without inputs are not near. Returns the runs near; 0 when
+ * either count is <= 0 (unknown). */
 size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__input_row *rows, size_t n,
-	int64_t shard_tests);
+	int64_t suite_tests, int64_t shards);
 
 #endif

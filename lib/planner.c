@@ -178,18 +178,16 @@ int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err 
 	return HIST_OK;
 }
 
-/* The tests a shard of the plan runs, about: the suite (listed, else the
- * newest run's) over the shards given; 0 when unknown. */
-static int64_t shard_tests(const hist_plan_options *opts, const hist__input_row *inputs, size_t n)
+/* The tests of the plan: the suite listed, else the newest run's. */
+static int64_t suite_tests(const hist_plan_options *opts, const hist__input_row *inputs, size_t n)
 {
 	int64_t tests = 0;
 
 	if (opts->tests)
-		tests = (int64_t)opts->test_count;
-	else
-		for (size_t i = 0; i < n; i++)
-			tests += inputs[i].age == 0 ? inputs[i].tests : 0;
-	return opts->shards ? tests / (int64_t)opts->shards : 0;
+		return (int64_t)opts->test_count;
+	for (size_t i = 0; i < n; i++)
+		tests += inputs[i].age == 0 ? inputs[i].tests : 0;
+	return tests;
 }
 
 int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts)
@@ -224,8 +222,8 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	/* With N given, a shard runs about 1/N of the tests: estimates come
 	 * from the runs whose processes were that size, where a test has
 	 * any (a serial history teaches serial-sized times). */
-	if (opts->shards && hist__estimate_near_runs(near, sizeof near, inputs, ninputs,
-	                                             shard_tests(opts, inputs, ninputs))) {
+	if (hist__estimate_near_runs(near, sizeof near, inputs, ninputs, suite_tests(opts, inputs, ninputs),
+	                             opts->shards)) {
 		so.near = near;
 		so.near_count = sizeof near;
 	}

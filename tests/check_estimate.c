@@ -1060,16 +1060,26 @@ START_TEST(near_runs_by_tests_per_input)
 	    {-1, -1, 500, 0, 0, 1}, {-1, -1, 500, 0, 0, 1}, {-1, -1, 1000, 0, 0, 2}, {-1, -1, 1000, 0, 4, 2},
 	};
 
-	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 250), 2);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 4), 2);
 	ck_assert(near[0] && near[1] && !near[2] && !near[3]);
-	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000), 2);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 1), 2);
 	ck_assert(!near[0] && near[1] && near[2] && !near[3]);
-	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 120), 0);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 120, 1), 0);
 	ck_assert(!near[0] && !near[1] && !near[2] && !near[3]);
-	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 125), 1);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 125, 1), 1);
 	ck_assert(near[0]);
-	/* Unknown shard size: no preference. */
-	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 0), 0);
+	/* 5,221 tests in 8 shards (652.6 a shard) against a plan of 4's
+	 * 1,305.25 tests a process: exactly the factor 2, near. */
+	rows[0].tests = rows[1].tests = rows[2].tests = 1305;
+	rows[3].tests = 1306;
+	rows[0].age = rows[1].age = rows[2].age = rows[3].age = 0;
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 4, 5221, 8), 1);
+	ck_assert(near[0]);
+	rows[0].tests = 1306; /* 1,305.5 tests a process: past it */
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 4, 5221, 8), 0);
+	/* Unknown shard count or suite: no preference. */
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 0), 0);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 0, 4), 0);
 }
 END_TEST
 
