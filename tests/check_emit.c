@@ -2,14 +2,17 @@
  * preview table, the SVG, and writing the directory (atomic files, stale
  * shard files removed, nothing left behind on failure). */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "check_util.h"
 #include "emit.h"
+#include "io.h"
 #include "planner.h"
 #include "nodeid.h"
 
@@ -337,6 +340,127 @@ START_TEST(write_failure_leaves_nothing)
 }
 END_TEST
 
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* The older plan in "keep" is whole: its files, its bytes, its stale
+ * shard file (removed only after a plan is in place), and no temp file. */
+static void older_plan_is_whole(char *const old[3])
+{
+	char *names = listing(at("keep")), *now;
+	struct dirent **all;
+	int n = scandir(at("keep"), &all, NULL, alphasort);
+
+	ck_assert_str_eq(names, "plan.json shard-1.txt shard-2.txt shard-9.txt ");
+	free(names);
+	ck_assert_int_eq(n, 6); /* . and .. besides: no hidden temp file */
+	for (int i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	now = slurp(at("keep/shard-1.txt"));
+	ck_assert_str_eq(now, old[0]);
+	free(now);
+	now = slurp(at("keep/shard-2.txt"));
+	ck_assert_str_eq(now, old[1]);
+	free(now);
+	now = slurp(at("keep/plan.json"));
+	ck_assert_str_eq(now, old[2]);
+	free(now);
+}
+
+/* A plan's files are placed all or none: a write that fails in the middle
+ * (the file size limit, met by plan.json, the last and largest file) or a
+ * failed sync leaves the older plan as it was. */
+START_TEST(write_failure_keeps_the_older_plan)
+{
+	hist_plan *older = small_plan(2), *p = small_plan(3);
+	char *old[3], *names;
+	struct rlimit was, lim;
+	off_t biggest_shard = 0;
+
+	ck_assert_int_eq(hist_plan_write(older, at("keep")), HIST_OK);
+	touch(at("keep/shard-9.txt"));
+	old[0] = slurp(at("keep/shard-1.txt"));
+	old[1] = slurp(at("keep/shard-2.txt"));
+	old[2] = slurp(at("keep/plan.json"));
+	/* The sizes of the new plan's files, to put the limit between. */
+	ck_assert_int_eq(hist_plan_write(p, at("sizes")), HIST_OK);
+	for (int k = 1; k <= 3; k++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "sizes/shard-%d.txt", k);
+		if (size_of(at(name)) > biggest_shard)
+			biggest_shard = size_of(at(name));
+	}
+	ck_assert_int_gt(size_of(at("sizes/plan.json")), biggest_shard);
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	lim = was;
+	lim.rlim_cur = (rlim_t)biggest_shard;
+	signal(SIGXFSZ, SIG_IGN); /* write fails with EFBIG instead */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(hist_plan_write(p, at("keep")), HIST_E_IO);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "plan.json"));
+	older_plan_is_whole(old);
+
+	/* shard-2.txt fails its fsync, after every file was written. */
+	hist__atomic_fail_sync_at(1);
+	ck_assert_int_eq(hist_plan_write(p, at("keep")), HIST_E_IO);
+	hist__atomic_fail_sync_at(-1);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "shard-2.txt"));
+	older_plan_is_whole(old);
+
+	/* Then it succeeds: the whole new plan, the stale file gone. */
+	ck_assert_int_eq(hist_plan_write(p, at("keep")), HIST_OK);
+	names = listing(at("keep"));
+	ck_assert_str_eq(names, "plan.json shard-1.txt shard-2.txt shard-3.txt ");
+	free(names);
+	for (int i = 0; i < 3; i++)
+		free(old[i]);
+	hist_plan_free(older);
+	hist_plan_free(p);
+}
+END_TEST
+
+/* More files than are kept open at once, with few descriptors to spare:
+ * they are synced a batch at a time, and all placed. */
+START_TEST(write_more_files_than_kept_open)
+{
+	enum { SHARDS = 2 * HIST__ATOMIC_OPEN_MAX + 1 };
+	hist_plan *p = small_plan(SHARDS);
+	struct rlimit was, lim;
+	struct dirent **all;
+	char *one, name[64];
+	int n;
+
+	ck_assert_int_le(SHARDS, HIST_MAX_SHARDS);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	lim = was;
+	lim.rlim_cur = HIST__ATOMIC_OPEN_MAX + 32;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	ck_assert_int_eq(hist_plan_write(p, at("many")), HIST_OK);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	n = scandir(at("many"), &all, NULL, alphasort);
+	ck_assert_int_eq(n, SHARDS + 1 + 2); /* shard files, plan.json, . and .. */
+	for (int i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	snprintf(name, sizeof name, "many/shard-%d.txt", SHARDS);
+	one = slurp(at(name));
+	snprintf(name, sizeof name, "# shard %d/%d\n", SHARDS, SHARDS);
+	ck_assert_ptr_nonnull(strstr(one, name));
+	free(one);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(write_failure_removes_the_directory_it_made)
 {
 	hist_plan *p = small_plan(2);
@@ -397,6 +521,8 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_makes_the_directory);
 	tcase_add_test(files, write_removes_stale_shards_only);
 	tcase_add_test(files, write_failure_leaves_nothing);
+	tcase_add_test(files, write_failure_keeps_the_older_plan);
+	tcase_add_test(files, write_more_files_than_kept_open);
 	tcase_add_test(files, write_failure_removes_the_directory_it_made);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);
