@@ -298,7 +298,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_PACK_DROP] = "DELETE FROM packs WHERE run_id = ?1 AND chunk >= ?2 AND chunk < ?3",
 	[S_PACK_READ] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM temp.pending"
 			" WHERE run_id = ?1 AND test_id >= ?2 AND test_id < ?3 ORDER BY test_id",
-	[S_PACK_GET] = "SELECT data FROM packs WHERE run_id = ?1 AND chunk = ?2",
+	[S_PACK_GET] = HIST__PACK_ONE_SQL("main"),
 	[S_PACKS_OF_RUN] = "SELECT chunk, data FROM packs WHERE run_id = ?1 ORDER BY chunk",
 	[S_PENDING_ADD] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
