@@ -461,6 +461,75 @@ START_TEST(write_more_files_than_kept_open)
 }
 END_TEST
 
+/* n tests of 60-70 bytes, 1..n ms each, on one shard: a shard file far
+ * larger than the piece it is written by. */
+static hist_plan *big_plan(uint32_t n)
+{
+	int64_t setup[1] = {0};
+	hist_plan *p = hist__calloc(1, sizeof *p);
+	hist__plan_input in;
+	hist__err err = HIST__ERR_INIT;
+	char id[128];
+
+	p->tests = hist__calloc(n, sizeof *p->tests);
+	p->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		int len = snprintf(id, sizeof id, "tests/unit/test_module.py::TestClass::test_case[param-%u]", i);
+
+		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, id, (size_t)len), (uint32_t)len, 0,
+		                                (int64_t)(i + 1) * 1000, (int64_t)(i + 1) * 1000, 1, 0, 0};
+	}
+	p->suite = hist__strdup("default");
+	p->estimator = HIST_EST_EMA;
+	p->alpha = 0.3;
+	p->window = 10;
+	p->test_overhead_us = 1000;
+	memset(&in, 0, sizeof in);
+	in.scope = HIST_SCOPE_TEST;
+	in.shards = 1;
+	in.effort = HIST_PLAN_EFFORT_DEFAULT;
+	in.module_setup = setup;
+	in.modules = 1;
+	ck_assert_int_eq(hist__planner_finish(p, &in, &err), HIST_OK);
+	return p;
+}
+
+/* A shard file written in pieces holds every test once, in the plan's
+ * order, after the header: the same bytes as the whole text. */
+START_TEST(write_a_large_shard_file)
+{
+	enum { N = 5000 }; /* about 300 KB */
+	hist_plan *p = big_plan(N);
+	hist__buf want = HIST__BUF_INIT(0);
+	char *got = calloc(1, 1 << 20), *line;
+	FILE *f;
+	size_t len;
+
+	ck_assert_int_eq(hist_plan_write(p, at("big")), HIST_OK);
+	f = fopen(at("big/shard-1.txt"), "rb");
+	ck_assert_ptr_nonnull(f);
+	len = fread(got, 1, (1 << 20) - 1, f);
+	fclose(f);
+	ck_assert_uint_gt(len, 2 * 128 * 1024); /* more than two of emit.c's pieces */
+	ck_assert_int_eq(hist__emit_shard(&want, p, 1), HIST_OK);
+	ck_assert_uint_eq(len, want.len);
+	ck_assert_int_eq(memcmp(got, want.ptr, len), 0);
+	/* Apart from the emitter: the plan's own list, line by line. */
+	line = strstr(got, " tests\n") + 7;
+	for (size_t i = 0; i < N; i++) {
+		const char *id = hist_plan_shard_test(p, 1, i);
+
+		ck_assert_int_eq(strncmp(line, id, strlen(id)), 0);
+		ck_assert_int_eq(line[strlen(id)], '\n');
+		line += strlen(id) + 1;
+	}
+	ck_assert_int_eq(*line, '\0');
+	free(got);
+	hist__buf_free(&want);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(write_failure_removes_the_directory_it_made)
 {
 	hist_plan *p = small_plan(2);
@@ -523,6 +592,7 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_failure_leaves_nothing);
 	tcase_add_test(files, write_failure_keeps_the_older_plan);
 	tcase_add_test(files, write_more_files_than_kept_open);
+	tcase_add_test(files, write_a_large_shard_file);
 	tcase_add_test(files, write_failure_removes_the_directory_it_made);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);
