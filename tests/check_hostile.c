@@ -300,14 +300,15 @@ END_TEST
 
 /* scratch/name: <testsuite> with one testcase, then `pad` bytes of `fill`
  * written where `where` says, then a second testcase; gzip when gz. */
-enum { IN_WHITESPACE, IN_TESTCASE, IN_ATTRIBUTE, IN_COMMENT, IN_CDATA };
+enum { IN_WHITESPACE, IN_TESTCASE, IN_ATTRIBUTE, IN_COMMENT, IN_CDATA, IN_PI };
 
 static const char *write_huge(const char *name, int where, size_t pad, int gz)
 {
 	static const char *const open_[] = { "\n", "<testcase classname=\"c\" name=\"x\">",
-		"<properties><property name=\"p\" value=\"", "<!--", "<testcase classname=\"c\" name=\"y\"><![CDATA[" };
+		"<properties><property name=\"p\" value=\"", "<!--", "<testcase classname=\"c\" name=\"y\"><![CDATA[",
+		"<?pi " };
 	static const char *const close_[] = { "\n", "</testcase>\n", "\"/></properties>\n", "-->\n",
-		"]]></testcase>\n" };
+		"]]></testcase>\n", "?>\n" };
 	const char *path = scratch_path(1, name);
 	char chunk[65536];
 	gzFile z = gz ? gzopen(path, "wb1") : NULL;
@@ -360,10 +361,12 @@ START_TEST(huge_text_outside_output_is_a_limit_not_out_of_memory)
 	huge_refused("ws.xml.gz", IN_WHITESPACE, 1, 4, text_reason);
 	/* Text straight inside a testcase. */
 	huge_refused("tc.xml", IN_TESTCASE, 0, 3, text_reason);
-	/* An attribute, a comment, a CDATA section outside the output. */
+	/* An attribute, a comment, a CDATA section outside the output, a
+	 * processing instruction. */
 	huge_refused("at.xml", IN_ATTRIBUTE, 0, 3, lookup_reason);
 	huge_refused("cm.xml", IN_COMMENT, 0, 3, lookup_reason);
 	huge_refused("cd.xml", IN_CDATA, 0, 3, lookup_reason);
+	huge_refused("pi.xml", IN_PI, 0, 3, lookup_reason);
 	/* Under the limit the same file parses. */
 	ck_assert_int_eq(parse_file(write_huge("ok.xml.gz", IN_WHITESPACE, 9u << 20, 1), &c, msg, sizeof msg), 0);
 	ck_assert_uint_eq(c.n, 2);

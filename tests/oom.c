@@ -2,7 +2,8 @@
  * LeakSanitizer). SQLite's allocator (SQLITE_CONFIG_MALLOC) and libxml2's
  * (xmlMemSetup) are routed through libhist's fault counter, which only a
  * test program may do: both settings are process-global. For an ingest of
- * two files, a merge of a history, a plan and a prune, the k-th allocation of the
+ * two files, a merge of a schema 1 history and of a current one (its packs
+ * read through the virtual table), a plan and a prune, the k-th allocation of the
  * operation fails, for every k (or every STRIDE-th, with an offset that
  * moves each run); each time the call fails with an error and a message,
  * or succeeds because the failure was absorbed, and the history then holds
@@ -250,6 +251,41 @@ static int merge_v1(hist_db *db, char **out)
 	return error;
 }
 
+/* A history of the current schema (results in packs, read through the
+ * hist_results virtual table): made once in main with failures off. It
+ * has a run the base lacks and adds to the base's run "base". */
+static char current_db[600];
+
+static void make_current_source(void)
+{
+	hist_db *db = NULL;
+	hist_ingest_options o = HIST_INGEST_OPTIONS_INIT;
+	hist_ingest_stats st;
+
+	snprintf(current_db, sizeof current_db, "%s/current.db", scratch);
+	unlink(current_db);
+	if (hist_db_open(&db, current_db, NULL) != HIST_OK)
+		fail("open", -1, hist_db_errmsg(db));
+	o.run_id = "c1";
+	if (hist_ingest_path(&st, db, fx(0, "junit/pytest-xunit1.xml"), NULL, &o) != HIST_OK)
+		fail("current ingest", -1, hist_db_errmsg(db));
+	o.run_id = "base";
+	if (hist_ingest_path(&st, db, fx(0, "jsonl/pytest-reportlog-xdist.jsonl"), NULL, &o) != HIST_OK)
+		fail("current ingest", -1, hist_db_errmsg(db));
+	hist_db_free(db);
+}
+
+static int merge_current(hist_db *db, char **out)
+{
+	hist_ingest_stats st;
+	int error = hist_ingest_path(&st, db, current_db, NULL, NULL);
+
+	faults_off();
+	snprintf(last_msg, sizeof last_msg, "%s", error ? hist_db_errmsg(db) : "");
+	*out = dump_db(db);
+	return error;
+}
+
 static int prune(hist_db *db, char **out)
 {
 	hist_prune_options po = HIST_PRUNE_OPTIONS_INIT;
@@ -474,11 +510,14 @@ int main(int argc, char **argv)
 		walk_parse("junit/pytest-xunit1.xml");
 	walk("ingest of a JUnit and a reportlog file", ingest_two, ingest_first, stride, offset);
 	walk("merge of a v1 history", merge_v1, NULL, stride, offset);
+	make_current_source();
+	walk("merge of a current history", merge_current, NULL, stride, offset);
 	walk("plan", plan, NULL, stride, offset);
 	walk("prune", prune, NULL, stride, offset);
 	remove_db();
 	snprintf(path_buf[0], sizeof path_buf[0], "%s/base.db", scratch);
 	unlink(path_buf[0]);
+	unlink(current_db);
 	xmlCleanupParser();
 	sqlite3_shutdown();
 	return 0;
