@@ -14,7 +14,9 @@ and set-up of their modules, as a shard holding exactly them is predicted.
 Then the run is merged and the next one predicted.
 
 Actual wall: the wall measured from outside (runs.tsv, what bench-real
-compares with) when present, else the session record's wall.
+compares with) when present, else the session record's wall. With
+--actual cpu, runs.tsv's cpu column (the process's user + system time)
+instead: on a loaded machine the wall waits for a core, the CPU time less.
 
 Printed per report: predicted, actual, error (predicted / actual - 1), and
 the error relative to its run (predicted / actual over the run's mean of
@@ -24,7 +26,7 @@ leaves out. Balance depends on the relative error, the prediction of record
 on both. Summary lines give the mean and worst of each over the shards of
 plans (serial runs apart).
 
-  bench/backtest.py [--bin DIR] [--json FILE] [-- HISTPLAN_ARGS...] DIR...
+  bench/backtest.py [--bin DIR] [--json FILE] [--actual wall|cpu] [-- HISTPLAN_ARGS...] DIR...
 
 Deterministic for the same reports and binaries; uses a scratch directory
 that it removes.
@@ -62,7 +64,7 @@ def read_report(path):
     return order, session
 
 
-def outer_walls(d):
+def outer_walls(d, column="wall"):
     walls = {}
     p = os.path.join(d, "runs.tsv")
     if not os.path.exists(p):
@@ -71,15 +73,15 @@ def outer_walls(d):
         head = f.readline().rstrip("\n").split("\t")
         for line in f:
             row = dict(zip(head, line.rstrip("\n").split("\t")))
-            if row.get("report") and row.get("wall"):
-                walls[os.path.join(d, row["report"])] = float(row["wall"])
+            if row.get("report") and row.get(column):
+                walls[os.path.join(d, row["report"])] = float(row[column])
     return walls
 
 
-def collect(d):
+def collect(d, column="wall"):
     """The runs of one recording in the order they started: (name, [report dicts])."""
     runs = {}
-    walls = outer_walls(d)
+    walls = outer_walls(d, column)
     rep = os.path.join(d, "reports")
     rep = rep if os.path.isdir(rep) else d
     for name in sorted(os.listdir(rep)):
@@ -136,6 +138,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin"))
     ap.add_argument("--json", help="write every number here")
+    ap.add_argument("--actual", choices=("wall", "cpu"), default="wall",
+                    help="runs.tsv column to compare with: the wall, or the process's CPU time (user +"
+                         " system), which a loaded machine stretches less; a report without it: its"
+                         " session wall")
     ap.add_argument("dirs", nargs="+")
     argv = sys.argv[1:]
     cut = argv.index("--") if "--" in argv else len(argv)
@@ -145,7 +151,7 @@ def main():
     try:
         for n, d in enumerate(args.dirs):
             # Each recording is a history of its own.
-            rows += replay(args.bin, collect(d), os.path.join(scratch, f"h{n}.db"), scratch, extra)
+            rows += replay(args.bin, collect(d, args.actual), os.path.join(scratch, f"h{n}.db"), scratch, extra)
     finally:
         shutil.rmtree(scratch)
     print("| run | report | tests | predicted s | actual s | error | relative to its run |")

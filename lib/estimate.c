@@ -105,6 +105,9 @@ struct hist__suite {
 	int in_group, cur_is_key, cur_newest, cur_skipped;
 	int64_t *dur, *errdur, *setup, *scratch_s;
 	size_t ndur, nerr, nsetup, scap;
+	/* The samples of dur from runs of the plan's shard size (o.near). */
+	int64_t *durnear;
+	size_t ndurnear;
 	/* --estimator auto: each estimator's absolute errors predicting a
 	 * test's sample from the samples before it, summed over the suite. */
 	int64_t bt_err[HIST_EST_COUNT];
@@ -310,6 +313,35 @@ static int64_t estimate_all(hist__suite *s, auto_stats *au, int64_t *v, size_t n
 	return au->alt[HIST_EST_EMA];
 }
 
+/* Samples from runs of the plan's shard size (o.near) that a test needs
+ * before they count: one run of shards is one draw of a noisy machine. */
+#define NEAR_MIN_SAMPLES 2
+
+/* est, or estimator e over the samples of runs of the shards' size if lower. */
+static int64_t lower_near(hist__suite *s, hist_estimator e, int64_t est)
+{
+	int64_t v;
+
+	memcpy(s->scratch_s, s->durnear, s->ndurnear * sizeof *s->durnear); /* the median reorders */
+	v = hist__estimate(s->scratch_s, s->ndurnear, e, s->o.alpha);
+	return v < est ? v : est;
+}
+
+/* The estimate est of all a test's samples, or of its samples from runs
+ * of the shards' size where lower (with auto, each estimator's alike).
+ * A smaller process makes a test faster where its time grows with what
+ * the process holds (gc.collect()), while load only ever slows: so near
+ * runs that say faster are the process, and near runs that say slower
+ * are a slow moment of those few runs, which all the samples outweigh. */
+static int64_t at_shard_size(hist__suite *s, auto_stats *au, int64_t est)
+{
+	if (!au)
+		return lower_near(s, s->o.estimator, est);
+	for (int e = 0; e < HIST_EST_COUNT; e++)
+		au->alt[e] = lower_near(s, (hist_estimator)e, au->alt[e]);
+	return au->alt[HIST_EST_EMA];
+}
+
 /* The stats of the samples read since begin_samples into st[i]. */
 static void summarize(hist__suite *s, uint32_t i)
 {
@@ -321,6 +353,8 @@ static void summarize(hist__suite *s, uint32_t i)
 		*au = (auto_stats){{-1, -1, -1}, {0, 0, 0}, 0};
 	if (s->ndur) {
 		st->est = estimate_all(s, au, s->dur, s->ndur);
+		if (s->ndurnear >= NEAR_MIN_SAMPLES && s->ndurnear < s->ndur)
+			st->est = at_shard_size(s, au, st->est);
 		st->kind = KIND_DURATION;
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
@@ -434,6 +468,8 @@ static int room(hist__suite *s)
 		c = NULL;
 	if (c && (c = hist__realloc(s->scratch_s, cap * sizeof *c)))
 		s->scratch_s = c;
+	if (c && (c = hist__realloc(s->durnear, cap * sizeof *c)))
+		s->durnear = c;
 	if (!c)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->scap = cap;
@@ -444,11 +480,13 @@ static void begin_samples(hist__suite *s)
 {
 	s->cur_newest = s->cur_skipped = 0;
 	s->ndur = s->nerr = s->nsetup = 0;
+	s->ndurnear = 0;
 }
 
 /* One result of the history id being read. */
 static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
 {
+	int near = s->o.near && age < s->o.near_count && s->o.near[age];
 	int error;
 
 	if ((error = room(s)) < 0)
@@ -463,6 +501,8 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 		if (duration_us < 0)
 			break;
 		s->dur[s->ndur++] = duration_us;
+		if (near)
+			s->durnear[s->ndurnear++] = duration_us;
 		if (setup_us >= 0)
 			s->setup[s->nsetup++] = setup_us;
 		break;
@@ -612,6 +652,7 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->errdur);
 	hist__free(s->setup);
 	hist__free(s->scratch_s);
+	hist__free(s->durnear);
 	hist__free(s);
 }
 
@@ -697,6 +738,7 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 	hist__strmap classes = HIST__STRMAP_INIT;
 	uint32_t *opener = NULL, *count = NULL, *cls = NULL, *num = NULL, nclasses = 0, charged = 0;
 	int64_t *excess = NULL;
+	size_t last = SIZE_MAX, last_clen = 0; /* the last test in a class */
 	int error = HIST_OK;
 
 	if (!(cls = hist__malloc((n ? n : 1) * sizeof *cls)) || !(opener = hist__malloc((n ? n : 1) * sizeof *opener)) ||
@@ -713,10 +755,19 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 		cls[i] = NONE_ENTRY;
 		if (clen == mlen)
 			continue;
-		if ((error = hist__strmap_put(&c, &added, &classes, t[i].id, clen, c)) < 0)
-			goto done;
-		if (added)
-			opener[nclasses++] = NONE_ENTRY;
+		/* A class's tests mostly come one after another: the hash table
+		 * (a third of this function at a million tests) only when the
+		 * class changes. */
+		if (last != SIZE_MAX && clen == last_clen && memcmp(t[i].id, t[last].id, clen) == 0) {
+			c = cls[last];
+		} else {
+			if ((error = hist__strmap_put(&c, &added, &classes, t[i].id, clen, c)) < 0)
+				goto done;
+			if (added)
+				opener[nclasses++] = NONE_ENTRY;
+		}
+		last = i;
+		last_clen = clen;
 		cls[i] = c;
 		count[c]++;
 		if (setup[i] < 0)
@@ -997,6 +1048,34 @@ static int fit_line(int64_t *a, int64_t *b, const int64_t *x, int64_t *y, int64_
 		*b = (int64_t)(fb + 0.5);
 	}
 	return 1;
+}
+
+size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__input_row *rows, size_t n,
+	int64_t suite_tests, int64_t shards)
+{
+	int64_t tests[HIST__STORE_MAX_WINDOW] = {0}, inputs[HIST__STORE_MAX_WINDOW] = {0};
+	size_t count = 0;
+
+	window = window < HIST__STORE_MAX_WINDOW ? window : HIST__STORE_MAX_WINDOW;
+	memset(near, 0, window);
+	if (suite_tests <= 0 || shards <= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].age < window && rows[i].tests > 0) {
+			tests[rows[i].age] += rows[i].tests;
+			inputs[rows[i].age]++;
+		}
+	/* A run's process size is its tests per input (each input one
+	 * process; an xdist worker collects its input's whole list too),
+	 * compared with suite_tests / shards without rounding: the shards of
+	 * a plan of 2N are within the factor of a plan of N's. */
+	for (size_t a = 0; a < window; a++)
+		if (inputs[a] && tests[a] * shards <= 2 * suite_tests * inputs[a] &&
+		    2 * tests[a] * shards >= suite_tests * inputs[a]) {
+			near[a] = 1;
+			count++;
+		}
+	return count;
 }
 
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)

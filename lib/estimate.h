@@ -31,6 +31,12 @@ typedef struct {
 	size_t test_count;
 	void (*progress)(const char *what, uint64_t done, void *payload);
 	void *payload;
+	/* By run age (0: the newest of the window): 1 for the runs whose
+	 * processes were about the size of the plan's shards
+	 * (hist__estimate_near_runs). A test with samples from them is
+	 * estimated from those alone. NULL: every run alike. */
+	const unsigned char *near;
+	size_t near_count;
 } hist__suite_options;
 
 /* Errors (a bad test in o->tests is HIST_E_INVALID) go to err, which must
@@ -89,5 +95,15 @@ typedef struct {
  * the same size (only unsharded runs), the fixed parts are 0 and the
  * per-test parts are the medians of the ratios over the inputs. */
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n);
+
+/* A test's time depends on the process it runs in (a gc.collect() costs
+ * what the process holds), so samples from processes of the plan's shard
+ * size predict its shards best. near[age] (window entries, 0: the newest
+ * run) = 1 for each run of the inputs whose tests per input are within a
+ * factor 2 of suite_tests / shards, the tests a shard of the plan will
+ * run; runs without inputs are not near. Returns the runs near; 0 when
+ * either count is <= 0 (unknown). */
+size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__input_row *rows, size_t n,
+	int64_t suite_tests, int64_t shards);
 
 #endif

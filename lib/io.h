@@ -2,7 +2,8 @@
  * An input is a file or stdin, gzip or not (by magic bytes, multi-member
  * allowed, truncation an error), read as a stream of decompressed bytes with
  * a content hash computed on the way. Outputs go to a temp file beside the
- * target and are renamed into place. */
+ * target and are renamed into place once durable; a set of outputs (a
+ * plan's files) is synced together and renamed only when all are. */
 #ifndef HIST_IO_H
 #define HIST_IO_H
 
@@ -43,13 +44,33 @@ int hist__input_raw_hash(hist__input *in, unsigned char out[16]);
 
 typedef struct hist__atomic hist__atomic;
 
+/* Files a caller keeps open at once: past this many, sync those written
+ * so far (hist__atomic_sync_all) before opening more, so a set of 1,025
+ * plan files stays under the common limit of 1,024 descriptors. */
+#define HIST__ATOMIC_OPEN_MAX 128
+
 int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err);
 int hist__atomic_write(hist__atomic *f, const void *data, size_t len);
-/* The temp file was fchmod'ed to 0644 minus the umask at open; commit
- * does fsync, a checked close and rename; always frees *f. */
+/* Makes each file's bytes durable (fsync, all in flight together) and
+ * closes it (checked), keeping its temp name: nothing is renamed and the
+ * caller still owns every file, to commit or abort. Files synced before
+ * are skipped. Returns the first failure in file order. */
+int hist__atomic_sync_all(hist__atomic **files, size_t n);
+/* Commits a set of outputs: syncs every file not yet synced, and only when
+ * all of them are durable and closed renames each into place in order.
+ * A failure before the renames places none (every temp file is removed);
+ * a rename that fails (the target is a directory) leaves those before it
+ * in place and says which. Always frees every files[i] and sets it NULL. */
+int hist__atomic_commit_all(hist__atomic **files, size_t n);
+/* One file: hist__atomic_commit_all(f, 1). The temp file was fchmod'ed to
+ * 0644 minus the umask at open. */
 int hist__atomic_commit(hist__atomic **f);
 /* Unlinks the temp file; NULL is a no-op. */
 void hist__atomic_abort(hist__atomic *f);
+#ifdef HIST_TESTING
+/* files[k] of every later sync fails with EIO; -1 turns it off. */
+void hist__atomic_fail_sync_at(long k);
+#endif
 
 /* "1.2.13", for --version. */
 const char *hist__io_zlib_version(void);

@@ -178,6 +178,18 @@ int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err 
 	return HIST_OK;
 }
 
+/* The tests of the plan: the suite listed, else the newest run's. */
+static int64_t suite_tests(const hist_plan_options *opts, const hist__input_row *inputs, size_t n)
+{
+	int64_t tests = 0;
+
+	if (opts->tests)
+		return (int64_t)opts->test_count;
+	for (size_t i = 0; i < n; i++)
+		tests += inputs[i].age == 0 ? inputs[i].tests : 0;
+	return tests;
+}
+
 int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts)
 {
 	hist__err *err = hist__db_err(db);
@@ -192,6 +204,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	hist_plan *plan = NULL;
 	const char *suite;
 	unsigned int in_shards = 0, min_shards = 0;
+	unsigned char near[HIST__STORE_MAX_WINDOW];
 	int error, began = 0;
 
 	*out = NULL;
@@ -200,15 +213,24 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 		return error;
 	suite = opts->suite ? opts->suite : "default";
 	so = (hist__suite_options){opts->estimator, opts->alpha, opts->tests, opts->test_count, opts->progress,
-	                           opts->payload};
-	if ((error = hist__suite_new(&s, &so, err)) < 0)
-		return error;
-	sink = (hist__window_sink){hist__suite_begin, hist__suite_samples, hist__suite_named, s};
+	                           opts->payload, NULL, 0};
 	/* One snapshot for every read, so the estimates and the overheads
 	 * see the same history even while another process ingests. */
 	if ((error = hist__store_read_begin(&began, db)) < 0 ||
-	    (error = hist__store_window(db, suite, opts->window, &sink)) < 0 ||
 	    (error = hist__store_inputs(&inputs, &ninputs, db, suite, opts->window)) < 0)
+		goto done;
+	/* With N given, a shard runs about 1/N of the tests: estimates come
+	 * from the runs whose processes were that size, where a test has
+	 * any (a serial history teaches serial-sized times). */
+	if (hist__estimate_near_runs(near, sizeof near, inputs, ninputs, suite_tests(opts, inputs, ninputs),
+	                             opts->shards)) {
+		so.near = near;
+		so.near_count = sizeof near;
+	}
+	if ((error = hist__suite_new(&s, &so, err)) < 0)
+		goto done;
+	sink = (hist__window_sink){hist__suite_begin, hist__suite_samples, hist__suite_named, s};
+	if ((error = hist__store_window(db, suite, opts->window, &sink)) < 0)
 		goto done;
 	hist__store_read_end(db, began);
 	began = 0;

@@ -240,9 +240,11 @@ static const char *const sql_text[S_COUNT] = {
 	[S_RUN_RESULTS] = "SELECT test_id, outcome, coalesce(duration_us, -1), coalesce(setup_us, -1), attempts"
 			  " FROM hist_results WHERE run_id = ?1 ORDER BY test_id",
 	[S_TESTS_BY_NAME] = "SELECT id, name, is_key FROM tests ORDER BY name, is_key",
-	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers FROM inputs i"
-			" WHERE i.run_id IN (SELECT r.id FROM runs r JOIN suites s ON s.id = r.suite_id"
-			" WHERE s.name = ?1 ORDER BY r.started_us DESC, r.ext_id DESC LIMIT ?2)"
+	/* w.age numbers the window's runs as S_WINDOW orders them. */
+	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers, w.age FROM inputs i"
+			" JOIN (SELECT r.id, row_number() OVER (ORDER BY r.started_us DESC, r.ext_id DESC) - 1"
+			" AS age FROM runs r JOIN suites s ON s.id = r.suite_id WHERE s.name = ?1"
+			" ORDER BY r.started_us DESC, r.ext_id DESC LIMIT ?2) w ON w.id = i.run_id"
 			" ORDER BY i.hash",
 	/* A plain (read-write) ATTACH: reading changes nothing in the source,
 	 * and unlike mode=ro it folds and removes the -wal/-shm files it
@@ -298,7 +300,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_PACK_DROP] = "DELETE FROM packs WHERE run_id = ?1 AND chunk >= ?2 AND chunk < ?3",
 	[S_PACK_READ] = "SELECT test_id, outcome, duration_us, setup_us, attempts FROM temp.pending"
 			" WHERE run_id = ?1 AND test_id >= ?2 AND test_id < ?3 ORDER BY test_id",
-	[S_PACK_GET] = "SELECT data FROM packs WHERE run_id = ?1 AND chunk = ?2",
+	[S_PACK_GET] = HIST__PACK_ONE_SQL("main"),
 	[S_PACKS_OF_RUN] = "SELECT chunk, data FROM packs WHERE run_id = ?1 ORDER BY chunk",
 	[S_PENDING_ADD] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

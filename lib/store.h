@@ -155,6 +155,7 @@ typedef struct {
 	int64_t tests;
 	int64_t test_us;
 	int64_t workers;    /* xdist workers; 0 without, -1: unknown */
+	unsigned int age;   /* its run: 0 = the newest of the window */
 } hist__input_row;
 
 /* The inputs of the newest `window` runs of suite (NULL: "default"), in

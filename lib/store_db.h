@@ -76,6 +76,32 @@ enum {
 #define HIST__PACK_CHUNK 256
 #define HIST__PACK_MAX_CHUNK (((int64_t)1 << 32) / HIST__PACK_CHUNK)
 
+/* The one check of a chunk number, on every read of a pack (whole runs,
+ * every pack, the window, the counts, one-pack probes): column col of s
+ * is an integer in [0, HIST__PACK_MAX_CHUNK). A crafted file can hold
+ * anything there (a negative or huge number, a real, text, a blob).
+ * 0 with it in *chunk, -1 when the pack is damaged. */
+int hist__pack_chunk(int64_t *chunk, sqlite3_stmt *s, int col);
+
+/* One pack read alone (a probe for one test, a writer loading the chunk
+ * it touches), chunk ?2 of run ?1 in database `db`: rows of run_id,
+ * chunk, data, and 1 for the pack of ?2 or 0 for the run's lowest and
+ * highest chunk numbers, read beside it. Whatever a whole read of the run
+ * refuses sorts first or last (SQLite orders NULL, numbers, text, blobs),
+ * and a real a whole read could take for ?2 lies within (?2 - 1, ?2 + 1),
+ * so with every row checked (hist__pack_one_row) a probe never says "no
+ * result" where a whole read of the run says it is damaged. Three index
+ * seeks, no scan. */
+#define HIST__PACK_ONE_SQL(db)                                                                                     \
+	"SELECT run_id, chunk, data, 1 FROM " db ".packs WHERE run_id = ?1 AND chunk > ?2 - 1 AND chunk < ?2 + 1"   \
+	" UNION ALL SELECT * FROM (SELECT run_id, chunk, NULL, 0 FROM " db ".packs WHERE run_id = ?1 ORDER BY chunk" \
+	" LIMIT 1) UNION ALL SELECT * FROM (SELECT run_id, chunk, NULL, 0 FROM " db ".packs WHERE run_id = ?1"       \
+	" ORDER BY chunk DESC LIMIT 1)"
+/* A row of HIST__PACK_ONE_SQL for chunk: 1 when it is chunk's pack (data
+ * in column 2), 0 when it holds nothing to read, -1 when damaged. Read
+ * the statement to its end before trusting an answer. */
+int hist__pack_one_row(sqlite3_stmt *s, int64_t chunk);
+
 /* A run's chunks loaded into temp.pending in the open transaction, one
  * bit a chunk; whole: every chunk of the run was loaded (it is repacked
  * whole at commit). */

@@ -118,6 +118,29 @@ static inline int next_row(hist__pack_row *out, hist__pack_reader *r)
 	return 1;
 }
 
+/* Chunk numbers whose test ids fit 32 bits; checked before an id is made
+ * from one (chunk * HIST__PACK_CHUNK would overflow). */
+static inline int chunk_in_range(int64_t chunk)
+{
+	return chunk >= 0 && chunk < HIST__PACK_MAX_CHUNK;
+}
+
+int hist__pack_chunk(int64_t *chunk, sqlite3_stmt *s, int col)
+{
+	*chunk = sqlite3_column_int64(s, col);
+	/* A real or text would be read as the integer it starts with. */
+	return sqlite3_column_type(s, col) == SQLITE_INTEGER && chunk_in_range(*chunk) ? 0 : -1;
+}
+
+int hist__pack_one_row(sqlite3_stmt *s, int64_t chunk)
+{
+	int64_t got;
+
+	if (hist__pack_chunk(&got, s, 1) < 0)
+		return -1;
+	return sqlite3_column_int(s, 3) == 1 && got == chunk;
+}
+
 int hist__pack_next(hist__pack_row *out, hist__pack_reader *r)
 {
 	return next_row(out, r);
@@ -130,7 +153,7 @@ int hist__pack_decode(hist__pack_row *rows, size_t *n, int64_t chunk, const void
 	int got = 0;
 
 	*n = 0;
-	if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK)
+	if (!chunk_in_range(chunk))
 		return -1;
 	hist__pack_reader_init(&r, chunk, data, len);
 	/* Ids rise within the chunk, so it holds at most HIST__PACK_CHUNK rows. */
@@ -154,8 +177,7 @@ int hist__pack_count(uint32_t *count, int64_t *past, int64_t max_test, int64_t c
 	const unsigned char *p = data, *end = p + len;
 	int64_t id, limit;
 
-	/* Checked first: a crafted chunk would overflow the ids. */
-	if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK)
+	if (!chunk_in_range(chunk))
 		return -1;
 	id = chunk * HIST__PACK_CHUNK - 1;
 	limit = (chunk + 1) * HIST__PACK_CHUNK;
@@ -268,7 +290,7 @@ int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
 	hist__pack_touched *t = NULL;
 	sqlite3_stmt *s = NULL;
 	int64_t chunk = test_id / HIST__PACK_CHUNK;
-	int error, was, row;
+	int error, was;
 
 	if (test_id < 0 || chunk >= HIST__PACK_MAX_CHUNK)
 		return hist__error(&db->err, HIST_E_DB, "%s: test id %lld out of range", db->path, (long long)test_id);
@@ -280,8 +302,19 @@ int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
 		return error;
 	sqlite3_bind_int64(s, 1, run);
 	sqlite3_bind_int64(s, 2, chunk);
-	if ((error = row = hist__store_step_row(db, s)) > 0)
-		error = load_pack(db, run, chunk, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	/* A row found damaged after the pack was loaded fails the
+	 * transaction, and what was loaded goes with it. */
+	while ((error = hist__store_step_row(db, s)) > 0) {
+		int got = hist__pack_one_row(s, chunk);
+
+		if (got < 0) {
+			error = hist__store_pack_damaged(db, run);
+			break;
+		}
+		if (got == 1 && (error = load_pack(db, run, chunk, sqlite3_column_blob(s, 2),
+					 (size_t)sqlite3_column_bytes(s, 2))) < 0)
+			break;
+	}
 	hist__store_reset(s);
 	return error;
 }
@@ -298,10 +331,10 @@ int hist__store_pack_load_run(hist_db *db, int64_t run)
 		return error;
 	sqlite3_bind_int64(s, 1, run);
 	while ((row = hist__store_step_row(db, s)) == 1) {
-		int64_t chunk = sqlite3_column_int64(s, 0);
+		int64_t chunk;
 
 		/* t stays valid: nothing else is touched meanwhile. */
-		if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK) {
+		if (hist__pack_chunk(&chunk, s, 0) < 0) {
 			error = hist__store_pack_damaged(db, run);
 			goto done;
 		}

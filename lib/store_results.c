@@ -32,10 +32,10 @@ enum { PLAN_DB = 1, PLAN_RUN = 2, PLAN_TEST = 4 };
 static const char *const scan_sql[2][3] = {
 	{ "SELECT run_id, chunk, data FROM main.packs ORDER BY run_id, chunk",
 		"SELECT run_id, chunk, data FROM main.packs WHERE run_id = ?1 ORDER BY chunk",
-		"SELECT run_id, chunk, data FROM main.packs WHERE run_id = ?1 AND chunk = ?2" },
+		HIST__PACK_ONE_SQL("main") },
 	{ "SELECT run_id, chunk, data FROM src.packs ORDER BY run_id, chunk",
 		"SELECT run_id, chunk, data FROM src.packs WHERE run_id = ?1 ORDER BY chunk",
-		"SELECT run_id, chunk, data FROM src.packs WHERE run_id = ?1 AND chunk = ?2" },
+		HIST__PACK_ONE_SQL("src") },
 };
 
 typedef struct {
@@ -179,15 +179,13 @@ static int fail(results_cursor *c, int rc, const char *msg)
 }
 
 /* One test wanted (a probe): its row alone in rows[0] (n 1) if the pack
- * of chunk under the scan has it, decoded no further than that. -1 when
- * the pack is damaged up to there. */
+ * of chunk under the scan (checked) has it, decoded no further than
+ * that. -1 when the pack is damaged up to there. */
 static int find_test(results_cursor *c, int64_t chunk)
 {
 	hist__pack_reader r;
 	int got;
 
-	if (chunk < 0 || chunk >= HIST__PACK_MAX_CHUNK)
-		return -1;
 	hist__pack_reader_init(&r, chunk, sqlite3_column_blob(c->scan, 2), (size_t)sqlite3_column_bytes(c->scan, 2));
 	while ((got = hist__pack_next(&c->rows[0], &r)) == 1 && c->rows[0].test_id < c->test)
 		;
@@ -197,31 +195,52 @@ static int find_test(results_cursor *c, int64_t chunk)
 	return 0;
 }
 
+static int damaged(results_cursor *c, int64_t run)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "packed results of run %lld are damaged", (long long)run);
+	c->n = 0;
+	return fail(c, SQLITE_CORRUPT_VTAB, msg);
+}
+
+/* A probe (HIST__PACK_ONE_SQL) read to its end, every row checked,
+ * before its row is shown: the row of the test, if any, in rows[0]. */
+static int probe(results_cursor *c, int64_t run)
+{
+	int64_t chunk = c->test / HIST__PACK_CHUNK;
+	int rc, got;
+
+	c->run = run;
+	while ((rc = sqlite3_step(c->scan)) == SQLITE_ROW)
+		if ((got = hist__pack_one_row(c->scan, chunk)) < 0 || (got == 1 && find_test(c, chunk) < 0))
+			return damaged(c, run);
+	if (rc != SQLITE_DONE)
+		return fail(c, rc, sqlite3_errmsg(((results_vtab *)c->base.pVtab)->sql));
+	c->eof = c->n == 0;
+	return SQLITE_OK;
+}
+
 /* Reads packs until one has a row to show, or none is left. */
 static int next_pack(results_cursor *c)
 {
 	while (c->i >= c->n) {
-		int rc = sqlite3_step(c->scan);
-		int64_t run, chunk;
+		int rc;
+		int64_t chunk;
 
-		if (rc == SQLITE_DONE) {
+		/* A probe's statement was read to its end. */
+		if (c->test >= 0 || (rc = sqlite3_step(c->scan)) == SQLITE_DONE) {
 			c->eof = 1;
 			return SQLITE_OK;
 		}
 		if (rc != SQLITE_ROW)
 			return fail(c, rc, sqlite3_errmsg(((results_vtab *)c->base.pVtab)->sql));
-		run = sqlite3_column_int64(c->scan, 0);
-		chunk = sqlite3_column_int64(c->scan, 1);
 		c->i = c->n = 0;
-		c->run = run;
-		if ((c->test >= 0 ? find_test(c, chunk) : hist__pack_decode(c->rows, &c->n, chunk,
-								  sqlite3_column_blob(c->scan, 2),
-								  (size_t)sqlite3_column_bytes(c->scan, 2))) < 0) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "packed results of run %lld are damaged", (long long)run);
-			c->n = 0;
-			return fail(c, SQLITE_CORRUPT_VTAB, msg);
-		}
+		c->run = sqlite3_column_int64(c->scan, 0);
+		if (hist__pack_chunk(&chunk, c->scan, 1) < 0 ||
+			hist__pack_decode(c->rows, &c->n, chunk, sqlite3_column_blob(c->scan, 2),
+				(size_t)sqlite3_column_bytes(c->scan, 2)) < 0)
+			return damaged(c, c->run);
 	}
 	return SQLITE_OK;
 }
@@ -273,8 +292,10 @@ static int rs_filter(sqlite3_vtab_cursor *cur, int plan, const char *str, int ar
 	c->scan_what = what;
 	if (what >= 1)
 		sqlite3_bind_int64(c->scan, 1, run);
-	if (what == 2)
+	if (what == 2) {
 		sqlite3_bind_int64(c->scan, 2, c->test / HIST__PACK_CHUNK);
+		return probe(c, run);
+	}
 	return next_pack(c);
 }
 
@@ -383,9 +404,11 @@ static int count_results(int64_t *tests, int64_t *results, hist_db *db, const ch
 		(suite && (error = hist__store_bind_text(db, s, 1, suite, strlen(suite))) < 0))
 		goto done;
 	while ((row = hist__store_step_row(db, s)) == 1) {
-		int64_t past = 0, run = sqlite3_column_int64(s, 0);
-		int got = hist__pack_count(count, &past, max_test, sqlite3_column_int64(s, 1), sqlite3_column_blob(s, 2),
-			(size_t)sqlite3_column_bytes(s, 2));
+		int64_t past = 0, run = sqlite3_column_int64(s, 0), chunk;
+		int got = hist__pack_chunk(&chunk, s, 1) < 0
+			? -1
+			: hist__pack_count(count, &past, max_test, chunk, sqlite3_column_blob(s, 2),
+				  (size_t)sqlite3_column_bytes(s, 2));
 
 		if (got == -2) {
 			error = hist__error(&db->err, HIST_E_DB, "%s: result of unknown test %lld", db->path, (long long)past);

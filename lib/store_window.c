@@ -204,8 +204,8 @@ static int pack_step(uint32_t *heap, size_t *n, int64_t *head, sqlite3_stmt *c, 
 			heap[0] = heap[--*n];
 		return 0;
 	}
-	chunk = sqlite3_column_int64(c, 0);
-	if (chunk < 0 || chunk > max_test / HIST__PACK_CHUNK || (in_heap && chunk <= head[i]))
+	if (hist__pack_chunk(&chunk, c, 0) < 0 || chunk > max_test / HIST__PACK_CHUNK ||
+		(in_heap && chunk <= head[i]))
 		return hist__store_pack_damaged(db, runs[i]);
 	head[i] = chunk;
 	return 1;
@@ -496,6 +496,7 @@ int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const 
 		rows[n].tests = sqlite3_column_int64(s, 2);
 		rows[n].test_us = sqlite3_column_int64(s, 3);
 		rows[n].workers = hist__store_column_known(s, 4);
+		rows[n].age = (unsigned int)sqlite3_column_int64(s, 5);
 		n++;
 	}
 	if ((error = row) < 0)

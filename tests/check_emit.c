@@ -2,14 +2,17 @@
  * preview table, the SVG, and writing the directory (atomic files, stale
  * shard files removed, nothing left behind on failure). */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "check_util.h"
 #include "emit.h"
+#include "io.h"
 #include "planner.h"
 #include "nodeid.h"
 
@@ -337,6 +340,196 @@ START_TEST(write_failure_leaves_nothing)
 }
 END_TEST
 
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* The older plan in "keep" is whole: its files, its bytes, its stale
+ * shard file (removed only after a plan is in place), and no temp file. */
+static void older_plan_is_whole(char *const old[3])
+{
+	char *names = listing(at("keep")), *now;
+	struct dirent **all;
+	int n = scandir(at("keep"), &all, NULL, alphasort);
+
+	ck_assert_str_eq(names, "plan.json shard-1.txt shard-2.txt shard-9.txt ");
+	free(names);
+	ck_assert_int_eq(n, 6); /* . and .. besides: no hidden temp file */
+	for (int i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	now = slurp(at("keep/shard-1.txt"));
+	ck_assert_str_eq(now, old[0]);
+	free(now);
+	now = slurp(at("keep/shard-2.txt"));
+	ck_assert_str_eq(now, old[1]);
+	free(now);
+	now = slurp(at("keep/plan.json"));
+	ck_assert_str_eq(now, old[2]);
+	free(now);
+}
+
+/* A plan's files are placed all or none: a write that fails in the middle
+ * (the file size limit, met by plan.json, the last and largest file) or a
+ * failed sync leaves the older plan as it was. */
+START_TEST(write_failure_keeps_the_older_plan)
+{
+	hist_plan *older = small_plan(2), *p = small_plan(3);
+	char *old[3], *names;
+	struct rlimit was, lim;
+	off_t biggest_shard = 0;
+
+	ck_assert_int_eq(hist_plan_write(older, at("keep")), HIST_OK);
+	touch(at("keep/shard-9.txt"));
+	old[0] = slurp(at("keep/shard-1.txt"));
+	old[1] = slurp(at("keep/shard-2.txt"));
+	old[2] = slurp(at("keep/plan.json"));
+	/* The sizes of the new plan's files, to put the limit between. */
+	ck_assert_int_eq(hist_plan_write(p, at("sizes")), HIST_OK);
+	for (int k = 1; k <= 3; k++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "sizes/shard-%d.txt", k);
+		if (size_of(at(name)) > biggest_shard)
+			biggest_shard = size_of(at(name));
+	}
+	ck_assert_int_gt(size_of(at("sizes/plan.json")), biggest_shard);
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	lim = was;
+	lim.rlim_cur = (rlim_t)biggest_shard;
+	signal(SIGXFSZ, SIG_IGN); /* write fails with EFBIG instead */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(hist_plan_write(p, at("keep")), HIST_E_IO);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "plan.json"));
+	older_plan_is_whole(old);
+
+	/* shard-2.txt fails its fsync, after every file was written. */
+	hist__atomic_fail_sync_at(1);
+	ck_assert_int_eq(hist_plan_write(p, at("keep")), HIST_E_IO);
+	hist__atomic_fail_sync_at(-1);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "shard-2.txt"));
+	older_plan_is_whole(old);
+
+	/* Then it succeeds: the whole new plan, the stale file gone. */
+	ck_assert_int_eq(hist_plan_write(p, at("keep")), HIST_OK);
+	names = listing(at("keep"));
+	ck_assert_str_eq(names, "plan.json shard-1.txt shard-2.txt shard-3.txt ");
+	free(names);
+	for (int i = 0; i < 3; i++)
+		free(old[i]);
+	hist_plan_free(older);
+	hist_plan_free(p);
+}
+END_TEST
+
+/* More files than are kept open at once, with few descriptors to spare:
+ * they are synced a batch at a time, and all placed. */
+START_TEST(write_more_files_than_kept_open)
+{
+	enum { SHARDS = 2 * HIST__ATOMIC_OPEN_MAX + 1 };
+	hist_plan *p = small_plan(SHARDS);
+	struct rlimit was, lim;
+	struct dirent **all;
+	char *one, name[64];
+	int n;
+
+	ck_assert_int_le(SHARDS, HIST_MAX_SHARDS);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	lim = was;
+	lim.rlim_cur = HIST__ATOMIC_OPEN_MAX + 32;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	ck_assert_int_eq(hist_plan_write(p, at("many")), HIST_OK);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	n = scandir(at("many"), &all, NULL, alphasort);
+	ck_assert_int_eq(n, SHARDS + 1 + 2); /* shard files, plan.json, . and .. */
+	for (int i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	snprintf(name, sizeof name, "many/shard-%d.txt", SHARDS);
+	one = slurp(at(name));
+	snprintf(name, sizeof name, "# shard %d/%d\n", SHARDS, SHARDS);
+	ck_assert_ptr_nonnull(strstr(one, name));
+	free(one);
+	hist_plan_free(p);
+}
+END_TEST
+
+/* n tests of 60-70 bytes, 1..n ms each, on one shard: a shard file far
+ * larger than the piece it is written by. */
+static hist_plan *big_plan(uint32_t n)
+{
+	int64_t setup[1] = {0};
+	hist_plan *p = hist__calloc(1, sizeof *p);
+	hist__plan_input in;
+	hist__err err = HIST__ERR_INIT;
+	char id[128];
+
+	p->tests = hist__calloc(n, sizeof *p->tests);
+	p->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		int len = snprintf(id, sizeof id, "tests/unit/test_module.py::TestClass::test_case[param-%u]", i);
+
+		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, id, (size_t)len), (uint32_t)len, 0,
+		                                (int64_t)(i + 1) * 1000, (int64_t)(i + 1) * 1000, 1, 0, 0};
+	}
+	p->suite = hist__strdup("default");
+	p->estimator = HIST_EST_EMA;
+	p->alpha = 0.3;
+	p->window = 10;
+	p->test_overhead_us = 1000;
+	memset(&in, 0, sizeof in);
+	in.scope = HIST_SCOPE_TEST;
+	in.shards = 1;
+	in.effort = HIST_PLAN_EFFORT_DEFAULT;
+	in.module_setup = setup;
+	in.modules = 1;
+	ck_assert_int_eq(hist__planner_finish(p, &in, &err), HIST_OK);
+	return p;
+}
+
+/* A shard file written in pieces holds every test once, in the plan's
+ * order, after the header: the same bytes as the whole text. */
+START_TEST(write_a_large_shard_file)
+{
+	enum { N = 5000 }; /* about 300 KB */
+	hist_plan *p = big_plan(N);
+	hist__buf want = HIST__BUF_INIT(0);
+	char *got = calloc(1, 1 << 20), *line;
+	FILE *f;
+	size_t len;
+
+	ck_assert_int_eq(hist_plan_write(p, at("big")), HIST_OK);
+	f = fopen(at("big/shard-1.txt"), "rb");
+	ck_assert_ptr_nonnull(f);
+	len = fread(got, 1, (1 << 20) - 1, f);
+	fclose(f);
+	ck_assert_uint_gt(len, 2 * 128 * 1024); /* more than two of emit.c's pieces */
+	ck_assert_int_eq(hist__emit_shard(&want, p, 1), HIST_OK);
+	ck_assert_uint_eq(len, want.len);
+	ck_assert_int_eq(memcmp(got, want.ptr, len), 0);
+	/* Apart from the emitter: the plan's own list, line by line. */
+	line = strstr(got, " tests\n") + 7;
+	for (size_t i = 0; i < N; i++) {
+		const char *id = hist_plan_shard_test(p, 1, i);
+
+		ck_assert_int_eq(strncmp(line, id, strlen(id)), 0);
+		ck_assert_int_eq(line[strlen(id)], '\n');
+		line += strlen(id) + 1;
+	}
+	ck_assert_int_eq(*line, '\0');
+	free(got);
+	hist__buf_free(&want);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(write_failure_removes_the_directory_it_made)
 {
 	hist_plan *p = small_plan(2);
@@ -397,6 +590,9 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_makes_the_directory);
 	tcase_add_test(files, write_removes_stale_shards_only);
 	tcase_add_test(files, write_failure_leaves_nothing);
+	tcase_add_test(files, write_failure_keeps_the_older_plan);
+	tcase_add_test(files, write_more_files_than_kept_open);
+	tcase_add_test(files, write_a_large_shard_file);
 	tcase_add_test(files, write_failure_removes_the_directory_it_made);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);

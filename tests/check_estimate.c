@@ -241,7 +241,7 @@ static void collect_warning(const char *message, void *payload)
 static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows, size_t nrows,
                        hist_estimator e, int64_t overhead, hist__suite_result *res)
 {
-	hist__suite_options o = {e, 0.5, tests, ntests, NULL, NULL};
+	hist__suite_options o = {e, 0.5, tests, ntests, NULL, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist_plan *p = hist__calloc(1, sizeof *p);
@@ -577,7 +577,7 @@ static void count_progress(const char *what, uint64_t done, void *payload)
 
 START_TEST(progress_while_reading)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
@@ -592,7 +592,7 @@ END_TEST
 
 START_TEST(history_out_of_order_is_refused)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
@@ -627,7 +627,7 @@ END_TEST
 START_TEST(listed_tests_are_checked)
 {
 	const char *dup[] = {"a.py::x", "b.py::y", "a.py::x"}, *nl[] = {"a.py::x\n"}, *hash[] = {"#a"};
-	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 
@@ -906,7 +906,7 @@ static hist__input_row input_of(int64_t tests, int64_t startup, int64_t per_test
 {
 	int64_t coll = coll_fixed + tests * coll_per_test;
 
-	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers};
+	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers, 0};
 }
 
 /* Through the history and hist_plan_create: a class with 3 s of
@@ -956,6 +956,133 @@ START_TEST(class_setup_is_planned_from_the_database)
 }
 END_TEST
 
+/* One run of the history "default" with the tests t/s.py::t0..t7 (t0
+ * t0_us long, t1 t1_us, the others 1 s) from `inputs` processes of
+ * 8 / inputs tests. */
+static void sized_run(hist_db *db, const char *ext, int64_t started, int64_t t0_us, int64_t t1_us, int inputs)
+{
+	hist__session ses = HIST__SESSION_INIT;
+	int64_t run;
+	int added;
+
+	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+	ck_assert_int_eq(hist__store_run(&run, db, "default", ext, started), HIST_OK);
+	for (int i = 0; i < 8; i++) {
+		char id[32];
+		hist__record r = {id, 0, 0, HIST_OUTCOME_PASSED, i == 0 ? t0_us : i == 1 ? t1_us : 1000000, 1000, 1, 1};
+
+		snprintf(id, sizeof id, "t/s.py::t%d", i);
+		r.id_len = strlen(id);
+		ck_assert_int_eq(hist__store_result(&added, db, run, &r), HIST_OK);
+	}
+	for (int k = 0; k < inputs; k++) {
+		unsigned char hash[16] = {(unsigned char)(started / 1000), (unsigned char)k, 7};
+
+		ck_assert_int_eq(hist__store_input_add(db, hash, NULL, run, &ses, 8 / inputs, 8000000 / inputs), HIST_OK);
+	}
+	ck_assert_int_eq(hist__store_commit(db), HIST_OK);
+}
+
+static int64_t est_of(const hist_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->tests[i].id, id) == 0)
+			return p->tests[i].est_us;
+	return -1;
+}
+
+static void assert_estimates(hist_db *db, const hist_plan_options *o, int64_t t0_us, int64_t t1_us)
+{
+	hist_plan *p;
+
+	ck_assert_int_eq(hist_plan_create(&p, db, o), HIST_OK);
+	ck_assert_int_eq(est_of(p, "t/s.py::t0"), t0_us);
+	ck_assert_int_eq(est_of(p, "t/s.py::t1"), t1_us);
+	ck_assert_int_eq(est_of(p, "t/s.py::t2"), 1000000);
+	hist_plan_free(p);
+}
+
+START_TEST(runs_of_the_shards_size_teach_their_times)
+{
+	static const char *const ids[] = {"t/s.py::t0", "t/s.py::t1", "t/s.py::t2", "t/s.py::t3",
+	                                  "t/s.py::t4", "t/s.py::t5", "t/s.py::t6", "t/s.py::t7"};
+	hist_plan_options o = HIST_PLAN_OPTIONS_INIT;
+	hist_db *db;
+
+	ck_assert_int_eq(hist_db_open(&db, scratch_path(0, "sized.db"), NULL), HIST_OK);
+	o.test_overhead_us = 0;
+	o.shard_overhead_us = 0;
+	o.tests = ids;
+	o.test_count = 8;
+	o.shards = 4;
+	/* A serial run (8 tests a process): t0 took 3 s, t1 1 s. */
+	sized_run(db, "serial", 1000, 3000000, 1000000, 1);
+	assert_estimates(db, &o, 3000000, 1000000);
+	/* A plan of 4 (2 tests a process) ran t0 in 1 s, t1 in 2 s. One run
+	 * of shards is not evidence enough: EMA (alpha 0.3) over all,
+	 * t0 0.3 x 1 + 0.7 x 3 = 2.4 s, t1 1.3 s. */
+	sized_run(db, "shards-1", 2000, 1000000, 2000000, 4);
+	assert_estimates(db, &o, 2400000, 1300000);
+	/* A second plan of 4: t0 1.2 s, t1 2 s. Over the two runs of the
+	 * shards' size t0 is 0.3 x 1.2 + 0.7 x 1 = 1.06 s, below all runs'
+	 * 0.3 x 1.2 + 0.7 x 2.4 = 2.04 s, so 1.06 s. t1 is slower there
+	 * (2 s), which a small process never causes: all runs', 0.3 x 2 +
+	 * 0.7 x 1.3 = 1.51 s. */
+	sized_run(db, "shards-2", 3000, 1200000, 2000000, 4);
+	assert_estimates(db, &o, 1060000, 1510000);
+	/* A plan of 2 (4 tests a shard) is within a factor 2 of every run:
+	 * all alike. So is one without a shard count (a target). */
+	o.shards = 2;
+	assert_estimates(db, &o, 2040000, 1510000);
+	o.shards = 0;
+	o.target_us = 60000000;
+	assert_estimates(db, &o, 2040000, 1510000);
+	/* One shard of 8 tests: only the serial run is of its size. */
+	o.shards = 1;
+	o.target_us = 0;
+	assert_estimates(db, &o, 2040000, 1510000);
+	/* The median too: t0 over the shards' runs (1 s, 1.2 s) 1.1 s,
+	 * below 1.2 s over all; t1 2 s either way. */
+	o.shards = 4;
+	o.estimator = HIST_EST_MEDIAN;
+	assert_estimates(db, &o, 1100000, 2000000);
+	hist_db_free(db);
+}
+END_TEST
+
+START_TEST(near_runs_by_tests_per_input)
+{
+	unsigned char near[4];
+	/* Ages 0..3: 4 inputs of 250 tests; 2 of 500; 1 of 1,000 and an
+	 * xdist input of 1,000; age 3 has no input. */
+	hist__input_row rows[] = {
+	    {-1, -1, 250, 0, 0, 0}, {-1, -1, 250, 0, 0, 0}, {-1, -1, 250, 0, 0, 0},  {-1, -1, 250, 0, 0, 0},
+	    {-1, -1, 500, 0, 0, 1}, {-1, -1, 500, 0, 0, 1}, {-1, -1, 1000, 0, 0, 2}, {-1, -1, 1000, 0, 4, 2},
+	};
+
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 4), 2);
+	ck_assert(near[0] && near[1] && !near[2] && !near[3]);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 1), 2);
+	ck_assert(!near[0] && near[1] && near[2] && !near[3]);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 120, 1), 0);
+	ck_assert(!near[0] && !near[1] && !near[2] && !near[3]);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 125, 1), 1);
+	ck_assert(near[0]);
+	/* 5,221 tests in 8 shards (652.6 a shard) against a plan of 4's
+	 * 1,305.25 tests a process: exactly the factor 2, near. */
+	rows[0].tests = rows[1].tests = rows[2].tests = 1305;
+	rows[3].tests = 1306;
+	rows[0].age = rows[1].age = rows[2].age = rows[3].age = 0;
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 4, 5221, 8), 1);
+	ck_assert(near[0]);
+	rows[0].tests = 1306; /* 1,305.5 tests a process: past it */
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 4, 5221, 8), 0);
+	/* Unknown shard count or suite: no preference. */
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 0), 0);
+	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 0, 4), 0);
+}
+END_TEST
+
 START_TEST(overheads_fitted_from_shards_of_different_sizes)
 {
 	hist__input_row rows[6];
@@ -991,8 +1118,8 @@ START_TEST(overheads_fitted_from_shards_of_different_sizes)
 	/* Collection that shrinks more than in proportion (a negative fixed
 	 * part) is all per test; a rest that grows as tests fall (a negative
 	 * slope) is all fixed. */
-	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1};
-	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1};
+	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1, 0};
+	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1, 0};
 	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 2), HIST_OK);
 	ck_assert_int_eq(ov.fitted, 3);
 	ck_assert_int_eq(ov.collect_fixed_us, 0);
@@ -1063,7 +1190,7 @@ START_TEST(suite_walks_equal_suite_row)
 	uint64_t rng = 42;
 
 	for (int round = 0; round < 12; round++) {
-		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL};
+		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL, NULL, 0};
 		hist__suite_result ra, rb;
 		hist__err err = HIST__ERR_INIT;
 		hist__suite *a, *b;
@@ -1176,6 +1303,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
 	tcase_add_test(tc, overheads_fitted_from_shards_of_different_sizes);
+	tcase_add_test(tc, near_runs_by_tests_per_input);
 	tcase_add_test(tc, class_setup_from_the_opener);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, scratch_make, scratch_remove);
@@ -1185,6 +1313,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(db, create_survives_allocation_failures);
 	tcase_add_test(db, collection_is_charged_per_module);
 	tcase_add_test(db, class_setup_is_planned_from_the_database);
+	tcase_add_test(db, runs_of_the_shards_size_teach_their_times);
 	suite_add_tcase(s, db);
 	return s;
 }

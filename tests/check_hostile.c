@@ -477,7 +477,8 @@ START_TEST(crafted_packs_are_refused)
 	static const char damaged[] = "src.db: packed results of run 1 are damaged";
 
 	/* Not a pack; an outcome past xpassed; a test id step past the chunk;
-	 * a varint that never ends; chunk numbers that overflow the test ids. */
+	 * a varint that never ends; chunk numbers that overflow the test ids
+	 * (hist__pack_chunk, the check every pack read makes). */
 	merge_refused_with(crafted_source("UPDATE packs SET data = x'05ff'"), HIST_E_DB, damaged);
 	merge_refused_with(crafted_source("UPDATE packs SET data = x'0107'"), HIST_E_DB, damaged);
 	merge_refused_with(crafted_source("UPDATE packs SET data = x'ff0300'"), HIST_E_DB, damaged);
@@ -486,6 +487,110 @@ START_TEST(crafted_packs_are_refused)
 	merge_refused_with(crafted_source("UPDATE packs SET chunk = 1 << 40"), HIST_E_DB, damaged);
 	merge_refused_with(crafted_source("UPDATE packs SET chunk = -1"), HIST_E_DB, damaged);
 	merge_refused_with(crafted_source("UPDATE packs SET chunk = 9223372036854775807"), HIST_E_DB, damaged);
+	/* Not integers: a whole read would take them for chunk 0. */
+	merge_refused_with(crafted_source("UPDATE packs SET chunk = 0.5"), HIST_E_DB, damaged);
+	merge_refused_with(crafted_source("UPDATE packs SET chunk = 'zero'"), HIST_E_DB, damaged);
+}
+END_TEST
+
+/* The file's bytes, to check a refused operation changed nothing. */
+static char *file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	ck_assert_int_ge(n = ftell(f), 0);
+	rewind(f);
+	b = hist__malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static int count_result(const hist_test_result *r, void *payload)
+{
+	(void)r;
+	++*(int *)payload;
+	return 0;
+}
+
+/* A history whose test "t::both" ran in suite a's old run a1 (run 1) and
+ * in suite b's run b1 (run 3), with a2 (run 2) newer in a: pruning a to
+ * one run leaves b1 the only run with t::both, so whether its name stays
+ * hangs on the one-pack probe of b1. `sql` then damages b1's pack. */
+static const char *crafted_probe_history(const char *sql)
+{
+	const char *path = scratch_path(2, "probe.db");
+	hist_db *db;
+	sqlite3 *raw = NULL;
+	char *msg = NULL;
+
+	unlink(path);
+	db = open_ok(path);
+	put_result(db, "a", "a1", 1000, "t::both", 0, HIST_OUTCOME_PASSED, 10, 1);
+	put_result(db, "a", "a2", 2000, "t::other", 0, HIST_OUTCOME_PASSED, 10, 1);
+	put_result(db, "b", "b1", 1000, "t::both", 0, HIST_OUTCOME_PASSED, 10, 1);
+	hist_db_free(db);
+	ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(raw, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+	sqlite3_close(raw);
+	return path;
+}
+
+/* Each tool's path to a one-pack read (histprune's "a result left?",
+ * histstats --test, histmerge into a run that has results) on a pack
+ * whose chunk number a whole read refuses: the same refusal, naming the
+ * run, and the file's bytes as they were. Before this every one of them
+ * looked for the pack at its right place only: prune forgot t::both
+ * (b1 still held its result, unreadable), --test showed one result of
+ * two, and the merge stored one more pack beside the damaged one. */
+START_TEST(one_pack_reads_refuse_crafted_chunks)
+{
+	static const char *const chunks[] = { "-1", "1 << 40", "9223372036854775807", "0.5", "'zero'", "x'00'" };
+	const char *junit = scratch_path(1, "b1.xml");
+
+	write_str(junit, "<testsuite><testcase classname=\"t\" name=\"new\" time=\"1\"/></testsuite>\n");
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		char sql[128], want[512];
+		const char *path;
+		hist_prune_options po = HIST_PRUNE_OPTIONS_INIT;
+		hist_prune_stats ps;
+		hist_ingest_options io = HIST_INGEST_OPTIONS_INIT;
+		hist_ingest_stats is;
+		hist_db *db;
+		char *before, *after;
+		size_t nbefore, nafter;
+		int seen = 0;
+
+		snprintf(sql, sizeof sql, "UPDATE packs SET chunk = %s WHERE run_id = 3", chunks[i]);
+		path = crafted_probe_history(sql);
+		snprintf(want, sizeof want, "%s: packed results of run 3 are damaged", path);
+		before = file_bytes(path, &nbefore);
+		db = open_ok(path);
+		po.suite = "a";
+		po.keep_runs = 1;
+		ck_assert_msg(hist_db_prune(&ps, db, &po) == HIST_E_DB, "%s: prune: %s", chunks[i], hist_db_errmsg(db));
+		ck_assert_str_eq(hist_db_errmsg(db), want);
+		ck_assert_msg(hist_db_test_history(db, NULL, "t::both", count_result, &seen) == HIST_E_DB,
+			"%s: --test: %d results", chunks[i], seen);
+		ck_assert_str_eq(hist_db_errmsg(db), want);
+		io.suite = "b";
+		io.run_id = "b1";
+		ck_assert_msg(hist_ingest_path(&is, db, junit, NULL, &io) == HIST_E_DB, "%s: merge: %s", chunks[i],
+			hist_db_errmsg(db));
+		/* An ingest's messages name the input first. */
+		ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), want));
+		hist_db_free(db);
+		after = file_bytes(path, &nafter);
+		ck_assert_msg(nbefore == nafter && memcmp(before, after, nbefore) == 0, "%s: the file changed", chunks[i]);
+		hist__free(before);
+		hist__free(after);
+	}
 }
 END_TEST
 
@@ -543,6 +648,7 @@ Suite *check_hostile_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, crafted_schemas_are_refused_fast);
 	tcase_add_test(tc, crafted_packs_are_refused);
+	tcase_add_test(tc, one_pack_reads_refuse_crafted_chunks);
 	tcase_add_test(tc, a_huge_page_count_is_a_damaged_file);
 	suite_add_tcase(s, tc);
 	return s;

@@ -404,6 +404,78 @@ START_TEST(atomic_output_commits_and_aborts)
 }
 END_TEST
 
+static void read_back(const char *path, const char *want)
+{
+	char got[64] = "";
+	FILE *fp = fopen(path, "r");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fread(got, 1, sizeof got - 1, fp), strlen(want));
+	fclose(fp);
+	ck_assert_str_eq(got, want);
+}
+
+/* A set of outputs is placed whole or not at all: a file failing its sync
+ * in the middle leaves the older files as they were and no temp file. */
+START_TEST(atomic_set_commits_all_or_none)
+{
+	enum { N = 20 }; /* more files than sync threads */
+	hist__err e = HIST__ERR_INIT;
+	char dir[] = "/tmp/check_atomic_XXXXXX", path[N][512], text[32];
+	hist__atomic *f[N];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (int i = 0; i < N; i++) {
+		snprintf(path[i], sizeof path[i], "%s/f%d", dir, i);
+		snprintf(text, sizeof text, "old %d\n", i);
+		ck_assert_int_eq(hist__atomic_open(&f[i], path[i], &e), HIST_OK);
+		ck_assert_int_eq(hist__atomic_write(f[i], text, strlen(text)), HIST_OK);
+	}
+	ck_assert_int_eq(hist__atomic_commit_all(f, N), HIST_OK);
+	for (int i = 0; i < N; i++) {
+		ck_assert_ptr_null(f[i]);
+		snprintf(text, sizeof text, "old %d\n", i);
+		read_back(path[i], text);
+	}
+
+	/* File 7 fails its fsync: no file of the set is renamed. */
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(hist__atomic_open(&f[i], path[i], &e), HIST_OK);
+		ck_assert_int_eq(hist__atomic_write(f[i], "new\n", 4), HIST_OK);
+	}
+	ck_assert_int_eq(count_entries(dir), 2 * N);
+	hist__atomic_fail_sync_at(7);
+	ck_assert_int_eq(hist__atomic_commit_all(f, N), HIST_E_IO);
+	hist__atomic_fail_sync_at(-1);
+	ck_assert_ptr_nonnull(strstr(hist__err_msg(&e), path[7]));
+	ck_assert_ptr_nonnull(strstr(hist__err_msg(&e), strerror(EIO)));
+	ck_assert_int_eq(count_entries(dir), N);
+	for (int i = 0; i < N; i++) {
+		ck_assert_ptr_null(f[i]);
+		snprintf(text, sizeof text, "old %d\n", i);
+		read_back(path[i], text);
+	}
+
+	/* Synced in two steps (a caller bounding its open files): the synced
+	 * part is closed and takes no more bytes, and commit places all. */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(hist__atomic_open(&f[i], path[i], &e), HIST_OK);
+		ck_assert_int_eq(hist__atomic_write(f[i], "new\n", 4), HIST_OK);
+	}
+	ck_assert_int_eq(hist__atomic_sync_all(f, 1), HIST_OK);
+	ck_assert_int_eq(hist__atomic_write(f[0], "more", 4), HIST_E_INVALID);
+	ck_assert_int_eq(hist__atomic_commit_all(f, 2), HIST_OK);
+	read_back(path[0], "new\n");
+	read_back(path[1], "new\n");
+	read_back(path[2], "old 2\n");
+	ck_assert_int_eq(count_entries(dir), N);
+
+	snprintf(path[0], sizeof path[0], "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path[0]), 0);
+	hist__err_clear(&e);
+}
+END_TEST
+
 START_TEST(zlib_version_is_named)
 {
 	ck_assert_str_eq(hist__io_zlib_version(), zlibVersion());
@@ -427,6 +499,7 @@ Suite *check_io_suite(void)
 	tcase_add_test(tc, raw_hash_of_files_only);
 	tcase_add_test(tc, open_reports_allocation_failure);
 	tcase_add_test(tc, atomic_output_commits_and_aborts);
+	tcase_add_test(tc, atomic_set_commits_all_or_none);
 	tcase_add_test(tc, zlib_version_is_named);
 	suite_add_tcase(s, tc);
 	return s;
