@@ -541,16 +541,23 @@ int hist__store_query_int(int64_t *out, hist_db *db, const char *sql)
 /* Is this file ours? user_version 0 with no tables is a new file. */
 static int check_identity(int64_t *version, hist_db *db)
 {
-	int64_t app, tables;
+	int64_t app, tables, odd;
 	int error;
 
+	/* No schema of ours has a view or trigger: one in the user's own file
+	 * (say a poisoned CI cache) would run hidden SQL at every write. */
 	if ((error = hist__store_query_int(version, db, "PRAGMA user_version")) < 0 ||
 		(error = hist__store_query_int(&app, db, "PRAGMA application_id")) < 0 ||
-		(error = hist__store_query_int(&tables, db, "SELECT count(*) FROM sqlite_schema")) < 0)
+		(error = hist__store_query_int(&tables, db, "SELECT count(*) FROM sqlite_schema")) < 0 ||
+		(error = hist__store_query_int(&odd, db,
+			 "SELECT count(*) FROM sqlite_schema WHERE type NOT IN ('table', 'index')")) < 0)
 		return error;
 	if ((*version == 0 && tables > 0) || (*version > 0 && app != APP_ID))
 		return hist__error(&db->err, HIST_E_SCHEMA, "%s: not a hist history (a SQLite database of another program)",
 			db->path);
+	if (odd)
+		return hist__error(&db->err, HIST_E_SCHEMA,
+			"%s: not a hist history as hist writes it (a view or trigger in its schema); refused", db->path);
 	if (*version > SCHEMA_VERSION)
 		return hist__error(&db->err, HIST_E_SCHEMA,
 			"%s: history has schema version %lld; this build reads up to %d (upgrade hist)", db->path,

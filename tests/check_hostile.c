@@ -597,6 +597,40 @@ START_TEST(one_pack_reads_refuse_crafted_chunks)
 }
 END_TEST
 
+/* The user's own history (say from a poisoned CI cache) with a trigger
+ * or view: refused by every open, read-only too, and nothing runs. */
+START_TEST(own_history_with_a_trigger_or_view_is_refused)
+{
+	static const char *const crafts[] = {
+		"CREATE TABLE seen(x); CREATE TRIGGER t AFTER INSERT ON runs BEGIN INSERT INTO seen VALUES (1); END",
+		"CREATE VIEW v AS SELECT * FROM runs",
+	};
+
+	for (size_t i = 0; i < sizeof crafts / sizeof crafts[0]; i++) {
+		const char *path = crafted_source(crafts[i]);
+		hist_db_options ro = HIST_DB_OPTIONS_INIT;
+		char want[512], *before, *after;
+		size_t nbefore, nafter;
+		hist_db *db = NULL;
+
+		snprintf(want, sizeof want,
+			"%s: not a hist history as hist writes it (a view or trigger in its schema); refused", path);
+		before = file_bytes(path, &nbefore);
+		ck_assert_int_eq(hist_db_open(&db, path, NULL), HIST_E_SCHEMA);
+		ck_assert_str_eq(hist_db_errmsg(db), want);
+		hist_db_free(db);
+		ro.read_only = 1;
+		ck_assert_int_eq(hist_db_open(&db, path, &ro), HIST_E_SCHEMA);
+		ck_assert_str_eq(hist_db_errmsg(db), want);
+		hist_db_free(db);
+		after = file_bytes(path, &nafter);
+		ck_assert_msg(nbefore == nafter && memcmp(before, after, nbefore) == 0, "%s: the file changed", crafts[i]);
+		hist__free(before);
+		hist__free(after);
+	}
+}
+END_TEST
+
 START_TEST(a_huge_page_count_is_a_damaged_file)
 {
 	/* The header claims 2^31 pages (with the version-valid-for field set
@@ -651,6 +685,7 @@ Suite *check_hostile_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, crafted_schemas_are_refused_fast);
 	tcase_add_test(tc, crafted_packs_are_refused);
+	tcase_add_test(tc, own_history_with_a_trigger_or_view_is_refused);
 	tcase_add_test(tc, one_pack_reads_refuse_crafted_chunks);
 	tcase_add_test(tc, a_huge_page_count_is_a_damaged_file);
 	suite_add_tcase(s, tc);

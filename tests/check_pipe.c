@@ -9,6 +9,7 @@
 #include "check_util.h"
 #include "pipe.h"
 #include "store.h"
+#include "store_db.h"
 
 /* About five batches: the thread starts, batches queue, the last one is
  * partial. */
@@ -198,25 +199,23 @@ START_TEST(pipe_stores_as_one_at_a_time)
 END_TEST
 
 /* A trigger makes SQLite refuse the test of record FAIL_AT, in the
- * third batch: the store thread fails there. (Results go to a table of
- * the connection, temp.pending, that no trigger in the file can reach.) */
-static void install_failing_trigger(const char *path)
+ * third batch: the store thread fails there. A TEMP trigger of the
+ * connection, since a history file holding a trigger is refused at open.
+ * (Results go to temp.pending, which it does not watch.) */
+static void install_failing_trigger(hist_db *db)
 {
-	sqlite3 *sql;
 	sqlite3_stmt *s;
 	char name[64];
 	hist__record r = record(FAIL_AT, name, sizeof name);
 
-	ck_assert_int_eq(sqlite3_open(path, &sql), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(sql, "SELECT 'CREATE TRIGGER fail BEFORE INSERT ON tests WHEN NEW.name = '"
-						 " || quote(?1) || ' BEGIN SELECT RAISE(ABORT, ''injected failure''); END'",
+	ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT 'CREATE TEMP TRIGGER fail BEFORE INSERT ON main.tests"
+						     " WHEN NEW.name = ' || quote(?1) || ' BEGIN SELECT RAISE(ABORT, ''injected failure''); END'",
 			     -1, &s, NULL),
 		SQLITE_OK);
 	sqlite3_bind_text(s, 1, r.id, (int)r.id_len, SQLITE_STATIC);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_exec(sql, (const char *)sqlite3_column_text(s, 0), NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db->sql, (const char *)sqlite3_column_text(s, 0), NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_finalize(s);
-	ck_assert_int_eq(sqlite3_close(sql), SQLITE_OK);
 }
 
 START_TEST(pipe_store_failure_stops_the_parser)
@@ -227,9 +226,7 @@ START_TEST(pipe_store_failure_stops_the_parser)
 	int64_t run, added;
 	int i, error = HIST_OK;
 
-	hist_db_free(db);
-	install_failing_trigger(scratch_path(0, "h.db"));
-	db = open_ok(scratch_path(0, "h.db"));
+	install_failing_trigger(db);
 	before = dump(db);
 	ck_assert_int_eq(hist__store_begin(db), HIST_OK);
 	ck_assert_int_eq(hist__store_run(&run, db, "default", "r", 1), HIST_OK);
