@@ -425,6 +425,50 @@ START_TEST(nested_testcases_and_odd_structure)
 }
 END_TEST
 
+START_TEST(attributes_as_the_document_gives_them)
+{
+	collector c;
+	char msg[256];
+
+	collector_init(&c);
+	/* '&' however written, a tab by reference, raw whitespace
+	 * normalised. */
+	ck_assert_int_eq(parse_mem("<testsuite><testcase classname=\"a&amp;b\" name=\"t[&#38;&#x26;&amp;&lt;]\"/>"
+		"<testcase classname=\"a\" name=\"t[&#9;x\ny]\" time=\"1&#46;5\"/></testsuite>", &c, msg,
+		sizeof msg), 0);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_str_eq(c.r[0].id, "a&b::t[&&&<]");
+	ck_assert_str_eq(c.r[1].id, "a::t[\tx y]");
+	ck_assert_int_eq(c.r[1].duration_us, 1500000);
+	collector_free(&c);
+	collector_init(&c);
+	/* A prefix bound to a namespace names the element or attribute by its
+	 * local name; an unbound one (a namespace error libxml2 lets pass)
+	 * names none of ours. */
+	ck_assert_int_eq(parse_mem("<j:testsuite xmlns:j=\"urn:j\"><j:testcase j:classname=\"a\" j:name=\"bound\">"
+		"<j:failure/></j:testcase><p:testcase classname=\"a\" name=\"unbound\"/>"
+		"<testcase classname=\"a\" p:name=\"x\" name=\"plain\"/></j:testsuite>", &c, msg, sizeof msg), 0);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_str_eq(c.r[0].id, "a::bound");
+	ck_assert_int_eq(c.r[0].outcome, HIST_OUTCOME_FAILED);
+	ck_assert_str_eq(c.r[1].id, "a::plain");
+	collector_free(&c);
+	collector_init(&c);
+	/* An internal subset's defaults: never a testcase's attribute, but
+	 * found where a single attribute is asked for (xmlGetNoNsProp). */
+	ck_assert_int_eq(parse_mem("<!DOCTYPE testsuite [<!ATTLIST skipped type CDATA \"pytest.xfail\">"
+		"<!ATTLIST testsuite timestamp CDATA \"2024-03-02T08:15:00\">]>"
+		"<testsuite><testcase classname=\"a\" name=\"x\"><skipped/></testcase>"
+		"<testcase classname=\"a\" name=\"y\"><skipped type=\"pytest.skip\"/></testcase></testsuite>", &c,
+		msg, sizeof msg), 0);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_int_eq(c.r[0].outcome, HIST_OUTCOME_XFAILED);
+	ck_assert_int_eq(c.r[1].outcome, HIST_OUTCOME_SKIPPED);
+	ck_assert_int_eq(c.session.start_us, 1709367300000000);
+	collector_free(&c);
+}
+END_TEST
+
 START_TEST(refusals_in_memory)
 {
 	collector c;
@@ -556,6 +600,7 @@ Suite *check_junit_suite(void)
 	tcase_add_test(tc, xunit1_falls_back_to_the_key);
 	tcase_add_test(tc, adjacent_duplicates_merge_others_do_not);
 	tcase_add_test(tc, nested_testcases_and_odd_structure);
+	tcase_add_test(tc, attributes_as_the_document_gives_them);
 	tcase_add_test(tc, refusals_in_memory);
 	tcase_add_test(tc, sink_errors_pass_up_unchanged);
 	tcase_add_test(tc, the_hash_covers_the_whole_input);
