@@ -30,7 +30,7 @@ prints the table. Inputs and histories are generated once and kept in
 build/bench.
 
   SIZES="10000 100000" REPS=5 REPS_1M=3 GENERATORS="own real" bench/perf_table.py
-  WORKS="plan" bench/perf_table.py     only these rows (plan, xml, gz; default all three)
+  WORKS="plan" bench/perf_table.py     only these rows (plan, xml, gz, xml-ci, gz-ci; default all five)
   HIST_BIN=DIR bench/perf_table.py     measure the tools in DIR instead of build/bin
 """
 import json

@@ -1,7 +1,5 @@
 /* junit.c - JUnit XML reader.
- * Owns: walking the document with libxml2's SAX2 push parser over io.c
- * (no tree: xmlTextReader built and freed a node for every element and
- * text, 40% of the parse) and turning each
+ * Owns: walking the document with xmlTextReader over io.c and turning each
  * <testcase> into a hist__record: the test id (pytest xunit1 nodeid or the
  * junitxml key), outcome, duration; the session facts of the <testsuite>s;
  * refusing documents that declare entities before libxml2 sees them.
@@ -14,8 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/parserInternals.h>
+#include <libxml/xmlreader.h>
 #include <libxml/xmlversion.h>
 
 #include "alloc.h"
@@ -33,8 +30,6 @@
 /* Text bytes of one output or result element that libxml2 still checks
  * before xmlscan.c drops the rest; far below libxml2's 10 MB text limit. */
 #define TEXT_KEEP (1024 * 1024)
-/* Bytes handed to the parser at a time. */
-#define CHUNK (16 * 1024)
 
 static int ascii_ieq_prefix(const char *s, size_t len, const char *prefix)
 {
@@ -75,14 +70,14 @@ int hist__junit_test_options;
 /* ------------------------------------------------------------------ */
 /* The parse                                                           */
 
-/* Element and attribute names the walk looks for. The parser interns every
- * name in its dictionary, and xmlDictLookup interns ours there too, so a
- * name is one of these exactly when the pointers are equal: no strcmp per
- * element and attribute, which cost 5% of a parse. */
+/* Element and attribute names the walk looks for. The reader interns every
+ * name in its dictionary (it parses with dictNames), and
+ * xmlTextReaderConstString interns ours there too, so a name is one of
+ * these exactly when the pointers are equal: no strcmp per element and
+ * attribute, which cost 5% of a parse. */
 enum {
 	N_TESTSUITES, N_TESTSUITE, N_TESTRUN, N_TESTCASE, N_FAILURE, N_ERROR, N_SKIPPED, N_FLAKY_FAILURE,
-	N_FLAKY_ERROR, N_RERUN_FAILURE, N_RERUN_ERROR, N_NAME, N_CLASSNAME, N_CLASS, N_FILE, N_TIME,
-	N_TIMESTAMP, N_TYPE, N_COUNT
+	N_FLAKY_ERROR, N_RERUN_FAILURE, N_RERUN_ERROR, N_NAME, N_CLASSNAME, N_CLASS, N_FILE, N_TIME, N_COUNT
 };
 
 static const char *const names[N_COUNT] = {
@@ -102,12 +97,7 @@ static const char *const names[N_COUNT] = {
 	[N_CLASS] = "class",
 	[N_FILE] = "file",
 	[N_TIME] = "time",
-	[N_TIMESTAMP] = "timestamp",
-	[N_TYPE] = "type",
 };
-
-/* One attribute as SAX2 gives it: localname, prefix, URI, value, end. */
-enum { A_LOCAL, A_PREFIX, A_URI, A_VALUE, A_END, A_FIELDS };
 
 typedef struct {
 	int depth;
@@ -126,7 +116,7 @@ typedef struct {
 	const char *name;
 	const hist__sink *sink;
 	hist__err *err;
-	xmlParserCtxtPtr ctxt;
+	xmlTextReaderPtr reader;
 	hist__xmlscan scan;
 	int utf16;
 	int io_error;         /* a HIST_E_* from the input or the scan */
@@ -144,13 +134,7 @@ typedef struct {
 	hist__session session;
 	int64_t top_time_sum;
 	int have_top_time, have_root_time;
-	const xmlChar *interned[N_COUNT]; /* names[], in the parser's dictionary */
-	int depth;            /* of the next element to start; the root's is 0 */
-	int skip_depth;       /* elements are ignored down to the end of the
-	                       * one at this depth; -1 when none is */
-	int root_is_suites;
-	int walk_error;       /* a HIST_E_* of the walk; the parser is stopped */
-	size_t text_run;      /* bytes of the text node libxml2's tree would be building */
+	const xmlChar *interned[N_COUNT]; /* names[], in the reader's dictionary */
 } junit;
 
 static int read_cb(void *ctx, char *buf, int len)
@@ -178,6 +162,12 @@ static int read_cb(void *ctx, char *buf, int len)
 	return (int)w;
 }
 
+static int close_cb(void *ctx)
+{
+	(void)ctx; /* the caller owns the input */
+	return 0;
+}
+
 /* libxml2's limits without XML_PARSE_HUGE, reported in its own words as
  * "out of memory" or an "internal error": the reason the user needs. */
 static const char *limit_reason(const xmlError *e)
@@ -193,34 +183,19 @@ static const char *limit_reason(const xmlError *e)
 	return NULL;
 }
 
-/* The line the parser is at: in a start or end callback, that of the
- * tag's closing '>' (where libxml2's tree dated its nodes). */
-static unsigned long parser_line(const junit *j)
-{
-	return j->ctxt && j->ctxt->input && j->ctxt->input->line > 0 ? (unsigned long)j->ctxt->input->line : 1;
-}
-
-/* The walk of a parser context: callbacks get the context (SAX2's own
- * handlers, kept for the DTD, need it as their user data). */
-static junit *of(void *ctx)
-{
-	return ((xmlParserCtxtPtr)ctx)->_private;
-}
-
 static void error_cb(void *arg, xmlErrorPtr e)
 {
-	junit *j = of(arg);
+	junit *j = arg;
 	const char *msg = e ? limit_reason(e) : NULL;
 	size_t len;
 
-	if (!j) /* while the context is made: its failure is the caller's */
-		return;
 	if (e && e->code == XML_ERR_NO_MEMORY && !msg)
 		j->xml_nomem = 1;
 	if (!e || e->level < XML_ERR_ERROR || j->xml_failed)
 		return;
 	j->xml_failed = 1;
-	j->xml_line = e->line > 0 ? (unsigned long)e->line : parser_line(j);
+	j->xml_line = e->line > 0 ? (unsigned long)e->line
+				  : (unsigned long)xmlTextReaderGetParserLineNumber(j->reader);
 	hist__buf_clear(&j->xml_msg);
 	if (!msg)
 		msg = e->message;
@@ -283,25 +258,12 @@ static int name_is(const junit *j, const xmlChar *n, int which)
 	return n && n == j->interned[which];
 }
 
-/* The local name that counts of an element or attribute: none when its
- * prefix is bound to no namespace (libxml2 then names it "prefix:local",
- * which is none of ours). */
-static const xmlChar *local_name(const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
-{
-	return prefix && !uri ? NULL : local;
-}
-
 static unsigned long node_line(junit *j)
 {
-	return parser_line(j);
-}
+	xmlNodePtr node = xmlTextReaderCurrentNode(j->reader);
+	long line = node ? xmlGetLineNo(node) : -1;
 
-/* The walk failed: keep the first reason, stop the parser. */
-static void walk_fail(junit *j, int error)
-{
-	if (!j->walk_error)
-		j->walk_error = error;
-	xmlStopParser(j->ctxt);
+	return line > 0 ? (unsigned long)line : (unsigned long)xmlTextReaderGetParserLineNumber(j->reader);
 }
 
 static int nomem(junit *j)
@@ -415,63 +377,17 @@ static int finish_case(junit *j, open_case *c)
 	return HIST_OK;
 }
 
-/* An attribute's value as libxml2's tree would hold it. Without
- * XML_PARSE_NOENT, SAX2 hands over a value that had a reference with
- * every '&' written "&#38;" (the tree builder parses it again); any other
- * reference is already replaced, so "&#38;" is the only '&' there is. */
-static int copy_attr(junit *j, hist__buf *b, const xmlChar *const *a, const char *what)
+static int copy_attr(junit *j, hist__buf *b, const xmlChar *v, const char *what)
 {
-	const char *v = (const char *)a[A_VALUE], *end = (const char *)a[A_END];
-	int error = HIST_OK;
+	int error;
 
 	hist__buf_clear(b);
-	while (!error && v < end) {
-		const char *amp = memchr(v, '&', (size_t)(end - v));
-
-		if (!amp) {
-			error = hist__buf_put(b, v, (size_t)(end - v));
-			break;
-		}
-		if ((error = hist__buf_put(b, v, (size_t)(amp - v))) < 0)
-			break;
-		error = hist__buf_putc(b, '&');
-		v = amp + (end - amp >= 5 && memcmp(amp, "&#38;", 5) == 0 ? 5 : 1);
-	}
-	if (error < 0)
+	if ((error = hist__buf_puts(b, (const char *)v)) < 0)
 		return put_error(j, error, what);
 	return HIST_OK;
 }
 
-/* The attributes libxml2's tree keeps: a DTD's defaults (the last
- * defaulted ones) are not, without XML_PARSE_DTDATTR. */
-static int attr_count(const junit *j, int nb_attributes, int nb_defaulted)
-{
-	return j->ctxt->loadsubset & XML_COMPLETE_ATTRS ? nb_attributes : nb_attributes - nb_defaulted;
-}
-
-/* The value of the unprefixed attribute names[which], as xmlGetNoNsProp
- * finds it (a DTD's default too: count is all the attributes here),
- * NUL-terminated in b; NULL when absent, or when it could not be copied
- * (then the walk has failed). */
-static const char *plain_attr(junit *j, hist__buf *b, const xmlChar **attrs, int count, int which)
-{
-	int error;
-
-	for (int i = 0; i < count; i++) {
-		const xmlChar *const *a = attrs + i * A_FIELDS;
-
-		if (!a[A_PREFIX] && name_is(j, a[A_LOCAL], which)) {
-			if ((error = copy_attr(j, b, a, "attribute")) < 0) {
-				walk_fail(j, error);
-				return NULL;
-			}
-			return hist__buf_cstr(b);
-		}
-	}
-	return NULL;
-}
-
-static int open_testcase(junit *j, int depth, const xmlChar **attrs, int count)
+static int open_testcase(junit *j, int depth)
 {
 	open_case *c;
 	int error, have_name = 0, have_cls = 0;
@@ -498,23 +414,25 @@ static int open_testcase(junit *j, int depth, const xmlChar **attrs, int count)
 	hist__buf_clear(&j->cls);
 	hist__buf_clear(&j->tname);
 	hist__buf_clear(&j->file);
-	for (int i = 0; i < count; i++) {
-		const xmlChar *const *a = attrs + i * A_FIELDS;
-		const xmlChar *n = local_name(a[A_LOCAL], a[A_PREFIX], a[A_URI]);
+	while (xmlTextReaderMoveToNextAttribute(j->reader) == 1) {
+		const xmlChar *n = xmlTextReaderConstLocalName(j->reader);
+		const xmlChar *v = xmlTextReaderConstValue(j->reader);
 
+		if (!v)
+			continue;
 		if (name_is(j, n, N_NAME)) {
 			have_name = 1;
-			error = copy_attr(j, &j->tname, a, "test name");
+			error = copy_attr(j, &j->tname, v, "test name");
 		} else if (name_is(j, n, N_CLASSNAME)) {
 			have_cls = 1;
-			error = copy_attr(j, &j->cls, a, "classname");
+			error = copy_attr(j, &j->cls, v, "classname");
 		} else if (name_is(j, n, N_CLASS) && !have_cls) {
 			/* PHPUnit and a few others spell it "class". */
-			error = copy_attr(j, &j->cls, a, "classname");
+			error = copy_attr(j, &j->cls, v, "classname");
 		} else if (name_is(j, n, N_FILE)) {
-			error = copy_attr(j, &j->file, a, "file name");
+			error = copy_attr(j, &j->file, v, "file name");
 		} else if (name_is(j, n, N_TIME)) {
-			us = hist__num_seconds_us((const char *)a[A_VALUE], (size_t)(a[A_END] - a[A_VALUE]));
+			us = hist__num_seconds_us((const char *)v, strlen((const char *)v));
 			error = HIST_OK;
 		} else {
 			error = HIST_OK;
@@ -522,6 +440,7 @@ static int open_testcase(junit *j, int depth, const xmlChar **attrs, int count)
 		if (error < 0)
 			return error;
 	}
+	xmlTextReaderMoveToElement(j->reader);
 	c->duration_us = us;
 	c->skip = !have_name;
 	if (!c->skip && (error = make_id(j, c)) < 0)
@@ -530,7 +449,7 @@ static int open_testcase(junit *j, int depth, const xmlChar **attrs, int count)
 }
 
 /* A child of the innermost open testcase that carries its result. */
-static void testcase_child(junit *j, open_case *c, const xmlChar *n, const xmlChar **attrs, int count)
+static void testcase_child(junit *j, open_case *c, const xmlChar *n)
 {
 	hist_outcome o;
 
@@ -540,11 +459,10 @@ static void testcase_child(junit *j, open_case *c, const xmlChar *n, const xmlCh
 		o = HIST_OUTCOME_ERROR;
 	} else if (name_is(j, n, N_SKIPPED)) {
 		/* pytest writes an expected failure as <skipped type="pytest.xfail">. */
-		const char *type = plain_attr(j, &j->file, attrs, count, N_TYPE);
+		xmlChar *type = xmlTextReaderGetAttribute(j->reader, (const xmlChar *)"type");
 
-		if (j->walk_error)
-			return;
-		o = type && strcmp(type, "pytest.xfail") == 0 ? HIST_OUTCOME_XFAILED : HIST_OUTCOME_SKIPPED;
+		o = type && strcmp((const char *)type, "pytest.xfail") == 0 ? HIST_OUTCOME_XFAILED : HIST_OUTCOME_SKIPPED;
+		xmlFree(type);
 	} else {
 		/* Surefire: a flaky test passed on a rerun; a rerunFailure is one
 		 * more failed attempt beside the final <failure>. */
@@ -558,203 +476,86 @@ static void testcase_child(junit *j, open_case *c, const xmlChar *n, const xmlCh
 	c->results = 1;
 }
 
-static void suite_attrs(junit *j, int depth, const xmlChar **attrs, int count)
+static void suite_attrs(junit *j, int depth, int root_is_suites)
 {
-	const char *ts = plain_attr(j, &j->cls, attrs, count, N_TIMESTAMP);
-	const char *tm = !j->walk_error ? plain_attr(j, &j->tname, attrs, count, N_TIME) : NULL;
+	xmlChar *ts = xmlTextReaderGetAttribute(j->reader, (const xmlChar *)"timestamp");
+	xmlChar *tm = xmlTextReaderGetAttribute(j->reader, (const xmlChar *)"time");
 	int64_t v;
 
-	if (j->walk_error)
-		return;
-	if (ts && hist__num_iso8601_us(&v, ts, strlen(ts)) == 0 &&
+	if (ts && hist__num_iso8601_us(&v, (const char *)ts, strlen((const char *)ts)) == 0 &&
 		(j->session.start_us < 0 || v < j->session.start_us))
 		j->session.start_us = v;
-	if (tm && (v = hist__num_seconds_us(tm, strlen(tm))) >= 0) {
-		if (depth == 0 && j->root_is_suites) {
+	if (tm && (v = hist__num_seconds_us((const char *)tm, strlen((const char *)tm))) >= 0) {
+		if (depth == 0 && root_is_suites) {
 			j->session.wall_us = v;
 			j->have_root_time = 1;
-		} else if (depth == (j->root_is_suites ? 1 : 0)) {
+		} else if (depth == (root_is_suites ? 1 : 0)) {
 			j->top_time_sum += v;
 			j->have_top_time = 1;
 		}
 	}
+	xmlFree(ts);
+	xmlFree(tm);
 }
 
-/* ---- SAX2 callbacks: the walk ---------------------------------------- */
-
-/* A limit libxml2's tree builder kept (the parser alone does not): the
- * input fails with its words, as a parser error would. */
-static void tree_limit(junit *j, const char *msg)
+static int walk(junit *j)
 {
-	if (!j->xml_failed) {
-		j->xml_failed = 1;
-		j->xml_line = parser_line(j);
-		hist__buf_clear(&j->xml_msg);
-		hist__buf_puts(&j->xml_msg, msg);
-	}
-	walk_fail(j, HIST_E_PARSE);
-}
+	int ret = xmlTextReaderRead(j->reader), error, root_is_suites = 0;
 
-static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
-	int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted, const xmlChar **attrs)
-{
-	junit *j = of(ctx);
-	int depth = j->depth++, count = attr_count(j, nb_attributes, nb_defaulted), error;
-	const xmlChar *n = local_name(local, prefix, uri);
-	open_case *top = j->ncases ? &j->cases[j->ncases - 1] : NULL;
+	while (ret == 1) {
+		int type = xmlTextReaderNodeType(j->reader);
+		int depth = xmlTextReaderDepth(j->reader);
+		const xmlChar *n = xmlTextReaderConstLocalName(j->reader);
+		open_case *top = j->ncases ? &j->cases[j->ncases - 1] : NULL;
 
-	(void)nb_namespaces;
-	(void)namespaces;
-	j->text_run = 0;
-	if (j->walk_error)
-		return;
-	/* libxml2's depth limit lives in its tree builder (nodePush). */
-	if (depth > (int)xmlParserMaxDepth && !(j->ctxt->options & XML_PARSE_HUGE)) {
-		char msg[80];
-
-		snprintf(msg, sizeof msg, "Excessive depth in document: %u use XML_PARSE_HUGE option",
-			xmlParserMaxDepth);
-		tree_limit(j, msg);
-		return;
-	}
-	if (j->skip_depth >= 0)
-		return;
-	if (depth == 0) {
-		/* Eclipse's JUnit export wraps suites in <testrun>. Other roots
-		 * (NUnit, CTest dashboards, ...) are not JUnit: no tests. */
-		j->root_is_suites = name_is(j, n, N_TESTSUITES) || name_is(j, n, N_TESTRUN);
-		if (!j->root_is_suites && !name_is(j, n, N_TESTSUITE)) {
-			j->skip_depth = depth;
-			return;
+		if (type == XML_READER_TYPE_ENTITY_REFERENCE || type == XML_READER_TYPE_ENTITY) {
+			/* xmlscan.c stops declarations; this is defence in depth. */
+			return hist__error(j->err, HIST_E_PARSE, "%s:%lu: entity reference refused", j->name,
+				node_line(j));
+		}
+		if (type == XML_READER_TYPE_END_ELEMENT) {
+			if (top && depth == top->depth && name_is(j, n, N_TESTCASE)) {
+				if ((error = finish_case(j, top)) < 0)
+					return error;
+				j->ncases--;
+			}
+			ret = xmlTextReaderRead(j->reader);
+			continue;
+		}
+		if (type != XML_READER_TYPE_ELEMENT) {
+			ret = xmlTextReaderRead(j->reader);
+			continue;
+		}
+		if (depth == 0) {
+			/* Eclipse's JUnit export wraps suites in <testrun>. Other roots
+			 * (NUnit, CTest dashboards, ...) are not JUnit: no tests. */
+			root_is_suites = name_is(j, n, N_TESTSUITES) || name_is(j, n, N_TESTRUN);
+			if (!root_is_suites && !name_is(j, n, N_TESTSUITE)) {
+				ret = xmlTextReaderNext(j->reader);
+				continue;
+			}
+		}
+		if (name_is(j, n, N_TESTSUITE) || name_is(j, n, N_TESTSUITES) || (depth == 0 && root_is_suites)) {
+			suite_attrs(j, depth, root_is_suites);
+			ret = xmlTextReaderRead(j->reader);
+		} else if (name_is(j, n, N_TESTCASE)) {
+			if ((error = open_testcase(j, depth)) < 0)
+				return error;
+			if (xmlTextReaderIsEmptyElement(j->reader)) {
+				if ((error = finish_case(j, &j->cases[j->ncases - 1])) < 0)
+					return error;
+				j->ncases--;
+			}
+			ret = xmlTextReaderRead(j->reader);
+		} else {
+			/* Results, properties, system-out: skipped whole, the text
+			 * never copied out of the parser. */
+			if (top && depth == top->depth + 1)
+				testcase_child(j, top, n);
+			ret = xmlTextReaderNext(j->reader);
 		}
 	}
-	if (name_is(j, n, N_TESTSUITE) || name_is(j, n, N_TESTSUITES) || (depth == 0 && j->root_is_suites)) {
-		suite_attrs(j, depth, attrs, nb_attributes);
-	} else if (name_is(j, n, N_TESTCASE)) {
-		if ((error = open_testcase(j, depth, attrs, count)) < 0)
-			walk_fail(j, error);
-	} else {
-		/* Results, properties, system-out: skipped whole. */
-		if (top && depth == top->depth + 1)
-			testcase_child(j, top, n, attrs, nb_attributes);
-		j->skip_depth = depth;
-	}
-}
-
-static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
-{
-	junit *j = of(ctx);
-	int depth = --j->depth, error;
-	open_case *top = j->ncases ? &j->cases[j->ncases - 1] : NULL;
-
-	j->text_run = 0;
-	if (j->skip_depth >= 0) {
-		if (depth == j->skip_depth)
-			j->skip_depth = -1;
-		return;
-	}
-	if (j->walk_error)
-		return;
-	if (top && depth == top->depth && name_is(j, local_name(local, prefix, uri), N_TESTCASE)) {
-		if ((error = finish_case(j, top)) < 0) {
-			walk_fail(j, error);
-			return;
-		}
-		j->ncases--;
-	}
-}
-
-/* Text. libxml2's tree refused a text node past XML_MAX_TEXT_LENGTH as
- * out of memory; without a tree the same limit holds here, so a file is
- * refused (or not) as before. xmlscan.c has already cut output and
- * result text to TEXT_KEEP. */
-static void on_text(void *ctx, const xmlChar *s, int len)
-{
-	junit *j = of(ctx);
-
-	(void)s;
-	if (j->depth == 0 || j->walk_error)
-		return;
-	if (j->text_run && j->text_run + (size_t)len > XML_MAX_TEXT_LENGTH) {
-		tree_limit(j, "text longer than 10 MB outside <system-out>, <system-err> and the result elements "
-			      "(libxml2's limit)");
-		return;
-	}
-	j->text_run += (size_t)len;
-}
-
-/* A node between texts: the next text starts a new node. */
-static void on_other(void *ctx, const xmlChar *a, const xmlChar *b)
-{
-	(void)a;
-	(void)b;
-	of(ctx)->text_run = 0;
-}
-
-static void on_comment(void *ctx, const xmlChar *a)
-{
-	on_other(ctx, a, NULL);
-}
-
-static void on_cdata(void *ctx, const xmlChar *s, int len)
-{
-	(void)len;
-	on_other(ctx, s, NULL);
-}
-
-/* A reference libxml2 leaves in place (an external entity of a DTD read
- * on purpose, or one a DTD might declare): refused, as the tree walk
- * refused its node. Inside skipped elements it was never looked at. */
-static void on_reference(void *ctx, const xmlChar *name)
-{
-	junit *j = of(ctx);
-
-	(void)name;
-	if (j->walk_error || j->skip_depth >= 0)
-		return;
-	walk_fail(j, hist__error(j->err, HIST_E_PARSE, "%s:%lu: entity reference refused", j->name, node_line(j)));
-}
-
-/* Feeds the whole input to the parser; HIST_E_PARSE when libxml2 failed
- * it, the walk's error when a callback did. */
-static int walk(junit *j, xmlSAXHandler *sax, int options)
-{
-	char buf[CHUNK];
-	int n, rc = 0, first;
-
-	/* Like xmlNewTextReader: the first 4 bytes (when there are as many)
-	 * go with the context, for the encoding. */
-	if ((n = read_cb(j, buf, 4)) < 0)
-		return j->io_error;
-	first = n;
-	while (first < 4 && n > 0) {
-		if ((n = read_cb(j, buf + first, 4 - first)) < 0)
-			return j->io_error;
-		first += n;
-	}
-	/* No file name, as xmlReaderForIO gave none: libxml2 2.9 leaks the
-	 * input when making its canonical path fails. */
-	j->ctxt = xmlCreatePushParserCtxt(sax, NULL, first == 4 ? buf : NULL, first == 4 ? 4 : 0, NULL);
-	if (!j->ctxt)
-		return j->io_error ? j->io_error : nomem(j);
-	j->ctxt->_private = j;
-	xmlCtxtUseOptions(j->ctxt, options);
-	j->ctxt->linenumbers = 1;
-	for (int i = 0; i < N_COUNT; i++)
-		if (!(j->interned[i] = xmlDictLookup(j->ctxt->dict, (const xmlChar *)names[i], -1)))
-			return nomem(j);
-	if (first > 0 && first < 4)
-		rc = xmlParseChunk(j->ctxt, buf, first, 0);
-	while (rc == 0 && !j->walk_error && j->ctxt->wellFormed) {
-		if ((n = read_cb(j, buf, sizeof buf)) < 0)
-			return j->io_error;
-		rc = xmlParseChunk(j->ctxt, buf, n, n == 0);
-		if (n == 0)
-			break;
-	}
-	if (j->walk_error)
-		return j->walk_error;
-	return rc != 0 || !j->ctxt->wellFormed ? HIST_E_PARSE : HIST_OK;
+	return ret < 0 ? HIST_E_PARSE : HIST_OK;
 }
 
 /* Checks the start of the input: UCS-4 and EBCDIC are refused, UTF-16 is
@@ -825,10 +626,8 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	xmlGenericErrorFunc old_generic = NULL;
 	void *old_ctx = NULL, *old_generic_ctx = NULL;
 	long n;
-	xmlSAXHandler sax;
 
 	memset(&j, 0, sizeof j);
-	j.skip_depth = -1;
 	j.in = in;
 	j.name = hist__input_name(in);
 	j.sink = sink;
@@ -859,20 +658,18 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	xmlSetStructuredErrorFunc(&j, thread_error_cb);
 	xmlSetGenericErrorFunc(&j, generic_cb);
 	handler_set = 1;
-	/* SAX2's handlers for the document, its DTD and entities (so the
-	 * options above decide what is declared, loaded or substituted, as
-	 * they did for xmlTextReader), the walk's for the rest: no tree. */
-	xmlSAXVersion(&sax, 2);
-	sax.startElementNs = on_start;
-	sax.endElementNs = on_end;
-	sax.characters = on_text;
-	sax.ignorableWhitespace = on_text;
-	sax.cdataBlock = on_cdata;
-	sax.comment = on_comment;
-	sax.processingInstruction = on_other;
-	sax.reference = on_reference;
-	sax.serror = error_cb;
-	error = walk(&j, &sax, options);
+	j.reader = xmlReaderForIO(read_cb, close_cb, &j, NULL, NULL, options);
+	if (!j.reader) {
+		error = j.io_error ? j.io_error : nomem(&j);
+		goto done;
+	}
+	xmlTextReaderSetStructuredErrorHandler(j.reader, error_cb, &j);
+	for (int i = 0; i < N_COUNT; i++)
+		if (!(j.interned[i] = xmlTextReaderConstString(j.reader, (const xmlChar *)names[i]))) {
+			error = nomem(&j);
+			goto done;
+		}
+	error = walk(&j);
 	if (j.io_error) {
 		/* The input's own message ("truncated gzip stream") or the scan's. */
 		error = j.io_error;
@@ -886,9 +683,11 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 			hist__buf_cstr(&j.xml_msg));
 	} else if (j.generic_msg[0] && (error == HIST_OK || !hist__err_msg(err)[0])) {
 		/* libxml2 said something only as text: never a silent success. */
-		error = hist__error(err, HIST_E_PARSE, "%s:%lu: %s", j.name, parser_line(&j), j.generic_msg);
+		error = hist__error(err, HIST_E_PARSE, "%s:%d: %s", j.name,
+			xmlTextReaderGetParserLineNumber(j.reader), j.generic_msg);
 	} else if (error == HIST_E_PARSE && !hist__err_msg(err)[0]) {
-		error = hist__error(err, HIST_E_PARSE, "%s:%lu: malformed XML", j.name, parser_line(&j));
+		error = hist__error(err, HIST_E_PARSE, "%s:%d: malformed XML", j.name,
+			xmlTextReaderGetParserLineNumber(j.reader));
 	}
 	if (error < 0)
 		goto done;
@@ -905,10 +704,7 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	if (sink->session)
 		error = sink->session(sink->ctx, &j.session);
 done:
-	if (j.ctxt) {
-		xmlFreeDoc(j.ctxt->myDoc);
-		xmlFreeParserCtxt(j.ctxt);
-	}
+	xmlFreeTextReader(j.reader);
 	if (handler_set) {
 		xmlSetStructuredErrorFunc(old_ctx, old_handler);
 		xmlSetGenericErrorFunc(old_generic_ctx, old_generic);

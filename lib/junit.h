@@ -6,8 +6,7 @@
 #include "io.h"
 #include "record.h"
 
-/* Streams the document through libxml2's SAX2 push parser and hands each
- * test to sink.
+/* Streams the document through xmlTextReader and hands each test to sink.
  * Errors name the input and line: "r.xml:37: unexpected end of input". */
 int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err);
 
