@@ -33,8 +33,9 @@ typedef struct {
 	void *payload;
 	/* By run age (0: the newest of the window): 1 for the runs whose
 	 * processes were about the size of the plan's shards
-	 * (hist__estimate_near_runs). A test with samples from them is
-	 * estimated from those alone. NULL: every run alike. */
+	 * (hist__estimate_near_runs). A test with samples from at least two
+	 * of them takes their estimate where it is lower than the estimate of
+	 * all its samples. NULL: every run alike. */
 	const unsigned char *near;
 	size_t near_count;
 } hist__suite_options;

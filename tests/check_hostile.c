@@ -515,6 +515,17 @@ static char *file_bytes(const char *path, size_t *len)
 	return b;
 }
 
+/* Checks the file at path still holds before's bytes; frees before. */
+static void assert_unchanged(const char *path, char *before, size_t nbefore, const char *what)
+{
+	size_t nafter;
+	char *after = file_bytes(path, &nafter);
+
+	ck_assert_msg(nbefore == nafter && memcmp(before, after, nbefore) == 0, "%s: the file changed", what);
+	hist__free(before);
+	hist__free(after);
+}
+
 static int count_result(const hist_test_result *r, void *payload)
 {
 	(void)r;
@@ -566,8 +577,8 @@ START_TEST(one_pack_reads_refuse_crafted_chunks)
 		hist_ingest_options io = HIST_INGEST_OPTIONS_INIT;
 		hist_ingest_stats is;
 		hist_db *db;
-		char *before, *after;
-		size_t nbefore, nafter;
+		char *before;
+		size_t nbefore;
 		int seen = 0;
 
 		snprintf(sql, sizeof sql, "UPDATE packs SET chunk = %s WHERE run_id = 3", chunks[i]);
@@ -589,10 +600,7 @@ START_TEST(one_pack_reads_refuse_crafted_chunks)
 		/* An ingest's messages name the input first. */
 		ck_assert_ptr_nonnull(strstr(hist_db_errmsg(db), want));
 		hist_db_free(db);
-		after = file_bytes(path, &nafter);
-		ck_assert_msg(nbefore == nafter && memcmp(before, after, nbefore) == 0, "%s: the file changed", chunks[i]);
-		hist__free(before);
-		hist__free(after);
+		assert_unchanged(path, before, nbefore, chunks[i]);
 	}
 }
 END_TEST
@@ -609,8 +617,8 @@ START_TEST(own_history_with_a_trigger_or_view_is_refused)
 	for (size_t i = 0; i < sizeof crafts / sizeof crafts[0]; i++) {
 		const char *path = crafted_source(crafts[i]);
 		hist_db_options ro = HIST_DB_OPTIONS_INIT;
-		char want[512], *before, *after;
-		size_t nbefore, nafter;
+		char want[512], *before;
+		size_t nbefore;
 		hist_db *db = NULL;
 
 		snprintf(want, sizeof want,
@@ -623,10 +631,7 @@ START_TEST(own_history_with_a_trigger_or_view_is_refused)
 		ck_assert_int_eq(hist_db_open(&db, path, &ro), HIST_E_SCHEMA);
 		ck_assert_str_eq(hist_db_errmsg(db), want);
 		hist_db_free(db);
-		after = file_bytes(path, &nafter);
-		ck_assert_msg(nbefore == nafter && memcmp(before, after, nbefore) == 0, "%s: the file changed", crafts[i]);
-		hist__free(before);
-		hist__free(after);
+		assert_unchanged(path, before, nbefore, crafts[i]);
 	}
 }
 END_TEST
