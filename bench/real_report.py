@@ -9,7 +9,8 @@ against its wall and the slowest predicted against the slowest measured;
 every makespan against pytest-split least_duration's of the same round.
 Then the medians over the rounds, and the issue's targets at N = 4 and 8
 (slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
-least_duration's). A process that started or ended with a 1-minute load
+least_duration's). Then the noise floor: the last round's hist shards run
+again (method hist-repeat), each shard's wall against its first run. A process that started or ended with a 1-minute load
 average of LOADED (1.5) or more ran beside other work (the benchmark's own
 process counts about 1): its wall is marked with * and counted. Each
 process's CPU time (user + system, from /usr/bin/time) stands beside its
@@ -68,6 +69,29 @@ def summarize(rows):
         out["worst_relative_error"] = max(rel, key=abs)
         out["slowest_predicted"] = max(pred)
         out["slowest_error"] = (max(pred) - out["slowest"]) / out["slowest"]
+    return out
+
+
+def repeatability(runs, table):
+    """The last round's hist shards run twice: how far one shard's wall
+    moves between two runs of the same work (the floor under any
+    prediction), per N."""
+    out = {}
+    for r in runs:
+        if r["method"] != "hist-repeat":
+            continue
+        rd, n = int(r["round"]), int(r["shards"])
+        first = table.get((rd, n, "hist"))
+        if first:
+            out.setdefault(n, {"round": rd, "first": first["walls"], "again": [None] * len(first["walls"])})
+            out[n]["again"][int(r["shard"]) - 1] = float(r["wall"])
+    for n, s in out.items():
+        pairs = [(a, b) for a, b in zip(s["first"], s["again"]) if b is not None]
+        s["differences"] = [b / a - 1 for a, b in pairs]
+        s["median_abs_difference"] = statistics.median(abs(d) for d in s["differences"])
+        s["max_abs_difference"] = max(abs(d) for d in s["differences"])
+        again = [b for _, b in pairs]
+        s["again_balance"] = max(again) / statistics.fmean(again)
     return out
 
 
@@ -183,10 +207,29 @@ def main():
                 " ".join("%+.1f%%" % (100 * e) for e in s["relative_errors"]),
                 s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
         lines.append("")
+    repeat = repeatability(runs, table)
+    if repeat:
+        lines.append("## Noise floor: the last round's hist shards run again")
+        lines.append("")
+        lines.append("The same shard files, the same machine, minutes later: no plan can predict a shard "
+                     "closer than its wall moves between two runs of the same work.")
+        lines.append("")
+        lines.append("| N | first run (s) | again (s) | difference per shard | median abs difference | "
+                     "largest | slowest / mean again |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for n in sorted(repeat):
+            s = repeat[n]
+            lines.append("| %d | %s | %s | %s | %.1f%% | %.1f%% | %.3f |" % (
+                n, " ".join("%.2f" % w for w in s["first"]),
+                " ".join("%.2f" % w if w is not None else "-" for w in s["again"]),
+                " ".join("%+.1f%%" % (100 * d) for d in s["differences"]),
+                100 * s["median_abs_difference"], 100 * s["max_abs_difference"], s["again_balance"]))
+        lines.append("")
     with open(md_path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     doc = {"meta": meta, "serial_walls": serial, "serial_loaded": serial_loaded, "loaded_processes": n_loaded,
            "load_flag": LOADED, "medians": medians, "targets": verdict,
+           "repeat": {str(n): s for n, s in sorted(repeat.items())},
            "rounds": [{"round": rd, "shards": n, "method": m, **table[(rd, n, m)]}
                       for (rd, n, m) in sorted(table)]}
     with open(json_path, "w", encoding="utf-8") as f:

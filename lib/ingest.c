@@ -93,10 +93,10 @@ static int on_session(void *ctx, const hist__session *s)
 	g->session = *s;
 	g->session.plan_id = g->plan_id;
 	/* An interrupted session's record is kept (plan, shard, its tests),
-	 * but its wall and collection times are no session's cost: stored
-	 * unknown, the overhead model never learns from them. */
+	 * but its wall, collection and start-up times are no session's cost:
+	 * stored unknown, the overhead model never learns from them. */
 	if (s->interrupted)
-		g->session.wall_us = g->session.collect_us = -1;
+		g->session.wall_us = g->session.collect_us = g->session.startup_us = -1;
 	return HIST_OK;
 }
 

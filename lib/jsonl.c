@@ -575,7 +575,7 @@ static int parse_reportlog(reader *r)
 static int parse_hist(reader *r)
 {
 	enum { HIST, TYPE, NODEID, OUTCOME, ATTEMPT, SETUP, CALL, TEARDOWN, START, COLLECT, WALL, WORKERS,
-		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, NF };
+		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, STARTUP, NF };
 	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "type", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "attempt", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "setup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
@@ -584,7 +584,7 @@ static int parse_hist(reader *r)
 		{ "wall", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "workers", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "interrupted", 0, 0, HIST__BUF_INIT(WORD_BYTES) },
-		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) } };
+		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "startup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) } };
 	int error, got, mark;
 	long v;
 
@@ -653,6 +653,7 @@ static int parse_hist(reader *r)
 				r->session.start_us = seconds(&f[START]);
 			r->session.collect_us = seconds(&f[COLLECT]);
 			r->session.wall_us = seconds(&f[WALL]);
+			r->session.startup_us = seconds(&f[STARTUP]);
 			if (integer(&f[WORKERS], 0, 100000, &w) < 0 || integer(&f[SHARD], 1, HIST_MAX_SHARDS, &k) < 0 ||
 				integer(&f[SHARDS], 1, HIST_MAX_SHARDS, &n) < 0 || k > n || (k && !n)) {
 				error = hist__error(r->err, HIST_E_PARSE, "%s:%lu: bad workers, shard or shards", r->name,
