@@ -724,6 +724,76 @@ static int group_by_module(size_t **off_out, size_t modules, const uint32_t *mod
 	return HIST_OK;
 }
 
+/* Numbers the scopes (files, classes) of the tests in the order they first
+ * appear. The history hands tests over in name order, so a scope's tests
+ * come together and each new scope sorts after the one before: while that
+ * holds, a scope that differs from the last one is new, and no map is
+ * needed (hashing a million prefixes and the map's pages were a fifth of
+ * planning). The first scope out of order starts the map, filled with
+ * every scope so far, and the map decides from there. Ids are the same
+ * either way. */
+typedef struct {
+	hist__strmap map;
+	int mapped;        /* a scope came out of order: the map knows them all */
+	const char *last;  /* the newest test's scope */
+	size_t last_len;
+	uint32_t last_id;
+	uint32_t count;    /* scopes numbered */
+} scope_ids;
+
+#define SCOPE_IDS_INIT {HIST__STRMAP_INIT, 0, NULL, 0, 0, 0}
+
+/* Puts the scopes numbered so far into the map: test i's scope is
+ * t[i].id[0 .. scope_len), its id id[i] (NONE_ENTRY: none). Before the
+ * map, ids rise with the tests, so a scope's first test is where id[]
+ * first reaches it. */
+static int map_scopes(scope_ids *k, const hist__plan_test *t, const uint32_t *id, size_t n, hist_scope scope)
+{
+	uint32_t next = 0;
+	int error, added;
+
+	if ((error = hist__strmap_reserve(&k->map, (size_t)k->count * 2 + 16)) < 0)
+		return error;
+	for (size_t i = 0; i < n && next < k->count; i++) {
+		uint32_t got;
+
+		if (id[i] != next)
+			continue;
+		if ((error = hist__strmap_put(&got, &added, &k->map, t[i].id,
+		                              hist__nodeid_scope_len(t[i].id, t[i].len, scope), next)) < 0)
+			return error;
+		next++;
+	}
+	k->mapped = 1;
+	return HIST_OK;
+}
+
+/* The id of scope key[0 .. len) of test i (t[0 .. i) and id[0 .. i) are
+ * the tests before it). */
+static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, const hist__plan_test *t,
+                    const uint32_t *id, size_t i, hist_scope scope)
+{
+	int error, added;
+
+	if (k->last && len == k->last_len && memcmp(key, k->last, len) == 0) {
+		*out = k->last_id;
+		return HIST_OK;
+	}
+	if (!k->mapped && (!k->last || name_order(key, len, k->last, k->last_len) > 0)) {
+		*out = k->count++;
+	} else {
+		if (!k->mapped && (error = map_scopes(k, t, id, i, scope)) < 0)
+			return error;
+		if ((error = hist__strmap_put(out, &added, &k->map, key, len, k->count)) < 0)
+			return error;
+		k->count += (uint32_t)added;
+	}
+	k->last = key;
+	k->last_len = len;
+	k->last_id = *out;
+	return HIST_OK;
+}
+
 /* A class's set-up (class-scoped fixtures, setup_class) shows in the
  * set-up phase of the test that opens the class, above its module's
  * typical set-up (mtypical, the median). Like a module's, that excess is
@@ -735,10 +805,9 @@ static int group_by_module(size_t **off_out, size_t modules, const uint32_t *mod
 static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test *t, size_t n, const uint32_t *module,
                        const int64_t *setup, const int64_t *mtypical, const uint32_t *mopener)
 {
-	hist__strmap classes = HIST__STRMAP_INIT;
+	scope_ids classes = SCOPE_IDS_INIT;
 	uint32_t *opener = NULL, *count = NULL, *cls = NULL, *num = NULL, nclasses = 0, charged = 0;
 	int64_t *excess = NULL;
-	size_t last = SIZE_MAX, last_clen = 0; /* the last test in a class */
 	int error = HIST_OK;
 
 	if (!(cls = hist__malloc((n ? n : 1) * sizeof *cls)) || !(opener = hist__malloc((n ? n : 1) * sizeof *opener)) ||
@@ -749,25 +818,15 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 	for (size_t i = 0; i < n; i++) {
 		size_t mlen = hist__nodeid_scope_len(t[i].id, t[i].len, HIST_SCOPE_MODULE);
 		size_t clen = hist__nodeid_scope_len(t[i].id, t[i].len, HIST_SCOPE_CLASS);
-		uint32_t c = nclasses;
-		int added;
+		uint32_t c;
 
 		cls[i] = NONE_ENTRY;
 		if (clen == mlen)
 			continue;
-		/* A class's tests mostly come one after another: the hash table
-		 * (a third of this function at a million tests) only when the
-		 * class changes. */
-		if (last != SIZE_MAX && clen == last_clen && memcmp(t[i].id, t[last].id, clen) == 0) {
-			c = cls[last];
-		} else {
-			if ((error = hist__strmap_put(&c, &added, &classes, t[i].id, clen, c)) < 0)
-				goto done;
-			if (added)
-				opener[nclasses++] = NONE_ENTRY;
-		}
-		last = i;
-		last_clen = clen;
+		if ((error = scope_id(&c, &classes, t[i].id, clen, t, cls, i, HIST_SCOPE_CLASS)) < 0)
+			goto done;
+		if (c == nclasses)
+			opener[nclasses++] = NONE_ENTRY;
 		cls[i] = c;
 		count[c]++;
 		if (setup[i] < 0)
@@ -809,7 +868,7 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 		excess = NULL;
 	}
 done:
-	hist__strmap_free(&classes);
+	hist__strmap_free(&classes.map);
 	hist__free(cls);
 	hist__free(opener);
 	hist__free(count);
@@ -821,7 +880,7 @@ done:
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
 	static const stats no_stats = {-1, -1, KIND_NONE, 0, 0};
-	hist__strmap mods = HIST__STRMAP_INIT;
+	scope_ids mods = SCOPE_IDS_INIT;
 	hist__plan_test *t = NULL;
 	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
 	uint32_t *module = NULL, *who = NULL, *mopener = NULL;
@@ -852,31 +911,23 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
 	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
 	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
-	    !(who = hist__malloc((n ? n : 1) * sizeof *who)) ||
-	    (error = hist__strmap_reserve(&mods, n / 4 + 16)) < 0) {
+	    !(who = hist__malloc((n ? n : 1) * sizeof *who))) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
 	/* Exact nodeid history first, else what its JUnit key found. */
-	for (size_t i = 0, prev_len = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const entry *e = &s->t[i];
 		uint32_t which = e->exact != NONE_ENTRY && s->st[e->exact].kind != KIND_NONE ? e->exact : e->key;
 		const stats *st = which != NONE_ENTRY ? &s->st[which] : &no_stats;
 		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
-		uint32_t m = (uint32_t)modules;
-		int added;
+		uint32_t m;
 
-		/* Tests of a file mostly come together: the previous test's file
-		 * saves a look-up. */
-		if (i && len == prev_len && memcmp(e->id, s->t[i - 1].id, len) == 0) {
-			m = module[i - 1];
-		} else if ((error = hist__strmap_put(&m, &added, &mods, e->id, len, m)) < 0) {
+		if ((error = scope_id(&m, &mods, e->id, len, t, module, i, HIST_SCOPE_MODULE)) < 0) {
 			error = hist__error(s->err, error, "out of memory");
 			goto done;
-		} else {
-			modules += (size_t)added;
 		}
-		prev_len = len;
+		modules = mods.count;
 		module[i] = m;
 		t[i] = (hist__plan_test){e->id, e->len, m,
 		                         s->au ? (which != NONE_ENTRY ? s->au[which].alt[res->estimator] : -1) : st->est, 0,
@@ -987,7 +1038,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	msetup = NULL;
 	error = HIST_OK;
 done:
-	hist__strmap_free(&mods);
+	hist__strmap_free(&mods.map);
 	hist__free(t);
 	hist__free(est);
 	hist__free(setup);

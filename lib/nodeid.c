@@ -32,7 +32,7 @@ static size_t names_end(const char *s, size_t len, size_t from)
 
 size_t hist__nodeid_scope_len(const char *s, size_t len, hist_scope scope)
 {
-	size_t path = path_len(s, len), end, last = path;
+	size_t path = path_len(s, len), end;
 
 	if (scope == HIST_SCOPE_MODULE)
 		return path;
@@ -41,10 +41,12 @@ size_t hist__nodeid_scope_len(const char *s, size_t len, hist_scope scope)
 	/* The class scope ends at the last "::" before the parameters: the
 	 * path's own for a test outside a class. */
 	end = names_end(s, len, path);
-	for (size_t i = path; i + 1 < end; i++)
-		if (s[i] == ':' && s[i + 1] == ':')
-			last = i;
-	return last;
+	/* Walked back from the end: the last "::" is one test name away,
+	 * where a walk from the path crossed every name of the nodeid. */
+	for (size_t i = end; i > path + 1; i--)
+		if (s[i - 1] == ':' && s[i - 2] == ':')
+			return i - 2;
+	return path;
 }
 
 size_t hist__nodeid_module_len(const char *path, size_t len)

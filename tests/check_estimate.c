@@ -540,6 +540,49 @@ START_TEST(class_setup_from_the_opener)
 }
 END_TEST
 
+/* A collected suite can come back to a file and a class it left (tests
+ * listed out of name order): they keep their ids, so m.py stays one
+ * module and TestK one class with one set-up. Without the map that the
+ * first scope out of order starts, they would be counted again. */
+START_TEST(scopes_listed_out_of_order_keep_their_ids)
+{
+	const char *tests[] = {"m.py::a",           "n.py::t",           "m.py::TestK::t1", "m.py::TestL::t1",
+	                       "m.py::TestK::t2",   "m.py::TestL::t2",   "n.py::TestK::x",  "m.py::TestK::t3"};
+	row rows[] = {
+	    {"m.py::TestK::t1", 0, 0, P, 60000, 51000}, /* opens TestK: 50 ms */
+	    {"m.py::TestK::t2", 0, 0, P, 20000, 1000},
+	    {"m.py::TestK::t3", 0, 0, P, 20000, 1000},
+	    {"m.py::TestL::t1", 0, 0, P, 40000, 31000}, /* opens TestL: 30 ms */
+	    {"m.py::TestL::t2", 0, 0, P, 20000, 1000},
+	    {"m.py::a", 0, 0, P, 20000, 1000},          /* opens m.py */
+	    {"n.py::TestK::x", 0, 0, P, 20000, 1000},
+	    {"n.py::t", 0, 0, P, 20000, 1000},
+	};
+	hist__suite_result res;
+	hist_plan *p = pass(tests, 8, rows, 8, HIST_EST_LAST, 0, &res);
+	uint32_t m = find(p, "m.py::a")->module, n = find(p, "n.py::t")->module;
+
+	ck_assert_uint_eq(res.modules, 2);
+	ck_assert_uint_ne(m, n);
+	for (size_t i = 0; i < 8; i++)
+		ck_assert_uint_eq(p->tests[i].module, strncmp(tests[i], "m.py", 4) == 0 ? m : n);
+	/* m.py's typical set-up is 1 ms; classes numbered as first collected. */
+	ck_assert_uint_eq(res.classes, 2);
+	ck_assert_int_eq(res.class_setup[0], 50000);
+	ck_assert_int_eq(res.class_setup[1], 30000);
+	ck_assert_uint_eq(find(p, "m.py::TestK::t1")->klass, 1);
+	ck_assert_uint_eq(find(p, "m.py::TestK::t2")->klass, 1);
+	ck_assert_uint_eq(find(p, "m.py::TestK::t3")->klass, 1);
+	ck_assert_uint_eq(find(p, "m.py::TestL::t1")->klass, 2);
+	ck_assert_uint_eq(find(p, "m.py::TestL::t2")->klass, 2);
+	ck_assert_uint_eq(find(p, "n.py::TestK::x")->klass, 0);
+	ck_assert_int_eq(find(p, "m.py::TestK::t1")->est_us, 10000);
+	hist__free(res.module_setup);
+	hist__free(res.class_setup);
+	hist_plan_free(p);
+}
+END_TEST
+
 START_TEST(module_opener_is_the_first_collected)
 {
 	/* m.py::b has the largest set-up but m.py::a is collected first and
@@ -1342,6 +1385,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, key_spelt_like_a_nodeid_is_listed_once);
 	tcase_add_test(tc, module_setup_from_the_opener);
 	tcase_add_test(tc, no_durations_means_fallback);
+	tcase_add_test(tc, scopes_listed_out_of_order_keep_their_ids);
 	tcase_add_test(tc, module_opener_is_the_first_collected);
 	tcase_add_test(tc, history_out_of_order_is_refused);
 	tcase_add_test(tc, progress_while_reading);

@@ -69,6 +69,56 @@ START_TEST(scope_matches_pytest)
 }
 END_TEST
 
+/* The class scope as the rule says it, walked forward from the path:
+ * the last "::" before the first '[' after the path, else the path. */
+static size_t class_len_reference(const char *s, size_t len)
+{
+	size_t path = len, end, last;
+
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == ':' && s[i + 1] == ':') {
+			path = i;
+			break;
+		}
+	last = path;
+	for (end = path; end < len && s[end] != '['; end++)
+		;
+	for (size_t i = path; i + 1 < end; i++)
+		if (s[i] == ':' && s[i + 1] == ':')
+			last = i;
+	return last;
+}
+
+/* Every string of up to 9 bytes over ':', '[', 'a' (runs of colons,
+ * brackets before and after the path, "::" inside parameters): the class
+ * scope, found walking back from the names' end, is the reference's. */
+START_TEST(class_scope_of_every_short_string)
+{
+	static const char alphabet[] = ":[a";
+	char s[10];
+	size_t checked = 0;
+
+	for (size_t len = 0; len <= 9; len++) {
+		size_t total = 1;
+
+		for (size_t i = 0; i < len; i++)
+			total *= 3;
+		for (size_t code = 0; code < total; code++) {
+			size_t c = code;
+
+			for (size_t i = 0; i < len; i++, c /= 3)
+				s[i] = alphabet[c % 3];
+			s[len] = '\0';
+			ck_assert_msg(hist__nodeid_scope_len(s, len, HIST_SCOPE_CLASS) == class_len_reference(s, len),
+			              "'%s': got %zu, want %zu", s, hist__nodeid_scope_len(s, len, HIST_SCOPE_CLASS),
+			              class_len_reference(s, len));
+			checked++;
+		}
+	}
+	ck_assert_uint_eq(checked, 29524);
+}
+END_TEST
+
 START_TEST(junit_key_reports_needed_size)
 {
 	char small[8];
@@ -215,6 +265,7 @@ Suite *check_nodeid_suite(void)
 	tcase_add_test(tc, junit_key_matches_pytest);
 	tcase_add_test(tc, path_module_matches_pytest);
 	tcase_add_test(tc, scope_matches_pytest);
+	tcase_add_test(tc, class_scope_of_every_short_string);
 	tcase_add_test(tc, junit_key_reports_needed_size);
 	tcase_add_test(tc, hash_matches_python);
 	tcase_add_test(tc, hash_spreads_evenly_on_powers_of_two);
