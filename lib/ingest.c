@@ -146,7 +146,9 @@ static int ingest_text(ingest *g, hist_format format, const char *suite, const u
 	if ((error = hist__pipe_new(&g->pipe, g->db, g->run)) < 0)
 		return hist__error(&g->perr, error, "%s: %s", hist__input_name(g->in), hist_strerror(error));
 	/* From here until the pipe is finished, the handle is the store
-	 * thread's. */
+	 * thread's. Reading (and inflating) runs on a third thread, so the
+	 * parser's thread, which sets the pace on two cores, only parses. */
+	hist__input_read_ahead(g->in);
 	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, &g->perr)
 					    : hist__jsonl_parse(g->in, format, &sink, &g->perr);
 	if (error == HIST_OK)

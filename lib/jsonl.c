@@ -110,6 +110,9 @@ typedef struct {
 	hist__buf val;
 } field;
 
+/* The most fields a format reads (parse_hist's). */
+#define MAX_FIELDS 24
+
 typedef struct {
 	hist__json js;
 	const char *name;
@@ -118,10 +121,9 @@ typedef struct {
 	hist__session session;
 	hist__buf plan_id;
 	unsigned long line; /* where the current object started */
+	hist__json_member members[MAX_FIELDS]; /* the fast path's view of members_of */
+	const field *members_of;
 } reader;
-
-/* The most fields a format reads (parse_hist's). */
-#define MAX_FIELDS 24
 
 static int type_of(hist__json_token t)
 {
@@ -144,15 +146,19 @@ static int nomem(reader *r)
 /* The common line, read whole (json.c's fast path); 1 when it was. */
 static int read_fast(reader *r, field *f, size_t nf)
 {
-	hist__json_member m[MAX_FIELDS];
+	hist__json_member *m = r->members;
 
 	if (nf > MAX_FIELDS)
 		return 0;
-	for (size_t i = 0; i < nf; i++) {
-		m[i].key = f[i].key;
-		m[i].key_len = strlen(f[i].key);
-		m[i].keep = f[i].keep;
-		m[i].val = &f[i].val;
+	/* The members are set up once per format, not once a line. */
+	if (r->members_of != f) {
+		for (size_t i = 0; i < nf; i++) {
+			m[i].key = f[i].key;
+			m[i].key_len = strlen(f[i].key);
+			m[i].keep = f[i].keep;
+			m[i].val = &f[i].val;
+		}
+		r->members_of = f;
 	}
 	if (!hist__json_fast_object(&r->js, m, nf, &r->line))
 		return 0;
@@ -375,10 +381,13 @@ static int map_open(open_map *m, const char *id, size_t len, open_test **out)
 			return HIST_E_NOMEM;
 		map_find(m, id, len, h, &at);
 	}
-	if (!(t = hist__calloc(1, sizeof *t)) || !(t->id = hist__strndup(id, len))) {
-		hist__free(t);
+	/* One block: the entry, then its id. */
+	if (len > SIZE_MAX - sizeof *t - 1 || !(t = hist__malloc(sizeof *t + len + 1)))
 		return HIST_E_NOMEM;
-	}
+	memset(t, 0, sizeof *t);
+	t->id = (char *)(t + 1);
+	memcpy(t->id, id, len);
+	t->id[len] = '\0';
 	t->len = len;
 	t->hash = h;
 	t->seq = m->seq++;
@@ -407,7 +416,6 @@ static void map_close(open_map *m, open_test *t)
 			;
 		m->slot[j] = x;
 	}
-	hist__free(t->id);
 	hist__free(t);
 }
 
@@ -421,10 +429,8 @@ static int by_seq(const void *a, const void *b)
 static void map_free(open_map *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->slot[i]) {
-			hist__free(m->slot[i]->id);
+		if (m->slot[i])
 			hist__free(m->slot[i]);
-		}
 	hist__free(m->slot);
 	memset(m, 0, sizeof *m);
 }
