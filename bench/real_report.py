@@ -16,6 +16,7 @@ process counts about 1): its wall is marked with * and counted. Each
 process's CPU time (user + system, from /usr/bin/time) stands beside its
 wall: a wall far above it waited for a core.""" 
 import csv
+import gzip
 import json
 import statistics
 import sys
@@ -47,13 +48,33 @@ def read_meta(path):
     return meta
 
 
-def summarize(rows):
+def session_wall(work, row):
+    """The wall the shard's own session record gives (up to its report), or None."""
+    if not row.get("report"):
+        return None
+    try:
+        with gzip.open(work + "/" + row["report"], "rt", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                if rec.get("type") == "session":
+                    return rec.get("wall")
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def summarize(work, rows):
     """One method at one N in one round."""
     rows = sorted(rows, key=lambda r: int(r["shard"]))
     walls = [float(r["wall"]) for r in rows]
     out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
            "loaded": [loaded(r) for r in rows],
            "cpu": [float(r["cpu"]) if r.get("cpu") else None for r in rows]}
+    # What the process spent after its report was written (the
+    # interpreter's exit): in the wall from outside, in no record.
+    recorded = [session_wall(work, r) for r in rows]
+    if all(w is not None for w in recorded):
+        out["after_report"] = [w - s for w, s in zip(walls, recorded)]
     out["balance"] = out["slowest"] / out["mean"]
     if all(r["predicted"] for r in rows):
         pred = [float(r["predicted"]) for r in rows]
@@ -111,7 +132,7 @@ def main():
             for m in methods:
                 rows = [r for r in runs if r["method"] == m and int(r["round"]) == rd and int(r["shards"]) == n]
                 if rows:
-                    table[(rd, n, m)] = summarize(rows)
+                    table[(rd, n, m)] = summarize(work, rows)
             base = table.get((rd, n, "least_duration"))
             for m in methods:
                 s = table.get((rd, n, m))
@@ -195,17 +216,19 @@ def main():
         lines.append("")
         lines.append("hist, predicted against actual:")
         lines.append("")
-        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual |")
-        lines.append("|---|---|---|---|---|")
+        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual | "
+                     "after the report (s) |")
+        lines.append("|---|---|---|---|---|---|")
         for n in counts:
             s = table.get((rd, n, "hist"))
             if not s or "predicted" not in s:
                 continue
-            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
+            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) | %s |" % (
                 n, " ".join("%.2f" % p for p in s["predicted"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["errors"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["relative_errors"]),
-                s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
+                s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"],
+                " ".join("%.2f" % a for a in s.get("after_report", []))))
         lines.append("")
     repeat = repeatability(runs, table)
     if repeat:
