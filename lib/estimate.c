@@ -48,12 +48,17 @@ enum { KIND_NONE = 0, KIND_SKIP, KIND_ERROR, KIND_DURATION };
 
 /* What the results under one history id (a nodeid or a JUnit key) say. */
 typedef struct {
-	int64_t est;          /* µs; -1 none */
-	int64_t setup;        /* median set-up phase of the timed results; -1 none */
-	unsigned char kind;   /* DURATION > ERROR > SKIP > NONE: which samples made est */
-	unsigned char newest; /* a result from the newest run of the window */
-	unsigned char seen;   /* had results (by test id: ids without stay 0) */
+	int64_t est;        /* µs; -1 none */
+	int64_t setup;      /* median set-up phase of the timed results; -1 none */
+	unsigned char kind; /* DURATION > ERROR > SKIP > NONE: which samples made est */
 } stats;
+
+/* Two bits a history id beside its stats (hist__suite.flags, four ids a
+ * byte): the names come in name order, not id order, and the bits they
+ * look up stay in the cache (256 KB at a million ids) where the stats
+ * (24 MB) cost a memory miss a name. */
+#define FLAG_SEEN 1u   /* had results (by test id: ids without stay 0) */
+#define FLAG_NEWEST 2u /* a result from the newest run of the window */
 
 /* Beside each stats with --estimator auto: every estimator's estimate,
  * and the history id's own part of the backtest, which counts for the
@@ -98,6 +103,7 @@ struct hist__suite {
 	 * else one a group of hist__suite_row, in the order they end. */
 	stats *st;
 	auto_stats *au; /* with --estimator auto, beside st */
+	unsigned char *flags; /* FLAG_* of each history id, beside st */
 	size_t nst, stcap;
 	int by_id;
 	/* the group being read (hist__suite_row) */
@@ -122,6 +128,18 @@ static int name_order(const char *a, size_t alen, const char *b, size_t blen)
 	int c = memcmp(a, b, alen < blen ? alen : blen);
 
 	return c ? c : (alen > blen) - (alen < blen);
+}
+
+static unsigned int get_flags(const hist__suite *s, uint32_t i)
+{
+	return (unsigned int)s->flags[i >> 2] >> ((i & 3) * 2) & 3u;
+}
+
+static void set_flags(hist__suite *s, uint32_t i, unsigned int f)
+{
+	unsigned int shift = (i & 3) * 2;
+
+	s->flags[i >> 2] = (unsigned char)((s->flags[i >> 2] & ~(3u << shift)) | f << shift);
 }
 
 /* A nodeid that a shard file can hold on one line. */
@@ -348,7 +366,8 @@ static void summarize(hist__suite *s, uint32_t i)
 	stats *st = &s->st[i];
 	auto_stats *au = s->au ? &s->au[i] : NULL;
 
-	*st = (stats){-1, -1, KIND_NONE, (unsigned char)s->cur_newest, 1};
+	*st = (stats){-1, -1, KIND_NONE};
+	set_flags(s, i, FLAG_SEEN | (s->cur_newest ? FLAG_NEWEST : 0));
 	if (au)
 		*au = (auto_stats){{-1, -1, -1}, {0, 0, 0}, 0};
 	if (s->ndur) {
@@ -400,7 +419,7 @@ static int place(hist__suite *s, uint32_t i, const char *name, size_t len, int i
 		if (!s->listed) {
 			/* The suite is the tests of the newest run. */
 			take_backtest(s, i);
-			if (!s->st[i].newest)
+			if (!(get_flags(s, i) & FLAG_NEWEST))
 				return HIST_OK;
 			if (s->n && !(name_order(s->t[s->n - 1].id, s->t[s->n - 1].len, name, len) < 0))
 				return hist__error(s->err, HIST_E_DB, "history out of test order at %.*s",
@@ -523,10 +542,15 @@ static int next_stats(uint32_t *out, hist__suite *s)
 		size_t cap = s->stcap ? s->stcap * 2 : 256;
 		stats *st;
 		auto_stats *au;
+		unsigned char *flags;
 
 		if (cap >= NONE_ENTRY || !(st = hist__realloc(s->st, cap * sizeof *st)))
 			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		s->st = st;
+		if (!(flags = hist__realloc(s->flags, cap / 4 + 1)))
+			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
+		memset(flags + (s->stcap ? s->stcap / 4 + 1 : 0), 0, cap / 4 + 1 - (s->stcap ? s->stcap / 4 + 1 : 0));
+		s->flags = flags;
 		if (s->o.estimator == HIST_EST_AUTO) {
 			if (!(au = hist__realloc(s->au, cap * sizeof *au)))
 				return hist__error(s->err, HIST_E_NOMEM, "out of memory");
@@ -591,8 +615,8 @@ int hist__suite_begin(void *payload, int64_t max_test)
 	if (s->by_id || s->in_group || s->nst || max_test < 0 || max_test >= (int64_t)NONE_ENTRY - 1)
 		return hist__error(s->err, HIST_E_INVALID, "hist__suite_begin: test ids 0..%lld after rows",
 		                   (long long)max_test);
-	/* Zeroed: seen 0 until the test's samples come. */
-	if (!(s->st = hist__calloc(n, sizeof *s->st)) ||
+	/* Flags zeroed: not seen until the test's samples come. */
+	if (!(s->st = hist__malloc(n * sizeof *s->st)) || !(s->flags = hist__calloc(n / 4 + 1, 1)) ||
 	    (s->o.estimator == HIST_EST_AUTO && !(s->au = hist__calloc(n, sizeof *s->au))))
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->nst = s->stcap = n;
@@ -628,9 +652,9 @@ int hist__suite_named(void *payload, int64_t test, const char *name, size_t len,
 		return hist__error(s->err, HIST_E_INVALID, "name of test id %lld out of range", (long long)test);
 	/* A history id is read once; one without results in the window says
 	 * nothing. */
-	if (!s->st[test].seen)
+	if (!(get_flags(s, (uint32_t)test) & FLAG_SEEN))
 		return HIST_OK;
-	s->st[test].seen = 0;
+	set_flags(s, (uint32_t)test, get_flags(s, (uint32_t)test) & ~FLAG_SEEN);
 	return place(s, (uint32_t)test, name ? name : "", len, is_key != 0);
 }
 
@@ -647,6 +671,7 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->kg);
 	hist__free(s->st);
 	hist__free(s->au);
+	hist__free(s->flags);
 	hist__buf_free(&s->cur);
 	hist__free(s->dur);
 	hist__free(s->errdur);
@@ -681,7 +706,7 @@ static int match_key_groups(hist__suite *s)
 					s->t[i].key = k->st;
 			continue;
 		}
-		if (!s->st[k->st].newest)
+		if (!(get_flags(s, k->st) & FLAG_NEWEST))
 			continue;
 		if (bad_nodeid(k->key, k->len)) {
 			s->bad_ids++;
@@ -877,9 +902,12 @@ done:
 	return error < 0 ? hist__error(s->err, error, "out of memory") : HIST_OK;
 }
 
+/* Tests ahead whose stats are fetched while one is read. */
+#define STATS_AHEAD 16
+
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
-	static const stats no_stats = {-1, -1, KIND_NONE, 0, 0};
+	static const stats no_stats = {-1, -1, KIND_NONE};
 	scope_ids mods = SCOPE_IDS_INIT;
 	hist__plan_test *t = NULL;
 	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
@@ -918,7 +946,16 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	/* Exact nodeid history first, else what its JUnit key found. */
 	for (size_t i = 0; i < n; i++) {
 		const entry *e = &s->t[i];
-		uint32_t which = e->exact != NONE_ENTRY && s->st[e->exact].kind != KIND_NONE ? e->exact : e->key;
+		uint32_t which, ahead = i + STATS_AHEAD < n ? s->t[i + STATS_AHEAD].exact : NONE_ENTRY;
+
+		/* The stats lie in id order, the tests in name order: each would
+		 * wait for memory, so the stats come asked for ahead. */
+		if (ahead != NONE_ENTRY) {
+			__builtin_prefetch(&s->st[ahead]);
+			if (s->au)
+				__builtin_prefetch(&s->au[ahead].alt[res->estimator]);
+		}
+		which = e->exact != NONE_ENTRY && s->st[e->exact].kind != KIND_NONE ? e->exact : e->key;
 		const stats *st = which != NONE_ENTRY ? &s->st[which] : &no_stats;
 		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
 		uint32_t m;

@@ -1228,7 +1228,8 @@ END_TEST
  * random histories: nodeids and JUnit keys, every outcome, unknown
  * durations, ids in another order than names, ids with results but no
  * name (results of tests the names walk never reaches), with and without
- * the collected list, every estimator. */
+ * the collected list, every estimator. 300 tests: the rows' stats and
+ * flags grow past their first 256 ids. */
 typedef struct {
 	char name[48];
 	int is_key;
@@ -1267,7 +1268,7 @@ static char *suite_text(hist__suite_result *res)
 
 START_TEST(suite_walks_equal_suite_row)
 {
-	enum { TESTS = 120, ROWS = 6, IDS = 2 * TESTS + 2 };
+	enum { TESTS = 300, ROWS = 6, IDS = 2 * TESTS + 2 };
 	static named names[TESTS];
 	static hist__history_sample rows[TESTS][ROWS];
 	static size_t nrows[TESTS];
