@@ -828,7 +828,7 @@ static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, co
  * class opened by its module's opener is left out: its set-up is in the
  * module's already. A class of one test cannot be split, nor told. */
 static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test *t, size_t n, const uint32_t *module,
-                       const int64_t *setup, const int64_t *mtypical, const uint32_t *mopener)
+                       const uint32_t *mlen, const int64_t *setup, const int64_t *mtypical, const uint32_t *mopener)
 {
 	scope_ids classes = SCOPE_IDS_INIT;
 	uint32_t *opener = NULL, *count = NULL, *cls = NULL, *num = NULL, nclasses = 0, charged = 0;
@@ -841,12 +841,11 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t mlen = hist__nodeid_scope_len(t[i].id, t[i].len, HIST_SCOPE_MODULE);
-		size_t clen = hist__nodeid_scope_len(t[i].id, t[i].len, HIST_SCOPE_CLASS);
+		size_t clen = hist__nodeid_class_len(t[i].id, t[i].len, mlen[i]);
 		uint32_t c;
 
 		cls[i] = NONE_ENTRY;
-		if (clen == mlen)
+		if (clen == mlen[i])
 			continue;
 		if ((error = scope_id(&c, &classes, t[i].id, clen, t, cls, i, HIST_SCOPE_CLASS)) < 0)
 			goto done;
@@ -911,7 +910,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	scope_ids mods = SCOPE_IDS_INIT;
 	hist__plan_test *t = NULL;
 	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
-	uint32_t *module = NULL, *who = NULL, *mopener = NULL;
+	uint32_t *module = NULL, *mlen = NULL, *who = NULL, *mopener = NULL;
 	size_t *off = NULL, *fill = NULL, modules = 0, timed = 0, n;
 	int *is_timed = NULL, error;
 
@@ -936,6 +935,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	n = s->n;
 	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
 	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
+	    !(mlen = hist__malloc((n ? n : 1) * sizeof *mlen)) ||
 	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
 	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
 	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
@@ -966,6 +966,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		}
 		modules = mods.count;
 		module[i] = m;
+		mlen[i] = (uint32_t)len; /* a nodeid is at most 64 KiB */
 		t[i] = (hist__plan_test){e->id, e->len, m,
 		                         s->au ? (which != NONE_ENTRY ? s->au[which].alt[res->estimator] : -1) : st->est, 0,
 		                         st->kind != KIND_NONE, 0, 0};
@@ -1061,7 +1062,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		msetup[m] = excess;
 		t[opener].est_us -= excess < t[opener].est_us ? excess : t[opener].est_us;
 	}
-	if ((error = class_setup(res, s, t, n, module, setup, mtypical, mopener)) < 0)
+	if ((error = class_setup(res, s, t, n, module, mlen, setup, mtypical, mopener)) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		t[i].cost_us = t[i].est_us + test_overhead_us;
@@ -1084,6 +1085,7 @@ done:
 	hist__free(mtypical);
 	hist__free(mopener);
 	hist__free(module);
+	hist__free(mlen);
 	hist__free(who);
 	hist__free(off);
 	hist__free(fill);

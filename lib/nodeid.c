@@ -32,18 +32,21 @@ static size_t names_end(const char *s, size_t len, size_t from)
 
 size_t hist__nodeid_scope_len(const char *s, size_t len, hist_scope scope)
 {
-	size_t path = path_len(s, len), end;
+	size_t path;
 
-	if (scope == HIST_SCOPE_MODULE)
-		return path;
-	if (scope != HIST_SCOPE_CLASS)
+	if (scope != HIST_SCOPE_MODULE && scope != HIST_SCOPE_CLASS)
 		return len;
+	path = path_len(s, len);
+	return scope == HIST_SCOPE_MODULE ? path : hist__nodeid_class_len(s, len, path);
+}
+
+size_t hist__nodeid_class_len(const char *s, size_t len, size_t path)
+{
 	/* The class scope ends at the last "::" before the parameters: the
-	 * path's own for a test outside a class. */
-	end = names_end(s, len, path);
-	/* Walked back from the end: the last "::" is one test name away,
-	 * where a walk from the path crossed every name of the nodeid. */
-	for (size_t i = end; i > path + 1; i--)
+	 * path's own for a test outside a class. Walked back from the end:
+	 * the last "::" is one test name away, where a walk from the path
+	 * crossed every name of the nodeid. */
+	for (size_t i = names_end(s, len, path); i > path + 1; i--)
 		if (s[i - 1] == ':' && s[i - 2] == ':')
 			return i - 2;
 	return path;

@@ -20,6 +20,9 @@
  * len. Parameters ("[...]", which may hold "::", "/" and "[") never count
  * as names: the names end at the first '[' after the path. */
 size_t hist__nodeid_scope_len(const char *nodeid, size_t len, hist_scope scope);
+/* hist__nodeid_scope_len(nodeid, len, HIST_SCOPE_CLASS) where the path's
+ * length (HIST_SCOPE_MODULE's) is known already. */
+size_t hist__nodeid_class_len(const char *nodeid, size_t len, size_t path);
 
 /* The dotted module pytest's junitxml names a file path by
  * (mangle_test_address): '/' read as '.', then a final ".py" dropped, so

@@ -298,6 +298,61 @@ static void order_by(uint32_t *a, uint32_t *tmp, size_t n, before_fn before, con
 		}
 }
 
+/* sort_desc's radix sort where every key fits in 32 bits (a test of up to
+ * 71 minutes) and ties keep their order: each item travels with its key,
+ * packed above it in 64 bits, so the passes read in order instead of
+ * looking key[] up at random (a million tests' keys are 8 MB). Sorting
+ * UINT32_MAX - key ascending is sorting key descending. *done 0: a key
+ * is too large, a[] untouched. */
+static int sort_packed(int *done, uint32_t *a, size_t n, const int64_t *key)
+{
+	uint64_t *src = hist__malloc(n * sizeof *src), *dst = hist__malloc(n * sizeof *dst);
+	size_t *count = hist__malloc(65536 * sizeof *count);
+	int64_t max = 0;
+	int error = HIST_OK;
+
+	*done = 0;
+	if (!src || !dst || !count) {
+		error = HIST_E_NOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t k = key[a[i]];
+
+		max = k > max ? k : max;
+		src[i] = (uint64_t)(UINT32_MAX - (uint32_t)k) << 32 | a[i];
+	}
+	if (max > UINT32_MAX)
+		goto done;
+	/* Keys below 2^16 share their upper digit: one pass does. */
+	for (unsigned int shift = 32; shift < 64 && (shift == 32 || max >> 16); shift += 16) {
+		size_t sum = 0;
+		uint64_t *t;
+
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[src[i] >> shift & 0xffff]++;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[src[i] >> shift & 0xffff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = (uint32_t)src[i];
+	*done = 1;
+done:
+	hist__free(src);
+	hist__free(dst);
+	hist__free(count);
+	return error;
+}
+
 /* Sorts a[] by key[a[i]] descending, ties by `before`: an LSD radix sort
  * on the keys (stable, 16 bits a pass, only as many passes as the largest
  * key needs), then each run of equal keys by `before`. A million tests sort
@@ -314,6 +369,12 @@ static int sort_desc(uint32_t *a, uint32_t *tmp, size_t n, const int64_t *key, b
 	if (n < 64) {
 		sort_idx(a, tmp, n, before, ctx);
 		return HIST_OK;
+	}
+	if (ties_in_order) {
+		int done, error = sort_packed(&done, a, n, key);
+
+		if (error < 0 || done)
+			return error;
 	}
 	if (!(count = hist__malloc(65536 * sizeof *count)))
 		return HIST_E_NOMEM;

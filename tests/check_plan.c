@@ -309,6 +309,53 @@ START_TEST(order_in_a_shard_is_longest_first_then_bytes)
 }
 END_TEST
 
+typedef struct {
+	const char *id;
+	int64_t cost;
+} costed;
+
+static int longest_then_bytes(const void *a, const void *b)
+{
+	const costed *x = a, *y = b;
+
+	if (x->cost != y->cost)
+		return x->cost > y->cost ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* 300 tests (the radix sort's sizes) with many equal costs, listed out of
+ * name order, on one shard: longest first, ties in byte order, as qsort
+ * orders them. Costs below 2^16 (one pass), below 2^32 (two, keys packed
+ * beside the tests) and past 2^32 (keys looked up). */
+START_TEST(long_suites_order_longest_first_then_bytes)
+{
+	enum { N = 300 };
+	static const int64_t scales[] = {1, 40000, (int64_t)1 << 33};
+	static char names[N][32];
+	const char *ids[N];
+	int64_t cost[N];
+	costed want[N];
+
+	for (size_t sc = 0; sc < sizeof scales / sizeof *scales; sc++) {
+		hist_plan *p;
+
+		for (size_t i = 0; i < N; i++) {
+			snprintf(names[i], sizeof names[i], "t%zu.py::test_%zu", (i * 7919) % N % 13, (i * 7919) % N);
+			ids[i] = names[i];
+			cost[i] = scales[sc] * (int64_t)((i * 31) % 17) + (int64_t)(i % 3);
+			want[i] = (costed){ids[i], cost[i]};
+		}
+		qsort(want, N, sizeof *want, longest_then_bytes);
+		p = plan_of(ids, cost, N, shards_in(1, HIST_SCOPE_TEST), NULL, NULL, 0);
+		ck_assert_uint_eq(hist_plan_shard_size(p, 1), N);
+		for (size_t i = 0; i < N; i++)
+			ck_assert_msg(strcmp(hist_plan_shard_test(p, 1, i), want[i].id) == 0, "scale %lld, %zu: %s, want %s",
+			              (long long)scales[sc], i, hist_plan_shard_test(p, 1, i), want[i].id);
+		hist_plan_free(p);
+	}
+}
+END_TEST
+
 START_TEST(plan_id_is_the_hash_of_the_shard_lists)
 {
 	const char *ids[] = {"a.py::x", "a.py::y", "b.py::z"};
@@ -916,6 +963,7 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, within_lpt_bound_of_optimum);
 	tcase_add_test(tc, ties_break_by_index);
 	tcase_add_test(tc, order_in_a_shard_is_longest_first_then_bytes);
+	tcase_add_test(tc, long_suites_order_longest_first_then_bytes);
 	tcase_add_test(tc, class_setup_keeps_the_class_whole_and_is_predicted);
 	tcase_add_test(tc, plan_id_is_the_hash_of_the_shard_lists);
 	tcase_add_test(tc, plan_id_of_long_nodeids);
