@@ -18,6 +18,12 @@
 #      plan, as histmerge does for a pipeline), so the next round plans from
 #      what the shards really did.
 #
+#   4. the noise floor: every hist shard of the last round runs once more
+#      (REPEAT=0 skips it), the same plan on the same machine, so the
+#      report can say how far one shard's wall moves between two runs of
+#      exactly the same work, next to the 5% the prediction is held to.
+#      Their reports go to repeats/, never into the history.
+#
 # SPLIT_ALGOS picks pytest-split's algorithms (default: both).
 # HISTPLAN_ARGS adds options to every histplan (e.g. "--estimator auto").
 # pytest-split comes from PYTEST_SPLIT: a directory holding the pytest_split
@@ -160,6 +166,18 @@ for r in $(seq "$ROUNDS"); do
 		    "$work"/reports/hist-$r-$n-*.jsonl.gz
 	done
 done
+if [ "${REPEAT:-1}" -gt 0 ]; then
+	mkdir -p "$work/repeats"
+	for n in $SHARDS; do
+		echo "repeat of round $ROUNDS, $n shards..." >&2
+		out=shards-$ROUNDS-$n
+		for k in $(seq "$n"); do
+			rep=repeats/hist-$ROUNDS-$n-$k.jsonl.gz
+			job "$base_pp" $hist_opts "$SUITE_PATH" "--shard-file=$out/shard-$k.txt" "--hist-report=$work/$rep"
+			printf '%s\t%s\thist-repeat\t%s\t%s\t\t%s\t%s\t%s\t%s\t%s\n' "$ROUNDS" "$n" "$k" "$wall" "$rc" "$rep" "$l0" "$l1" "$cpu" >>"$runs"
+		done
+	done
+fi
 printf 'end\t%s\t%s\n' "$(date -u +%FT%TZ)" "$(uptime)" >>"$work/meta.tsv"
 cd "$root"
 $PY bench/real_report.py "$work" "$bench/real.md" "$bench/real.json"

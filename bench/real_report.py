@@ -9,12 +9,14 @@ against its wall and the slowest predicted against the slowest measured;
 every makespan against pytest-split least_duration's of the same round.
 Then the medians over the rounds, and the issue's targets at N = 4 and 8
 (slowest / mean <= 1.05, every shard predicted within 5%, makespan <= 0.75 x
-least_duration's). A process that started or ended with a 1-minute load
+least_duration's). Then the noise floor: the last round's hist shards run
+again (method hist-repeat), each shard's wall against its first run. A process that started or ended with a 1-minute load
 average of LOADED (1.5) or more ran beside other work (the benchmark's own
 process counts about 1): its wall is marked with * and counted. Each
 process's CPU time (user + system, from /usr/bin/time) stands beside its
 wall: a wall far above it waited for a core.""" 
 import csv
+import gzip
 import json
 import statistics
 import sys
@@ -46,13 +48,33 @@ def read_meta(path):
     return meta
 
 
-def summarize(rows):
+def session_wall(work, row):
+    """The wall the shard's own session record gives (up to its report), or None."""
+    if not row.get("report"):
+        return None
+    try:
+        with gzip.open(work + "/" + row["report"], "rt", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                if rec.get("type") == "session":
+                    return rec.get("wall")
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def summarize(work, rows):
     """One method at one N in one round."""
     rows = sorted(rows, key=lambda r: int(r["shard"]))
     walls = [float(r["wall"]) for r in rows]
     out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
            "loaded": [loaded(r) for r in rows],
            "cpu": [float(r["cpu"]) if r.get("cpu") else None for r in rows]}
+    # What the process spent after its report was written (the
+    # interpreter's exit): in the wall from outside, in no record.
+    recorded = [session_wall(work, r) for r in rows]
+    if all(w is not None for w in recorded):
+        out["after_report"] = [w - s for w, s in zip(walls, recorded)]
     out["balance"] = out["slowest"] / out["mean"]
     if all(r["predicted"] for r in rows):
         pred = [float(r["predicted"]) for r in rows]
@@ -68,6 +90,29 @@ def summarize(rows):
         out["worst_relative_error"] = max(rel, key=abs)
         out["slowest_predicted"] = max(pred)
         out["slowest_error"] = (max(pred) - out["slowest"]) / out["slowest"]
+    return out
+
+
+def repeatability(runs, table):
+    """The last round's hist shards run twice: how far one shard's wall
+    moves between two runs of the same work (the floor under any
+    prediction), per N."""
+    out = {}
+    for r in runs:
+        if r["method"] != "hist-repeat":
+            continue
+        rd, n = int(r["round"]), int(r["shards"])
+        first = table.get((rd, n, "hist"))
+        if first:
+            out.setdefault(n, {"round": rd, "first": first["walls"], "again": [None] * len(first["walls"])})
+            out[n]["again"][int(r["shard"]) - 1] = float(r["wall"])
+    for n, s in out.items():
+        pairs = [(a, b) for a, b in zip(s["first"], s["again"]) if b is not None]
+        s["differences"] = [b / a - 1 for a, b in pairs]
+        s["median_abs_difference"] = statistics.median(abs(d) for d in s["differences"])
+        s["max_abs_difference"] = max(abs(d) for d in s["differences"])
+        again = [b for _, b in pairs]
+        s["again_balance"] = max(again) / statistics.fmean(again)
     return out
 
 
@@ -87,7 +132,7 @@ def main():
             for m in methods:
                 rows = [r for r in runs if r["method"] == m and int(r["round"]) == rd and int(r["shards"]) == n]
                 if rows:
-                    table[(rd, n, m)] = summarize(rows)
+                    table[(rd, n, m)] = summarize(work, rows)
             base = table.get((rd, n, "least_duration"))
             for m in methods:
                 s = table.get((rd, n, m))
@@ -171,22 +216,43 @@ def main():
         lines.append("")
         lines.append("hist, predicted against actual:")
         lines.append("")
-        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual |")
-        lines.append("|---|---|---|---|---|")
+        lines.append("| N | predicted (s) | error per shard | relative to the round | slowest predicted vs actual | "
+                     "after the report (s) |")
+        lines.append("|---|---|---|---|---|---|")
         for n in counts:
             s = table.get((rd, n, "hist"))
             if not s or "predicted" not in s:
                 continue
-            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) |" % (
+            lines.append("| %d | %s | %s | %s | %.2f vs %.2f (%+.1f%%) | %s |" % (
                 n, " ".join("%.2f" % p for p in s["predicted"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["errors"]),
                 " ".join("%+.1f%%" % (100 * e) for e in s["relative_errors"]),
-                s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"]))
+                s["slowest_predicted"], s["slowest"], 100 * s["slowest_error"],
+                " ".join("%.2f" % a for a in s.get("after_report", []))))
+        lines.append("")
+    repeat = repeatability(runs, table)
+    if repeat:
+        lines.append("## Noise floor: the last round's hist shards run again")
+        lines.append("")
+        lines.append("The same shard files, the same machine, minutes later: no plan can predict a shard "
+                     "closer than its wall moves between two runs of the same work.")
+        lines.append("")
+        lines.append("| N | first run (s) | again (s) | difference per shard | median abs difference | "
+                     "largest | slowest / mean again |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for n in sorted(repeat):
+            s = repeat[n]
+            lines.append("| %d | %s | %s | %s | %.1f%% | %.1f%% | %.3f |" % (
+                n, " ".join("%.2f" % w for w in s["first"]),
+                " ".join("%.2f" % w if w is not None else "-" for w in s["again"]),
+                " ".join("%+.1f%%" % (100 * d) for d in s["differences"]),
+                100 * s["median_abs_difference"], 100 * s["max_abs_difference"], s["again_balance"]))
         lines.append("")
     with open(md_path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     doc = {"meta": meta, "serial_walls": serial, "serial_loaded": serial_loaded, "loaded_processes": n_loaded,
            "load_flag": LOADED, "medians": medians, "targets": verdict,
+           "repeat": {str(n): s for n, s in sorted(repeat.items())},
            "rounds": [{"round": rd, "shards": n, "method": m, **table[(rd, n, m)]}
                       for (rd, n, m) in sorted(table)]}
     with open(json_path, "w", encoding="utf-8") as f:

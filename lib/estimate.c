@@ -1168,10 +1168,17 @@ size_t hist__estimate_near_runs(unsigned char *near, size_t window, const hist__
 	return count;
 }
 
+/* An input whose wall tells the session's cost: under xdist the tests'
+ * time adds up over workers and says nothing of the wall. */
+static int wall_tells(const hist__input_row *r)
+{
+	return r->wall_us >= 0 && r->tests > 0 && r->workers <= 0;
+}
+
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n)
 {
-	int64_t *rx, *ry, *rr, *cx, *cy, *cr, a, b;
-	size_t nr = 0, nc = 0, size = (n ? n : 1) * sizeof *rx;
+	int64_t *rx, *ry, *rr, *cx, *cy, *cr, *su, a, b, startup = 0;
+	size_t nr = 0, nc = 0, nsu = 0, size = (n ? n : 1) * sizeof *rx;
 	int error = HIST_OK;
 
 	out->test_overhead_us = out->shard_overhead_us = out->collect_per_test_us = -1;
@@ -1183,19 +1190,26 @@ int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, 
 	cx = hist__malloc(size);
 	cy = hist__malloc(size);
 	cr = hist__malloc(size);
-	if (!rx || !ry || !rr || !cx || !cy || !cr) {
+	su = hist__malloc(size);
+	if (!rx || !ry || !rr || !cx || !cy || !cr || !su) {
 		error = HIST_E_NOMEM;
 		goto done;
 	}
+	/* Session records that time the start-up (from the process's start to
+	 * the session's) take it out of the line below, so it is known from
+	 * the first serial run on instead of from shards of several sizes;
+	 * then inputs without one (JUnit, older reports) do not mix into it. */
+	for (size_t i = 0; i < n; i++)
+		if (wall_tells(&rows[i]) && rows[i].startup_us >= 0)
+			su[nsu++] = rows[i].startup_us;
 	for (size_t i = 0; i < n; i++) {
 		int64_t wall = rows[i].wall_us, coll = rows[i].collect_us, tests = rows[i].tests;
 
-		/* What the session cost beyond collection and the tests' own
-		 * time: a start-up every process pays plus pytest's work around
-		 * each test. Under xdist the tests' time adds up over workers and
-		 * says nothing of the wall. */
-		if (wall >= 0 && tests > 0 && rows[i].workers <= 0) {
-			int64_t rest = wall - (coll >= 0 ? coll : 0) - rows[i].test_us;
+		/* What the session cost beyond its start-up, collection and the
+		 * tests' own time: pytest's work around each test, plus the
+		 * start-up where no record times it. */
+		if (wall_tells(&rows[i]) && (!nsu || rows[i].startup_us >= 0)) {
+			int64_t rest = wall - (nsu ? rows[i].startup_us : 0) - (coll >= 0 ? coll : 0) - rows[i].test_us;
 			rx[nr] = tests;
 			ry[nr] = rest > 0 ? rest : 0;
 			rr[nr] = ry[nr] / tests;
@@ -1214,11 +1228,14 @@ int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, 
 	 * serial run beside its shards) tell the fixed part from the part per
 	 * test. Runs of one size cannot: then, as before any shard ran, all of
 	 * it is per test (the median ratio) and the fixed parts are 0. */
+	if (nsu)
+		startup = hist__median(su, nsu);
 	if (fit_line(&a, &b, rx, ry, rr, nr)) {
-		out->startup_us = a;
+		out->startup_us = startup + a;
 		out->test_overhead_us = b;
 		out->fitted |= 1;
 	} else if (nr) {
+		out->startup_us = startup;
 		out->test_overhead_us = hist__median(rr, nr);
 	}
 	if (fit_line(&a, &b, cx, cy, cr, nc)) {
@@ -1229,8 +1246,8 @@ int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, 
 		out->collect_per_test_us = hist__median(cr, nc);
 	}
 	/* Collection records stand for whole collections per test, so none is
-	 * left for a start-up until a fit tells one (as before shards ran). */
-	if (out->fitted || nc)
+	 * left for a start-up until a fit or a timed start-up tells one. */
+	if (out->fitted || nc || nsu)
 		out->shard_overhead_us = out->startup_us + out->collect_fixed_us;
 done:
 	hist__free(rx);
@@ -1239,5 +1256,6 @@ done:
 	hist__free(cx);
 	hist__free(cy);
 	hist__free(cr);
+	hist__free(su);
 	return error;
 }

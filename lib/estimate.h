@@ -83,18 +83,21 @@ typedef struct {
 	int64_t test_overhead_us;    /* -1: history carries no run wall times */
 	int64_t shard_overhead_us;   /* startup_us + collect_fixed_us; -1: no session records */
 	int64_t collect_per_test_us; /* collection per test collected; -1: unknown */
-	int64_t startup_us;          /* fixed part of wall - collection - tests; 0: cannot tell */
+	int64_t startup_us;          /* timed start-up + fixed part of the rest; 0: cannot tell */
 	int64_t collect_fixed_us;    /* fixed part of collection; 0: cannot tell */
 	int fitted;                  /* 1: start-up fitted, 2: collection fitted (bits) */
 } hist__overheads;
 
 /* What every shard pays, learned from the inputs of the window (the
- * plugin's session records: wall, collection, tests). Two lines fitted by
- * least squares over inputs of different sizes: wall - collection - the
- * tests' time = start-up + tests x per-test overhead, and collection =
- * fixed part + tests x collection per test. When every input has about
- * the same size (only unsharded runs), the fixed parts are 0 and the
- * per-test parts are the medians of the ratios over the inputs. */
+ * plugin's session records: wall, start-up, collection, tests). The
+ * start-up the records time is their median; two lines fitted by least
+ * squares over inputs of different sizes: wall - start-up - collection -
+ * the tests' time = fixed part + tests x per-test overhead, and
+ * collection = fixed part + tests x collection per test. When every input
+ * has about the same size (only unsharded runs), the fixed parts are 0 and
+ * the per-test parts are the medians of the ratios over the inputs.
+ * Without timed start-ups (JUnit, older reports) the first line's fixed
+ * part is the whole start-up. */
 int hist__estimate_overheads(hist__overheads *out, const hist__input_row *rows, size_t n);
 
 /* A test's time depends on the process it runs in (a gc.collect() costs

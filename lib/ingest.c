@@ -93,10 +93,10 @@ static int on_session(void *ctx, const hist__session *s)
 	g->session = *s;
 	g->session.plan_id = g->plan_id;
 	/* An interrupted session's record is kept (plan, shard, its tests),
-	 * but its wall and collection times are no session's cost: stored
-	 * unknown, the overhead model never learns from them. */
+	 * but its wall, collection and start-up times are no session's cost:
+	 * stored unknown, the overhead model never learns from them. */
 	if (s->interrupted)
-		g->session.wall_us = g->session.collect_us = -1;
+		g->session.wall_us = g->session.collect_us = g->session.startup_us = -1;
 	return HIST_OK;
 }
 
@@ -146,7 +146,9 @@ static int ingest_text(ingest *g, hist_format format, const char *suite, const u
 	if ((error = hist__pipe_new(&g->pipe, g->db, g->run)) < 0)
 		return hist__error(&g->perr, error, "%s: %s", hist__input_name(g->in), hist_strerror(error));
 	/* From here until the pipe is finished, the handle is the store
-	 * thread's. */
+	 * thread's. Reading (and inflating) runs on a third thread, so the
+	 * parser's thread, which sets the pace on two cores, only parses. */
+	hist__input_read_ahead(g->in);
 	error = format == HIST_FORMAT_JUNIT ? hist__junit_parse(g->in, &sink, &g->perr)
 					    : hist__jsonl_parse(g->in, format, &sink, &g->perr);
 	if (error == HIST_OK)

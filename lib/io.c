@@ -52,7 +52,34 @@ struct hist__input {
 	int eof;              /* the decompressed stream has ended */
 	int failed;           /* the HIST_E_* code of the first failure */
 	hist__hash128 *hash;
+	struct ahead *ahead;  /* the read-ahead thread's state, while it runs */
+	uint64_t ahead_offset; /* hist__input_offset once the read-ahead ran */
 };
+
+/* Read-ahead (hist__input_read_ahead): a thread runs produce() into a ring
+ * of blocks while the parser reads the blocks before them. From its start
+ * until it is joined, the thread alone touches the source (fd, zlib, the
+ * hash, offset, eof, failed) and writes its messages to its own err; the
+ * reader copies a message into the input's err when it reaches the block
+ * that failed, so an error comes at the same byte as without the thread. */
+#define AHEAD_BLOCKS 4
+#define AHEAD_SIZE (128 * 1024)
+
+struct ahead {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *data[AHEAD_BLOCKS];
+	long status[AHEAD_BLOCKS];     /* bytes in the block; 0 the end; < 0 a HIST_E_* code */
+	uint64_t offset[AHEAD_BLOCKS]; /* the source's offset after the block */
+	size_t head, count;            /* the filled blocks, oldest first */
+	size_t pos;                    /* the reader's position in data[head] */
+	int stop;                      /* the reader is gone: stop producing */
+	hist__err err;                 /* the thread's messages */
+	hist__err *reader_err;         /* the input's err, given back at the join */
+};
+
+static void ahead_end(hist__input *in);
 
 static int fail(hist__input *in, int code, const char *what)
 {
@@ -289,6 +316,8 @@ void hist__input_free(hist__input *in)
 {
 	if (!in)
 		return;
+	if (in->ahead)
+		ahead_end(in);
 	if (in->own_fd && in->fd >= 0)
 		close(in->fd);
 	if (in->z_ready)
@@ -315,6 +344,15 @@ int hist__input_is_gzip(const hist__input *in)
 	return in->gzip;
 }
 
+static long ahead_take(hist__input *in, unsigned char *dst, size_t len);
+
+/* Decompressed bytes for the reader: from the read-ahead's blocks while
+ * it runs, else straight from the source. */
+static long next_bytes(hist__input *in, unsigned char *dst, size_t len)
+{
+	return in->ahead ? ahead_take(in, dst, len) : produce(in, dst, len);
+}
+
 long hist__input_peek(hist__input *in, const unsigned char **data, size_t len)
 {
 	size_t have = in->look_len - in->look_pos;
@@ -336,7 +374,7 @@ long hist__input_peek(hist__input *in, const unsigned char **data, size_t len)
 		in->look_cap = len;
 	}
 	while (in->look_len - in->look_pos < len) {
-		n = produce(in, in->look + in->look_len, len - (in->look_len - in->look_pos));
+		n = next_bytes(in, in->look + in->look_len, len - (in->look_len - in->look_pos));
 		if (n < 0)
 			return n;
 		if (n == 0)
@@ -361,12 +399,145 @@ long hist__input_read(hist__input *in, void *buf, size_t len)
 		in->look_pos += len;
 		return (long)len;
 	}
-	return produce(in, buf, len);
+	return next_bytes(in, buf, len);
 }
 
 uint64_t hist__input_offset(const hist__input *in)
 {
-	return in->offset;
+	/* The source runs ahead of the reader: say what the reader has had. */
+	return in->ahead ? in->ahead_offset : in->offset;
+}
+
+/* ------------------------------------------------------------------ */
+/* Read-ahead                                                          */
+
+static void *ahead_run(void *arg)
+{
+	hist__input *in = arg;
+	struct ahead *a = in->ahead;
+
+	for (;;) {
+		size_t slot;
+		long n;
+
+		pthread_mutex_lock(&a->mu);
+		while (a->count == AHEAD_BLOCKS && !a->stop)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->stop) {
+			pthread_mutex_unlock(&a->mu);
+			break;
+		}
+		slot = (a->head + a->count) % AHEAD_BLOCKS;
+		pthread_mutex_unlock(&a->mu);
+		/* The block is the thread's until it is counted in. */
+		n = produce(in, a->data[slot], AHEAD_SIZE);
+		pthread_mutex_lock(&a->mu);
+		a->status[slot] = n;
+		a->offset[slot] = in->offset;
+		a->count++;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		if (n <= 0)
+			break;
+	}
+	return NULL;
+}
+
+/* Stops the thread (when the reader is not at the end yet) and joins it:
+ * the source is the reader's again. */
+static void ahead_end(hist__input *in)
+{
+	struct ahead *a = in->ahead;
+
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	in->err = a->reader_err;
+	in->ahead = NULL;
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+		hist__free(a->data[i]);
+	hist__err_clear(&a->err);
+	hist__free(a);
+}
+
+static long ahead_take(hist__input *in, unsigned char *dst, size_t len)
+{
+	struct ahead *a = in->ahead;
+	long status, n;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->count)
+		pthread_cond_wait(&a->cv, &a->mu);
+	pthread_mutex_unlock(&a->mu);
+	/* Blocks counted in are the reader's until it gives them back. */
+	status = a->status[a->head];
+	in->ahead_offset = a->offset[a->head];
+	if (status <= 0) {
+		/* The end or a failure: the thread has stopped. Its message goes
+		 * to the reader's err, and later reads get the same code again,
+		 * from the source as without a read-ahead. */
+		if (status < 0)
+			hist__error(a->reader_err, (int)status, "%s", hist__err_msg(&a->err));
+		ahead_end(in);
+		return status;
+	}
+	n = (long)((size_t)status - a->pos < len ? (size_t)status - a->pos : len);
+	memcpy(dst, a->data[a->head] + a->pos, (size_t)n);
+	a->pos += (size_t)n;
+	if (a->pos == (size_t)status) {
+		pthread_mutex_lock(&a->mu);
+		a->head = (a->head + 1) % AHEAD_BLOCKS;
+		a->count--;
+		a->pos = 0;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+	}
+	return n;
+}
+
+int hist__input_read_ahead(hist__input *in)
+{
+	struct ahead *a;
+	struct stat st;
+
+	/* Regular files only: a read there never waits on a writer, so the
+	 * thread always stops when asked. */
+	if (in->ahead || in->mem || !in->own_fd || in->failed || in->eof || fstat(in->fd, &st) != 0 ||
+		!S_ISREG(st.st_mode))
+		return 0;
+	if (!(a = hist__calloc(1, sizeof *a)))
+		return 0;
+	for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+		if (!(a->data[i] = hist__malloc(AHEAD_SIZE)))
+			goto fail;
+	if (pthread_mutex_init(&a->mu, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&a->cv, NULL) != 0) {
+		pthread_mutex_destroy(&a->mu);
+		goto fail;
+	}
+	a->reader_err = in->err;
+	in->err = &a->err;
+	in->ahead = a;
+	in->ahead_offset = in->offset;
+	if (pthread_create(&a->thread, NULL, ahead_run, in) != 0) {
+		in->err = a->reader_err;
+		in->ahead = NULL;
+		pthread_cond_destroy(&a->cv);
+		pthread_mutex_destroy(&a->mu);
+		goto fail;
+	}
+	return 1;
+fail:
+	/* No read-ahead is no error: the input is read as before. */
+	for (size_t i = 0; i < AHEAD_BLOCKS; i++)
+		hist__free(a->data[i]);
+	hist__free(a);
+	return 0;
 }
 
 void hist__input_hash(const hist__input *in, unsigned char out[16])

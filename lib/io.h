@@ -32,6 +32,13 @@ long hist__input_peek(hist__input *in, const unsigned char **data, size_t len);
 /* Reads up to len bytes; 0 at end of input; < 0 a HIST_E_* code with the
  * message in the err given to open ("r.xml.gz: truncated gzip stream"). */
 long hist__input_read(hist__input *in, void *buf, size_t len);
+/* Starts a thread that reads (and inflates, and hashes) ahead of the
+ * reader, so a parser on this thread spends no time there; the bytes,
+ * the hash, the errors and where they come are as without it. Regular
+ * files only; 1 started, 0 not (memory, stdin, a pipe, no thread or
+ * memory to be had: nothing changes). The thread ends at the end of the
+ * input, at its first failure, or when the input is freed. */
+int hist__input_read_ahead(hist__input *in);
 /* Compressed bytes consumed so far, for progress. */
 uint64_t hist__input_offset(const hist__input *in);
 /* The 128-bit hash of all decompressed bytes; valid once read returned 0. */

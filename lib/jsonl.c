@@ -110,6 +110,9 @@ typedef struct {
 	hist__buf val;
 } field;
 
+/* The most fields a format reads (parse_hist's). */
+#define MAX_FIELDS 24
+
 typedef struct {
 	hist__json js;
 	const char *name;
@@ -118,10 +121,9 @@ typedef struct {
 	hist__session session;
 	hist__buf plan_id;
 	unsigned long line; /* where the current object started */
+	hist__json_member members[MAX_FIELDS]; /* the fast path's view of members_of */
+	const field *members_of;
 } reader;
-
-/* The most fields a format reads (parse_hist's). */
-#define MAX_FIELDS 24
 
 static int type_of(hist__json_token t)
 {
@@ -144,15 +146,19 @@ static int nomem(reader *r)
 /* The common line, read whole (json.c's fast path); 1 when it was. */
 static int read_fast(reader *r, field *f, size_t nf)
 {
-	hist__json_member m[MAX_FIELDS];
+	hist__json_member *m = r->members;
 
 	if (nf > MAX_FIELDS)
 		return 0;
-	for (size_t i = 0; i < nf; i++) {
-		m[i].key = f[i].key;
-		m[i].key_len = strlen(f[i].key);
-		m[i].keep = f[i].keep;
-		m[i].val = &f[i].val;
+	/* The members are set up once per format, not once a line. */
+	if (r->members_of != f) {
+		for (size_t i = 0; i < nf; i++) {
+			m[i].key = f[i].key;
+			m[i].key_len = strlen(f[i].key);
+			m[i].keep = f[i].keep;
+			m[i].val = &f[i].val;
+		}
+		r->members_of = f;
 	}
 	if (!hist__json_fast_object(&r->js, m, nf, &r->line))
 		return 0;
@@ -375,10 +381,13 @@ static int map_open(open_map *m, const char *id, size_t len, open_test **out)
 			return HIST_E_NOMEM;
 		map_find(m, id, len, h, &at);
 	}
-	if (!(t = hist__calloc(1, sizeof *t)) || !(t->id = hist__strndup(id, len))) {
-		hist__free(t);
+	/* One block: the entry, then its id. */
+	if (len > SIZE_MAX - sizeof *t - 1 || !(t = hist__malloc(sizeof *t + len + 1)))
 		return HIST_E_NOMEM;
-	}
+	memset(t, 0, sizeof *t);
+	t->id = (char *)(t + 1);
+	memcpy(t->id, id, len);
+	t->id[len] = '\0';
 	t->len = len;
 	t->hash = h;
 	t->seq = m->seq++;
@@ -407,7 +416,6 @@ static void map_close(open_map *m, open_test *t)
 			;
 		m->slot[j] = x;
 	}
-	hist__free(t->id);
 	hist__free(t);
 }
 
@@ -421,10 +429,8 @@ static int by_seq(const void *a, const void *b)
 static void map_free(open_map *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->slot[i]) {
-			hist__free(m->slot[i]->id);
+		if (m->slot[i])
 			hist__free(m->slot[i]);
-		}
 	hist__free(m->slot);
 	memset(m, 0, sizeof *m);
 }
@@ -575,7 +581,7 @@ static int parse_reportlog(reader *r)
 static int parse_hist(reader *r)
 {
 	enum { HIST, TYPE, NODEID, OUTCOME, ATTEMPT, SETUP, CALL, TEARDOWN, START, COLLECT, WALL, WORKERS,
-		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, NF };
+		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, STARTUP, NF };
 	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "type", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "attempt", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "setup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
@@ -584,7 +590,7 @@ static int parse_hist(reader *r)
 		{ "wall", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "workers", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "interrupted", 0, 0, HIST__BUF_INIT(WORD_BYTES) },
-		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) } };
+		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "startup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) } };
 	int error, got, mark;
 	long v;
 
@@ -653,6 +659,7 @@ static int parse_hist(reader *r)
 				r->session.start_us = seconds(&f[START]);
 			r->session.collect_us = seconds(&f[COLLECT]);
 			r->session.wall_us = seconds(&f[WALL]);
+			r->session.startup_us = seconds(&f[STARTUP]);
 			if (integer(&f[WORKERS], 0, 100000, &w) < 0 || integer(&f[SHARD], 1, HIST_MAX_SHARDS, &k) < 0 ||
 				integer(&f[SHARDS], 1, HIST_MAX_SHARDS, &n) < 0 || k > n || (k && !n)) {
 				error = hist__error(r->err, HIST_E_PARSE, "%s:%lu: bad workers, shard or shards", r->name,

@@ -644,7 +644,7 @@ int hist__junit_parse(hist__input *in, const hist__sink *sink, hist__err *err)
 	hist__xmlscan_init(&j.scan, j.utf16, TEXT_KEEP);
 	/* No network, no DTD loading, no entity substitution, no XInclude and
 	 * no HUGE: libxml2's own limits on depth (256), names and text stay. */
-	options = XML_PARSE_NONET | XML_PARSE_BIG_LINES;
+	options = XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOBLANKS;
 #if LIBXML_VERSION >= 21300
 	options |= XML_PARSE_NO_XXE;
 #endif

@@ -29,9 +29,10 @@ typedef struct {
 	const char *plan_id;
 	int shard_index, shard_total; /* 1-based k of N */
 	int interrupted;    /* the session was cut off (SIGINT: a CI cancel or timeout) */
+	int64_t startup_us; /* from the process's start to the session's (plugin session record) */
 } hist__session;
 
-#define HIST__SESSION_INIT { -1, -1, -1, 0, NULL, 0, 0, 0 }
+#define HIST__SESSION_INIT { -1, -1, -1, 0, NULL, 0, 0, 0, -1 }
 
 /* hist JSONL lines that name a test without giving a result: what a shard
  * deselected for the user, listed tests it did not collect, and the test

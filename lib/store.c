@@ -151,6 +151,11 @@ static const char *const migrations[] = {
 	 * (store_pack.c). */
 	"DROP TABLE runs_unpacked;"
 	"DROP TABLE results;",
+	/* 6 -> 7: the session's start-up (the plugin's session record: from
+	 * the process's start to pytest's configure), so the planner knows
+	 * what every shard pays before its first test from the first serial
+	 * run on (estimate.c). NULL: unknown (JUnit, older reports). */
+	"ALTER TABLE inputs ADD COLUMN startup_us INTEGER;",
 };
 #define BASE_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -226,7 +231,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_INPUT_SEEN] = "SELECT tests FROM inputs WHERE hash = ?1 UNION ALL"
 			 " SELECT tests FROM inputs WHERE raw_hash = ?1 LIMIT 1",
 	[S_INPUT_ADD] = "INSERT INTO inputs(hash, run_id, wall_us, collect_us, workers, plan_id, shard_index,"
-			" shard_total, tests, test_us, raw_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			" shard_total, tests, test_us, raw_hash, startup_us)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[S_COUNT_RUNS] = "SELECT count(*) FROM runs r JOIN suites s ON s.id = r.suite_id"
 			 " WHERE ?1 IS NULL OR s.name = ?1",
 	/* Every pack of the suite's runs (all runs for NULL): the counts
@@ -241,7 +247,7 @@ static const char *const sql_text[S_COUNT] = {
 			  " FROM hist_results WHERE run_id = ?1 ORDER BY test_id",
 	[S_TESTS_BY_NAME] = "SELECT id, name, is_key FROM tests ORDER BY name, is_key",
 	/* w.age numbers the window's runs as S_WINDOW orders them. */
-	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers, w.age FROM inputs i"
+	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers, w.age, i.startup_us FROM inputs i"
 			" JOIN (SELECT r.id, row_number() OVER (ORDER BY r.started_us DESC, r.ext_id DESC) - 1"
 			" AS age FROM runs r JOIN suites s ON s.id = r.suite_id WHERE s.name = ?1"
 			" ORDER BY r.started_us DESC, r.ext_id DESC LIMIT ?2) w ON w.id = i.run_id"
@@ -306,6 +312,15 @@ static const char *const sql_text[S_COUNT] = {
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_PENDING_CLEAR] = "DELETE FROM temp.pending",
 	[S_MERGE_INPUTS] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
+			   " shard_index, shard_total, tests, test_us, raw_hash, startup_us)"
+			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
+			   " i.shard_total, i.tests, i.test_us, i.raw_hash, i.startup_us FROM src.inputs i"
+			   " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
+			   " JOIN main.suites ms ON ms.name = s.name"
+			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
+			   " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
+			   " ON CONFLICT(hash) DO NOTHING",
+	[S_MERGE_INPUTS_V6] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
 			   " shard_index, shard_total, tests, test_us, raw_hash)"
 			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
 			   " i.shard_total, i.tests, i.test_us, i.raw_hash FROM src.inputs i"
@@ -867,6 +882,7 @@ int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsig
 	}
 	sqlite3_bind_int64(s, 9, tests);
 	sqlite3_bind_int64(s, 10, test_us);
+	hist__store_bind_known(s, 12, ses->startup_us);
 	/* Kept only where it says something the content hash does not. */
 	if (raw_hash && memcmp(raw_hash, hash, 16) != 0)
 		sqlite3_bind_blob(s, 11, raw_hash, 16, SQLITE_STATIC);

@@ -156,6 +156,7 @@ typedef struct {
 	int64_t test_us;
 	int64_t workers;    /* xdist workers; 0 without, -1: unknown */
 	unsigned int age;   /* its run: 0 = the newest of the window */
+	int64_t startup_us; /* process start to session start (within wall_us); -1: unknown */
 } hist__input_row;
 
 /* The inputs of the newest `window` runs of suite (NULL: "default"), in

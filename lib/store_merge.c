@@ -21,8 +21,8 @@ static int same_file(const char *a, const char *b)
 
 /* Checks the attached source is a history this build can read as is:
  * the merge statements read versions 1 (inputs without raw_hash; its
- * rowid tests have the same columns) to 5 (results), and 6 and later
- * (packs). */
+ * rowid tests have the same columns) to 5 (results), 6 and later
+ * (packs), and 7 and later (inputs with startup_us). */
 static int check_source(int64_t *version, hist_db *db, const char *name)
 {
 	sqlite3_stmt *s = NULL;
@@ -102,7 +102,9 @@ static int merge_attached(hist_ingest_stats *out, hist_db *db, const char *name)
 	if ((error = hist__store_run_stmt(db, packed ? S_MERGE_RAISE : S_MERGE_RAISE_V5)) < 0 ||
 		(error = hist__store_run_stmt(db, S_MAP_CLEAR)) < 0)
 		return error;
-	if ((error = hist__store_run_stmt(db, version < 2 ? S_MERGE_INPUTS_V1 : S_MERGE_INPUTS)) < 0)
+	if ((error = hist__store_run_stmt(db, version < 2   ? S_MERGE_INPUTS_V1
+	                                      : version < 7 ? S_MERGE_INPUTS_V6
+	                                                    : S_MERGE_INPUTS)) < 0)
 		return error;
 	return hist__store_merge_plans(db, version, name);
 }

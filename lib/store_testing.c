@@ -107,7 +107,7 @@ int hist__store_dump(hist__buf *out, hist_db *db)
 		" x.attempts FROM hist_results x JOIN runs r ON r.id = x.run_id JOIN suites s ON s.id = r.suite_id"
 		" JOIN t ON t.id = x.test_id ORDER BY 2, 3, 4, 5",
 		"SELECT 'input', hex(i.hash), s.name, r.ext_id, i.wall_us, i.collect_us, i.workers, i.plan_id,"
-		" i.shard_index, i.shard_total, i.tests, i.test_us FROM inputs i JOIN runs r ON r.id = i.run_id"
+		" i.shard_index, i.shard_total, i.tests, i.test_us, i.startup_us FROM inputs i JOIN runs r ON r.id = i.run_id"
 		" JOIN suites s ON s.id = r.suite_id ORDER BY 2",
 		"SELECT 'plan', s.name, p.id, p.stored_us, p.shard_total FROM plans p JOIN suites s ON s.id = p.suite_id"
 		" ORDER BY 2, 3",

@@ -497,6 +497,7 @@ int hist__store_inputs(hist__input_row **out, size_t *count, hist_db *db, const 
 		rows[n].test_us = sqlite3_column_int64(s, 3);
 		rows[n].workers = hist__store_column_known(s, 4);
 		rows[n].age = (unsigned int)sqlite3_column_int64(s, 5);
+		rows[n].startup_us = hist__store_column_known(s, 6);
 		n++;
 	}
 	if ((error = row) < 0)

@@ -949,7 +949,17 @@ static hist__input_row input_of(int64_t tests, int64_t startup, int64_t per_test
 {
 	int64_t coll = coll_fixed + tests * coll_per_test;
 
-	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers, 0};
+	return (hist__input_row){startup + coll + test_us + tests * per_test, coll, tests, test_us, workers, 0, -1};
+}
+
+/* The same, with the session record timing its start-up. */
+static hist__input_row timed_input_of(int64_t tests, int64_t startup, int64_t per_test, int64_t coll_per_test,
+                                      int64_t test_us)
+{
+	hist__input_row r = input_of(tests, startup, per_test, 0, coll_per_test, test_us, -1);
+
+	r.startup_us = startup;
+	return r;
 }
 
 /* Through the history and hist_plan_create: a class with 3 s of
@@ -1099,8 +1109,8 @@ START_TEST(near_runs_by_tests_per_input)
 	/* Ages 0..3: 4 inputs of 250 tests; 2 of 500; 1 of 1,000 and an
 	 * xdist input of 1,000; age 3 has no input. */
 	hist__input_row rows[] = {
-	    {-1, -1, 250, 0, 0, 0}, {-1, -1, 250, 0, 0, 0}, {-1, -1, 250, 0, 0, 0},  {-1, -1, 250, 0, 0, 0},
-	    {-1, -1, 500, 0, 0, 1}, {-1, -1, 500, 0, 0, 1}, {-1, -1, 1000, 0, 0, 2}, {-1, -1, 1000, 0, 4, 2},
+	    {-1, -1, 250, 0, 0, 0, -1}, {-1, -1, 250, 0, 0, 0, -1}, {-1, -1, 250, 0, 0, 0, -1},  {-1, -1, 250, 0, 0, 0, -1},
+	    {-1, -1, 500, 0, 0, 1, -1}, {-1, -1, 500, 0, 0, 1, -1}, {-1, -1, 1000, 0, 0, 2, -1}, {-1, -1, 1000, 0, 4, 2, -1},
 	};
 
 	ck_assert_uint_eq(hist__estimate_near_runs(near, 4, rows, 8, 1000, 4), 2);
@@ -1161,8 +1171,8 @@ START_TEST(overheads_fitted_from_shards_of_different_sizes)
 	/* Collection that shrinks more than in proportion (a negative fixed
 	 * part) is all per test; a rest that grows as tests fall (a negative
 	 * slope) is all fixed. */
-	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1, 0};
-	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1, 0};
+	rows[0] = (hist__input_row){10000000, 1000000, 1000, 8000000, -1, 0, -1};
+	rows[1] = (hist__input_row){6000000, 300000, 500, 4000000, -1, 0, -1};
 	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 2), HIST_OK);
 	ck_assert_int_eq(ov.fitted, 3);
 	ck_assert_int_eq(ov.collect_fixed_us, 0);
@@ -1175,6 +1185,40 @@ START_TEST(overheads_fitted_from_shards_of_different_sizes)
 	ck_assert_int_eq(ov.shard_overhead_us, -1);
 	ck_assert_int_eq(ov.test_overhead_us, -1);
 	ck_assert_int_eq(ov.collect_per_test_us, -1);
+}
+END_TEST
+
+/* Session records that time the start-up: it is known from runs of one
+ * size (the first serial runs), and the per-test overhead is what is left
+ * of the rest. Inputs without a timed start-up do not mix into the line. */
+START_TEST(overheads_with_timed_startups)
+{
+	hist__input_row rows[4];
+	hist__overheads ov;
+
+	/* Two serial runs: start-ups 0.9 and 3.1 s (the first compiled the
+	 * suite), 0.3 ms a test, collection 2 ms a test. */
+	rows[0] = timed_input_of(5000, 900000, 300, 2000, 80000000);
+	rows[1] = timed_input_of(5000, 3100000, 300, 2000, 78000000);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 2), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 0);
+	ck_assert_int_eq(ov.startup_us, (900000 + 3100000) / 2);
+	ck_assert_int_eq(ov.shard_overhead_us, (900000 + 3100000) / 2);
+	ck_assert_int_eq(ov.test_overhead_us, 300);
+	ck_assert_int_eq(ov.collect_per_test_us, 2000);
+
+	/* Shards of another size fit the rest's line: no fixed part left. */
+	rows[2] = timed_input_of(1000, 700000, 300, 2000, 20000000);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 3), HIST_OK);
+	ck_assert_int_eq(ov.fitted, 3);
+	ck_assert_int_eq(ov.startup_us, 900000);
+	ck_assert_int_eq(ov.test_overhead_us, 300);
+
+	/* A JUnit input (no start-up timed) with a slow rest stays out. */
+	rows[3] = input_of(2000, 0, 9000, 0, 2000, 30000000, -1);
+	ck_assert_int_eq(hist__estimate_overheads(&ov, rows, 4), HIST_OK);
+	ck_assert_int_eq(ov.startup_us, 900000);
+	ck_assert_int_eq(ov.test_overhead_us, 300);
 }
 END_TEST
 
@@ -1347,6 +1391,7 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, history_out_of_order_is_refused);
 	tcase_add_test(tc, progress_while_reading);
 	tcase_add_test(tc, listed_tests_are_checked);
+	tcase_add_test(tc, overheads_with_timed_startups);
 	tcase_add_test(tc, overheads_fitted_from_shards_of_different_sizes);
 	tcase_add_test(tc, near_runs_by_tests_per_input);
 	tcase_add_test(tc, class_setup_from_the_opener);

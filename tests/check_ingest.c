@@ -53,7 +53,7 @@ START_TEST(ingest_junit_then_again_adds_nothing)
 	ck_assert_ptr_nonnull(strstr(d, "run|default|r1|1795559345249048\n"));
 	ck_assert_ptr_nonnull(strstr(d, "result|default|r1|tests/test_basic.py::test_b|0|2|1251000|NULL|1\n"));
 	/* The input remembers the session's wall time and its test total. */
-	ck_assert_ptr_nonnull(strstr(d, "|default|r1|1688000|NULL|NULL|NULL|NULL|NULL|23|1653000\n"));
+	ck_assert_ptr_nonnull(strstr(d, "|default|r1|1688000|NULL|NULL|NULL|NULL|NULL|23|1653000|NULL\n"));
 
 	st = ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r2");
 	ck_assert_int_eq(st.already_seen, 1);
@@ -279,6 +279,30 @@ START_TEST(ingest_merges_a_database_input)
 	ck_assert_ptr_nonnull(strstr(d, "run|default|gh-101-1|1764000000000000\n"));
 	free(d);
 	hist_db_free(db);
+}
+END_TEST
+
+/* The session record's start-up is stored with its input and travels
+ * with it when the history is merged into another. */
+START_TEST(ingest_keeps_the_session_startup)
+{
+	char *path = strdup(scratch_path(0, "h.db"));
+	hist_db *db = open_ok(path), *other = open_ok(scratch_path(0, "o.db"));
+	const char *line = "|default|r1|12500000|1234000|2|3f2a9c01|3|4|8|";
+	char *d;
+
+	ingest_ok(db, fixture("jsonl/hist-sample.jsonl"), "r1");
+	d = dump(db);
+	ck_assert_ptr_nonnull(strstr(d, line));
+	ck_assert_ptr_nonnull(strstr(strstr(d, line), "|750000\n"));
+	free(d);
+	hist_db_free(db);
+	ingest_ok(other, path, "ignored");
+	d = dump(other);
+	ck_assert_ptr_nonnull(strstr(strstr(d, line), "|750000\n"));
+	free(d);
+	hist_db_free(other);
+	free(path);
 }
 END_TEST
 
@@ -578,6 +602,7 @@ Suite *check_ingest_suite(void)
 	tcase_add_test(tc, ingest_bad_inputs_change_nothing);
 	tcase_add_test(tc, ingest_names_what_it_cannot_take);
 	tcase_add_test(tc, ingest_merges_a_database_input);
+	tcase_add_test(tc, ingest_keeps_the_session_startup);
 	tcase_add_test(tc, ingest_survives_every_allocation_failure);
 	tcase_add_test(tc, ingest_large_input_is_one_transaction);
 	tcase_add_test(tc, walk_is_sorted_recursive_and_skips_dir_links);

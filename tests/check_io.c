@@ -3,6 +3,8 @@
  * (multi-member, truncated, corrupt) is exact. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -226,6 +228,105 @@ START_TEST(large_gzip_streams_through_small_reads)
 }
 END_TEST
 
+/* Reads the file at path with or without the read-ahead thread: a peek,
+ * then reads of odd sizes. The bytes into out, the last read's result, the
+ * message, the hash and the final offset are what the caller compares. */
+static long read_file(const char *path, int ahead, char *out, size_t cap, size_t *n, char *msg, size_t msgcap,
+	unsigned char hash[16], uint64_t *offset)
+{
+	hist__err e = HIST__ERR_INIT;
+	const unsigned char *p;
+	hist__input *in;
+	long r;
+
+	ck_assert_int_eq(hist__input_open(&in, path, "f", &e), HIST_OK);
+	ck_assert_int_ge(hist__input_peek(in, &p, 1000), 0);
+	if (ahead)
+		ck_assert_int_eq(hist__input_read_ahead(in), 1);
+	*n = 0;
+	for (size_t k = 0; (r = hist__input_read(in, out + *n, 1 + (k * 7919) % 70000 < cap - *n ? 1 + (k * 7919) % 70000 : cap - *n)) > 0; k++)
+		*n += (size_t)r;
+	if (r < 0) /* the failure sticks */
+		ck_assert_int_eq(hist__input_read(in, out, 8), r);
+	snprintf(msg, msgcap, "%s", hist__err_msg(&e));
+	if (r == 0)
+		hist__input_hash(in, hash);
+	*offset = hist__input_offset(in);
+	hist__input_free(in);
+	hist__err_clear(&e);
+	return r;
+}
+
+/* The read-ahead thread changes nothing a reader sees: bytes, hash,
+ * offset, and an error at the same byte with the same message; an input
+ * freed half-read stops it; stdin and memory are read without it. */
+START_TEST(read_ahead_reads_as_without_it)
+{
+	size_t len = 3 * 1000 * 1000, zcap = len + 1024, zn, n1, n2;
+	char *data = malloc(len), *o1 = malloc(len + 1), *o2 = malloc(len + 1), m1[200], m2[200];
+	unsigned char *z = malloc(zcap), h1[16], h2[16];
+	char plain[] = "/tmp/check_io_XXXXXX", zipped[] = "/tmp/check_io_XXXXXX", cut[] = "/tmp/check_io_XXXXXX";
+	const char *paths[] = { plain, zipped, cut };
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in;
+	uint64_t f1, f2;
+	int fd;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_ptr_nonnull(o1);
+	ck_assert_ptr_nonnull(o2);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)('a' + (i * 7 + i / 13) % 26);
+	zn = gz(z, zcap, data, len);
+	ck_assert_int_ge(fd = mkstemp(plain), 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_ge(fd = mkstemp(zipped), 0);
+	ck_assert_int_eq(write(fd, z, zn), (ssize_t)zn);
+	close(fd);
+	ck_assert_int_ge(fd = mkstemp(cut), 0);
+	ck_assert_int_eq(write(fd, z, zn * 2 / 3), (ssize_t)(zn * 2 / 3));
+	close(fd);
+	for (size_t k = 0; k < 3; k++) {
+		long r1 = read_file(paths[k], 0, o1, len, &n1, m1, sizeof m1, h1, &f1);
+		long r2 = read_file(paths[k], 1, o2, len, &n2, m2, sizeof m2, h2, &f2);
+
+		ck_assert_int_eq(r2, r1);
+		ck_assert_uint_eq(n2, n1);
+		ck_assert_int_eq(memcmp(o1, o2, n1), 0);
+		ck_assert_str_eq(m2, m1);
+		ck_assert_uint_eq(f2, f1);
+		if (k < 2) {
+			ck_assert_int_eq(r1, 0);
+			ck_assert_uint_eq(n1, len);
+			ck_assert_int_eq(memcmp(o1, data, len), 0);
+			ck_assert_int_eq(memcmp(h1, h2, 16), 0);
+		} else {
+			ck_assert_int_eq(r1, HIST_E_PARSE);
+			ck_assert_str_eq(m1, "f: truncated gzip stream");
+			ck_assert_uint_gt(n1, len / 3);
+		}
+	}
+	/* Freed with the thread still reading: it stops, nothing leaks. */
+	ck_assert_int_eq(hist__input_open(&in, zipped, NULL, &e), HIST_OK);
+	ck_assert_int_eq(hist__input_read_ahead(in), 1);
+	ck_assert_int_eq(hist__input_read(in, o1, 10), 10);
+	ck_assert_int_eq(memcmp(o1, data, 10), 0);
+	hist__input_free(in);
+	ck_assert_int_eq(hist__input_open_mem(&in, z, zn, "m", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_read_ahead(in), 0);
+	hist__input_free(in);
+	for (size_t k = 0; k < 3; k++)
+		unlink(paths[k]);
+	free(data);
+	free(z);
+	free(o1);
+	free(o2);
+	hist__err_clear(&e);
+}
+END_TEST
+
 START_TEST(files_and_stdin)
 {
 	hist__err e = HIST__ERR_INIT;
@@ -255,6 +356,7 @@ START_TEST(files_and_stdin)
 	close(pfd[0]);
 	ck_assert_int_eq(hist__input_open(&in, "-", NULL, &e), HIST_OK);
 	ck_assert_str_eq(hist__input_name(in), "<stdin>");
+	ck_assert_int_eq(hist__input_read_ahead(in), 0); /* a pipe may wait for ever */
 	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), 0);
 	ck_assert_str_eq(out, "from a pipe\n");
 	hist__input_hash(in, h2);
@@ -493,6 +595,7 @@ Suite *check_io_suite(void)
 	tcase_add_test(tc, gzip_multi_member_is_one_stream);
 	tcase_add_test(tc, gzip_truncated_is_an_error);
 	tcase_add_test(tc, gzip_corrupt_is_an_error);
+	tcase_add_test(tc, read_ahead_reads_as_without_it);
 	tcase_add_test(tc, empty_and_tiny_inputs);
 	tcase_add_test(tc, large_gzip_streams_through_small_reads);
 	tcase_add_test(tc, files_and_stdin);

@@ -203,6 +203,7 @@ static void check_hist_sample(const collector *c)
 	ck_assert_int_eq(c->session.start_us, 1764000000000000);
 	ck_assert_int_eq(c->session.collect_us, 1234000);
 	ck_assert_int_eq(c->session.wall_us, 12500000);
+	ck_assert_int_eq(c->session.startup_us, 750000);
 	ck_assert_int_eq(c->session.workers, 2);
 	ck_assert_str_eq(c->session.plan_id, "3f2a9c01");
 	ck_assert_int_eq(c->session.shard_index, 3);

@@ -36,7 +36,7 @@ START_TEST(store_creates_current_schema)
 {
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
 
-	ck_assert_int_eq(hist_db_schema_version(), 6);
+	ck_assert_int_eq(hist_db_schema_version(), 7);
 	counts_are(db, NULL, 0, 0, 0);
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	put_result(db, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
@@ -226,7 +226,7 @@ START_TEST(store_v1_becomes_v2)
 			    "result|default|gh-102-1|tests.test_b::test_three|1|0|NULL|NULL|1\n"
 			    "result|default|gh-102-1|tests/test_a.py::test_one|0|2|110000|900|1\n"
 			    "result|integration|gl-5521|tests/it/test_db.py::test_roundtrip|0|1|4000000|300000|1\n"
-			    "input|5E1F7701000000000000000000000000|default|gh-102-1|3100000|400000|2|3f2a9c|1|2|2|110000\n");
+			    "input|5E1F7701000000000000000000000000|default|gh-102-1|3100000|400000|2|3f2a9c|1|2|2|110000|NULL\n");
 	free(d);
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	/* A new test takes the next id; known ones keep theirs. */
@@ -651,8 +651,8 @@ START_TEST(store_merge_is_idempotent_and_order_free)
 			     "result|default|r1|t.py::y|0|2|20|NULL|1\n"
 			     "result|default|r3|t.py::z|1|0|NULL|NULL|1\n"
 			     "result|unit|r2|t.py::x|0|2|1|NULL|1\n"
-			     "input|01000000000000000000000000000000|default|r1|100|5|NULL|NULL|NULL|NULL|2|30\n"
-			     "input|02000000000000000000000000000000|default|r3|100|5|NULL|NULL|NULL|NULL|1|0\n");
+			     "input|01000000000000000000000000000000|default|r1|100|5|NULL|NULL|NULL|NULL|2|30|NULL\n"
+			     "input|02000000000000000000000000000000|default|r3|100|5|NULL|NULL|NULL|NULL|1|0|NULL\n");
 
 	/* Merging into a history that already has some of it. */
 	db = open_ok(scratch_path(0, "a.db"));

@@ -250,7 +250,7 @@ START_TEST(plans_go_with_their_runs)
 	ck_assert_int_eq(prune_keep(db, 1), 2);
 	d = dump(db);
 	ck_assert_str_eq(d, "run|default|r4|400\n"
-			    "input|05000000000000000000000000000000|default|r4|5|NULL|NULL|NULL|NULL|NULL|1|1\n"
+			    "input|05000000000000000000000000000000|default|r4|5|NULL|NULL|NULL|NULL|NULL|1|1|NULL\n"
 			    "plan|default|" P3 "|450|1\n"
 			    "plan_shard|default|" P3 "|1|10|1\n");
 	free(d);

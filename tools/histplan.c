@@ -141,6 +141,14 @@ static int to_stdout(const char *data, size_t len, void *payload)
 	return fwrite(data, 1, len, stdout) == len ? 0 : -1;
 }
 
+/* A whole number option from lo to hi: 0, or the usage error's status. */
+static int whole(long *v, const char *name, const char *arg, long lo, long hi)
+{
+	if (cli_parse_long(v, arg, lo, hi) < 0)
+		return cli_usage_error("--%s: expected a whole number from %ld to %ld, got '%s'", name, lo, hi, arg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const scopes[] = {"test", "class", "module", NULL};
@@ -160,10 +168,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":n:t:o:qv", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (cli_parse_long(&v, optarg, 1, HIST_MAX_SHARDS) < 0)
-				return cli_usage_error(
-				    "--shards: expected a whole number from 1 to %d, got '%s'",
-				    HIST_MAX_SHARDS, optarg);
+			if ((error = whole(&v, "shards", optarg, 1, HIST_MAX_SHARDS)))
+				return error;
 			o.shards = (unsigned int)v;
 			break;
 		case OPT_TARGET:
@@ -173,23 +179,18 @@ int main(int argc, char **argv)
 				    optarg);
 			break;
 		case OPT_MAX_SHARDS:
-			if (cli_parse_long(&v, optarg, 1, HIST_MAX_SHARDS) < 0)
-				return cli_usage_error(
-				    "--max-shards: expected a whole number from 1 to %d, got '%s'",
-				    HIST_MAX_SHARDS, optarg);
+			if ((error = whole(&v, "max-shards", optarg, 1, HIST_MAX_SHARDS)))
+				return error;
 			o.max_shards = (unsigned int)v;
 			break;
 		case OPT_MAX_TESTS:
-			if (cli_parse_long(&v, optarg, 1, 2000000000L) < 0)
-				return cli_usage_error(
-				    "--max-tests-per-shard: expected a whole number from 1 to 2000000000, got '%s'",
-				    optarg);
+			if ((error = whole(&v, "max-tests-per-shard", optarg, 1, 2000000000L)))
+				return error;
 			o.max_tests_per_shard = (size_t)v;
 			break;
 		case OPT_WORKERS:
-			if (cli_parse_long(&v, optarg, 1, HIST_MAX_WORKERS) < 0)
-				return cli_usage_error("--workers: expected a whole number from 1 to %d, got '%s'",
-				                       HIST_MAX_WORKERS, optarg);
+			if ((error = whole(&v, "workers", optarg, 1, HIST_MAX_WORKERS)))
+				return error;
 			o.workers = (unsigned int)v;
 			break;
 		case OPT_PRINT_SHARDS: print_shards = 1; break;
@@ -214,10 +215,8 @@ int main(int argc, char **argv)
 				                       optarg);
 			break;
 		case OPT_WINDOW:
-			if (cli_parse_long(&v, optarg, 1, HIST_MAX_WINDOW) < 0)
-				return cli_usage_error(
-				    "--window: expected a whole number from 1 to %d, got '%s'",
-				    HIST_MAX_WINDOW, optarg);
+			if ((error = whole(&v, "window", optarg, 1, HIST_MAX_WINDOW)))
+				return error;
 			o.window = (unsigned int)v;
 			break;
 		case OPT_TEST_OVERHEAD:
@@ -231,10 +230,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_EFFORT:
-			if (cli_parse_long(&v, optarg, 1, 2000000000L) < 0)
-				return cli_usage_error(
-				    "--effort: expected a whole number from 1 to 2000000000, got '%s'",
-				    optarg);
+			if ((error = whole(&v, "effort", optarg, 1, 2000000000L)))
+				return error;
 			o.effort = (uint64_t)v;
 			break;
 		case 'o': out = optarg; break;
