@@ -920,6 +920,9 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	if (!s->listed && (error = match_key_groups(s)) < 0)
 		return error;
 	res->key_only = s->key_only;
+	/* place() checked the history's nodeids rise; tests known only by
+	 * their key come after them, in any order. */
+	res->in_name_order = !s->listed && !s->key_only;
 	res->bad_ids = s->bad_ids;
 	res->estimator = s->o.estimator;
 	if (s->o.estimator == HIST_EST_AUTO) {

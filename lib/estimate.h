@@ -67,6 +67,7 @@ typedef struct {
 	int fallback;           /* no test of the suite has a duration */
 	size_t key_only;        /* tests of the newest run known only by their JUnit key */
 	size_t bad_ids;         /* tests of the newest run no shard file can hold, left out */
+	int in_name_order;      /* tests[] rise in byte order of their nodeids (the history's order) */
 	hist_estimator estimator; /* the one used: the option's, or what auto chose */
 	int64_t backtest_err_us[HIST_EST_COUNT]; /* auto: summed absolute errors */
 	uint64_t backtest_n;                      /* auto: predictions backtested */

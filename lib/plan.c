@@ -1173,9 +1173,10 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	memset(x.ugroup, 0, (n ? n : 1) * sizeof *x.ugroup);
 	for (size_t g = 0; g < in->groups; g++)
 		x.gitem[g] = NONE;
-	/* By name first (mostly a check that they are), so the sorts by
-	 * weight below need no name comparison. */
-	order_by(x.trank, x.tmp, n, test_name_before, &x);
+	/* By name first (mostly a check that they are, unless the caller
+	 * knows), so the sorts by weight below need no name comparison. */
+	if (!in->in_name_order)
+		order_by(x.trank, x.tmp, n, test_name_before, &x);
 	if ((error = sort_desc(x.trank, x.tmp, n, x.iw, test_before, &x, 1)) < 0 ||
 	    (error = make_units(&x)) < 0 || (error = join_groups(&x)) < 0) {
 		hist__error(err, error, "out of memory planning %zu tests", n);
@@ -1187,7 +1188,10 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	} else {
 		for (size_t u = 0; u < x.units; u++)
 			x.uorder[u] = (uint32_t)u;
-		order_by(x.uorder, x.tmp, x.units, unit_name_before, &x);
+		/* Units come in the order of their first tests, named by them at
+		 * test scope: in name order when the tests are. */
+		if (!(in->in_name_order && in->scope == HIST_SCOPE_TEST && !in->groups))
+			order_by(x.uorder, x.tmp, x.units, unit_name_before, &x);
 		if ((error = sort_desc(x.uorder, x.tmp, x.units, x.uw, unit_before, &x, 1)) < 0) {
 			hist__error(err, error, "out of memory planning %zu tests", n);
 			goto done;

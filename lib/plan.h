@@ -54,6 +54,8 @@ typedef struct {
 	const int64_t *class_setup; /* per class: charged once per shard that runs
 	                               part of it (tests' klass - 1) */
 	size_t classes;
+	int in_name_order; /* 1: the tests rise in byte order of their nodeids
+	                      (0: plan.c checks, and sorts them when they do not) */
 } hist__plan_input;
 
 

@@ -317,7 +317,8 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        min_shards,
 	                        plan->workers,
 	                        res.class_setup,
-	                        res.classes};
+	                        res.classes,
+	                        res.in_name_order};
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {

@@ -310,6 +310,7 @@ START_TEST(listed_suite_takes_history_by_nodeid_then_key)
 	ck_assert_ptr_null(find(p, "gone.py::old"));
 	ck_assert_uint_eq(res.without_history, 2);
 	ck_assert_int_eq(res.fallback, 0);
+	ck_assert_int_eq(res.in_name_order, 0); /* the list's order */
 	ck_assert_str_eq(warnings, "");
 	hist__free(res.module_setup);
 	hist_plan_free(p);
@@ -429,6 +430,8 @@ START_TEST(unlisted_suite_is_the_newest_run)
 	/* planner.c warns of these (tests/cli/histplan_xunit2.sh). */
 	ck_assert_uint_eq(res.key_only, 1);
 	ck_assert_uint_eq(res.bad_ids, 1);
+	/* Keys come after the nodeids: plan.c must check the order. */
+	ck_assert_int_eq(res.in_name_order, 0);
 	hist__free(res.module_setup);
 	hist_plan_free(p);
 }
@@ -458,6 +461,8 @@ START_TEST(key_history_fills_a_test_without_its_own)
 	ck_assert_uint_eq(p->n, 1);
 	ck_assert_int_eq(find(p, "a.py::y")->est_us, 80);
 	ck_assert_int_eq(find(p, "a.py::y")->known, 1);
+	/* The history's nodeids alone: in name order, which plan.c trusts. */
+	ck_assert_int_eq(res.in_name_order, 1);
 	hist__free(res.module_setup);
 	hist_plan_free(p);
 }
