@@ -167,6 +167,19 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION BASE_VERSION
 #endif
 
+/* A merge source's inputs into main, with the columns its schema has
+ * beyond version 1's (cols in main, src_cols the same read from i). */
+#define MERGE_INPUTS(cols, src_cols)                                                                    \
+	"INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"                  \
+	" shard_index, shard_total, tests, test_us" cols ")"                                            \
+	" SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"          \
+	" i.shard_total, i.tests, i.test_us" src_cols " FROM src.inputs i"                              \
+	" JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"                    \
+	" JOIN main.suites ms ON ms.name = s.name"                                                      \
+	" JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"                            \
+	" WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"                      \
+	" ON CONFLICT(hash) DO NOTHING"
+
 /* The conflict rule, shared by ingest and merge: a result replaces the
  * stored one when (attempts, outcome, duration, setup) is greater, so the
  * database holds the same row whatever order inputs come in. */
@@ -311,33 +324,9 @@ static const char *const sql_text[S_COUNT] = {
 	[S_PENDING_ADD] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_PENDING_CLEAR] = "DELETE FROM temp.pending",
-	[S_MERGE_INPUTS] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
-			   " shard_index, shard_total, tests, test_us, raw_hash, startup_us)"
-			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
-			   " i.shard_total, i.tests, i.test_us, i.raw_hash, i.startup_us FROM src.inputs i"
-			   " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
-			   " JOIN main.suites ms ON ms.name = s.name"
-			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			   " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
-			   " ON CONFLICT(hash) DO NOTHING",
-	[S_MERGE_INPUTS_V6] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
-			   " shard_index, shard_total, tests, test_us, raw_hash)"
-			   " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
-			   " i.shard_total, i.tests, i.test_us, i.raw_hash FROM src.inputs i"
-			   " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
-			   " JOIN main.suites ms ON ms.name = s.name"
-			   " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			   " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
-			   " ON CONFLICT(hash) DO NOTHING",
-	[S_MERGE_INPUTS_V1] = "INSERT INTO main.inputs(hash, run_id, wall_us, collect_us, workers, plan_id,"
-			      " shard_index, shard_total, tests, test_us)"
-			      " SELECT i.hash, mr.id, i.wall_us, i.collect_us, i.workers, i.plan_id, i.shard_index,"
-			      " i.shard_total, i.tests, i.test_us FROM src.inputs i"
-			      " JOIN src.runs r ON r.id = i.run_id JOIN src.suites s ON s.id = r.suite_id"
-			      " JOIN main.suites ms ON ms.name = s.name"
-			      " JOIN main.runs mr ON mr.suite_id = ms.id AND mr.ext_id = r.ext_id"
-			      " WHERE r.id NOT IN (SELECT src_run FROM temp.merge_skip) ORDER BY i.hash"
-			      " ON CONFLICT(hash) DO NOTHING",
+	[S_MERGE_INPUTS] = MERGE_INPUTS(", raw_hash, startup_us", ", i.raw_hash, i.startup_us"),
+	[S_MERGE_INPUTS_V6] = MERGE_INPUTS(", raw_hash", ", i.raw_hash"),
+	[S_MERGE_INPUTS_V1] = MERGE_INPUTS("", ""),
 };
 
 hist__err *hist__db_err(hist_db *db)
