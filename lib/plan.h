@@ -25,10 +25,11 @@ int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t 
 /* Spreads noisy items over bins: a bin's risk is its load + K x
  * sqrt(sum of its items' variances), K = k_milli / 1000, in integers.
  * Starting from shard_of and load (a partition of w), while effort lasts,
- * the bin of the largest risk moves an item to, or swaps one with, another
- * bin wherever that lowers the larger risk of the two (ties: the lowest
- * bin, the first item). Every step lowers the sorted risk vector, so it
- * ends. var[i] is item i's variance (µs²); all 0 or k_milli 0 changes
+ * the bin of the largest risk (ties: the lowest) moves an item to, or
+ * swaps one of its noisiest items with, another bin wherever that lowers
+ * the larger risk of the two most (ties: the first step found, swaps
+ * before moves, in item order). Every step lowers the sorted risk vector,
+ * so it ends. var[i] is item i's variance (µs²); all 0 or k_milli 0 changes
  * nothing. Loads stay sums of w. */
 int hist__spread(uint32_t *shard_of, int64_t *load, const int64_t *w, const uint64_t *var, size_t n,
                  unsigned int shards, unsigned int k_milli, uint64_t effort);
