@@ -54,6 +54,8 @@ struct hist__input {
 	hist__hash128 *hash;
 	struct ahead *ahead;  /* the read-ahead thread's state, while it runs */
 	uint64_t ahead_offset; /* hist__input_offset once the read-ahead ran */
+	hist__input_filter_fn filter; /* hist__input_set_filter's, or NULL */
+	void *filter_state;   /* the input's copy of the filter's state */
 };
 
 /* Read-ahead (hist__input_read_ahead): a thread runs produce() into a ring
@@ -61,7 +63,13 @@ struct hist__input {
  * until it is joined, the thread alone touches the source (fd, zlib, the
  * hash, offset, eof, failed) and writes its messages to its own err; the
  * reader copies a message into the input's err when it reaches the block
- * that failed, so an error comes at the same byte as without the thread. */
+ * that failed, so an error comes at the same byte as without the thread.
+ *
+ * A filter (hist__input_set_filter) runs where the bytes are: the reader
+ * filters the blocks the thread had started before it was set, the
+ * thread every later one. Its state passes from one to the other once:
+ * the thread waits with the first block it is to filter (filter_from)
+ * until the reader, having filtered every byte before it, hands it over. */
 #define AHEAD_BLOCKS 4
 #define AHEAD_SIZE (128 * 1024)
 
@@ -74,6 +82,10 @@ struct ahead {
 	uint64_t offset[AHEAD_BLOCKS]; /* the source's offset after the block */
 	size_t head, count;            /* the filled blocks, oldest first */
 	size_t pos;                    /* the reader's position in data[head] */
+	uint64_t started;              /* blocks the thread has started */
+	uint64_t head_seq;             /* the number of data[head] in the stream */
+	uint64_t filter_from;          /* the first block the thread filters */
+	int handed;                    /* the filter's state is the thread's */
 	int stop;                      /* the reader is gone: stop producing */
 	hist__err err;                 /* the thread's messages */
 	hist__err *reader_err;         /* the input's err, given back at the join */
@@ -325,6 +337,7 @@ void hist__input_free(hist__input *in)
 	hist__hash128_free(in->hash);
 	hist__free(in->raw);
 	hist__free(in->look);
+	hist__free(in->filter_state);
 	hist__free(in->name);
 	hist__free(in);
 }
@@ -344,13 +357,15 @@ int hist__input_is_gzip(const hist__input *in)
 	return in->gzip;
 }
 
-static long ahead_take(hist__input *in, unsigned char *dst, size_t len);
+static long ahead_take(hist__input *in, unsigned char *dst, size_t len, int *filtered);
 
 /* Decompressed bytes for the reader: from the read-ahead's blocks while
- * it runs, else straight from the source. */
-static long next_bytes(hist__input *in, unsigned char *dst, size_t len)
+ * it runs, else straight from the source. *filtered: the thread has
+ * filtered them already. */
+static long next_bytes(hist__input *in, unsigned char *dst, size_t len, int *filtered)
 {
-	return in->ahead ? ahead_take(in, dst, len) : produce(in, dst, len);
+	*filtered = 0;
+	return in->ahead ? ahead_take(in, dst, len, filtered) : produce(in, dst, len);
 }
 
 long hist__input_peek(hist__input *in, const unsigned char **data, size_t len)
@@ -373,8 +388,14 @@ long hist__input_peek(hist__input *in, const unsigned char **data, size_t len)
 		in->look = p;
 		in->look_cap = len;
 	}
+	/* Peeked bytes are raw: a filter may not have started on them. */
+	if (in->filter)
+		return hist__error(in->ahead ? in->ahead->reader_err : in->err, HIST_E_INVALID,
+			"%s: internal error: peek after a filter was set", in->name);
 	while (in->look_len - in->look_pos < len) {
-		n = next_bytes(in, in->look + in->look_len, len - (in->look_len - in->look_pos));
+		int filtered;
+
+		n = next_bytes(in, in->look + in->look_len, len - (in->look_len - in->look_pos), &filtered);
 		if (n < 0)
 			return n;
 		if (n == 0)
@@ -386,10 +407,12 @@ long hist__input_peek(hist__input *in, const unsigned char **data, size_t len)
 	return (long)(have < len ? have : len);
 }
 
-long hist__input_read(hist__input *in, void *buf, size_t len)
+/* Bytes as they come, the filter aside. */
+static long read_some(hist__input *in, void *buf, size_t len, int *filtered)
 {
 	size_t have = in->look_len - in->look_pos;
 
+	*filtered = 0;
 	if (have) {
 		if (len > have)
 			len = have;
@@ -399,7 +422,44 @@ long hist__input_read(hist__input *in, void *buf, size_t len)
 		in->look_pos += len;
 		return (long)len;
 	}
-	return next_bytes(in, buf, len);
+	return next_bytes(in, buf, len, filtered);
+}
+
+long hist__input_read(hist__input *in, void *buf, size_t len)
+{
+	for (;;) {
+		int filtered;
+		long n = read_some(in, buf, len, &filtered);
+
+		if (n <= 0 || !in->filter || filtered)
+			return n;
+		/* Bytes the thread read before the filter was set (or no thread):
+		 * filtered here; all of them dropped means read on. */
+		if ((n = in->filter(in->filter_state, buf, (size_t)n)) != 0)
+			return n > 0 ? n
+				     : hist__error(in->ahead ? in->ahead->reader_err : in->err, HIST_E_INVALID,
+					       "%s: internal error: the input filter failed", in->name);
+	}
+}
+
+int hist__input_set_filter(hist__input *in, hist__input_filter_fn fn, const void *state, size_t size)
+{
+	struct ahead *a = in->ahead;
+
+	if (in->filter)
+		return HIST_E_INVALID;
+	if (!(in->filter_state = hist__malloc(size)))
+		return HIST_E_NOMEM;
+	memcpy(in->filter_state, state, size);
+	if (a)
+		pthread_mutex_lock(&a->mu);
+	in->filter = fn;
+	/* Blocks started from here on are the thread's to filter. */
+	if (a) {
+		a->filter_from = a->started;
+		pthread_mutex_unlock(&a->mu);
+	}
+	return HIST_OK;
 }
 
 uint64_t hist__input_offset(const hist__input *in)
@@ -411,6 +471,18 @@ uint64_t hist__input_offset(const hist__input *in)
 /* ------------------------------------------------------------------ */
 /* Read-ahead                                                          */
 
+/* The filter over a block the thread read (n > 0 bytes): a block it
+ * leaves empty is followed by the next, so 0 still means the end. */
+static long filter_block(hist__input *in, unsigned char *data, long n)
+{
+	long w;
+
+	while ((w = in->filter(in->filter_state, data, (size_t)n)) == 0)
+		if ((n = produce(in, data, AHEAD_SIZE)) <= 0)
+			return n;
+	return w < 0 ? fail(in, HIST_E_INVALID, "internal error: the input filter failed") : w;
+}
+
 static void *ahead_run(void *arg)
 {
 	hist__input *in = arg;
@@ -419,6 +491,7 @@ static void *ahead_run(void *arg)
 	for (;;) {
 		size_t slot;
 		long n;
+		int filter, stop;
 
 		pthread_mutex_lock(&a->mu);
 		while (a->count == AHEAD_BLOCKS && !a->stop)
@@ -428,9 +501,20 @@ static void *ahead_run(void *arg)
 			break;
 		}
 		slot = (a->head + a->count) % AHEAD_BLOCKS;
+		filter = a->started++ >= a->filter_from;
 		pthread_mutex_unlock(&a->mu);
 		/* The block is the thread's until it is counted in. */
 		n = produce(in, a->data[slot], AHEAD_SIZE);
+		if (filter && n > 0) {
+			pthread_mutex_lock(&a->mu);
+			while (!a->handed && !a->stop)
+				pthread_cond_wait(&a->cv, &a->mu);
+			stop = a->stop;
+			pthread_mutex_unlock(&a->mu);
+			if (stop)
+				break;
+			n = filter_block(in, a->data[slot], n);
+		}
 		pthread_mutex_lock(&a->mu);
 		a->status[slot] = n;
 		a->offset[slot] = in->offset;
@@ -464,18 +548,25 @@ static void ahead_end(hist__input *in)
 	hist__free(a);
 }
 
-static long ahead_take(hist__input *in, unsigned char *dst, size_t len)
+static long ahead_take(hist__input *in, unsigned char *dst, size_t len, int *filtered)
 {
 	struct ahead *a = in->ahead;
 	long status, n;
 
 	pthread_mutex_lock(&a->mu);
+	/* Every byte before the thread's first filtered block has been
+	 * filtered here: the state is the thread's from now on. */
+	if (a->head_seq == a->filter_from && !a->handed) {
+		a->handed = 1;
+		pthread_cond_broadcast(&a->cv);
+	}
 	while (!a->count)
 		pthread_cond_wait(&a->cv, &a->mu);
 	pthread_mutex_unlock(&a->mu);
 	/* Blocks counted in are the reader's until it gives them back. */
 	status = a->status[a->head];
 	in->ahead_offset = a->offset[a->head];
+	*filtered = a->head_seq >= a->filter_from;
 	if (status <= 0) {
 		/* The end or a failure: the thread has stopped. Its message goes
 		 * to the reader's err, and later reads get the same code again,
@@ -491,6 +582,7 @@ static long ahead_take(hist__input *in, unsigned char *dst, size_t len)
 	if (a->pos == (size_t)status) {
 		pthread_mutex_lock(&a->mu);
 		a->head = (a->head + 1) % AHEAD_BLOCKS;
+		a->head_seq++;
 		a->count--;
 		a->pos = 0;
 		pthread_cond_broadcast(&a->cv);
@@ -520,6 +612,7 @@ int hist__input_read_ahead(hist__input *in)
 		pthread_mutex_destroy(&a->mu);
 		goto fail;
 	}
+	a->filter_from = UINT64_MAX;
 	a->reader_err = in->err;
 	in->err = &a->err;
 	in->ahead = a;

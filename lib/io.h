@@ -39,6 +39,17 @@ long hist__input_read(hist__input *in, void *buf, size_t len);
  * memory to be had: nothing changes). The thread ends at the end of the
  * input, at its first failure, or when the input is freed. */
 int hist__input_read_ahead(hist__input *in);
+/* A pass over the bytes on their way to the reader (xmlscan.c's): it
+ * rewrites n > 0 bytes in place and returns how many remain at the start,
+ * or < 0 when it fails (a filter should be set only where it cannot). */
+typedef long (*hist__input_filter_fn)(void *state, unsigned char *buf, size_t n);
+/* From now on hist__input_read returns only bytes that went through fn
+ * (never 0 bytes before the end), with a copy of the size bytes at state
+ * as its state: the read-ahead thread, when one runs, filters the blocks
+ * it starts from here on, so that work leaves the reader's thread too.
+ * Bytes read before are the caller's business; no peek after. Once per
+ * input; HIST_E_NOMEM when the copy cannot be made (nothing changes). */
+int hist__input_set_filter(hist__input *in, hist__input_filter_fn fn, const void *state, size_t size);
 /* Compressed bytes consumed so far, for progress. */
 uint64_t hist__input_offset(const hist__input *in);
 /* The 128-bit hash of all decompressed bytes; valid once read returned 0. */

@@ -48,7 +48,9 @@ void hist__xmlscan_init(hist__xmlscan *s, int utf16, size_t keep);
 
 /* Scans n bytes in place, dropping elided text. Returns how many bytes
  * remain at the start of buf (possibly 0), or -1 when an entity declaration
- * was found (s->line is its line). */
+ * was found (s->line is its line): only in the prolog, so never once
+ * s->root_seen is set. The result does not depend on how the bytes are
+ * cut into calls. */
 long hist__xmlscan_filter(hist__xmlscan *s, unsigned char *buf, size_t n);
 
 #endif

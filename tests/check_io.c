@@ -327,6 +327,119 @@ START_TEST(read_ahead_reads_as_without_it)
 }
 END_TEST
 
+/* A filter whose output depends on each byte's place in the stream: it
+ * drops every fifth byte and all of [DROP_FROM, DROP_TO) (more than a
+ * read-ahead block, so a block can come out empty) and upper-cases the
+ * rest. Bytes filtered twice, out of order or not at all all show. */
+#define DROP_FROM 400000
+#define DROP_TO 700000
+typedef struct {
+	size_t at;     /* bytes of the stream the filter has seen */
+	size_t fail_at; /* fail on reaching this byte (0: never) */
+} place_filter;
+
+static long place_filter_fn(void *state, unsigned char *buf, size_t n)
+{
+	place_filter *f = state;
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++, f->at++) {
+		if (f->fail_at && f->at == f->fail_at)
+			return -1;
+		if (f->at % 5 == 0 || (f->at >= DROP_FROM && f->at < DROP_TO))
+			continue;
+		buf[w++] = (unsigned char)(buf[i] - ('a' - 'A'));
+	}
+	return (long)w;
+}
+
+/* Reads path (or data, when path is NULL): a peek, first bytes read as
+ * they are, then the filter for the rest; the output into out. */
+static long read_filtered(const char *path, const char *data, size_t len, int ahead, size_t fail_at, char *out,
+	size_t *n, unsigned char hash[16], char *msg, size_t msgcap)
+{
+	hist__err e = HIST__ERR_INIT;
+	const unsigned char *p;
+	place_filter f = { 0, fail_at };
+	hist__input *in;
+	long r;
+
+	if (path)
+		ck_assert_int_eq(hist__input_open(&in, path, "f", &e), HIST_OK);
+	else
+		ck_assert_int_eq(hist__input_open_mem(&in, data, len, "f", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_peek(in, &p, 3000), 3000);
+	if (ahead)
+		ck_assert_int_eq(hist__input_read_ahead(in), 1);
+	*n = 0;
+	/* Some bytes before the filter, past the peeked ones; the thread has
+	 * blocks ready by then or not, as it goes. */
+	while (*n < 5000 && (r = hist__input_read(in, out + *n, 5000 - *n)) > 0)
+		*n += (size_t)r;
+	f.at = *n;
+	ck_assert_int_eq(hist__input_set_filter(in, place_filter_fn, &f, sizeof f), HIST_OK);
+	ck_assert_int_eq(hist__input_set_filter(in, place_filter_fn, &f, sizeof f), HIST_E_INVALID);
+	for (size_t k = 0; (r = hist__input_read(in, out + *n, 1 + (k * 7919) % 9000)) > 0; k++)
+		*n += (size_t)r;
+	snprintf(msg, msgcap, "%s", hist__err_msg(&e));
+	if (r == 0)
+		hist__input_hash(in, hash);
+	hist__input_free(in);
+	hist__err_clear(&e);
+	return r;
+}
+
+/* A filter set half-way runs on every later byte once, in order, whether
+ * the read-ahead thread runs it or the reader; the hash stays the one of
+ * the bytes as read; a filter's failure is an error, not lost bytes. */
+START_TEST(filter_runs_once_in_order_on_either_thread)
+{
+	size_t len = 3 * 1000 * 1000, n, want_n = 0;
+	char *data = malloc(len), *want = malloc(len), *out = malloc(len + 9000), msg[200];
+	char path[] = "/tmp/check_io_XXXXXX";
+	unsigned char h[16], raw[16];
+	place_filter f = { 5000, 0 };
+	hist__err e = HIST__ERR_INIT;
+	hist__input *in;
+	int fd;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(out);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)('a' + (i * 7 + i / 13) % 26);
+	memcpy(want, data, 5000);
+	memcpy(want + 5000, data + 5000, len - 5000);
+	want_n = 5000 + (size_t)place_filter_fn(&f, (unsigned char *)want + 5000, len - 5000);
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(hist__input_open(&in, path, "f", &e), HIST_OK);
+	ck_assert_int_eq(hist__input_raw_hash(in, raw), 1);
+	hist__input_free(in);
+	for (int ahead = 0; ahead < 2; ahead++) {
+		for (int pass = 0; pass < 2; pass++) {
+			ck_assert_int_eq(read_filtered(pass ? path : NULL, data, len, pass && ahead, 0, out, &n, h, msg,
+						 sizeof msg), 0);
+			ck_assert_uint_eq(n, want_n);
+			ck_assert_int_eq(memcmp(out, want, n), 0);
+			ck_assert_int_eq(memcmp(h, raw, 16), 0);
+		}
+		/* Failing far into the file: on the thread when it runs. */
+		ck_assert_int_eq(read_filtered(path, NULL, 0, ahead, 2000001, out, &n, h, msg, sizeof msg),
+			HIST_E_INVALID);
+		ck_assert_str_eq(msg, "f: internal error: the input filter failed");
+		ck_assert_uint_le(n, want_n);
+		ck_assert_int_eq(memcmp(out, want, n), 0);
+	}
+	unlink(path);
+	free(data);
+	free(want);
+	free(out);
+	hist__err_clear(&e);
+}
+END_TEST
+
 START_TEST(files_and_stdin)
 {
 	hist__err e = HIST__ERR_INIT;
@@ -596,6 +709,7 @@ Suite *check_io_suite(void)
 	tcase_add_test(tc, gzip_truncated_is_an_error);
 	tcase_add_test(tc, gzip_corrupt_is_an_error);
 	tcase_add_test(tc, read_ahead_reads_as_without_it);
+	tcase_add_test(tc, filter_runs_once_in_order_on_either_thread);
 	tcase_add_test(tc, empty_and_tiny_inputs);
 	tcase_add_test(tc, large_gzip_streams_through_small_reads);
 	tcase_add_test(tc, files_and_stdin);
