@@ -123,7 +123,9 @@ typedef struct {
  * named() for each test of the history in name byte order (a nodeid
  * before the JUnit key spelt the same), also those without results. A
  * non-zero return from a callback stops the walk and is returned. No
- * call when the suite has no run. Memory: one chunk of packs per run. */
+ * call when the suite has no run. Memory: one chunk of packs per run and
+ * a few batches. The callbacks run on the caller's thread while another
+ * reads the history (store_window.c): they must not use db. */
 typedef struct {
 	int (*begin)(void *payload, int64_t max_test);
 	int (*samples)(void *payload, int64_t test, const hist__history_sample *rows, size_t n);
@@ -186,6 +188,9 @@ int hist__store_check(hist_db *db);
 /* on: the window read decodes the packs row by row through hist_results
  * instead of its own two passes; both must agree. */
 void hist__store_test_no_packs(hist_db *db, int on);
+/* on: the window read reads and sinks on the caller's thread, as when no
+ * second thread can start; the batches must come out the same. */
+void hist__store_test_one_thread(hist_db *db, int on);
 /* store_testing.c, in test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */
 void hist__store_test_migration(const char *sql);

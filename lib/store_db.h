@@ -131,6 +131,7 @@ struct hist_db {
 	int pending_ready;           /* temp.pending exists */
 #ifdef HIST_TESTING
 	int no_packs; /* the window read ignores the packs */
+	int one_thread; /* the window read runs on the caller's thread */
 #endif
 };
 

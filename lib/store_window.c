@@ -2,12 +2,14 @@
  * Owns: the newest runs of a suite (the window); its results handed over
  * by test id (one decode of the packs, chunk by chunk across the runs, or
  * a k-way merge of one cursor per run over the results table), then its
- * tests by name; and the totals of the window's inputs (raw rows: the
- * overhead model that reads them is estimate.c's).
+ * tests by name, the packs and names read on a thread of their own while
+ * the caller's sink runs; and the totals of the window's inputs (raw rows:
+ * the overhead model that reads them is estimate.c's).
  * Not here: what the rows mean (estimate.c), the statements' text
  * (store.c). */
 #include "store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
@@ -188,115 +190,6 @@ static int packs_usable(int *ok, hist_db *db, const int64_t *runs, size_t nruns)
 	return HIST_OK;
 }
 
-/* Steps cursor i of the packs' walk: 1 with the chunk under it in
- * head[i], 0 at its end (then, when it was heap[0], it leaves the heap).
- * A chunk that does not rise, or lies past the highest test id, is damage. */
-static int pack_step(uint32_t *heap, size_t *n, int64_t *head, sqlite3_stmt *c, uint32_t i, int in_heap,
-	hist_db *db, const int64_t *runs, int64_t max_test)
-{
-	int row = hist__store_step_row(db, c);
-	int64_t chunk;
-
-	if (row < 0)
-		return row;
-	if (!row) {
-		if (in_heap)
-			heap[0] = heap[--*n];
-		return 0;
-	}
-	if (hist__pack_chunk(&chunk, c, 0) < 0 || chunk > max_test / HIST__PACK_CHUNK ||
-		(in_heap && chunk <= head[i]))
-		return hist__store_pack_damaged(db, runs[i]);
-	head[i] = chunk;
-	return 1;
-}
-
-/* The packs' walk: one cursor per run, read in lock step chunk by chunk,
- * so each pack is decoded once and memory holds one chunk of each run.
- * Within a chunk the rows are grouped by test with a counting sort over
- * the chunk's HIST__PACK_CHUNK ids, the runs placed oldest first. */
-static int walk_packs(hist_db *db, const int64_t *runs, size_t nruns, int64_t max_test,
-	const hist__window_sink *k)
-{
-	sqlite3_stmt **c = NULL;
-	uint32_t heap[HIST__STORE_MAX_WINDOW];
-	int64_t head[HIST__STORE_MAX_WINDOW]; /* chunk under each cursor */
-	uint32_t start[HIST__PACK_CHUNK + 1];
-	hist__pack_row dec[HIST__PACK_CHUNK];
-	hist__history_sample *got = NULL, *placed = NULL;
-	unsigned char *slot = NULL;
-	size_t n = 0, cap = nruns * HIST__PACK_CHUNK;
-	int error = HIST_OK;
-
-	if ((error = cursors(&c, db, nruns, S_PACKS_OF_RUN)) < 0)
-		return error;
-	if (!(got = hist__malloc(cap * sizeof *got)) || !(placed = hist__malloc(cap * sizeof *placed)) ||
-		!(slot = hist__malloc(cap))) {
-		error = hist__store_nomem(db);
-		goto done;
-	}
-	for (size_t i = 0; i < nruns; i++) {
-		sqlite3_bind_int64(c[i], 1, runs[i]);
-		if ((error = pack_step(heap, &n, head, c[i], (uint32_t)i, 0, db, runs, max_test)) < 0)
-			goto done;
-		if (error == 1)
-			heap[n++] = (uint32_t)i;
-	}
-	error = HIST_OK;
-	for (size_t i = n / 2; i-- > 0;)
-		hist__heap_down(heap, n, i, head, 1);
-	while (n > 0) {
-		int64_t chunk = head[heap[0]], base = chunk * HIST__PACK_CHUNK;
-		size_t ngot = 0;
-
-		memset(start, 0, sizeof start);
-		/* This chunk of every run that has it: ties go to the higher
-		 * cursor, the older run, so each test's rows come oldest first. */
-		while (n > 0 && head[heap[0]] == chunk) {
-			uint32_t top = heap[0];
-			size_t m;
-
-			if (hist__pack_decode(dec, &m, chunk, sqlite3_column_blob(c[top], 1),
-				    (size_t)sqlite3_column_bytes(c[top], 1)) < 0) {
-				error = hist__store_pack_damaged(db, runs[top]);
-				goto done;
-			}
-			if (m && dec[m - 1].test_id > max_test) {
-				error = unknown_test(db, dec[m - 1].test_id);
-				goto done;
-			}
-			for (size_t j = 0; j < m; j++) {
-				const hist__pack_row *p = &dec[j];
-				unsigned char at = (unsigned char)(p->test_id - base);
-				start[at + 1]++;
-				slot[ngot] = at;
-				got[ngot++] = (hist__history_sample){ p->duration_us, p->setup_us, p->attempts, (uint16_t)top,
-					(unsigned char)p->outcome };
-			}
-			if ((error = pack_step(heap, &n, head, c[top], top, 1, db, runs, max_test)) < 0)
-				goto done;
-			hist__heap_down(heap, n, 0, head, 1);
-		}
-		for (size_t t = 0; t < HIST__PACK_CHUNK; t++)
-			start[t + 1] += start[t];
-		for (size_t g = 0; g < ngot; g++)
-			placed[start[slot[g]]++] = got[g];
-		/* start[t] is now where test t's rows end. */
-		for (size_t t = 0, from = 0; t < HIST__PACK_CHUNK; from = start[t++])
-			if (start[t] > from && (error = k->samples(k->payload, base + (int64_t)t, placed + from,
-							start[t] - from)) != 0)
-				goto done;
-		error = HIST_OK;
-	}
-done:
-	for (size_t i = 0; i < nruns; i++)
-		hist__store_reset(c[i]);
-	hist__free(got);
-	hist__free(placed);
-	hist__free(slot);
-	return error;
-}
-
 /* The tests by name: only ids the results can name (0..max_test). */
 static int walk_names(hist_db *db, int64_t max_test, const hist__window_sink *k)
 {
@@ -320,6 +213,412 @@ done:
 	return error;
 }
 
+/* ---- the packs' and the names' walk, read on a thread of their own ----
+ *
+ * The reader thread steps SQLite and decodes the packs while this thread
+ * runs the caller's sink: on the realistic suites the two took about the
+ * same time, one after the other. They meet in a ring of BATCHES batches:
+ * the reader fills one while the sink empties another. The reader never
+ * writes db->err (the sink may, through its own pointer to it): it keeps
+ * what failed, and the caller's thread says so after the join. */
+#define BATCHES 4
+#define BATCH_CHUNKS 4             /* chunks of samples a batch */
+#define BATCH_NAMES 4096           /* names a batch */
+#define BATCH_BYTES (256 * 1024)   /* their bytes, unless one name is longer */
+
+typedef struct {
+	int64_t id;
+	uint32_t at, n; /* rows[at, at + n) or bytes[at, at + n) */
+	int is_key;
+} batch_entry;
+
+typedef struct {
+	int names; /* 0: samples, 1: names */
+	size_t nent, nrows, nbytes, bytes_cap;
+	batch_entry *ent;
+	hist__history_sample *rows;
+	char *bytes;
+} batch;
+
+enum { READ_OK, READ_SQLITE, READ_DAMAGED, READ_UNKNOWN, READ_NOMEM };
+
+typedef struct {
+	hist_db *db;
+	const int64_t *runs;
+	size_t nruns;
+	int64_t max_test;
+	sqlite3_stmt **c, *names;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	batch b[BATCHES];
+	size_t filled, taken; /* batches handed over, batches emptied */
+	int done;             /* the reader has finished */
+	int stop;             /* the sink failed: the reader stops */
+	int fail, rc;         /* READ_*, SQLite's code */
+	/* No second thread: batch_filled hands each batch to this sink. */
+	const hist__window_sink *inline_sink;
+	int inline_error;
+	int64_t what;         /* the damaged run, the unknown test */
+	/* The reader's scratch for one chunk of every run. */
+	uint32_t heap[HIST__STORE_MAX_WINDOW];
+	int64_t head[HIST__STORE_MAX_WINDOW];
+	uint32_t start[HIST__PACK_CHUNK + 1];
+	hist__pack_row dec[HIST__PACK_CHUNK];
+	hist__history_sample *got;
+	unsigned char *slot;
+} reader;
+
+static int read_fail(reader *r, int fail, int rc, int64_t what)
+{
+	r->fail = fail;
+	r->rc = rc;
+	r->what = what;
+	return -1;
+}
+
+/* 1 with a row, 0 at the end, -1 failed (kept in r). */
+static int read_step(reader *r, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return read_fail(r, READ_SQLITE, rc, 0);
+}
+
+/* The batch to fill next, or NULL when the sink has stopped. */
+static batch *batch_to_fill(reader *r, int names)
+{
+	batch *b;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->filled - r->taken == BATCHES && !r->stop)
+		pthread_cond_wait(&r->cv, &r->mu);
+	b = r->stop ? NULL : &r->b[r->filled % BATCHES];
+	pthread_mutex_unlock(&r->mu);
+	if (b) {
+		b->names = names;
+		b->nent = b->nrows = b->nbytes = 0;
+	}
+	return b;
+}
+
+static int sink_batch(const batch *b, const hist__window_sink *k);
+
+static void batch_filled(reader *r)
+{
+	if (r->inline_sink) {
+		r->inline_error = sink_batch(&r->b[r->filled % BATCHES], r->inline_sink);
+		r->filled++;
+		r->taken++;
+		r->stop = r->inline_error != 0;
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->filled++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Steps cursor i of the packs' walk: 1 with the chunk under it in
+ * head[i], 0 at its end (then, when it was heap[0], it leaves the heap),
+ * -1 failed. A chunk that does not rise, or lies past the highest test
+ * id, is damage. */
+static int pack_step(reader *r, size_t *n, uint32_t i, int in_heap)
+{
+	int row = read_step(r, r->c[i]);
+	int64_t chunk;
+
+	if (row <= 0) {
+		if (!row && in_heap)
+			r->heap[0] = r->heap[--*n];
+		return row;
+	}
+	if (hist__pack_chunk(&chunk, r->c[i], 0) < 0 || chunk > r->max_test / HIST__PACK_CHUNK ||
+		(in_heap && chunk <= r->head[i]))
+		return read_fail(r, READ_DAMAGED, 0, r->runs[i]);
+	r->head[i] = chunk;
+	return 1;
+}
+
+/* The packs' walk: one cursor per run, read in lock step chunk by chunk,
+ * so each pack is decoded once and memory holds one chunk of each run.
+ * Within a chunk the rows are grouped by test with a counting sort over
+ * the chunk's HIST__PACK_CHUNK ids, the runs placed oldest first, into
+ * the batch. */
+static int read_packs(reader *r)
+{
+	size_t n = 0, chunks = 0, nruns = r->nruns;
+	batch *b = NULL;
+	int got;
+
+	for (size_t i = 0; i < nruns; i++) {
+		if ((got = pack_step(r, &n, (uint32_t)i, 0)) < 0)
+			return -1;
+		if (got == 1)
+			r->heap[n++] = (uint32_t)i;
+	}
+	for (size_t i = n / 2; i-- > 0;)
+		hist__heap_down(r->heap, n, i, r->head, 1);
+	while (n > 0) {
+		int64_t chunk = r->head[r->heap[0]], base = chunk * HIST__PACK_CHUNK;
+		size_t ngot = 0;
+
+		if (!b && !(b = batch_to_fill(r, 0)))
+			return 0;
+		memset(r->start, 0, sizeof r->start);
+		/* This chunk of every run that has it: ties go to the higher
+		 * cursor, the older run, so each test's rows come oldest first. */
+		while (n > 0 && r->head[r->heap[0]] == chunk) {
+			uint32_t top = r->heap[0];
+			size_t m;
+
+			if (hist__pack_decode(r->dec, &m, chunk, sqlite3_column_blob(r->c[top], 1),
+				    (size_t)sqlite3_column_bytes(r->c[top], 1)) < 0)
+				return read_fail(r, READ_DAMAGED, 0, r->runs[top]);
+			if (m && r->dec[m - 1].test_id > r->max_test)
+				return read_fail(r, READ_UNKNOWN, 0, r->dec[m - 1].test_id);
+			for (size_t j = 0; j < m; j++) {
+				const hist__pack_row *p = &r->dec[j];
+				unsigned char at = (unsigned char)(p->test_id - base);
+				r->start[at + 1]++;
+				r->slot[ngot] = at;
+				r->got[ngot++] = (hist__history_sample){ p->duration_us, p->setup_us, p->attempts, (uint16_t)top,
+					(unsigned char)p->outcome };
+			}
+			if (pack_step(r, &n, top, 1) < 0)
+				return -1;
+			hist__heap_down(r->heap, n, 0, r->head, 1);
+		}
+		for (size_t t = 0; t < HIST__PACK_CHUNK; t++)
+			r->start[t + 1] += r->start[t];
+		for (size_t t = 0; t < HIST__PACK_CHUNK; t++)
+			if (r->start[t + 1] > r->start[t])
+				b->ent[b->nent++] = (batch_entry){ base + (int64_t)t, (uint32_t)(b->nrows + r->start[t]),
+					r->start[t + 1] - r->start[t], 0 };
+		for (size_t g = 0; g < ngot; g++)
+			b->rows[b->nrows + r->start[r->slot[g]]++] = r->got[g];
+		b->nrows += ngot;
+		if (++chunks % BATCH_CHUNKS == 0) {
+			batch_filled(r);
+			b = NULL;
+		}
+	}
+	if (b)
+		batch_filled(r);
+	return 0;
+}
+
+/* The tests by name: only ids the results can name (0..max_test). */
+static int read_names(reader *r)
+{
+	batch *b = NULL;
+	int row;
+
+	while ((row = read_step(r, r->names)) == 1) {
+		int64_t id = sqlite3_column_int64(r->names, 0);
+		const char *name = (const char *)sqlite3_column_text(r->names, 1);
+		size_t len = (size_t)sqlite3_column_bytes(r->names, 1);
+
+		if (id < 0 || id > r->max_test)
+			continue;
+		if (!name && len)
+			return read_fail(r, READ_NOMEM, 0, 0);
+		if (b && (b->nent == BATCH_NAMES || b->bytes_cap - b->nbytes < len)) {
+			batch_filled(r);
+			b = NULL;
+		}
+		if (!b && !(b = batch_to_fill(r, 1)))
+			return 0;
+		if (len > b->bytes_cap) {
+			/* One name longer than a batch holds: its batch grows. */
+			char *p = hist__realloc(b->bytes, len);
+			if (!p || len > UINT32_MAX)
+				return read_fail(r, READ_NOMEM, 0, 0);
+			b->bytes = p;
+			b->bytes_cap = len;
+		}
+		memcpy(b->bytes + b->nbytes, name ? name : "", len);
+		b->ent[b->nent++] = (batch_entry){ id, (uint32_t)b->nbytes, (uint32_t)len, sqlite3_column_int(r->names, 2) };
+		b->nbytes += len;
+	}
+	if (row < 0)
+		return -1;
+	if (b)
+		batch_filled(r);
+	return 0;
+}
+
+static void *read_window(void *payload)
+{
+	reader *r = payload;
+
+	if (read_packs(r) == 0)
+		read_names(r);
+	pthread_mutex_lock(&r->mu);
+	r->done = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* The next filled batch, or NULL when the reader is done. */
+static batch *batch_to_take(reader *r)
+{
+	batch *b;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->taken == r->filled && !r->done)
+		pthread_cond_wait(&r->cv, &r->mu);
+	b = r->taken < r->filled ? &r->b[r->taken % BATCHES] : NULL;
+	pthread_mutex_unlock(&r->mu);
+	return b;
+}
+
+static void batch_taken(reader *r, int stop)
+{
+	pthread_mutex_lock(&r->mu);
+	r->taken++;
+	r->stop |= stop;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* The batch's tests to the sink; the first non-zero return stops. */
+static int sink_batch(const batch *b, const hist__window_sink *k)
+{
+	int error = 0;
+
+	for (size_t e = 0; e < b->nent && error == 0; e++) {
+		const batch_entry *x = &b->ent[e];
+		error = b->names ? k->named(k->payload, x->id, b->bytes + x->at, x->n, x->is_key)
+		                 : k->samples(k->payload, x->id, b->rows + x->at, x->n);
+	}
+	return error;
+}
+
+/* Hands each batch to the sink, in order; the first non-zero stops. */
+static int sink_batches(reader *r, const hist__window_sink *k)
+{
+	batch *b;
+	int error = HIST_OK;
+
+	while (error == 0 && (b = batch_to_take(r))) {
+		error = sink_batch(b, k);
+		batch_taken(r, error != 0);
+	}
+	if (error != 0) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return error;
+}
+
+/* What the reader kept, said in db->err. */
+static int reader_error(reader *r)
+{
+	switch (r->fail) {
+	case READ_SQLITE: return hist__store_fail(r->db, r->rc);
+	case READ_DAMAGED: return hist__store_pack_damaged(r->db, r->what);
+	case READ_UNKNOWN: return unknown_test(r->db, r->what);
+	case READ_NOMEM: return hist__store_nomem(r->db);
+	default: return HIST_OK;
+	}
+}
+
+static void reader_free(reader *r)
+{
+	for (size_t i = 0; i < BATCHES; i++) {
+		hist__free(r->b[i].ent);
+		hist__free(r->b[i].rows);
+		hist__free(r->b[i].bytes);
+	}
+	hist__free(r->got);
+	hist__free(r->slot);
+	hist__free(r);
+}
+
+static int one_thread(const hist_db *db)
+{
+#ifdef HIST_TESTING
+	return db->one_thread;
+#else
+	(void)db;
+	return 0;
+#endif
+}
+
+static int walk_packs(hist_db *db, const int64_t *runs, size_t nruns, int64_t max_test,
+	const hist__window_sink *k)
+{
+	size_t chunk_rows = nruns * HIST__PACK_CHUNK;
+	size_t ent_cap = BATCH_CHUNKS * HIST__PACK_CHUNK > BATCH_NAMES ? BATCH_CHUNKS * HIST__PACK_CHUNK : BATCH_NAMES;
+	reader *r;
+	pthread_t thread;
+	int error, sync = 0;
+
+	if (!(r = hist__calloc(1, sizeof *r)))
+		return hist__store_nomem(db);
+	r->db = db;
+	r->runs = runs;
+	r->nruns = nruns;
+	r->max_test = max_test;
+	if ((error = cursors(&r->c, db, nruns, S_PACKS_OF_RUN)) < 0 ||
+		(error = hist__store_stmt(&r->names, db, S_TESTS_BY_NAME)) < 0)
+		goto done;
+	if (!(r->got = hist__malloc(chunk_rows * sizeof *r->got)) || !(r->slot = hist__malloc(chunk_rows))) {
+		error = hist__store_nomem(db);
+		goto done;
+	}
+	for (size_t i = 0; i < BATCHES; i++) {
+		batch *b = &r->b[i];
+		if (!(b->ent = hist__malloc(ent_cap * sizeof *b->ent)) ||
+			!(b->rows = hist__malloc(BATCH_CHUNKS * chunk_rows * sizeof *b->rows)) ||
+			!(b->bytes = hist__malloc(BATCH_BYTES))) {
+			error = hist__store_nomem(db);
+			goto done;
+		}
+		b->bytes_cap = BATCH_BYTES;
+	}
+	for (size_t i = 0; i < nruns; i++)
+		sqlite3_bind_int64(r->c[i], 1, runs[i]);
+	if (pthread_mutex_init(&r->mu, NULL) != 0) {
+		error = hist__store_nomem(db);
+		goto done;
+	}
+	if (pthread_cond_init(&r->cv, NULL) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		error = hist__store_nomem(db);
+		goto done;
+	}
+	sync = 1;
+	/* Without a second thread, this one reads and sinks in turn. */
+	if (!one_thread(db) && pthread_create(&thread, NULL, read_window, r) == 0) {
+		error = sink_batches(r, k);
+		pthread_join(thread, NULL);
+	} else {
+		r->inline_sink = k;
+		read_window(r);
+		error = r->inline_error;
+	}
+	if (error == 0)
+		error = reader_error(r);
+done:
+	for (size_t i = 0; r->c && i < nruns; i++)
+		hist__store_reset(r->c[i]);
+	hist__store_reset(r->names);
+	if (sync) {
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+	}
+	reader_free(r);
+	return error;
+}
+
 int hist__store_window(hist_db *db, const char *suite, unsigned int window, const hist__window_sink *k)
 {
 	int64_t *runs = NULL, max_test;
@@ -336,10 +635,10 @@ int hist__store_window(hist_db *db, const char *suite, unsigned int window, cons
 	if ((error = max_test_id(&max_test, db)) < 0 || (error = packs_usable(&packed, db, runs, nruns)) < 0 ||
 		(error = k->begin(k->payload, max_test)) != 0)
 		goto done;
-	if ((error = packed ? walk_packs(db, runs, nruns, max_test, k) : walk_results(db, runs, nruns, max_test, k)) !=
-		0)
-		goto done;
-	error = walk_names(db, max_test, k);
+	if (packed)
+		error = walk_packs(db, runs, nruns, max_test, k);
+	else if ((error = walk_results(db, runs, nruns, max_test, k)) == 0)
+		error = walk_names(db, max_test, k);
 done:
 	hist__store_read_end(db, began);
 	hist__free(runs);

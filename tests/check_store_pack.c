@@ -42,13 +42,17 @@ static int add_row(void *payload, const hist__history_row *row)
 	return 0;
 }
 
+/* packs 0: the results read row by row; 1: the packs, read on a thread
+ * of their own; 2: the packs, on this thread. */
 static char *window_text(hist_db *db, const char *suite, unsigned window, int packs)
 {
 	rows_text c = { HIST__BUF_INIT(0) };
 
 	hist__store_test_no_packs(db, !packs);
+	hist__store_test_one_thread(db, packs == 2);
 	ck_assert_msg(hist__store_each_result(db, suite, window, add_row, &c) == HIST_OK, "%s", hist_db_errmsg(db));
 	hist__store_test_no_packs(db, 0);
+	hist__store_test_one_thread(db, 0);
 	return hist__buf_detach(&c.out);
 }
 
@@ -560,6 +564,66 @@ START_TEST(pack_varints_of_every_length_decode)
 }
 END_TEST
 
+/* A window past the reader's ring (many batches of samples and of
+ * names, names longer than a batch): on two threads, on one, and row by
+ * row, the same rows in the same order, and the same plan. */
+START_TEST(window_read_on_two_threads_agrees)
+{
+	static char big[300 * 1024];
+	hist_db *db = open_ok(scratch_path(0, "ring.db"));
+	hist__batch *b = NULL;
+	char name[160], run_id[16];
+	char *a, *one, *rows;
+
+	memset(big, 'x', sizeof big - 1);
+	memcpy(big, "tests/test_big.py::test_", 24);
+	rng_state = 7;
+	for (int run = 0; run < 3; run++) {
+		int64_t id, added;
+
+		snprintf(run_id, sizeof run_id, "r%d", run);
+		ck_assert_int_eq(hist__batch_new(&b), HIST_OK);
+		ck_assert_int_eq(hist__store_begin(db), HIST_OK);
+		ck_assert_msg(hist__store_run(&id, db, "default", run_id, run * 1000000) == HIST_OK, "%s",
+			hist_db_errmsg(db));
+		for (long t = 0; t < 30000; t++) {
+			hist__record r;
+			int full;
+
+			if ((long)(next_u64() % 10) == run)
+				continue;
+			snprintf(name, sizeof name, "tests/pkg%ld/sub/test_module_%ld.py::TestSomething::test_case_%ld[p%ld]",
+				t / 700, t / 30, t, t % 7);
+			r = (hist__record){ t == 12345 ? big : name, t == 12345 ? sizeof big - 1 : strlen(name), 0,
+				(hist_outcome)(next_u64() % 3), (int64_t)(next_u64() % 5000000), (int64_t)(next_u64() % 5000),
+				1, 0 };
+			ck_assert_int_ge(full = hist__batch_add(b, &r), 0);
+			if (full)
+				ck_assert_int_eq(hist__store_batch(&added, db, id, b), HIST_OK);
+		}
+		ck_assert_int_eq(hist__store_batch(&added, db, id, b), HIST_OK);
+		ck_assert_msg(hist__store_commit(db) == HIST_OK, "%s", hist_db_errmsg(db));
+		hist__batch_free(b);
+		b = NULL;
+	}
+	a = window_text(db, "default", 3, 1);
+	one = window_text(db, "default", 3, 2);
+	rows = window_text(db, "default", 3, 0);
+	ck_assert_uint_gt(strlen(a), 3 * 27000 * 60);
+	ck_assert_msg(strcmp(a, rows) == 0, "two threads differ from the results");
+	ck_assert_msg(strcmp(one, rows) == 0, "one thread differs from the results");
+	free(a);
+	free(one);
+	free(rows);
+	a = plan_text(db, "default", 1);
+	rows = plan_text(db, "default", 0);
+	ck_assert_msg(strcmp(a, rows) == 0, "plans differ");
+	free(a);
+	free(rows);
+	hist_db_free(db);
+}
+END_TEST
+
 Suite *check_store_pack_suite(void);
 Suite *check_store_pack_suite(void)
 {
@@ -573,6 +637,7 @@ Suite *check_store_pack_suite(void)
 	tcase_add_test(tc, older_schemas_convert_whole);
 	tcase_add_test(tc, packs_fit_a_page);
 	tcase_add_test(tc, pack_varints_of_every_length_decode);
+	tcase_add_test(tc, window_read_on_two_threads_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
