@@ -396,6 +396,10 @@ static int json_document(hist__buf *b, const hist_plan *p)
 		error = hist__buf_printf(b, "  \"max_tests_per_shard\": %zu,\n", p->max_tests_per_shard);
 	if (error == HIST_OK && p->workers)
 		error = hist__buf_printf(b, "  \"workers\": %u,\n", p->workers);
+	if (error == HIST_OK && p->spread_milli &&
+	    ((error = hist__buf_puts(b, "  \"spread_variance\": ")) < 0 ||
+	     (error = shortest_double(b, p->spread_milli / 1000.0)) < 0 || (error = hist__buf_puts(b, ",\n")) < 0))
+		return error;
 	if (error < 0 ||
 	    (error = hist__buf_printf(b, "  \"estimator\": \"%s\",\n", hist_estimator_name(p->estimator))) < 0 ||
 	    (error = json_backtest(b, p)) < 0 || (error = hist__buf_puts(b, "  \"alpha\": ")) < 0 ||

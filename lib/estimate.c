@@ -41,6 +41,23 @@ int64_t hist__estimate(int64_t *s, size_t n, hist_estimator estimator, double al
 	return (int64_t)(e + 0.5);
 }
 
+int64_t hist__estimate_spread(int64_t *s, size_t n)
+{
+	int64_t med, mad;
+
+	if (n < HIST__SPREAD_MIN_SAMPLES)
+		return 0;
+	med = hist__median(s, n);
+	for (size_t i = 0; i < n; i++)
+		s[i] = s[i] > med ? s[i] - med : med - s[i];
+	mad = hist__median(s, n);
+	/* 1.4826 x MAD is the standard deviation of normal samples; by
+	 * integers (MAD <= 2^63 / 14826 for any real duration), rounded half up. */
+	if (mad > INT64_MAX / 14826)
+		return INT64_MAX / 10000;
+	return (mad * 14826 + 5000) / 10000;
+}
+
 /* ------------------------------------------------------------------ */
 /* One pass over the history                                           */
 
@@ -50,6 +67,7 @@ enum { KIND_NONE = 0, KIND_SKIP, KIND_ERROR, KIND_DURATION };
 typedef struct {
 	int64_t est;        /* µs; -1 none */
 	int64_t setup;      /* median set-up phase of the timed results; -1 none */
+	uint32_t spread;    /* µs, hist__estimate_spread of the timed samples (in the padding) */
 	unsigned char kind; /* DURATION > ERROR > SKIP > NONE: which samples made est */
 } stats;
 
@@ -366,7 +384,7 @@ static void summarize(hist__suite *s, uint32_t i)
 	stats *st = &s->st[i];
 	auto_stats *au = s->au ? &s->au[i] : NULL;
 
-	*st = (stats){-1, -1, KIND_NONE};
+	*st = (stats){-1, -1, 0, KIND_NONE};
 	set_flags(s, i, FLAG_SEEN | (s->cur_newest ? FLAG_NEWEST : 0));
 	if (au)
 		*au = (auto_stats){{-1, -1, -1}, {0, 0, 0}, 0};
@@ -375,6 +393,13 @@ static void summarize(hist__suite *s, uint32_t i)
 		if (s->ndurnear >= NEAR_MIN_SAMPLES && s->ndurnear < s->ndur)
 			st->est = at_shard_size(s, au, st->est);
 		st->kind = KIND_DURATION;
+		if (s->o.spread) {
+			int64_t sp;
+
+			memcpy(s->scratch_s, s->dur, s->ndur * sizeof *s->dur); /* it reorders */
+			sp = hist__estimate_spread(s->scratch_s, s->ndur);
+			st->spread = sp > UINT32_MAX ? UINT32_MAX : (uint32_t)sp;
+		}
 		if (s->nsetup) {
 			/* Reorders setup[], which is done with. */
 			st->setup = hist__median(s->setup, s->nsetup);
@@ -906,7 +931,7 @@ done:
 
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
-	static const stats no_stats = {-1, -1, KIND_NONE};
+	static const stats no_stats = {-1, -1, 0, KIND_NONE};
 	scope_ids mods = SCOPE_IDS_INIT;
 	hist__plan_test *t = NULL;
 	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
@@ -936,7 +961,8 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		res->backtest_n = s->bt_n;
 	}
 	n = s->n;
-	if (!(t = hist__calloc(n ? n : 1, sizeof *t)) ||
+	if ((s->o.spread && !(res->spread_us = hist__calloc(n ? n : 1, sizeof *res->spread_us))) ||
+	    !(t = hist__calloc(n ? n : 1, sizeof *t)) ||
 	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
 	    !(mlen = hist__malloc((n ? n : 1) * sizeof *mlen)) ||
 	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
@@ -973,6 +999,8 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		t[i] = (hist__plan_test){e->id, e->len, m,
 		                         s->au ? (which != NONE_ENTRY ? s->au[which].alt[res->estimator] : -1) : st->est, 0,
 		                         st->kind != KIND_NONE, 0, 0};
+		if (res->spread_us)
+			res->spread_us[i] = st->spread;
 		is_timed[i] = st->kind == KIND_DURATION || st->kind == KIND_ERROR;
 		setup[i] = st->kind == KIND_DURATION ? st->setup : -1;
 		timed += (size_t)is_timed[i];

@@ -22,6 +22,16 @@
  * (this reorders samples). Last: s[n - 1]. */
 int64_t hist__estimate(int64_t *samples, size_t n, hist_estimator estimator, double alpha);
 
+/* Samples a test needs before its spread counts: with fewer, a deviation
+ * says nothing. */
+#define HIST__SPREAD_MIN_SAMPLES 3
+
+/* How far a test's samples (µs, n of them) stray from their middle: 1.4826
+ * x the median absolute deviation (a standard deviation that one slow run
+ * cannot inflate), rounded half up; 0 with fewer than
+ * HIST__SPREAD_MIN_SAMPLES. Reorders samples. */
+int64_t hist__estimate_spread(int64_t *samples, size_t n);
+
 typedef struct hist__suite hist__suite;
 
 typedef struct {
@@ -38,6 +48,9 @@ typedef struct {
 	 * all its samples. NULL: every run alike. */
 	const unsigned char *near;
 	size_t near_count;
+	/* 1: each test's spread (hist__estimate_spread of its timed samples)
+	 * goes to hist__suite_result.spread_us; 0: no spreads (no work). */
+	int spread;
 } hist__suite_options;
 
 /* Errors (a bad test in o->tests is HIST_E_INVALID) go to err, which must
@@ -71,11 +84,12 @@ typedef struct {
 	hist_estimator estimator; /* the one used: the option's, or what auto chose */
 	int64_t backtest_err_us[HIST_EST_COUNT]; /* auto: summed absolute errors */
 	uint64_t backtest_n;                      /* auto: predictions backtested */
+	uint32_t *spread_us; /* per test (tests' order), with o.spread: µs; else NULL */
 } hist__suite_result;
 
 /* After the last row: hands the tests over in res with est_us, cost_us
  * (estimate + test_overhead_us) and module set. The caller frees
- * res->tests, res->module_setup and res->class_setup with hist__free and res->arena with
+ * res->tests, res->module_setup, res->class_setup and res->spread_us with hist__free and res->arena with
  * hist__arena_free, also on failure. */
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res);
 void hist__suite_free(hist__suite *s);

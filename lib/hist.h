@@ -506,7 +506,7 @@ typedef struct hist_plan hist_plan;
  * milliseconds at 1,000,000 tests, where LPT alone is within 0.001%. */
 #define HIST_PLAN_EFFORT_DEFAULT 10000000u
 
-#define HIST_PLAN_OPTIONS_VERSION 2
+#define HIST_PLAN_OPTIONS_VERSION 3
 typedef struct {
 	unsigned int version;
 	const char *suite;            /* NULL = "default" */
@@ -549,9 +549,16 @@ typedef struct {
 	 * its predicted time is their makespan (LPT over its tests, a group on
 	 * one worker), not its sum, and the partition balances that. */
 	unsigned int workers;
+	/* Version 3. K in [0, HIST_SPREAD_MAX]: balance each shard's load +
+	 * K x sqrt(sum of its tests' variances), the variances learnt from
+	 * how far each test's samples stray (doc/histplan.md), so noisy tests
+	 * do not pile on one shard. Predictions stay the expected times.
+	 * 0: off. Kept to 3 decimals. */
+	double spread_variance;
 } hist_plan_options;
+#define HIST_SPREAD_MAX 10
 #define HIST_PLAN_OPTIONS_INIT { HIST_PLAN_OPTIONS_VERSION, NULL, 0, 0, 0, HIST_EST_EMA, 0.3, 10, \
-	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+	HIST_SCOPE_TEST, NULL, 0, -1, -1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
 
 /* Builds a plan from the history of opts->suite in db: estimates every test
  * (see doc/histplan.md), keeps scopes whole, partitions and orders the

@@ -256,6 +256,149 @@ int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t 
 }
 
 /* ------------------------------------------------------------------ */
+/* Spreading noisy items: a shard's slowest likely run, not its mean.  */
+
+/* Items of the heaviest-risk bin tried in swaps, by variance: swaps are
+ * for trading a noisy item for a steady one, and a bin's noisy items are
+ * few. Keeps a step linear in the items. */
+#define SPREAD_SWAP_ITEMS 16
+
+/* floor(sqrt(v)), bit by bit: integers, so every machine agrees. */
+static uint64_t isqrt64(uint64_t v)
+{
+	uint64_t r = 0, bit = (uint64_t)1 << 62;
+
+	while (bit > v)
+		bit >>= 2;
+	for (; bit; bit >>= 2) {
+		if (v >= r + bit) {
+			v -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+/* Sums stop at UINT64_MAX; a sum holding v is >= v, so taking v back off
+ * never wraps. */
+static uint64_t var_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static int64_t risk(int64_t load, uint64_t var, unsigned int k_milli)
+{
+	return load + (int64_t)(isqrt64(var) * k_milli / 1000);
+}
+
+typedef struct {
+	int64_t value; /* the larger risk of the pair after the step */
+	uint32_t to, a, b; /* a from the riskiest bin; b from bin `to` when swapping */
+	int swap;
+} spread_step;
+
+static void spread_consider(spread_step *best, int64_t rh, int64_t rk, uint32_t to, uint32_t a, uint32_t b,
+                            int swap)
+{
+	int64_t v = rh > rk ? rh : rk;
+
+	if (v < best->value)
+		*best = (spread_step){v, to, a, b, swap};
+}
+
+int hist__spread(uint32_t *shard_of, int64_t *load, const int64_t *w, const uint64_t *var, size_t n,
+                 unsigned int shards, unsigned int k_milli, uint64_t effort)
+{
+	uint64_t *bvar = NULL, work = 0;
+	uint32_t *cand = NULL;
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= var[i] != 0;
+	if (!any || k_milli == 0 || shards < 2 || n < 2)
+		return HIST_OK;
+	if (!(bvar = hist__calloc(shards, sizeof *bvar)) ||
+	    !(cand = hist__malloc(SPREAD_SWAP_ITEMS * sizeof *cand))) {
+		hist__free(bvar);
+		return HIST_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		bvar[shard_of[i]] = var_add(bvar[shard_of[i]], var[i]);
+	while (work < effort) {
+		uint32_t h = 0, nc = 0;
+		int64_t rh;
+		spread_step best;
+
+		for (uint32_t k = 1; k < shards; k++)
+			if (risk(load[k], bvar[k], k_milli) > risk(load[h], bvar[h], k_milli))
+				h = k;
+		rh = risk(load[h], bvar[h], k_milli);
+		best = (spread_step){rh, 0, 0, 0, 0};
+		/* h's noisiest items (ties: the first), for the swaps. */
+		for (size_t i = 0; i < n; i++) {
+			uint32_t j;
+
+			if (shard_of[i] != h || var[i] == 0)
+				continue;
+			if (nc < SPREAD_SWAP_ITEMS)
+				nc++;
+			else if (var[i] <= var[cand[nc - 1]])
+				continue;
+			for (j = nc - 1; j > 0 && var[cand[j - 1]] < var[i]; j--)
+				cand[j] = cand[j - 1];
+			cand[j] = (uint32_t)i;
+		}
+		work += n;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t k = shard_of[i];
+
+			if (k == h)
+				continue;
+			/* Swaps: a noisy item of h for item i of bin k. */
+			for (uint32_t c = 0; c < nc; c++) {
+				uint32_t a = cand[c];
+				int64_t d = w[a] - w[i];
+				uint64_t vh = var_add(bvar[h] - var[a], var[i]), vk = var_add(bvar[k] - var[i], var[a]);
+
+				spread_consider(&best, risk(load[h] - d, vh, k_milli), risk(load[k] + d, vk, k_milli), k, a,
+				                (uint32_t)i, 1);
+			}
+			work += nc;
+		}
+		/* Moves: each item of h to each other bin. */
+		for (size_t a = 0; a < n; a++) {
+			if (shard_of[a] != h)
+				continue;
+			for (uint32_t k = 0; k < shards; k++)
+				if (k != h)
+					spread_consider(&best, risk(load[h] - w[a], bvar[h] - var[a], k_milli),
+					                risk(load[k] + w[a], var_add(bvar[k], var[a]), k_milli), k,
+					                (uint32_t)a, 0, 0);
+			work += shards;
+		}
+		if (best.value >= rh)
+			break;
+		load[h] -= w[best.a];
+		load[best.to] += w[best.a];
+		bvar[h] -= var[best.a];
+		bvar[best.to] = var_add(bvar[best.to], var[best.a]);
+		shard_of[best.a] = best.to;
+		if (best.swap) {
+			load[best.to] -= w[best.b];
+			load[h] += w[best.b];
+			bvar[best.to] -= var[best.b];
+			bvar[h] = var_add(bvar[h], var[best.b]);
+			shard_of[best.b] = h;
+		}
+	}
+	hist__free(bvar);
+	hist__free(cand);
+	return HIST_OK;
+}
+
+/* ------------------------------------------------------------------ */
 /* A stable merge sort of indexes with a context: qsort has none, and  */
 /* qsort_r is not portable.                                            */
 
@@ -466,6 +609,7 @@ typedef struct {
 	int64_t *pred;    /* per shard, for the search */
 	uint32_t *mstamp;
 	uint32_t *cstamp; /* per class with set-up, like mstamp */
+	uint64_t *ivar;   /* per item: its tests' spreads squared (with spread_milli) */
 } ctx;
 
 static int test_before(const void *c, uint32_t a, uint32_t b)
@@ -740,7 +884,26 @@ static unsigned int workers_of(const ctx *x)
 	return x->in->workers > 1 ? x->in->workers : 1;
 }
 
-static int partition_pieces(int64_t *makespan, ctx *x, unsigned int shards, uint64_t effort)
+/* The items' variances (their tests' spreads squared, µs²) into ivar, then
+ * hist__spread over the partition in ishard and load. */
+static int spread_items(ctx *x, size_t m, unsigned int bins, uint64_t effort)
+{
+	memset(x->ivar, 0, (m ? m : 1) * sizeof *x->ivar);
+	/* tmp: piece -> item (free until partition_pieces maps the shards). */
+	for (size_t i = 0; x->charged && i < m; i++)
+		x->tmp[x->items[i]] = (uint32_t)i;
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t u = x->unit_of[i], item = x->charged ? x->tmp[x->upiece[u]] : x->urank[u];
+		uint64_t sd = x->in->spread_us[i];
+
+		x->ivar[item] = var_add(x->ivar[item], sd * sd);
+	}
+	return hist__spread(x->ishard, x->load, x->iw, x->ivar, m, bins, x->in->spread_milli, effort);
+}
+
+/* final: the plan kept (not a trial of solve's), which spreads noisy
+ * items when asked to. */
+static int partition_pieces(int64_t *makespan, ctx *x, unsigned int shards, uint64_t effort, int final)
 {
 	size_t m = x->charged ? x->pieces : x->units;
 	unsigned int w = workers_of(x), bins = shards * w;
@@ -749,6 +912,8 @@ static int partition_pieces(int64_t *makespan, ctx *x, unsigned int shards, uint
 	for (size_t i = 0; i < m; i++)
 		x->iw[i] = x->charged ? x->pc[x->items[i]].w : x->uw[x->uorder[i]];
 	if ((error = hist__partition(x->ishard, x->load, x->iw, m, bins, effort)) < 0)
+		return error;
+	if (final && x->ivar && (error = spread_items(x, m, bins, effort)) < 0)
 		return error;
 	*makespan = 0;
 	for (unsigned int k = 0; k < bins; k++)
@@ -795,7 +960,7 @@ static int solve(ctx *x, unsigned int shards)
 	if (x->longest > bound)
 		bound = x->longest;
 	if (!x->charged)
-		return partition_pieces(&makespan, x, shards, effort);
+		return partition_pieces(&makespan, x, shards, effort, 1);
 	/* Each module with a set-up starts as one piece. A piece more than twice
 	 * the bound cannot stay whole in any good plan: cut it into parts about
 	 * the bound's size, each paying the set-up (halving would take too many
@@ -842,7 +1007,7 @@ static int solve(ctx *x, unsigned int shards)
 		x->pkey[p] = x->pc[p].w;
 	}
 	if ((error = sort_desc(x->items, x->tmp, x->pieces, x->pkey, piece_before, x, 0)) < 0 ||
-	    (error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
+	    (error = partition_pieces(&makespan, x, shards, trial_effort, 0)) < 0)
 		return error;
 	/* Then cut in two the heaviest piece of the heaviest shard, as long as
 	 * the plan gets shorter: splitting a scope only where it pays. Within
@@ -859,7 +1024,7 @@ static int solve(ctx *x, unsigned int shards)
 		memcpy(x->saved_items, x->items, pieces * sizeof *x->items);
 		split_piece(x, p, 2);
 		resort_after_split(x, p, pieces);
-		if ((error = partition_pieces(&trial, x, shards, trial_effort)) < 0)
+		if ((error = partition_pieces(&trial, x, shards, trial_effort, 0)) < 0)
 			return error;
 		if (trial < makespan) {
 			makespan = trial;
@@ -870,10 +1035,13 @@ static int solve(ctx *x, unsigned int shards)
 		x->pieces = pieces;
 		x->pc[p] = saved;
 		x->pc[p].tried = 1;
-		if ((error = partition_pieces(&makespan, x, shards, trial_effort)) < 0)
+		if ((error = partition_pieces(&makespan, x, shards, trial_effort, 0)) < 0)
 			return error;
 	}
-	return effort == trial_effort ? HIST_OK : partition_pieces(&makespan, x, shards, effort);
+	/* The same partition again when the effort is the trials', then spread. */
+	if (effort == trial_effort && !x->ivar)
+		return HIST_OK;
+	return partition_pieces(&makespan, x, shards, effort, 1);
 }
 
 /* The stable hash plan: each unit on the shard hist_nodeid_hash of its
@@ -1157,7 +1325,7 @@ int hist__plan_build(hist__plan_result *out, const hist__plan_test *tests, size_
 	    ALLOC(x.gitem, in->groups) || ALLOC(x.ushard, n) ||
 	    ALLOC(x.upiece, n) || ALLOC(x.pc, n) || ALLOC(x.mstart, modules + 1) || ALLOC(out->order, n) ||
 	    ALLOC(out->start, (size_t)most + 1) || ALLOC(out->predicted, most) || ALLOC(touched, modules) ||
-	    ALLOC(x.cstamp, in->classes)) {
+	    ALLOC(x.cstamp, in->classes) || (in->spread_milli && in->spread_us && ALLOC(x.ivar, n))) {
 		error = hist__error(err, HIST_E_NOMEM, "out of memory planning %zu tests", n);
 		goto done;
 	}
@@ -1282,6 +1450,7 @@ done:
 	hist__free(x.charge);
 	hist__free(x.mstamp);
 	hist__free(x.cstamp);
+	hist__free(x.ivar);
 	hist__free(x.items);
 	hist__free(x.iw);
 	hist__free(x.ishard);

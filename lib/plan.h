@@ -22,6 +22,18 @@
 int hist__partition(uint32_t *shard_of, int64_t *load, const int64_t *w, size_t n, unsigned int shards,
                     uint64_t effort);
 
+/* Spreads noisy items over bins: a bin's risk is its load + K x
+ * sqrt(sum of its items' variances), K = k_milli / 1000, in integers.
+ * Starting from shard_of and load (a partition of w), while effort lasts,
+ * the bin of the largest risk (ties: the lowest) moves an item to, or
+ * swaps one of its noisiest items with, another bin wherever that lowers
+ * the larger risk of the two most (ties: the first step found, swaps
+ * before moves, in item order). Every step lowers the sorted risk vector,
+ * so it ends. var[i] is item i's variance (µs²); all 0 or k_milli 0 changes
+ * nothing. Loads stay sums of w. */
+int hist__spread(uint32_t *shard_of, int64_t *load, const int64_t *w, const uint64_t *var, size_t n,
+                 unsigned int shards, unsigned int k_milli, uint64_t effort);
+
 /* One test as plan.c sees it. */
 typedef struct {
 	const char *id; /* nodeid, NUL-terminated, owned by the plan's arena */
@@ -56,6 +68,11 @@ typedef struct {
 	size_t classes;
 	int in_name_order; /* 1: the tests rise in byte order of their nodeids
 	                      (0: plan.c checks, and sorts them when they do not) */
+	unsigned int spread_milli; /* K x 1000: after balancing, lower the largest
+	                              load + K x sqrt(sum of the spreads squared)
+	                              (hist__spread); 0: off */
+	const uint32_t *spread_us; /* per test (same order), how far its samples
+	                              stray (hist__estimate_spread); NULL: none */
 } hist__plan_input;
 
 

@@ -53,6 +53,8 @@ static int check_options(hist__err *err, const hist_plan_options *o)
 		return hist__error(err, HIST_E_INVALID, "test_count %zu without tests", o->test_count);
 	if (o->version >= 2 && o->groups && !o->tests)
 		return hist__error(err, HIST_E_INVALID, "groups without tests");
+	if (o->version >= 3 && !(o->spread_variance >= 0.0 && o->spread_variance <= HIST_SPREAD_MAX))
+		return hist__error(err, HIST_E_INVALID, "spread variance %g: must be in [0, %d]", o->spread_variance, HIST_SPREAD_MAX);
 	if (o->test_overhead_us < -1 || o->shard_overhead_us < -1)
 		return hist__error(err, HIST_E_INVALID, "overheads must be >= 0 (or -1: learn them)");
 	return HIST_OK;
@@ -203,7 +205,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	hist__plan_input in;
 	hist_plan *plan = NULL;
 	const char *suite;
-	unsigned int in_shards = 0, min_shards = 0;
+	unsigned int in_shards = 0, min_shards = 0, spread_milli;
 	unsigned char near[HIST__STORE_MAX_WINDOW];
 	int error, began = 0;
 
@@ -212,8 +214,9 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	if ((error = check_options(err, opts)) < 0)
 		return error;
 	suite = opts->suite ? opts->suite : "default";
+	spread_milli = opts->version >= 3 ? (unsigned int)(opts->spread_variance * 1000 + 0.5) : 0;
 	so = (hist__suite_options){opts->estimator, opts->alpha, opts->tests, opts->test_count, opts->progress,
-	                           opts->payload, NULL, 0};
+	                           opts->payload, NULL, 0, spread_milli > 0};
 	/* One snapshot for every read, so the estimates and the overheads
 	 * see the same history even while another process ingests. */
 	if ((error = hist__store_read_begin(&began, db)) < 0 ||
@@ -289,6 +292,7 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	plan->without_history = res.without_history;
 	plan->from_collection = opts->tests != NULL;
 	plan->workers = opts->version >= 2 && opts->workers > 1 ? opts->workers : 0;
+	plan->spread_milli = spread_milli;
 	if ((error = assign_groups(plan, opts, err)) < 0)
 		goto done;
 	if (res.fallback && plan->n)
@@ -318,7 +322,9 @@ int hist_plan_create(hist_plan **out, hist_db *db, const hist_plan_options *opts
 	                        plan->workers,
 	                        res.class_setup,
 	                        res.classes,
-	                        res.in_name_order};
+	                        res.in_name_order,
+	                        spread_milli,
+	                        res.spread_us};
 	if ((error = hist__planner_finish(plan, &in, err)) < 0)
 		goto done;
 	if (plan->target_missed) {
@@ -341,6 +347,7 @@ done:
 	hist__arena_free(res.arena);
 	hist__free(res.module_setup);
 	hist__free(res.class_setup);
+	hist__free(res.spread_us);
 	hist_plan_free(plan);
 	return error;
 }

@@ -50,6 +50,7 @@ struct hist_plan {
 	char *group_markers; /* NULL: the test list carried no groups */
 	size_t max_tests_per_shard; /* the caller's K, or 0 */
 	unsigned int workers;       /* W > 1 the shards were planned for, or 0 */
+	unsigned int spread_milli;  /* the spread K x 1000, or 0 */
 };
 
 /* The stages after estimation: partitions plan->tests (plan->n of them) per

@@ -79,6 +79,31 @@ static inline int get_varint(uint64_t *out, const unsigned char **p, const unsig
 		*out = *(*p)++;
 		return 1;
 	}
+	/* Durations take 2 to 4: unrolled. With the loop alone, decoding was
+	 * a seventh of planning's instructions (100,000 tests x 5 runs); now
+	 * it is a ninth. */
+	if (end - *p >= 4) {
+		const unsigned char *q = *p;
+		v = (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7;
+		if (!(q[1] & 0x80)) {
+			*out = v;
+			*p += 2;
+			return 1;
+		}
+		v |= (uint64_t)(q[2] & 0x7f) << 14;
+		if (!(q[2] & 0x80)) {
+			*out = v;
+			*p += 3;
+			return 1;
+		}
+		v |= (uint64_t)(q[3] & 0x7f) << 21;
+		if (!(q[3] & 0x80)) {
+			*out = v;
+			*p += 4;
+			return 1;
+		}
+		v = 0;
+	}
 	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
 		unsigned char c = *(*p)++;
 		v |= (uint64_t)(c & 0x7f) << shift;

@@ -228,6 +228,7 @@ typedef struct {
 } row;
 
 static char warnings[2048];
+static int pass_spread; /* hist__suite_options.spread for pass() */
 
 static void collect_warning(const char *message, void *payload)
 {
@@ -241,7 +242,7 @@ static void collect_warning(const char *message, void *payload)
 static hist_plan *pass(const char *const *tests, size_t ntests, const row *rows, size_t nrows,
                        hist_estimator e, int64_t overhead, hist__suite_result *res)
 {
-	hist__suite_options o = {e, 0.5, tests, ntests, NULL, NULL, NULL, 0};
+	hist__suite_options o = {e, 0.5, tests, ntests, NULL, NULL, NULL, 0, pass_spread};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist_plan *p = hist__calloc(1, sizeof *p);
@@ -340,6 +341,56 @@ START_TEST(estimators_over_the_window)
 	ck_assert_int_eq(p->tests[0].est_us, 26);
 	hist__free(res.module_setup);
 	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(spread_by_hand)
+{
+	int64_t one[] = {100}, two[] = {100, 900}, three[] = {10, 30, 20}, four[] = {100, 110, 90, 1000},
+	        same[] = {7, 7, 7, 7};
+
+	/* Too few samples say nothing. */
+	ck_assert_int_eq(hist__estimate_spread(one, 1), 0);
+	ck_assert_int_eq(hist__estimate_spread(two, 2), 0);
+	/* Median 20, deviations 10, 10, 0: MAD 10, x 1.4826 = 14.8 -> 15. */
+	ck_assert_int_eq(hist__estimate_spread(three, 3), 15);
+	/* Median 105, deviations 5, 5, 15, 895: MAD 10; the slow run of 1000
+	 * does not make the test noisy. */
+	ck_assert_int_eq(hist__estimate_spread(four, 4), 15);
+	ck_assert_int_eq(hist__estimate_spread(same, 4), 0);
+}
+END_TEST
+
+/* The pass hands each test its spread when asked, only from its timed
+ * samples, 0 with fewer than three; without the option, always 0. */
+START_TEST(spread_reaches_the_plan_tests)
+{
+	const char *tests[] = {"a.py::noisy", "a.py::steady", "a.py::twice", "a.py::errs"};
+	row rows[] = {{"a.py::errs", 0, 2, E, 10, -1},       {"a.py::errs", 0, 1, E, 900, -1},
+	              {"a.py::errs", 0, 0, E, 30, -1},       {"a.py::noisy", 0, 3, P, 1000000, -1},
+	              {"a.py::noisy", 0, 2, P, 3000000, -1}, {"a.py::noisy", 0, 1, F, 2000000, -1},
+	              {"a.py::noisy", 0, 0, S, -1, -1},      {"a.py::steady", 0, 2, P, 2000000, -1},
+	              {"a.py::steady", 0, 1, P, 2000000, -1}, {"a.py::steady", 0, 0, P, 2000000, -1},
+	              {"a.py::twice", 0, 1, P, 1000000, -1}, {"a.py::twice", 0, 0, P, 3000000, -1}};
+	hist__suite_result res;
+	hist_plan *p;
+
+	for (pass_spread = 0; pass_spread <= 1; pass_spread++) {
+		p = pass(tests, 4, rows, sizeof rows / sizeof *rows, HIST_EST_EMA, 0, &res);
+		/* 1, 3, 2 s: MAD 1 s, x 1.4826. */
+		if (!pass_spread) {
+			ck_assert_ptr_null(res.spread_us);
+		} else {
+			ck_assert_uint_eq(res.spread_us[find(p, "a.py::noisy") - p->tests], 1482600);
+			ck_assert_uint_eq(res.spread_us[find(p, "a.py::steady") - p->tests], 0);
+			ck_assert_uint_eq(res.spread_us[find(p, "a.py::twice") - p->tests], 0);
+			ck_assert_uint_eq(res.spread_us[find(p, "a.py::errs") - p->tests], 0);
+		}
+		hist__free(res.spread_us);
+		hist__free(res.module_setup);
+		hist_plan_free(p);
+	}
+	pass_spread = 0;
 }
 END_TEST
 
@@ -625,7 +676,7 @@ static void count_progress(const char *what, uint64_t done, void *payload)
 
 START_TEST(progress_while_reading)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL, NULL, 0};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, count_progress, NULL, NULL, 0, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row r = {"a.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
@@ -640,7 +691,7 @@ END_TEST
 
 START_TEST(history_out_of_order_is_refused)
 {
-	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL, 0};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, NULL, 0, NULL, NULL, NULL, 0, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 	hist__history_row b = {"b.py::x", 7, 0, 0, HIST_OUTCOME_PASSED, 5, -1, 1, 0};
@@ -675,7 +726,7 @@ END_TEST
 START_TEST(listed_tests_are_checked)
 {
 	const char *dup[] = {"a.py::x", "b.py::y", "a.py::x"}, *nl[] = {"a.py::x\n"}, *hash[] = {"#a"};
-	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL, 0};
+	hist__suite_options o = {HIST_EST_EMA, 0.3, dup, 3, NULL, NULL, NULL, 0, 0};
 	hist__err err = HIST__ERR_INIT;
 	hist__suite *s;
 
@@ -1283,7 +1334,7 @@ START_TEST(suite_walks_equal_suite_row)
 	uint64_t rng = 42;
 
 	for (int round = 0; round < 12; round++) {
-		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL, NULL, 0};
+		hist__suite_options o = {(hist_estimator)(round % 4), 0.3, NULL, 0, NULL, NULL, NULL, 0, 0};
 		hist__suite_result ra, rb;
 		hist__err err = HIST__ERR_INIT;
 		hist__suite *a, *b;
@@ -1385,6 +1436,8 @@ Suite *check_estimate_suite(void)
 	tcase_add_test(tc, test_list_reads_files);
 	tcase_add_test(tc, listed_suite_takes_history_by_nodeid_then_key);
 	tcase_add_test(tc, estimators_over_the_window);
+	tcase_add_test(tc, spread_by_hand);
+	tcase_add_test(tc, spread_reaches_the_plan_tests);
 	tcase_add_test(tc, auto_picks_what_predicted_best);
 	tcase_add_test(tc, unlisted_suite_is_the_newest_run);
 	tcase_add_test(tc, key_history_fills_a_test_without_its_own);

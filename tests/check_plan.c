@@ -2,6 +2,8 @@
  * LPT's proven bound of the brute-force optimum, scopes kept whole, module
  * set-up charged per shard and split only where it pays, the target search,
  * the hash fallback, the order in a shard and the plan id. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -951,6 +953,161 @@ START_TEST(bounds_and_empty_suites)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Spreading noisy tests                                               */
+
+/* A plan of tests with these costs and spreads (µs), modules from the
+ * file part of each id, no set-up. */
+static hist_plan *spread_plan(const char *const *ids, const int64_t *cost, const uint32_t *spread, size_t n,
+                              hist__plan_input in, int64_t *msetup, size_t modules)
+{
+	hist_plan *p = hist__calloc(1, sizeof *p);
+	hist__err err = HIST__ERR_INIT;
+
+	p->tests = calloc(n ? n : 1, sizeof *p->tests);
+	p->n = n;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(ids[i]);
+
+		p->tests[i] = (hist__plan_test){hist__arena_dup(&p->arena, ids[i], len), (uint32_t)len,
+		                                (uint32_t)(modules > 1 ? i % modules : 0), cost[i], cost[i], 1, 0, 0};
+	}
+	in.spread_us = spread;
+	in.module_setup = msetup;
+	in.modules = modules;
+	if (!in.effort)
+		in.effort = HIST_PLAN_EFFORT_DEFAULT;
+	ck_assert_msg(hist__planner_finish(p, &in, &err) == HIST_OK, "plan: %s", hist__err_msg(&err));
+	hist__err_clear(&err);
+	return p;
+}
+
+/* Four 10 s tests on 2 shards, t1 and t3 noisy (5 s spread): by the
+ * expected times alone LPT puts t1 and t3 together (ties in name order),
+ * and 20 s / 20 s leaves nothing to improve. With the spread counted they
+ * go apart, and the shards still predict their expected 20 s. */
+START_TEST(spread_keeps_noisy_tests_apart)
+{
+	static const char *const ids[] = {"a.py::t1", "a.py::t2", "a.py::t3", "a.py::t4"};
+	static const int64_t cost[] = {10000000, 10000000, 10000000, 10000000};
+	static const uint32_t spread[] = {5000000, 0, 5000000, 0};
+	int64_t msetup[1] = {0};
+	hist__plan_input in = shards_in(2, HIST_SCOPE_TEST);
+	hist_plan *p;
+
+	p = spread_plan(ids, cost, spread, 4, in, msetup, 1);
+	ck_assert_uint_eq(shard_of(p, "a.py::t1"), shard_of(p, "a.py::t3"));
+	hist_plan_free(p);
+	in.spread_milli = 1000;
+	p = spread_plan(ids, cost, spread, 4, in, msetup, 1);
+	ck_assert_uint_ne(shard_of(p, "a.py::t1"), shard_of(p, "a.py::t3"));
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 1), 20000000);
+	ck_assert_int_eq(hist_plan_shard_predicted_us(p, 2), 20000000);
+	ck_assert_int_eq(p->makespan_us, 20000000);
+	hist_plan_free(p);
+}
+END_TEST
+
+/* hist__spread lowers the largest risk (load + K sqrt(variance)) and
+ * keeps every item once with loads that add up; with no variance it
+ * changes nothing. */
+START_TEST(spread_lowers_the_largest_risk)
+{
+	enum { N = 300, K = 5 };
+	int64_t w[N], load[K], sum[K];
+	uint64_t var[N], zero[N], v[K];
+	uint32_t of[N], before[N];
+
+	rng = 7;
+	for (int round = 0; round < 20; round++) {
+		int64_t worst_before = 0, worst_after = 0;
+
+		for (size_t i = 0; i < N; i++) {
+			w[i] = (int64_t)(next_rand() % 1000000);
+			/* A few noisy items among steady ones. */
+			var[i] = next_rand() % 8 == 0 ? (uint64_t)w[i] * (uint64_t)w[i] : 0;
+			zero[i] = 0;
+		}
+		qsort(w, N, sizeof *w, desc);
+		ck_assert_int_eq(hist__partition(of, load, w, N, K, HIST_PLAN_EFFORT_DEFAULT), HIST_OK);
+		memcpy(before, of, sizeof of);
+		ck_assert_int_eq(hist__spread(of, load, w, zero, N, K, 1000, HIST_PLAN_EFFORT_DEFAULT), HIST_OK);
+		ck_assert_int_eq(memcmp(before, of, sizeof of), 0);
+		memset(v, 0, sizeof v);
+		for (size_t i = 0; i < N; i++)
+			v[of[i]] += var[i];
+		for (unsigned int k = 0; k < K; k++) {
+			int64_t r = load[k] + (int64_t)sqrt((double)v[k]);
+			worst_before = r > worst_before ? r : worst_before;
+		}
+		ck_assert_int_eq(hist__spread(of, load, w, var, N, K, 1000, HIST_PLAN_EFFORT_DEFAULT), HIST_OK);
+		memset(v, 0, sizeof v);
+		memset(sum, 0, sizeof sum);
+		for (size_t i = 0; i < N; i++) {
+			ck_assert_uint_lt(of[i], K);
+			v[of[i]] += var[i];
+			sum[of[i]] += w[i];
+		}
+		for (unsigned int k = 0; k < K; k++) {
+			int64_t r = load[k] + (int64_t)sqrt((double)v[k]);
+			ck_assert_int_eq(sum[k], load[k]);
+			worst_after = r > worst_after ? r : worst_after;
+		}
+		/* The pass rounds sqrt down; allow that 1 µs. */
+		ck_assert_int_le(worst_after, worst_before + 1);
+	}
+}
+END_TEST
+
+/* Without variance (every spread 0, or K 0) a plan is the plan made
+ * without the option, byte for byte; with it, the same inputs give the
+ * same plan, every test once, modules with set-up and workers included. */
+START_TEST(spread_without_variance_changes_nothing)
+{
+	enum { N = 400, MODULES = 13 };
+	static char names[N][32];
+	const char *ids[N];
+	int64_t cost[N], msetup[MODULES];
+	uint32_t none[N], noisy[N];
+
+	rng = 99;
+	for (size_t i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "m%02zu.py::t%03zu", i % MODULES, i);
+		ids[i] = names[i];
+		cost[i] = (int64_t)(next_rand() % 3000000);
+		none[i] = 0;
+		noisy[i] = next_rand() % 4 == 0 ? (uint32_t)(cost[i] / 2) : 0;
+	}
+	for (size_t m = 0; m < MODULES; m++)
+		msetup[m] = m % 3 == 0 ? 400000 : 0;
+	for (unsigned int workers = 1; workers <= 3; workers += 2)
+		for (unsigned int shards = 2; shards <= 9; shards += 7) {
+			hist__plan_input in = shards_in(shards, HIST_SCOPE_TEST);
+			hist_plan *base, *p, *q;
+
+			in.workers = workers;
+			base = spread_plan(ids, cost, none, N, in, msetup, MODULES);
+			p = spread_plan(ids, cost, noisy, N, in, msetup, MODULES); /* K 0 */
+			ck_assert_str_eq(hist_plan_id(base), hist_plan_id(p));
+			hist_plan_free(p);
+			in.spread_milli = 1500;
+			p = spread_plan(ids, cost, none, N, in, msetup, MODULES);
+			ck_assert_str_eq(hist_plan_id(base), hist_plan_id(p));
+			for (unsigned int k = 1; k <= shards; k++)
+				ck_assert_int_eq(hist_plan_shard_predicted_us(p, k), hist_plan_shard_predicted_us(base, k));
+			hist_plan_free(p);
+			p = spread_plan(ids, cost, noisy, N, in, msetup, MODULES);
+			q = spread_plan(ids, cost, noisy, N, in, msetup, MODULES);
+			ck_assert_str_eq(hist_plan_id(p), hist_plan_id(q));
+			for (size_t i = 0; i < N; i++)
+				(void)shard_of(p, ids[i]);
+			hist_plan_free(p);
+			hist_plan_free(q);
+			hist_plan_free(base);
+		}
+}
+END_TEST
+
 Suite *check_plan_suite(void);
 Suite *check_plan_suite(void)
 {
@@ -983,6 +1140,9 @@ Suite *check_plan_suite(void)
 	tcase_add_test(tc, fallback_hashes_a_group_by_its_key);
 	tcase_add_test(tc, workers_predict_the_makespan);
 	tcase_add_test(tc, workers_pay_their_modules_setup);
+	tcase_add_test(tc, spread_keeps_noisy_tests_apart);
+	tcase_add_test(tc, spread_lowers_the_largest_risk);
+	tcase_add_test(tc, spread_without_variance_changes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,7 @@
  * for byte, what hist_results gives row by row. Damaged packs are refused
  * with the run named; schema 3 and 5 histories convert without loss. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -501,6 +502,64 @@ START_TEST(packs_fit_a_page)
 }
 END_TEST
 
+/* Varints as a pack holds them, LEB128 little end first. */
+static size_t put_var(unsigned char *at, uint64_t v)
+{
+	size_t n = 0;
+
+	do {
+		at[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+/* Durations and setups of every varint length (1 to 10 bytes), each at
+ * every distance from the pack's end: the unrolled 2-4 byte read and the
+ * byte loop near the end must decode alike, and a varint cut short by
+ * the end must be refused. */
+START_TEST(pack_varints_of_every_length_decode)
+{
+	static const int64_t values[] = { 0, 1, -1, 63, -64, 64, 8191, -8192, 8192, 1048575, 1048576,
+		134217727, 134217728, (int64_t)1 << 34, (int64_t)1 << 41, (int64_t)1 << 48, (int64_t)1 << 55,
+		(int64_t)1 << 62, INT64_MAX, INT64_MIN };
+	size_t nv = sizeof values / sizeof *values;
+	hist__pack_row rows[HIST__PACK_CHUNK];
+
+	for (size_t first = 0; first < nv; first++) {
+		/* Rows pairing values[first] with each value, in turn as the
+		 * duration and as the setup, so each value ends the pack once. */
+		for (size_t rowsn = 1; rowsn <= 2 * nv && rowsn <= HIST__PACK_CHUNK; rowsn++) {
+			unsigned char pack[HIST__PACK_CHUNK * 22];
+			size_t len = 0, n = 0;
+
+			for (size_t i = 0; i < rowsn; i++) {
+				int64_t a = values[(first + i) % nv], b = values[(first + i / 2) % nv];
+				int64_t dur = i % 2 ? b : a, setup = i % 2 ? a : b;
+
+				len += put_var(pack + len, 1);
+				pack[len++] = 0;
+				len += put_var(pack + len, ((uint64_t)dur << 1) ^ (uint64_t)(dur >> 63));
+				len += put_var(pack + len, ((uint64_t)setup << 1) ^ (uint64_t)(setup >> 63));
+			}
+			ck_assert_int_eq(hist__pack_decode(rows, &n, 3, pack, len), 0);
+			ck_assert_uint_eq(n, rowsn);
+			for (size_t i = 0; i < rowsn; i++) {
+				int64_t a = values[(first + i) % nv], b = values[(first + i / 2) % nv];
+
+				ck_assert_int_eq(rows[i].test_id, 3 * HIST__PACK_CHUNK + (int64_t)i);
+				ck_assert_int_eq(rows[i].duration_us, i % 2 ? b : a);
+				ck_assert_int_eq(rows[i].setup_us, i % 2 ? a : b);
+				ck_assert_int_eq(rows[i].attempts, 1);
+			}
+			/* Cut inside the last varint (its bytes all continue). */
+			if (pack[len - 2] & 0x80)
+				ck_assert_int_eq(hist__pack_decode(rows, &n, 3, pack, len - 1), -1);
+		}
+	}
+}
+END_TEST
+
 Suite *check_store_pack_suite(void);
 Suite *check_store_pack_suite(void)
 {
@@ -513,6 +572,7 @@ Suite *check_store_pack_suite(void)
 	tcase_add_test(tc, damaged_packs_are_refused);
 	tcase_add_test(tc, older_schemas_convert_whole);
 	tcase_add_test(tc, packs_fit_a_page);
+	tcase_add_test(tc, pack_varints_of_every_length_decode);
 	suite_add_tcase(s, tc);
 	return s;
 }

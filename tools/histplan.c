@@ -40,6 +40,9 @@ static void usage(FILE *f)
 	        "      --shard-overhead S  seconds each shard spends starting (collection,\n"
 	        "                          session fixtures; default: learnt from history, else 0)\n"
 	        "      --effort STEPS      improvement pass budget, a count (default %u)\n"
+	        "      --spread-variance K keep noisy tests apart: balance each shard's expected\n"
+	        "                          time + K standard deviations of its tests' history\n"
+	        "                          (0..%d; default 0, off); predictions stay expected\n"
 	        "  -o, --out DIR           write DIR/shard-K.txt and DIR/plan.json (default shards)\n"
 	        "      --dry-run           write no shard files\n"
 	        "      --preview           print a table of the shards\n"
@@ -51,7 +54,8 @@ static void usage(FILE *f)
 	        "      --version           versions of histplan and its libraries\n"
 	        "\n"
 	        "Exit status: 0 success, 1 runtime failure, 2 usage error.\n",
-	        HIST_MAX_SHARDS, HIST_MAX_SHARDS, HIST_MAX_WORKERS, HIST_MAX_WINDOW, HIST_PLAN_EFFORT_DEFAULT);
+	        HIST_MAX_SHARDS, HIST_MAX_SHARDS, HIST_MAX_WORKERS, HIST_MAX_WINDOW, HIST_PLAN_EFFORT_DEFAULT,
+	        HIST_SPREAD_MAX);
 }
 
 enum {
@@ -69,6 +73,7 @@ enum {
 	OPT_TEST_OVERHEAD,
 	OPT_SHARD_OVERHEAD,
 	OPT_EFFORT,
+	OPT_SPREAD,
 	OPT_DRY_RUN,
 	OPT_PREVIEW,
 	OPT_JSON,
@@ -93,6 +98,7 @@ static const struct option options[] = {{"shards", required_argument, NULL, 'n'}
                                         {"test-overhead", required_argument, NULL, OPT_TEST_OVERHEAD},
                                         {"shard-overhead", required_argument, NULL, OPT_SHARD_OVERHEAD},
                                         {"effort", required_argument, NULL, OPT_EFFORT},
+                                        {"spread-variance", required_argument, NULL, OPT_SPREAD},
                                         {"out", required_argument, NULL, 'o'},
                                         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                                         {"preview", no_argument, NULL, OPT_PREVIEW},
@@ -233,6 +239,12 @@ int main(int argc, char **argv)
 			if ((error = whole(&v, "effort", optarg, 1, 2000000000L)))
 				return error;
 			o.effort = (uint64_t)v;
+			break;
+		case OPT_SPREAD:
+			if (cli_parse_double(&o.spread_variance, optarg) < 0 ||
+			    !(o.spread_variance >= 0 && o.spread_variance <= HIST_SPREAD_MAX))
+				return cli_usage_error("--spread-variance: expected a number in [0, %d], got '%s'",
+				                       HIST_SPREAD_MAX, optarg);
 			break;
 		case 'o': out = optarg; break;
 		case OPT_DRY_RUN: dry_run = 1; break;
