@@ -229,7 +229,7 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 	hist_format format = HIST_FORMAT_UNKNOWN;
 	const char *suite;
 	unsigned char raw[16];
-	int error, began = 0, have_raw, seen;
+	int error, began = 0, have_raw, seen, pre_hash;
 	int64_t seen_tests;
 
 	memset(out, 0, sizeof *out);
@@ -269,8 +269,15 @@ int hist_ingest_path(hist_ingest_stats *out, hist_db *db, const char *path, cons
 		goto done;
 	}
 	/* A file seen before is known by its bytes, before any parsing (or
-	 * inflating): re-ingesting costs a read instead of a full ingest. */
-	if ((error = have_raw = hist__input_raw_hash(g.in, raw)) < 0)
+	 * inflating): re-ingesting costs a read instead of a full ingest.
+	 * Into a history with no input yet nothing was seen before, and a
+	 * plain file's raw hash is its content hash, which the parse makes
+	 * anyway (only a gzip file's is stored): that read of the whole file,
+	 * before the parse can start, is skipped (1M real tests: 228 MB). */
+	pre_hash = hist__input_is_gzip(g.in);
+	if (!pre_hash && (error = hist__store_any_input(&pre_hash, db)) < 0)
+		goto done;
+	if ((error = have_raw = pre_hash ? hist__input_raw_hash(g.in, raw) : 0) < 0)
 		goto done;
 	if (have_raw) {
 		if ((error = hist__store_input_owner(&seen, &seen_tests, db, raw, suite, opts->run_id,

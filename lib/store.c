@@ -852,6 +852,15 @@ int hist__store_input_seen(int *seen, int64_t *tests, hist_db *db, const unsigne
 	return HIST_OK;
 }
 
+int hist__store_any_input(int *out, hist_db *db)
+{
+	int64_t v = 0;
+	int error = hist__store_query_int(&v, db, "SELECT EXISTS (SELECT 1 FROM inputs)");
+
+	*out = v != 0;
+	return error;
+}
+
 int hist__store_input_add(hist_db *db, const unsigned char hash[16], const unsigned char *raw_hash, int64_t run,
 	const hist__session *ses, int64_t tests, int64_t test_us)
 {

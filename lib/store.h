@@ -53,6 +53,8 @@ int hist__store_result(int *added, hist_db *db, int64_t run, const hist__record 
  * (the file's bytes before gunzip), was ingested already; *tests then is
  * how many test records it held. */
 int hist__store_input_seen(int *seen, int64_t *tests, hist_db *db, const unsigned char hash[16]);
+/* 1 in *out when the history holds any input at all. */
+int hist__store_any_input(int *out, hist_db *db);
 /* Where an input's content counts (store_owner.c): in the run first by
  * (suite, run id). For content `hash` (or a file's raw hash) offered to
  * run (suite, run_ext): HIST__INPUT_NEW, not stored yet; HIST__INPUT_HELD,
