@@ -434,8 +434,8 @@ static int read_names(reader *r)
 			return 0;
 		if (len > b->bytes_cap) {
 			/* One name longer than a batch holds: its batch grows. */
-			char *p = hist__realloc(b->bytes, len);
-			if (!p || len > UINT32_MAX)
+			char *p = len <= UINT32_MAX ? hist__realloc(b->bytes, len) : NULL;
+			if (!p)
 				return read_fail(r, READ_NOMEM, 0, 0);
 			b->bytes = p;
 			b->bytes_cap = len;
