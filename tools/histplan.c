@@ -2,6 +2,7 @@
  * A thin front end over hist_plan_create and the hist_plan_write/_json/
  * _preview/_svg calls: options in, files and tables out. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,14 @@ int main(int argc, char **argv)
 	long v;
 
 	cli_init("histplan");
+#ifdef M_MMAP_THRESHOLD
+	/* Planning frees the estimator's tables just before the partition
+	 * allocates its own: kept in the heap instead of unmapped, they are
+	 * reused rather than faulted in afresh (1,000,000 tests: 81,000 page
+	 * faults -> 69,000, CPU -8%, peak RSS 250 -> 279 MB). */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:t:o:qv", options, NULL)) != -1) {
 		switch (c) {
