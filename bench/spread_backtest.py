@@ -17,12 +17,15 @@ paid it once): spreading moves whole pieces (a module with set-up is
 cut into pieces on expected times alone, the same with and without it),
 so it falls on both plans alike.
 
+With --all-later, each plan is also timed under every later run j > k
+(more draws of the machine's noise for the same plan; rows say run j).
+
 Printed per (k, N, K): the plan's predicted makespan, the actual slowest
 shard, the actual mean shard and slowest / mean; then, per N and K, the
 mean over k of slowest and slowest / mean, and how often K beat K = 0.
 
   bench/spread_backtest.py [--bin DIR] [--shards "4 8"] [--k "1 2"] [--min-history H]
-                           [--json FILE] REPORT.jsonl.gz...
+                           [--all-later] [--json FILE] REPORT.jsonl.gz...
 
 Deterministic for the same reports and binaries; uses a scratch directory
 that it removes.
@@ -76,6 +79,7 @@ def main():
     ap.add_argument("--shards", default="4 8")
     ap.add_argument("--k", default="1 2", help="values of --spread-variance beside 0")
     ap.add_argument("--min-history", type=int, default=1, help="runs before k at least")
+    ap.add_argument("--all-later", action="store_true", help="time each plan under every later run too")
     ap.add_argument("--json")
     ap.add_argument("reports", nargs="+")
     a = ap.parse_args()
@@ -99,34 +103,37 @@ def main():
                         doc, shards = plan(a.bin, db, tl, os.path.join(scratch, "out"), n, k)
                         ov = doc["overheads"]
                         cpt = ov.get("collect_per_test_seconds") or 0.0
-                        act = [ov["shard_seconds"] + sum(dur.get(t, 0.0) + ov["test_seconds"] for t in s)
-                               + cpt * sum(per_file[f] for f in {t.split("::")[0] for t in s})
-                               for s in shards]
-                        mean = sum(act) / len(act)
-                        rows.append({"k_run": i + 1, "history": i, "shards": n, "spread": k,
-                                     "plan_id": doc["plan_id"], "predicted": doc["makespan_seconds"],
-                                     "slowest": max(act), "mean": mean, "ratio": max(act) / mean})
+                        for j in range(i, len(runs) if a.all_later else i + 1):
+                            dj = runs[j][2]
+                            act = [ov["shard_seconds"] + sum(dj.get(t, 0.0) + ov["test_seconds"] for t in s)
+                                   + cpt * sum(per_file[f] for f in {t.split("::")[0] for t in s})
+                                   for s in shards]
+                            mean = sum(act) / len(act)
+                            rows.append({"k_run": i + 1, "timed_run": j + 1, "history": i, "shards": n,
+                                         "spread": k, "plan_id": doc["plan_id"],
+                                         "predicted": doc["makespan_seconds"], "slowest": max(act),
+                                         "mean": mean, "ratio": max(act) / mean})
             subprocess.run([os.path.join(a.bin, "histmerge"), "-q", "--db", db, "--run-id", f"run-{i:04d}", path],
                            check=True)
     finally:
         shutil.rmtree(scratch)
-    print("| run k | runs before | N | K | plan | predicted s | slowest s | mean s | slowest / mean |")
+    print("| run k | timed by run | N | K | plan | predicted s | slowest s | mean s | slowest / mean |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['k_run']} | {r['history']} | {r['shards']} | {r['spread']:g} | {r['plan_id'][:8]} |"
+        print(f"| {r['k_run']} | {r['timed_run']} | {r['shards']} | {r['spread']:g} | {r['plan_id'][:8]} |"
               f" {r['predicted']:.2f} | {r['slowest']:.2f} | {r['mean']:.2f} | {r['ratio']:.4f} |")
     print()
-    print("| N | K | runs | mean slowest s | mean slowest / mean | mean predicted s | better / same / worse than K = 0 |")
+    print("| N | K | timings | mean slowest s | mean slowest / mean | mean predicted s | better / same / worse than K = 0 |")
     print("|---|---|---|---|---|---|---|")
     summary = []
     for n in ns:
-        base = {r["k_run"]: r for r in rows if r["shards"] == n and r["spread"] == 0}
+        base = {(r["k_run"], r["timed_run"]): r for r in rows if r["shards"] == n and r["spread"] == 0}
         for k in ks:
             sel = [r for r in rows if r["shards"] == n and r["spread"] == k]
             if not sel:
                 continue
-            better = sum(r["slowest"] < base[r["k_run"]]["slowest"] - 1e-9 for r in sel)
-            worse = sum(r["slowest"] > base[r["k_run"]]["slowest"] + 1e-9 for r in sel)
+            better = sum(r["slowest"] < base[r["k_run"], r["timed_run"]]["slowest"] - 1e-9 for r in sel)
+            worse = sum(r["slowest"] > base[r["k_run"], r["timed_run"]]["slowest"] + 1e-9 for r in sel)
             s = {"shards": n, "spread": k, "runs": len(sel),
                  "slowest": sum(r["slowest"] for r in sel) / len(sel),
                  "ratio": sum(r["ratio"] for r in sel) / len(sel),
