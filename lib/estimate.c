@@ -188,7 +188,11 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	if (s->n >= NONE_ENTRY - 1)
 		return hist__error(s->err, HIST_E_INVALID, "more than %u tests", NONE_ENTRY - 1);
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
+		/* By test id, no more tests can come than history ids (but the
+		 * JUnit keys of the newest run, added after them): sized once
+		 * instead of doubled, which copied and faulted in the array
+		 * again and again. */
+		size_t cap = s->by_id && s->nst > s->cap ? s->nst : s->cap ? s->cap * 2 : 1024;
 		entry *t = hist__realloc(s->t, cap * sizeof *t);
 		if (!t)
 			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
