@@ -528,15 +528,17 @@ static int place(hist__suite *s, uint32_t i, const char *name, size_t len, int i
 	return HIST_OK;
 }
 
-/* Room for one more sample in each array: a row adds to dur or errdur
+/* Room for `more` samples in each array: a row adds to dur or errdur
  * (and setup only with dur), so their sum bounds every array. */
-static int room(hist__suite *s)
+static int room(hist__suite *s, size_t more)
 {
 	size_t cap = s->scap ? s->scap * 2 : 16;
 	int64_t *a, *b, *c;
 
-	if (s->ndur + s->nerr < s->scap)
+	if (s->ndur + s->nerr + more <= s->scap)
 		return HIST_OK;
+	while (cap < s->ndur + s->nerr + more)
+		cap *= 2;
 	if ((a = hist__realloc(s->dur, cap * sizeof *a)))
 		s->dur = a;
 	if (a && (b = hist__realloc(s->errdur, cap * sizeof *b)))
@@ -564,14 +566,12 @@ static void begin_samples(hist__suite *s)
 	s->ndurnear = 0;
 }
 
-/* One result of the history id being read. */
-static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
+/* One result of the history id being read, with room made for it. */
+static inline void put_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us,
+                              int64_t setup_us)
 {
 	int near = s->o.near && age < s->o.near_count && s->o.near[age];
-	int error;
 
-	if ((error = room(s)) < 0)
-		return error;
 	if (age == 0)
 		s->cur_newest = 1;
 	switch (outcome) {
@@ -594,7 +594,15 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 		break;
 	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
 	}
-	return HIST_OK;
+}
+
+static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
+{
+	int error = room(s, 1);
+
+	if (error == HIST_OK)
+		put_sample(s, age, outcome, duration_us, setup_us);
+	return error;
 }
 
 /* Room for the stats of one more group of hist__suite_row. */
@@ -698,10 +706,11 @@ int hist__suite_samples(void *payload, int64_t test, const hist__history_sample 
 	if (s->o.progress && (before >> 18) != (s->rows >> 18))
 		s->o.progress("results read", s->rows >> 18 << 18, s->o.payload);
 	begin_samples(s);
+	/* Room for the test's rows at once, not a check a row. */
+	if ((error = room(s, n)) < 0)
+		return error;
 	for (size_t j = 0; j < n; j++)
-		if ((error = add_sample(s, rows[j].age, (hist_outcome)rows[j].outcome, rows[j].duration_us,
-		                        rows[j].setup_us)) < 0)
-			return error;
+		put_sample(s, rows[j].age, (hist_outcome)rows[j].outcome, rows[j].duration_us, rows[j].setup_us);
 	summarize(s, (uint32_t)test);
 	return HIST_OK;
 }
