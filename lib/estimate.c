@@ -94,7 +94,29 @@ typedef struct {
 	uint32_t len;
 	uint32_t exact; /* stats of the results under this nodeid; NONE_ENTRY: none */
 	uint32_t key;   /* of the results under its JUnit key (xunit2 reports) */
+	uint32_t module; /* its file's scope id (take_scopes) */
+	uint32_t mlen;   /* the length of its file's part of id */
+	uint32_t cls;    /* its class's scope id; NONE_ENTRY: outside a class */
 } entry;
+
+/* Numbers the scopes (files, classes) of the tests in the order they first
+ * appear. The history hands tests over in name order, so a scope's tests
+ * come together and each new scope sorts after the one before: while that
+ * holds, a scope that differs from the last one is new, and no map is
+ * needed (hashing a million prefixes and the map's pages were a fifth of
+ * planning). The first scope out of order starts the map, filled with
+ * every scope so far, and the map decides from there. Ids are the same
+ * either way. */
+typedef struct {
+	hist__strmap map;
+	int mapped;        /* a scope came out of order: the map knows them all */
+	const char *last;  /* the newest test's scope */
+	size_t last_len;
+	uint32_t last_id;
+	uint32_t count;    /* scopes numbered */
+} scope_ids;
+
+#define SCOPE_IDS_INIT {HIST__STRMAP_INIT, 0, NULL, 0, 0, 0}
 
 /* A JUnit-key group of the history, kept until the suite is known. */
 typedef struct {
@@ -112,6 +134,11 @@ struct hist__suite {
 	entry *t;
 	size_t n, cap;
 	hist__strmap ids;   /* nodeid -> entry */
+	/* Files and classes of t[0 .. scoped) are numbered (take_scopes):
+	 * without a list, as each test comes, while the names are still being
+	 * read on the other thread; else at the end. */
+	scope_ids mods, classes;
+	size_t scoped;
 	hist__strmap keys;  /* JUnit key -> first entry with it */
 	uint32_t *key_next; /* further entries with the same key */
 	int keys_built;
@@ -176,6 +203,8 @@ static const char *bad_nodeid(const char *id, size_t len)
 	return NULL;
 }
 
+static int take_scopes(hist__suite *s);
+
 /* Adds id as a test (copied into the arena). With `mapped` the id map finds
  * it, and an id already there is not added again (*added 0). */
 static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, int mapped, int *added)
@@ -188,7 +217,11 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	if (s->n >= NONE_ENTRY - 1)
 		return hist__error(s->err, HIST_E_INVALID, "more than %u tests", NONE_ENTRY - 1);
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
+		/* By test id, no more tests can come than history ids (but the
+		 * JUnit keys of the newest run, added after them): sized once
+		 * instead of doubled, which copied and faulted in the array
+		 * again and again. */
+		size_t cap = s->by_id && s->nst > s->cap ? s->nst : s->cap ? s->cap * 2 : 1024;
 		entry *t = hist__realloc(s->t, cap * sizeof *t);
 		if (!t)
 			return hist__error(s->err, HIST_E_NOMEM, "out of memory");
@@ -207,9 +240,12 @@ static int add_entry(uint32_t *out, hist__suite *s, const char *id, size_t len, 
 	*out = idx;
 	if (!*added)
 		return HIST_OK;
-	s->t[idx] = (entry){copy, (uint32_t)len, NONE_ENTRY, NONE_ENTRY};
+	s->t[idx] = (entry){copy, (uint32_t)len, NONE_ENTRY, NONE_ENTRY, 0, 0, NONE_ENTRY};
 	s->n++;
-	return HIST_OK;
+	/* Without a list the tests come in their final order: their scopes
+	 * are numbered now, on this thread's time while the reader reads the
+	 * next names, instead of all at the end. */
+	return s->listed ? HIST_OK : take_scopes(s);
 }
 
 int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *err)
@@ -224,6 +260,7 @@ int hist__suite_new(hist__suite **out, const hist__suite_options *o, hist__err *
 	s->o = *o;
 	s->listed = o->tests != NULL;
 	s->cur = (hist__buf)HIST__BUF_INIT(0);
+	s->mods = s->classes = (scope_ids)SCOPE_IDS_INIT;
 	if (s->listed && (error = hist__strmap_reserve(&s->ids, o->test_count)) < 0) {
 		hist__error(err, error, "out of memory");
 		goto done;
@@ -692,6 +729,8 @@ void hist__suite_free(hist__suite *s)
 	hist__free(s->t);
 	hist__strmap_free(&s->ids);
 	hist__strmap_free(&s->keys);
+	hist__strmap_free(&s->mods.map);
+	hist__strmap_free(&s->classes.map);
 	hist__free(s->key_next);
 	hist__free(s->kg);
 	hist__free(s->st);
@@ -758,7 +797,7 @@ static int match_key_groups(hist__suite *s)
 
 /* Groups values by module with a counting sort: val[off[m] .. off[m+1])
  * holds module m's. */
-static int group_by_module(size_t **off_out, size_t modules, const uint32_t *module, size_t n,
+static int group_by_module(size_t **off_out, size_t modules, const entry *t, size_t n,
                            const int *take)
 {
 	size_t *off = hist__calloc(modules + 1, sizeof *off);
@@ -767,37 +806,18 @@ static int group_by_module(size_t **off_out, size_t modules, const uint32_t *mod
 		return HIST_E_NOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (take[i])
-			off[module[i] + 1]++;
+			off[t[i].module + 1]++;
 	for (size_t m = 0; m < modules; m++)
 		off[m + 1] += off[m];
 	*off_out = off;
 	return HIST_OK;
 }
 
-/* Numbers the scopes (files, classes) of the tests in the order they first
- * appear. The history hands tests over in name order, so a scope's tests
- * come together and each new scope sorts after the one before: while that
- * holds, a scope that differs from the last one is new, and no map is
- * needed (hashing a million prefixes and the map's pages were a fifth of
- * planning). The first scope out of order starts the map, filled with
- * every scope so far, and the map decides from there. Ids are the same
- * either way. */
-typedef struct {
-	hist__strmap map;
-	int mapped;        /* a scope came out of order: the map knows them all */
-	const char *last;  /* the newest test's scope */
-	size_t last_len;
-	uint32_t last_id;
-	uint32_t count;    /* scopes numbered */
-} scope_ids;
-
-#define SCOPE_IDS_INIT {HIST__STRMAP_INIT, 0, NULL, 0, 0, 0}
-
 /* Puts the scopes numbered so far into the map: test i's scope is
- * t[i].id[0 .. scope_len), its id id[i] (NONE_ENTRY: none). Before the
- * map, ids rise with the tests, so a scope's first test is where id[]
- * first reaches it. */
-static int map_scopes(scope_ids *k, const hist__plan_test *t, const uint32_t *id, size_t n, hist_scope scope)
+ * t[i].id[0 .. scope_len), its id t[i].module or t[i].cls (NONE_ENTRY:
+ * none). Before the map, ids rise with the tests, so a scope's first test
+ * is where the ids first reach it. */
+static int map_scopes(scope_ids *k, const entry *t, size_t n, hist_scope scope)
 {
 	uint32_t next = 0;
 	int error, added;
@@ -807,7 +827,7 @@ static int map_scopes(scope_ids *k, const hist__plan_test *t, const uint32_t *id
 	for (size_t i = 0; i < n && next < k->count; i++) {
 		uint32_t got;
 
-		if (id[i] != next)
+		if ((scope == HIST_SCOPE_MODULE ? t[i].module : t[i].cls) != next)
 			continue;
 		if ((error = hist__strmap_put(&got, &added, &k->map, t[i].id,
 		                              hist__nodeid_scope_len(t[i].id, t[i].len, scope), next)) < 0)
@@ -818,10 +838,10 @@ static int map_scopes(scope_ids *k, const hist__plan_test *t, const uint32_t *id
 	return HIST_OK;
 }
 
-/* The id of scope key[0 .. len) of test i (t[0 .. i) and id[0 .. i) are
- * the tests before it). */
-static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, const hist__plan_test *t,
-                    const uint32_t *id, size_t i, hist_scope scope)
+/* The id of scope key[0 .. len) of test i (t[0 .. i) are the tests
+ * before it). */
+static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, const entry *t, size_t i,
+                    hist_scope scope)
 {
 	int error, added;
 
@@ -832,7 +852,7 @@ static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, co
 	if (!k->mapped && (!k->last || name_order(key, len, k->last, k->last_len) > 0)) {
 		*out = k->count++;
 	} else {
-		if (!k->mapped && (error = map_scopes(k, t, id, i, scope)) < 0)
+		if (!k->mapped && (error = map_scopes(k, t, i, scope)) < 0)
 			return error;
 		if ((error = hist__strmap_put(out, &added, &k->map, key, len, k->count)) < 0)
 			return error;
@@ -844,6 +864,26 @@ static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, co
 	return HIST_OK;
 }
 
+/* Numbers the file and the class of the next test, t[s->scoped], in
+ * test order: the ids depend on nothing else, so they are the same
+ * whether a test is numbered as it comes or at the end. */
+static int take_scopes(hist__suite *s)
+{
+	entry *e = &s->t[s->scoped];
+	size_t mlen = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE), clen;
+	int error;
+
+	if ((error = scope_id(&e->module, &s->mods, e->id, mlen, s->t, s->scoped, HIST_SCOPE_MODULE)) < 0)
+		return hist__error(s->err, error, "out of memory");
+	e->mlen = (uint32_t)mlen; /* a nodeid is at most 64 KiB */
+	e->cls = NONE_ENTRY;
+	clen = hist__nodeid_class_len(e->id, e->len, mlen);
+	if (clen != mlen && (error = scope_id(&e->cls, &s->classes, e->id, clen, s->t, s->scoped, HIST_SCOPE_CLASS)) < 0)
+		return hist__error(s->err, error, "out of memory");
+	s->scoped++;
+	return HIST_OK;
+}
+
 /* A class's set-up (class-scoped fixtures, setup_class) shows in the
  * set-up phase of the test that opens the class, above its module's
  * typical set-up (mtypical, the median). Like a module's, that excess is
@@ -852,31 +892,24 @@ static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, co
  * collected test with the collected suite, else its largest set-up. A
  * class opened by its module's opener is left out: its set-up is in the
  * module's already. A class of one test cannot be split, nor told. */
-static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test *t, size_t n, const uint32_t *module,
-                       const uint32_t *mlen, const int64_t *setup, const int64_t *mtypical, const uint32_t *mopener)
+static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test *t, size_t n,
+                       const int64_t *setup, const int64_t *mtypical, const uint32_t *mopener)
 {
-	scope_ids classes = SCOPE_IDS_INIT;
-	uint32_t *opener = NULL, *count = NULL, *cls = NULL, *num = NULL, nclasses = 0, charged = 0;
+	uint32_t *opener = NULL, *count = NULL, *num = NULL, nclasses = 0, charged = 0;
 	int64_t *excess = NULL;
 	int error = HIST_OK;
 
-	if (!(cls = hist__malloc((n ? n : 1) * sizeof *cls)) || !(opener = hist__malloc((n ? n : 1) * sizeof *opener)) ||
-	    !(count = hist__calloc(n ? n : 1, sizeof *count))) {
+	if (!(opener = hist__malloc((n ? n : 1) * sizeof *opener)) || !(count = hist__calloc(n ? n : 1, sizeof *count))) {
 		error = HIST_E_NOMEM;
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t clen = hist__nodeid_class_len(t[i].id, t[i].len, mlen[i]);
-		uint32_t c;
+		uint32_t c = s->t[i].cls;
 
-		cls[i] = NONE_ENTRY;
-		if (clen == mlen[i])
+		if (c == NONE_ENTRY)
 			continue;
-		if ((error = scope_id(&c, &classes, t[i].id, clen, t, cls, i, HIST_SCOPE_CLASS)) < 0)
-			goto done;
 		if (c == nclasses)
 			opener[nclasses++] = NONE_ENTRY;
-		cls[i] = c;
 		count[c]++;
 		if (setup[i] < 0)
 			continue;
@@ -898,7 +931,7 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 
 		if (i == NONE_ENTRY || count[c] < 2)
 			continue;
-		m = module[i];
+		m = s->t[i].module;
 		if (mtypical[m] < 0 || mopener[m] == i)
 			continue;
 		if ((e = setup[i] - mtypical[m]) < HIST_SCOPE_SETUP_MIN_US)
@@ -909,7 +942,7 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 		num[c] = charged;
 	}
 	for (size_t i = 0; i < n; i++)
-		t[i].klass = cls[i] != NONE_ENTRY ? num[cls[i]] : 0;
+		t[i].klass = s->t[i].cls != NONE_ENTRY ? num[s->t[i].cls] : 0;
 	/* Most suites have none: NULL then, nothing for the caller to free. */
 	if (charged) {
 		res->class_setup = excess;
@@ -917,8 +950,6 @@ static int class_setup(hist__suite_result *res, hist__suite *s, hist__plan_test 
 		excess = NULL;
 	}
 done:
-	hist__strmap_free(&classes.map);
-	hist__free(cls);
 	hist__free(opener);
 	hist__free(count);
 	hist__free(num);
@@ -932,10 +963,9 @@ done:
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
 	static const stats no_stats = {-1, -1, 0, KIND_NONE};
-	scope_ids mods = SCOPE_IDS_INIT;
 	hist__plan_test *t = NULL;
 	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
-	uint32_t *module = NULL, *mlen = NULL, *who = NULL, *mopener = NULL;
+	uint32_t *who = NULL, *mopener = NULL;
 	size_t *off = NULL, *fill = NULL, modules = 0, timed = 0, n;
 	int *is_timed = NULL, error;
 
@@ -963,8 +993,6 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	n = s->n;
 	if ((s->o.spread && !(res->spread_us = hist__calloc(n ? n : 1, sizeof *res->spread_us))) ||
 	    !(t = hist__calloc(n ? n : 1, sizeof *t)) ||
-	    !(module = hist__malloc((n ? n : 1) * sizeof *module)) ||
-	    !(mlen = hist__malloc((n ? n : 1) * sizeof *mlen)) ||
 	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
 	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
 	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
@@ -986,17 +1014,12 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		}
 		which = e->exact != NONE_ENTRY && s->st[e->exact].kind != KIND_NONE ? e->exact : e->key;
 		const stats *st = which != NONE_ENTRY ? &s->st[which] : &no_stats;
-		size_t len = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
-		uint32_t m;
 
-		if ((error = scope_id(&m, &mods, e->id, len, t, module, i, HIST_SCOPE_MODULE)) < 0) {
-			error = hist__error(s->err, error, "out of memory");
+		/* With a list, and for tests known only by their key, numbered
+		 * here. */
+		if (i == s->scoped && (error = take_scopes(s)) < 0)
 			goto done;
-		}
-		modules = mods.count;
-		module[i] = m;
-		mlen[i] = (uint32_t)len; /* a nodeid is at most 64 KiB */
-		t[i] = (hist__plan_test){e->id, e->len, m,
+		t[i] = (hist__plan_test){e->id, e->len, e->module,
 		                         s->au ? (which != NONE_ENTRY ? s->au[which].alt[res->estimator] : -1) : st->est, 0,
 		                         st->kind != KIND_NONE, 0, 0};
 		if (res->spread_us)
@@ -1006,11 +1029,12 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		timed += (size_t)is_timed[i];
 		res->without_history += st->kind == KIND_NONE;
 	}
+	modules = s->mods.count;
 	if (!(msetup = hist__calloc(modules ? modules : 1, sizeof *msetup)) ||
 	    !(mmedian = hist__malloc((modules ? modules : 1) * sizeof *mmedian)) ||
 	    !(mtypical = hist__malloc((modules ? modules : 1) * sizeof *mtypical)) ||
 	    !(mopener = hist__malloc((modules ? modules : 1) * sizeof *mopener)) ||
-	    group_by_module(&off, modules, module, n, is_timed) < 0 ||
+	    group_by_module(&off, modules, s->t, n, is_timed) < 0 ||
 	    !(fill = hist__malloc((modules + 1) * sizeof *fill))) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
@@ -1024,7 +1048,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	memcpy(fill, off, (modules + 1) * sizeof *fill);
 	for (size_t i = 0; i < n; i++)
 		if (is_timed[i])
-			est[fill[module[i]]++] = t[i].est_us;
+			est[fill[t[i].module]++] = t[i].est_us;
 	suite_median = 0;
 	if (timed) {
 		int64_t *all = hist__malloc(timed * sizeof *all);
@@ -1044,7 +1068,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		if (res->fallback)
 			t[i].est_us = 0;
 		else if (!is_timed[i] && t[i].est_us < 0)
-			t[i].est_us = mmedian[module[i]] >= 0 ? mmedian[module[i]] : suite_median;
+			t[i].est_us = mmedian[t[i].module] >= 0 ? mmedian[t[i].module] : suite_median;
 	}
 	/* A module's set-up: its tests' typical set-up phase is their median;
 	 * the test that opens the module pays the module- and class-scoped
@@ -1056,15 +1080,15 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		is_timed[i] = setup[i] >= 0;
 	hist__free(off);
 	off = NULL;
-	if (group_by_module(&off, modules, module, n, is_timed) < 0) {
+	if (group_by_module(&off, modules, s->t, n, is_timed) < 0) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
 	memcpy(fill, off, (modules + 1) * sizeof *fill);
 	for (size_t i = 0; i < n; i++)
 		if (is_timed[i]) {
-			est[fill[module[i]]] = setup[i];
-			who[fill[module[i]]++] = (uint32_t)i;
+			est[fill[t[i].module]] = setup[i];
+			who[fill[t[i].module]++] = (uint32_t)i;
 		}
 	for (size_t m = 0; m < modules; m++) {
 		size_t a = off[m], b = off[m + 1];
@@ -1093,7 +1117,7 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		msetup[m] = excess;
 		t[opener].est_us -= excess < t[opener].est_us ? excess : t[opener].est_us;
 	}
-	if ((error = class_setup(res, s, t, n, module, mlen, setup, mtypical, mopener)) < 0)
+	if ((error = class_setup(res, s, t, n, setup, mtypical, mopener)) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		t[i].cost_us = t[i].est_us + test_overhead_us;
@@ -1107,7 +1131,6 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	msetup = NULL;
 	error = HIST_OK;
 done:
-	hist__strmap_free(&mods.map);
 	hist__free(t);
 	hist__free(est);
 	hist__free(setup);
@@ -1115,8 +1138,6 @@ done:
 	hist__free(mmedian);
 	hist__free(mtypical);
 	hist__free(mopener);
-	hist__free(module);
-	hist__free(mlen);
 	hist__free(who);
 	hist__free(off);
 	hist__free(fill);

@@ -11,10 +11,12 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -700,22 +702,41 @@ struct hist__atomic {
 	hist__err *err;
 };
 
-/* The process umask, read without changing it: umask(2) can only be read by
- * setting it, which would race other threads. Linux shows it in
- * /proc/self/status; elsewhere assume the common 022. */
-static mode_t current_umask(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	unsigned int mask = 022;
+/* Temp names tried before giving up, as many as mkstemp tries. */
+#define TEMP_TRIES 100
 
-	if (!f)
-		return (mode_t)mask;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "Umask: %o", &mask) == 1)
-			break;
-	fclose(f);
-	return (mode_t)(mask & 0777);
+/* A temp file "dir/.name.XXXXXX" made with O_EXCL. Not mkstemp: it makes
+ * the file 0600, and learning the umask to widen it (only
+ * /proc/self/status tells it without setting it, which would race other
+ * threads) cost a read of that file each output: 65 of them a plan. Created
+ * 0644, the kernel takes the umask (or the directory's default ACL) off as
+ * for any file the user creates. The six characters mix the clock, the
+ * process and the handle's address (distinct among live handles), and
+ * change each try. */
+static int temp_file(char *tmp, size_t xs, const void *handle)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct timespec ts;
+	uint64_t v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 40 ^ (uint64_t)(uintptr_t)handle;
+	for (int tries = 0; tries < TEMP_TRIES; tries++) {
+		uint64_t x;
+		int fd;
+
+		/* splitmix64's step: every bit of v moves every character. */
+		v += 0x9e3779b97f4a7c15u;
+		x = v;
+		x = (x ^ x >> 30) * 0xbf58476d1ce4e5b9u;
+		x = (x ^ x >> 27) * 0x94d049bb133111ebu;
+		x ^= x >> 31;
+		for (size_t i = 0; i < 6; i++, x /= sizeof chars - 1)
+			tmp[xs + i] = chars[x % (sizeof chars - 1)];
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
 }
 
 int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err)
@@ -740,17 +761,11 @@ int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err)
 		goto done;
 	}
 	snprintf(f->tmp, need, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
-	if ((f->fd = mkstemp(f->tmp)) < 0) {
+	if ((f->fd = temp_file(f->tmp, strlen(f->tmp) - 6, f)) < 0) {
 		error = hist__error(err, HIST_E_IO, "%s: cannot create a temporary file: %s", path,
 			strerror(errno));
 		hist__free(f->tmp);
 		f->tmp = NULL;
-		goto done;
-	}
-	/* mkstemp makes the file 0600; an output is as readable as any file
-	 * the user creates. */
-	if (fchmod(f->fd, 0644 & ~current_umask()) < 0) {
-		error = hist__error(err, HIST_E_IO, "%s: %s", f->tmp, strerror(errno));
 		goto done;
 	}
 	*out = f;
