@@ -144,6 +144,10 @@ struct hist__suite {
 	 * newest run. */
 	char *warm_arena;
 	size_t warm_arena_size, warm_arena_done, warm_entries_done;
+	/* The plan's tests, made by finish: allocated and warmed with the
+	 * entries (room for nst), else NULL. */
+	hist__plan_test *pt;
+	size_t warm_pt_done;
 	hist__strmap keys;  /* JUnit key -> first entry with it */
 	uint32_t *key_next; /* further entries with the same key */
 	int keys_built;
@@ -699,6 +703,10 @@ static void warm(hist__suite *s)
 		memset(&s->t[s->warm_entries_done], 0, sizeof *s->t);
 		s->warm_entries_done++;
 	}
+	if (s->pt && s->warm_pt_done < s->nst) {
+		memset(&s->pt[s->warm_pt_done], 0, sizeof *s->pt);
+		s->warm_pt_done++;
+	}
 	if (s->warm_arena_size - s->warm_arena_done >= WARM_NAME_BYTES) {
 		memset(s->warm_arena + s->warm_arena_done, 0, WARM_NAME_BYTES);
 		s->warm_arena_done += WARM_NAME_BYTES;
@@ -725,6 +733,7 @@ int hist__suite_begin(void *payload, int64_t max_test)
 		s->cap = n;
 		if ((s->warm_arena = hist__arena_reserve(&s->arena, n * WARM_NAME_BYTES)))
 			s->warm_arena_size = n * WARM_NAME_BYTES;
+		s->pt = hist__malloc(n * sizeof *s->pt);
 	}
 	return HIST_OK;
 }
@@ -779,6 +788,7 @@ void hist__suite_free(hist__suite *s)
 	hist__strmap_free(&s->classes.map);
 	hist__free(s->key_next);
 	hist__free(s->kg);
+	hist__free(s->pt);
 	hist__free(s->st);
 	hist__free(s->au);
 	hist__free(s->flags);
@@ -1087,8 +1097,14 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		res->backtest_n = s->bt_n;
 	}
 	n = s->n;
+	/* The array warmed while the samples came, when it holds them all
+	 * (every field of each test is set below). */
+	if (n && n <= s->nst && s->pt) {
+		t = s->pt;
+		s->pt = NULL;
+	}
 	if ((s->o.spread && !(res->spread_us = hist__calloc(n ? n : 1, sizeof *res->spread_us))) ||
-	    !(t = hist__calloc(n ? n : 1, sizeof *t)) ||
+	    (!t && !(t = hist__calloc(n ? n : 1, sizeof *t))) ||
 	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
 	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
 	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||
