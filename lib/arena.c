@@ -31,6 +31,19 @@ char *hist__arena_dup(hist__arena_block **arena, const char *s, size_t len)
 	return p;
 }
 
+char *hist__arena_reserve(hist__arena_block **arena, size_t size)
+{
+	hist__arena_block *b;
+
+	if (size > SIZE_MAX - sizeof *b || !(b = hist__malloc(sizeof *b + size)))
+		return NULL;
+	b->next = *arena;
+	b->used = 0;
+	b->size = size;
+	*arena = b;
+	return b->data;
+}
+
 void hist__arena_free(hist__arena_block *arena)
 {
 	while (arena) {

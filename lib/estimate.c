@@ -139,6 +139,15 @@ struct hist__suite {
 	 * read on the other thread; else at the end. */
 	scope_ids mods, classes;
 	size_t scoped;
+	/* Pages the names will need, touched while the samples come (warm):
+	 * an entry and WARM_NAME_BYTES of the arena for each test of the
+	 * newest run. */
+	char *warm_arena;
+	size_t warm_arena_size, warm_arena_done, warm_entries_done;
+	/* The plan's tests, made by finish: allocated and warmed with the
+	 * entries (room for nst), else NULL. */
+	hist__plan_test *pt;
+	size_t warm_pt_done;
 	hist__strmap keys;  /* JUnit key -> first entry with it */
 	uint32_t *key_next; /* further entries with the same key */
 	int keys_built;
@@ -677,6 +686,33 @@ int hist__suite_row(void *payload, const hist__history_row *row)
 	return add_sample(s, row->age, row->outcome, row->duration_us, row->setup_us);
 }
 
+/* Bytes of the arena touched ahead for each test of the newest run: below
+ * the shortest names of real suites, so no page is touched in vain. */
+#define WARM_NAME_BYTES 32
+
+/* The names come after every sample, on this thread, and the reader
+ * thread steps the names' rows as fast as this thread copies them: the
+ * page faults of the arena and the entries (2,000 at the realistic 100k)
+ * were a good part of that copying. The samples come slower than this
+ * thread takes them, so the pages are touched there, a test's share
+ * with each test of the newest run. Without a list only (with one, the
+ * entries exist already). */
+static void warm(hist__suite *s)
+{
+	if (s->warm_entries_done < s->cap) {
+		memset(&s->t[s->warm_entries_done], 0, sizeof *s->t);
+		s->warm_entries_done++;
+	}
+	if (s->pt && s->warm_pt_done < s->nst) {
+		memset(&s->pt[s->warm_pt_done], 0, sizeof *s->pt);
+		s->warm_pt_done++;
+	}
+	if (s->warm_arena_size - s->warm_arena_done >= WARM_NAME_BYTES) {
+		memset(s->warm_arena + s->warm_arena_done, 0, WARM_NAME_BYTES);
+		s->warm_arena_done += WARM_NAME_BYTES;
+	}
+}
+
 int hist__suite_begin(void *payload, int64_t max_test)
 {
 	hist__suite *s = payload;
@@ -691,6 +727,14 @@ int hist__suite_begin(void *payload, int64_t max_test)
 		return hist__error(s->err, HIST_E_NOMEM, "out of memory");
 	s->nst = s->stcap = n;
 	s->by_id = 1;
+	/* Room for the names, to warm (no more tests can come than ids, but
+	 * for JUnit keys); without it the arrays grow as before. */
+	if (!s->listed && !s->t && n <= SIZE_MAX / WARM_NAME_BYTES && (s->t = hist__malloc(n * sizeof *s->t))) {
+		s->cap = n;
+		if ((s->warm_arena = hist__arena_reserve(&s->arena, n * WARM_NAME_BYTES)))
+			s->warm_arena_size = n * WARM_NAME_BYTES;
+		s->pt = hist__malloc(n * sizeof *s->pt);
+	}
 	return HIST_OK;
 }
 
@@ -712,6 +756,8 @@ int hist__suite_samples(void *payload, int64_t test, const hist__history_sample 
 	for (size_t j = 0; j < n; j++)
 		put_sample(s, rows[j].age, (hist_outcome)rows[j].outcome, rows[j].duration_us, rows[j].setup_us);
 	summarize(s, (uint32_t)test);
+	if (s->cur_newest && !s->listed)
+		warm(s);
 	return HIST_OK;
 }
 
@@ -742,6 +788,7 @@ void hist__suite_free(hist__suite *s)
 	hist__strmap_free(&s->classes.map);
 	hist__free(s->key_next);
 	hist__free(s->kg);
+	hist__free(s->pt);
 	hist__free(s->st);
 	hist__free(s->au);
 	hist__free(s->flags);
@@ -1050,8 +1097,14 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 		res->backtest_n = s->bt_n;
 	}
 	n = s->n;
+	/* The array warmed while the samples came, when it holds them all
+	 * (every field of each test is set below). */
+	if (n && n <= s->nst && s->pt) {
+		t = s->pt;
+		s->pt = NULL;
+	}
 	if ((s->o.spread && !(res->spread_us = hist__calloc(n ? n : 1, sizeof *res->spread_us))) ||
-	    !(t = hist__calloc(n ? n : 1, sizeof *t)) ||
+	    (!t && !(t = hist__calloc(n ? n : 1, sizeof *t))) ||
 	    !(is_timed = hist__calloc(n ? n : 1, sizeof *is_timed)) ||
 	    !(est = hist__malloc((n ? n : 1) * sizeof *est)) ||
 	    !(setup = hist__malloc((n ? n : 1) * sizeof *setup)) ||

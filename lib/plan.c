@@ -445,17 +445,24 @@ static void order_by(uint32_t *a, uint32_t *tmp, size_t n, before_fn before, con
  * 71 minutes) and ties keep their order: each item travels with its key,
  * packed above it in 64 bits, so the passes read in order instead of
  * looking key[] up at random (a million tests' keys are 8 MB). Sorting
- * UINT32_MAX - key ascending is sorting key descending. *done 0: a key
- * is too large, a[] untouched. */
+ * UINT32_MAX - key ascending is sorting key descending. Digits of
+ * PACKED_BITS: their counts stay in the first-level cache and each pass
+ * writes to few places at once, where 16-bit digits cleared, summed and
+ * scattered over 65,536 counters a pass. Digits above the largest key's
+ * are all ones in every item: no pass. *done 0: a key is too large, a[]
+ * untouched. */
+#define PACKED_BITS 11
+
 static int sort_packed(int *done, uint32_t *a, size_t n, const int64_t *key)
 {
 	uint64_t *src = hist__malloc(n * sizeof *src), *dst = hist__malloc(n * sizeof *dst);
-	size_t *count = hist__malloc(65536 * sizeof *count);
+	size_t count[1u << PACKED_BITS];
+	const uint64_t mask = (1u << PACKED_BITS) - 1;
 	int64_t max = 0;
 	int error = HIST_OK;
 
 	*done = 0;
-	if (!src || !dst || !count) {
+	if (!src || !dst) {
 		error = HIST_E_NOMEM;
 		goto done;
 	}
@@ -467,21 +474,20 @@ static int sort_packed(int *done, uint32_t *a, size_t n, const int64_t *key)
 	}
 	if (max > UINT32_MAX)
 		goto done;
-	/* Keys below 2^16 share their upper digit: one pass does. */
-	for (unsigned int shift = 32; shift < 64 && (shift == 32 || max >> 16); shift += 16) {
+	for (unsigned int shift = 32; shift < 64 && (shift == 32 || max >> (shift - 32)); shift += PACKED_BITS) {
 		size_t sum = 0;
 		uint64_t *t;
 
-		memset(count, 0, 65536 * sizeof *count);
+		memset(count, 0, sizeof count);
 		for (size_t i = 0; i < n; i++)
-			count[src[i] >> shift & 0xffff]++;
-		for (size_t d = 0; d < 65536; d++) {
+			count[src[i] >> shift & mask]++;
+		for (size_t d = 0; d <= mask; d++) {
 			size_t c = count[d];
 			count[d] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			dst[count[src[i] >> shift & 0xffff]++] = src[i];
+			dst[count[src[i] >> shift & mask]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
@@ -492,7 +498,6 @@ static int sort_packed(int *done, uint32_t *a, size_t n, const int64_t *key)
 done:
 	hist__free(src);
 	hist__free(dst);
-	hist__free(count);
 	return error;
 }
 
