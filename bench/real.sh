@@ -30,7 +30,7 @@
 #      its CPU time following its wall), so each process's wall is also a
 #      draw of the machine's speed. bench/speed_probe.c, built here with
 #      cc, runs beside the whole session and every PROBE_MS (500) times a
-#      fixed ~10 ms integer chain (2% of a core), on each CPU in turn (the
+#      fixed ~10 ms integer chain (2% of one core), on each CPU in turn (the
 #      one under the shard too), logging its wall and CPU time and the CPU
 #      to probe.log. Per process, runs.tsv gets: speed, per CPU the
 #      chunks' median CPU time during it over that CPU's median before it,

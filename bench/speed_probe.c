@@ -10,7 +10,8 @@
  * longer means the machine ran slower (host contention, steal, a lower
  * clock, or a core shared with other work). A chunk's wall above its CPU
  * time is time the probe waited for a core. Duty cycle: CHUNK_MS in
- * INTERVAL_MS (2% by default). bench/real.sh runs it. */
+ * INTERVAL_MS (2% of one core by default, shared among the CPUs).
+ * bench/real.sh runs it. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdint.h>
