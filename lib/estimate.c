@@ -528,15 +528,17 @@ static int place(hist__suite *s, uint32_t i, const char *name, size_t len, int i
 	return HIST_OK;
 }
 
-/* Room for one more sample in each array: a row adds to dur or errdur
+/* Room for `more` samples in each array: a row adds to dur or errdur
  * (and setup only with dur), so their sum bounds every array. */
-static int room(hist__suite *s)
+static int room(hist__suite *s, size_t more)
 {
 	size_t cap = s->scap ? s->scap * 2 : 16;
 	int64_t *a, *b, *c;
 
-	if (s->ndur + s->nerr < s->scap)
+	if (s->ndur + s->nerr + more <= s->scap)
 		return HIST_OK;
+	while (cap < s->ndur + s->nerr + more)
+		cap *= 2;
 	if ((a = hist__realloc(s->dur, cap * sizeof *a)))
 		s->dur = a;
 	if (a && (b = hist__realloc(s->errdur, cap * sizeof *b)))
@@ -564,14 +566,12 @@ static void begin_samples(hist__suite *s)
 	s->ndurnear = 0;
 }
 
-/* One result of the history id being read. */
-static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
+/* One result of the history id being read, with room made for it. */
+static inline void put_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us,
+                              int64_t setup_us)
 {
 	int near = s->o.near && age < s->o.near_count && s->o.near[age];
-	int error;
 
-	if ((error = room(s)) < 0)
-		return error;
 	if (age == 0)
 		s->cur_newest = 1;
 	switch (outcome) {
@@ -594,7 +594,15 @@ static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, in
 		break;
 	case HIST_OUTCOME_SKIPPED: s->cur_skipped = 1; break;
 	}
-	return HIST_OK;
+}
+
+static int add_sample(hist__suite *s, unsigned int age, hist_outcome outcome, int64_t duration_us, int64_t setup_us)
+{
+	int error = room(s, 1);
+
+	if (error == HIST_OK)
+		put_sample(s, age, outcome, duration_us, setup_us);
+	return error;
 }
 
 /* Room for the stats of one more group of hist__suite_row. */
@@ -698,10 +706,11 @@ int hist__suite_samples(void *payload, int64_t test, const hist__history_sample 
 	if (s->o.progress && (before >> 18) != (s->rows >> 18))
 		s->o.progress("results read", s->rows >> 18 << 18, s->o.payload);
 	begin_samples(s);
+	/* Room for the test's rows at once, not a check a row. */
+	if ((error = room(s, n)) < 0)
+		return error;
 	for (size_t j = 0; j < n; j++)
-		if ((error = add_sample(s, rows[j].age, (hist_outcome)rows[j].outcome, rows[j].duration_us,
-		                        rows[j].setup_us)) < 0)
-			return error;
+		put_sample(s, rows[j].age, (hist_outcome)rows[j].outcome, rows[j].duration_us, rows[j].setup_us);
 	summarize(s, (uint32_t)test);
 	return HIST_OK;
 }
@@ -960,11 +969,61 @@ done:
 /* Tests ahead whose stats are fetched while one is read. */
 #define STATS_AHEAD 16
 
+/* A median not taken yet (medians of durations are >= 0, or -1: none). */
+#define MEDIAN_UNSET (-2)
+
+/* The estimate of a test of module m without history of its own: the
+ * median of its module's timed estimates, else the suite's (0 with none
+ * timed). The first ask groups the timed estimates by module into est
+ * (*off); each median is taken once, into mmedian[m] and *suite. */
+static int fallback_estimate(int64_t *out, size_t **off, int64_t *est, int64_t *suite, int64_t *mmedian,
+                             const entry *e, size_t n, size_t modules, const int *is_timed,
+                             const hist__plan_test *t, size_t timed, uint32_t m)
+{
+	size_t *o;
+
+	if (!*off) {
+		size_t *fill;
+		int error;
+
+		if ((error = group_by_module(off, modules, e, n, is_timed)) < 0)
+			return error;
+		if (!(fill = hist__malloc((modules + 1) * sizeof *fill)))
+			return HIST_E_NOMEM;
+		memcpy(fill, *off, (modules + 1) * sizeof *fill);
+		for (size_t i = 0; i < n; i++)
+			if (is_timed[i])
+				est[fill[t[i].module]++] = t[i].est_us;
+		hist__free(fill);
+	}
+	o = *off;
+	if (mmedian[m] == MEDIAN_UNSET)
+		mmedian[m] = o[m + 1] > o[m] ? hist__median(est + o[m], o[m + 1] - o[m]) : -1;
+	if (mmedian[m] >= 0) {
+		*out = mmedian[m];
+		return HIST_OK;
+	}
+	if (*suite == MEDIAN_UNSET) {
+		int64_t *all;
+
+		*suite = 0;
+		if (timed) {
+			if (!(all = hist__malloc(timed * sizeof *all)))
+				return HIST_E_NOMEM;
+			memcpy(all, est, timed * sizeof *all);
+			*suite = hist__median(all, timed);
+			hist__free(all);
+		}
+	}
+	*out = *suite;
+	return HIST_OK;
+}
+
 int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_result *res)
 {
 	static const stats no_stats = {-1, -1, 0, KIND_NONE};
 	hist__plan_test *t = NULL;
-	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median;
+	int64_t *est = NULL, *setup = NULL, *msetup = NULL, *mmedian = NULL, *mtypical = NULL, suite_median = MEDIAN_UNSET;
 	uint32_t *who = NULL, *mopener = NULL;
 	size_t *off = NULL, *fill = NULL, modules = 0, timed = 0, n;
 	int *is_timed = NULL, error;
@@ -1034,7 +1093,6 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	    !(mmedian = hist__malloc((modules ? modules : 1) * sizeof *mmedian)) ||
 	    !(mtypical = hist__malloc((modules ? modules : 1) * sizeof *mtypical)) ||
 	    !(mopener = hist__malloc((modules ? modules : 1) * sizeof *mopener)) ||
-	    group_by_module(&off, modules, s->t, n, is_timed) < 0 ||
 	    !(fill = hist__malloc((modules + 1) * sizeof *fill))) {
 		error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
 		goto done;
@@ -1042,33 +1100,24 @@ int hist__suite_finish(hist__suite *s, int64_t test_overhead_us, hist__suite_res
 	for (size_t m = 0; m < modules; m++) {
 		mtypical[m] = -1;
 		mopener[m] = NONE_ENTRY;
+		mmedian[m] = MEDIAN_UNSET;
 	}
 	res->fallback = timed == 0;
-	/* Timed estimates by module, for the medians the others get. */
-	memcpy(fill, off, (modules + 1) * sizeof *fill);
-	for (size_t i = 0; i < n; i++)
-		if (is_timed[i])
-			est[fill[t[i].module]++] = t[i].est_us;
-	suite_median = 0;
-	if (timed) {
-		int64_t *all = hist__malloc(timed * sizeof *all);
-		if (!all) {
-			error = hist__error(s->err, HIST_E_NOMEM, "out of memory");
-			goto done;
-		}
-		memcpy(all, est, timed * sizeof *all);
-		suite_median = hist__median(all, timed);
-		hist__free(all);
-	}
-	for (size_t m = 0; m < modules; m++)
-		mmedian[m] = off[m + 1] > off[m] ? hist__median(est + off[m], off[m + 1] - off[m]) : -1;
 	/* Without its own history a test is like the others of its file, else
-	 * like the suite. */
+	 * like the suite. A history where every test has its own (the usual
+	 * case) needs neither median: each is taken when a test first asks
+	 * (MEDIAN_UNSET), and a median depends only on the values, not on the
+	 * order the others' left them in. */
 	for (size_t i = 0; i < n; i++) {
-		if (res->fallback)
+		if (res->fallback) {
 			t[i].est_us = 0;
-		else if (!is_timed[i] && t[i].est_us < 0)
-			t[i].est_us = mmedian[t[i].module] >= 0 ? mmedian[t[i].module] : suite_median;
+		} else if (!is_timed[i] && t[i].est_us < 0) {
+			if ((error = fallback_estimate(&t[i].est_us, &off, est, &suite_median, mmedian, s->t, n, modules,
+			                               is_timed, t, timed, t[i].module)) < 0) {
+				error = hist__error(s->err, error, "out of memory");
+				goto done;
+			}
+		}
 	}
 	/* A module's set-up: its tests' typical set-up phase is their median;
 	 * the test that opens the module pays the module- and class-scoped
