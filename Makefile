@@ -199,8 +199,9 @@ build/test/failmalloc.so: tests/failmalloc.c | build/test
 check-oom-stderr: all build/test/failmalloc.so
 	$(PYTHON) tests/stress/oom_stderr.py build/bin build/test/failmalloc.so $(OOM_STDERR_STRIDE)
 
+# tests/bench: bench/real_report.py's choice among attempts, on a synthetic runs.tsv.
 check-plugin: all
-	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin
+	PATH="$(CURDIR)/build/bin:$$PATH" PYTHONPATH="$(CURDIR)/plugin" $(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin tests/bench
 
 bench: all
 	bench/run.sh

@@ -14,7 +14,17 @@ again (method hist-repeat), each shard's wall against its first run. A process t
 average of LOADED (1.5) or more ran beside other work (the benchmark's own
 process counts about 1): its wall is marked with * and counted. Each
 process's CPU time (user + system, from /usr/bin/time) stands beside its
-wall: a wall far above it waited for a core.""" 
+wall: a wall far above it waited for a core.
+
+The machine's speed: bench/real.sh runs a process again (up to RERUNS
+times) when, during it, the speed probe's fixed chunk took more CPU time
+than SPEED_LIMIT x the session's median so far (speed), the guest lost
+more than STEAL_LIMIT of the wall to steal (steal), or the process's wall
+was more than WAIT_LIMIT above its CPU time (wait). runs.tsv keeps every
+attempt; here each process is the first clean attempt, else the least
+slow one (the smallest figure over its limit), flagged "!". select()
+judges from runs.tsv's columns and meta.tsv's limits alone, as real.sh
+did while it ran."""
 import csv
 import gzip
 import json
@@ -26,12 +36,57 @@ TARGET_BALANCE = 1.05
 TARGET_PREDICTION = 0.05
 TARGET_VS_SPLIT = 0.75
 LOADED = 1.5
+# Defaults of bench/real.sh's limits, for a meta.tsv that names none.
+LIMITS = {"speed": 1.05, "steal": 0.02, "wait": 0.03}
 
 
 def loaded(row):
     """The load runs.tsv recorded around the process (older files have none)."""
     got = [float(row[k]) for k in ("load_start", "load_end") if row.get(k)]
     return bool(got) and max(got) >= LOADED
+
+
+def limits_of(meta):
+    return {k: float(meta.get(k + "_limit") or v) for k, v in LIMITS.items()}
+
+
+def judge(row, limits):
+    """(reasons, score): which of speed, steal, wait are over their limit,
+    and the largest figure / limit (how slow); empty figures are not judged."""
+    reasons, score = [], 0.0
+    for key in ("speed", "steal", "wait"):
+        if row.get(key):
+            ratio = float(row[key]) / limits[key]
+            score = max(score, ratio)
+            if ratio > 1:
+                reasons.append(key)
+    return reasons, score
+
+
+def select(runs, limits):
+    """The attempts the report uses: per process (round, shards, method,
+    shard), the first clean attempt, else the least slow. Marks every row
+    with _slow (its reasons), _used and, on a used row that is slow,
+    _unclean. Files from before attempts were recorded: every row, as is."""
+    for r in runs:
+        r["_slow"], r["_score"] = judge(r, limits)
+        r["_used"] = r["_unclean"] = False
+    if not runs or "attempt" not in runs[0]:
+        for r in runs:
+            r["_used"] = True
+        return runs
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["round"], r["shards"], r["method"], r["shard"]), []).append(r)
+    for rows in groups.values():
+        rows.sort(key=lambda r: int(r["attempt"]))
+        clean = [r for r in rows if not r["_slow"]]
+        if clean:
+            clean[0]["_used"] = True
+        else:
+            best = min(rows, key=lambda r: r["_score"])
+            best["_used"] = best["_unclean"] = True
+    return [r for r in runs if r["_used"]]
 
 
 def read_runs(path):
@@ -69,6 +124,7 @@ def summarize(work, rows):
     walls = [float(r["wall"]) for r in rows]
     out = {"walls": walls, "slowest": max(walls), "mean": statistics.fmean(walls),
            "loaded": [loaded(r) for r in rows],
+           "unclean": [bool(r.get("_unclean")) for r in rows],
            "cpu": [float(r["cpu"]) if r.get("cpu") else None for r in rows]}
     # What the process spent after its report was written (the
     # interpreter's exit): in the wall from outside, in no record.
@@ -116,12 +172,95 @@ def repeatability(runs, table):
     return out
 
 
+def num(row, key):
+    return float(row[key]) if row.get(key) else None
+
+
+def machine_speed(attempts, runs, meta, limits):
+    """The probe's evidence: every attempt, whether it was used, why any
+    was run again, and which processes were left without a clean attempt."""
+    session = float(meta["probe_median_ms"]) if meta.get("probe_median_ms") else None
+    rows = []
+    for r in attempts:
+        pm = num(r, "probe_ms")
+        rows.append({"round": int(r["round"]), "shards": int(r["shards"]), "method": r["method"],
+                     "shard": int(r["shard"]), "attempt": int(r.get("attempt") or 1),
+                     "wall": float(r["wall"]), "cpu": num(r, "cpu"), "probe_samples": num(r, "probe_n"),
+                     "probe_ms": pm, "speed": num(r, "speed"),
+                     "vs_session": pm / session if pm is not None and session else None,
+                     "steal": num(r, "steal"), "wait": num(r, "wait"), "loaded": loaded(r),
+                     "slow": r["_slow"], "used": r["_used"], "unclean": r["_unclean"]})
+    rerun = sorted({(x["round"], x["shards"], x["method"], x["shard"]) for x in rows if x["attempt"] > 1})
+    reasons = {}
+    for x in rows:
+        if x["slow"] and not x["used"]:
+            for k in x["slow"]:
+                reasons[k] = reasons.get(k, 0) + 1
+    return {"limits": limits, "reruns": meta.get("reruns"), "session_median_ms": session,
+            "probe": meta.get("probe"), "p10_p90_ms": meta.get("probe_p10_p90_ms"),
+            "samples": meta.get("probe_samples"), "processes": len(runs), "attempts": len(rows),
+            "rerun": len(rerun), "rerun_reasons": reasons,
+            "unclean": ["%s round %d N=%d shard %d" % (x["method"], x["round"], x["shards"], x["shard"])
+                        for x in rows if x["unclean"]],
+            "rows": rows}
+
+
+def speed_summary(sp, limits):
+    if not any(x["speed"] is not None or x["steal"] is not None for x in sp["rows"]):
+        return ["- machine speed: not recorded (runs.tsv from before the speed probe)"]
+    out = ["- machine speed (bench/speed_probe.c, %s): the chunk's CPU time, session median %s ms "
+           "(10th-90th percentile %s ms, %s samples)" % (
+               sp["probe"] or "?", sp["session_median_ms"] or "?", sp["p10_p90_ms"] or "?", sp["samples"] or "?"),
+           "- a process counts as run on a slow machine when its chunks' median was over %.2f x the "
+           "session's median so far (speed), steal took over %.1f%% of its wall (steal), or its wall was "
+           "over %.1f%% above its CPU time (wait); it is then run again, up to %s more times" % (
+               limits["speed"], 100 * limits["steal"], 100 * limits["wait"], sp["reruns"] or "?"),
+           "- %d of %d processes were run again (%d attempts in all; slow attempts set aside: %s)" % (
+               sp["rerun"], sp["processes"], sp["attempts"],
+               ", ".join("%s %d" % kv for kv in sorted(sp["rerun_reasons"].items())) or "none")]
+    if sp["unclean"]:
+        out.append("- **left without a clean attempt** (their least slow attempt is used, marked !): %d: %s"
+                   % (len(sp["unclean"]), "; ".join(sp["unclean"])))
+    else:
+        out.append("- every process used has a clean attempt")
+    return out
+
+
+def speed_table(sp):
+    if not any(x["speed"] is not None or x["steal"] is not None for x in sp["rows"]):
+        return []
+    def f(v, fmt):
+        return fmt % v if v is not None else "-"
+    out = ["## The machine's speed during each process", "",
+           "Every attempt runs.tsv holds. speed: the probe chunk's median CPU time during the process "
+           "over the session's median so far (what real.sh judged by); vs session: over the whole "
+           "session's median; steal: stolen CPU seconds (all cores) per second of wall; wait: wall "
+           "above CPU time, as a share of the wall.", "",
+           "| round | N | method | shard | attempt | wall (s) | CPU (s) | speed | vs session | steal | wait | "
+           "verdict |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for x in sp["rows"]:
+        slow = "slow: " + "+".join(x["slow"]) if x["slow"] else "clean"
+        verdict = ("used, no clean attempt (%s)" % slow) if x["unclean"] else \
+            ("used" if x["used"] else "set aside (%s)" % slow)
+        out.append("| %d | %d | %s | %d | %d | %.2f%s | %s | %s | %s | %s | %s | %s |" % (
+            x["round"], x["shards"], x["method"], x["shard"], x["attempt"], x["wall"], "*" if x["loaded"] else "",
+            f(x["cpu"], "%.2f"), f(x["speed"], "%.3f"), f(x["vs_session"], "%.3f"),
+            f(x["steal"] if x["steal"] is None else 100 * x["steal"], "%.1f%%"),
+            f(x["wait"] if x["wait"] is None else 100 * x["wait"], "%.1f%%"), verdict))
+    out.append("")
+    return out
+
+
 def main():
     work, md_path, json_path = sys.argv[1:4]
-    runs = read_runs(work + "/runs.tsv")
+    attempts = read_runs(work + "/runs.tsv")
     meta = read_meta(work + "/meta.tsv")
+    limits = limits_of(meta)
+    runs = select(attempts, limits)
     serial = [float(r["wall"]) for r in runs if r["method"] == "serial"]
     serial_loaded = [loaded(r) for r in runs if r["method"] == "serial"]
+    serial_unclean = [r["_unclean"] for r in runs if r["method"] == "serial"]
+    speed = machine_speed(attempts, runs, meta, limits)
     n_loaded = sum(loaded(r) for r in runs)
     rounds = sorted({int(r["round"]) for r in runs if r["method"] != "serial"})
     counts = sorted({int(r["shards"]) for r in runs if r["method"] != "serial"})
@@ -149,10 +288,12 @@ def main():
             lines.append("- %s: %s" % (key, meta[key]))
     if serial:
         lines.append("- serial runs (history): %s s" % " ".join(
-            "%.2f%s" % (w, "*" if l else "") for w, l in zip(serial, serial_loaded)))
+            "%.2f%s%s" % (w, "*" if l else "", "!" if u else "")
+            for w, l, u in zip(serial, serial_loaded, serial_unclean)))
     lines.append("- processes run under load (1-minute load average >= %.1f at start or end, marked *): "
                  "%d of %d%s" % (LOADED, n_loaded, len(runs),
                                  "" if not n_loaded else ": their walls say how busy the machine was"))
+    lines.extend(speed_summary(speed, limits))
     lines.append("")
     lines.append("Targets at N = 4 and 8 (median of the rounds): slowest / mean <= %.2f, every "
                  "predicted shard within %d%% of its wall, makespan <= %.2f x least_duration's."
@@ -209,7 +350,8 @@ def main():
                 if not s:
                     continue
                 lines.append("| %d | %s | %s | %s | %.2f | %.2f | %.3f | %s |" % (
-                    n, m, " ".join("%.2f%s" % (w, "*" if l else "") for w, l in zip(s["walls"], s["loaded"])),
+                    n, m, " ".join("%.2f%s%s" % (w, "*" if l else "", "!" if u else "")
+                                   for w, l, u in zip(s["walls"], s["loaded"], s["unclean"])),
                     " ".join("%.2f" % c if c is not None else "-" for c in s["cpu"]),
                     s["slowest"], s["mean"], s["balance"],
                     "%.3f" % s["vs_least_duration"] if "vs_least_duration" in s else ""))
@@ -248,10 +390,11 @@ def main():
                 " ".join("%+.1f%%" % (100 * d) for d in s["differences"]),
                 100 * s["median_abs_difference"], 100 * s["max_abs_difference"], s["again_balance"]))
         lines.append("")
+    lines.extend(speed_table(speed))
     with open(md_path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     doc = {"meta": meta, "serial_walls": serial, "serial_loaded": serial_loaded, "loaded_processes": n_loaded,
-           "load_flag": LOADED, "medians": medians, "targets": verdict,
+           "load_flag": LOADED, "medians": medians, "targets": verdict, "machine_speed": speed,
            "repeat": {str(n): s for n, s in sorted(repeat.items())},
            "rounds": [{"round": rd, "shards": n, "method": m, **table[(rd, n, m)]}
                       for (rd, n, m) in sorted(table)]}

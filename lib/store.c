@@ -588,8 +588,9 @@ static const char *migration(int64_t from)
 	return migrations[from];
 }
 
-/* Each step in its own transaction; re-reading user_version under the lock
- * lets two processes create the same file at once. */
+/* Each step in its own transaction (a new file's all in one); re-reading
+ * user_version under the lock lets two processes create the same file at
+ * once. */
 static int migrate(hist_db *db, int64_t version)
 {
 	char setv[64];
@@ -604,12 +605,18 @@ static int migrate(hist_db *db, int64_t version)
 			error = hist__store_exec(db, "COMMIT");
 			goto fail;
 		}
-		snprintf(setv, sizeof setv, "PRAGMA user_version = %lld", (long long)version + 1);
-		if ((error = migration_code(db, version)) < 0 || (error = hist__store_exec(db, migration(version))) < 0 ||
-			(error = hist__store_exec(db, setv)) < 0 ||
-			(error = hist__store_exec(db, "COMMIT")) < 0)
+		/* A new file, in rollback mode (see open_db), takes every step in
+		 * one transaction: one journal and its syncs, not one a step. */
+		do {
+			snprintf(setv, sizeof setv, "PRAGMA user_version = %lld", (long long)version + 1);
+			if ((error = migration_code(db, version)) < 0 ||
+				(error = hist__store_exec(db, migration(version))) < 0 ||
+				(error = hist__store_exec(db, setv)) < 0)
+				goto fail;
+			version++;
+		} while (db->wal_later && version < SCHEMA_VERSION);
+		if ((error = hist__store_exec(db, "COMMIT")) < 0)
 			goto fail;
-		version++;
 	}
 	return HIST_OK;
 fail:
@@ -665,10 +672,18 @@ static int open_db(hist_db *db, const char *path, const hist_db_options *o)
 	 * fsync; the WAL is synced at each checkpoint instead. A power loss
 	 * or OS crash may undo the last commits (never corrupt the file); a
 	 * crash of the process loses nothing. Saves an fsync per input, which
-	 * is most of the time of a directory of small reports. */
-	if ((error = hist__store_exec(db, "PRAGMA journal_mode = WAL")) < 0 || (error = hist__store_exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
+	 * is most of the time of a directory of small reports.
+	 * A new file stays in rollback mode for its first two transactions
+	 * (the schema, then the first input): they write its pages once,
+	 * where through the WAL each went to the WAL and again to the file at
+	 * the checkpoint on close (100,000 real tests into a new history:
+	 * 13.5 MB twice, 0.03 s of 0.27). The handle moves to WAL before its
+	 * next transaction or at close (to_wal). */
+	if ((version > 0 && (error = hist__store_exec(db, "PRAGMA journal_mode = WAL")) < 0) ||
+		(error = hist__store_exec(db, "PRAGMA synchronous = NORMAL")) < 0 ||
 		(error = hist__store_exec(db, "PRAGMA foreign_keys = ON")) < 0)
 		return error;
+	db->wal_later = version == 0;
 	return migrate(db, version);
 }
 
@@ -700,10 +715,25 @@ int hist_db_open_empty(hist_db **out)
 	return hist_db_open(out, ":memory:", &o);
 }
 
+/* A new file's handle moves to WAL, as every other handle is (see
+ * open_db); main only: a history being merged may be attached, and a bare
+ * journal_mode pragma would turn that file to WAL too. Plain exec: no
+ * error slot touched. When it cannot (a transaction is open, another
+ * handle holds the file), the file stays in rollback mode, which every
+ * later open turns to WAL. */
+static void to_wal(hist_db *db)
+{
+	if (db->wal_later && sqlite3_get_autocommit(db->sql) &&
+		sqlite3_exec(db->sql, "PRAGMA main.journal_mode = WAL", NULL, NULL, NULL) == SQLITE_OK)
+		db->wal_later = 0;
+}
+
 void hist_db_free(hist_db *db)
 {
 	if (!db)
 		return;
+	if (db->sql)
+		to_wal(db);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	for (size_t i = 0; i < db->ncursors; i++)
@@ -730,6 +760,8 @@ int hist__store_begin(hist_db *db)
 	int error;
 
 	hist__store_pack_forget(db);
+	if (db->began++ > 0)
+		to_wal(db);
 	/* Made outside any transaction, so no rollback takes it away. Keyed
 	 * like schema 5's results: the writers' SQL is what it was there. */
 	if (!db->pending_ready) {

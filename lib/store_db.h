@@ -129,6 +129,8 @@ struct hist_db {
 	hist__pack_touched *touched; /* chunks to repack at commit */
 	size_t ntouched;
 	int pending_ready;           /* temp.pending exists */
+	int wal_later;               /* a new file, still in rollback mode (store.c) */
+	int began;                   /* hist__store_begin calls since open */
 #ifdef HIST_TESTING
 	int no_packs; /* the window read ignores the packs */
 	int one_thread; /* the window read runs on the caller's thread */
