@@ -139,6 +139,7 @@ struct hist__suite {
 	 * read on the other thread; else at the end. */
 	scope_ids mods, classes;
 	size_t scoped;
+	size_t prev_clen; /* t[scoped - 1]'s class scope length (its path's without a class) */
 	/* Pages the names will need, touched while the samples come (warm):
 	 * an entry and WARM_NAME_BYTES of the arena for each test of the
 	 * newest run. */
@@ -926,16 +927,36 @@ static int scope_id(uint32_t *out, scope_ids *k, const char *key, size_t len, co
 static int take_scopes(hist__suite *s)
 {
 	entry *e = &s->t[s->scoped];
-	size_t mlen = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE), clen;
+	const entry *p = s->scoped ? e - 1 : NULL;
+	size_t mlen, clen, known = s->prev_clen;
 	int error;
 
-	if ((error = scope_id(&e->module, &s->mods, e->id, mlen, s->t, s->scoped, HIST_SCOPE_MODULE)) < 0)
-		return hist__error(s->err, error, "out of memory");
-	e->mlen = (uint32_t)mlen; /* a nodeid is at most 64 KiB */
+	/* Tests come in name order, a file's and a class's together: a test
+	 * that starts like the one before up to its class (or file) and "::"
+	 * has that file, and its class is that one or one named after it. Only
+	 * the rest of its names is looked at, and the ids are the test
+	 * before's, as scope_id would find them (its last scope). */
+	if (p && p->len >= known + 2 && e->len >= known + 2 && memcmp(e->id, p->id, known + 2) == 0) {
+		e->module = p->module;
+		e->mlen = p->mlen;
+		mlen = p->mlen;
+		clen = hist__nodeid_class_len_after(e->id, e->len, known);
+		if (clen == known) {
+			e->cls = p->cls;
+			s->scoped++;
+			return HIST_OK;
+		}
+	} else {
+		mlen = hist__nodeid_scope_len(e->id, e->len, HIST_SCOPE_MODULE);
+		if ((error = scope_id(&e->module, &s->mods, e->id, mlen, s->t, s->scoped, HIST_SCOPE_MODULE)) < 0)
+			return hist__error(s->err, error, "out of memory");
+		e->mlen = (uint32_t)mlen; /* a nodeid is at most 64 KiB */
+		clen = hist__nodeid_class_len(e->id, e->len, mlen);
+	}
 	e->cls = NONE_ENTRY;
-	clen = hist__nodeid_class_len(e->id, e->len, mlen);
 	if (clen != mlen && (error = scope_id(&e->cls, &s->classes, e->id, clen, s->t, s->scoped, HIST_SCOPE_CLASS)) < 0)
 		return hist__error(s->err, error, "out of memory");
+	s->prev_clen = clen;
 	s->scoped++;
 	return HIST_OK;
 }

@@ -52,6 +52,24 @@ size_t hist__nodeid_class_len(const char *s, size_t len, size_t path)
 	return path;
 }
 
+size_t hist__nodeid_class_len_after(const char *s, size_t len, size_t known)
+{
+	/* Every "::" from known on before the first '[' (none comes before
+	 * known + 2): the last one, known's own at least. memchr finds the
+	 * colons many bytes at a time. */
+	const char *p = s + known + 1, *stop = known + 2 < len ? memchr(s + known + 2, '[', len - known - 2) : NULL;
+	size_t last = known;
+
+	if (!stop)
+		stop = s + len;
+	while (stop - p > 1 && (p = memchr(p, ':', (size_t)(stop - p - 1)))) {
+		if (p[1] == ':')
+			last = (size_t)(p - s);
+		p++;
+	}
+	return last;
+}
+
 size_t hist__nodeid_module_len(const char *path, size_t len)
 {
 	/* pytest replaces '/' first and drops ".py" after: "/py" ends in ".py" too. */

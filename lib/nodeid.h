@@ -23,6 +23,10 @@ size_t hist__nodeid_scope_len(const char *nodeid, size_t len, hist_scope scope);
 /* hist__nodeid_scope_len(nodeid, len, HIST_SCOPE_CLASS) where the path's
  * length (HIST_SCOPE_MODULE's) is known already. */
 size_t hist__nodeid_class_len(const char *nodeid, size_t len, size_t path);
+/* The same where nodeid[0 .. known + 2) is known to be a scope and "::":
+ * known is the path's length, or the class scope's of a nodeid with that
+ * prefix (no '[' before it). Only the names after it are looked at. */
+size_t hist__nodeid_class_len_after(const char *nodeid, size_t len, size_t known);
 
 /* The dotted module pytest's junitxml names a file path by
  * (mangle_test_address): '/' read as '.', then a final ".py" dropped, so
