@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "check_util.h"
 #include "store.h"
+#include "store_db.h"
 
 /* Reads a whole file into a malloc'd buffer. */
 static char *slurp(const char *path, size_t *len)
@@ -45,6 +46,41 @@ START_TEST(store_creates_current_schema)
 	ck_assert_int_ne(access(scratch_path(0, "h.db-wal"), F_OK), 0);
 	db = open_ok(scratch_path(0, "h.db"));
 	counts_are(db, NULL, 1, 1, 1);
+	hist_db_free(db);
+}
+END_TEST
+
+/* PRAGMA main.<name> of db's connection, as text. */
+static void pragma_is(hist_db *db, const char *name, const char *want)
+{
+	char sql[64];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof sql, "PRAGMA main.%s", name);
+	ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), want);
+	sqlite3_finalize(st);
+}
+
+/* A new file's first transactions go through a rollback journal, where
+ * only synchronous=FULL is safe from corruption at a power loss; WAL
+ * with NORMAL from the next one. */
+START_TEST(store_new_file_syncs_fully_until_wal)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+
+	pragma_is(db, "journal_mode", "delete");
+	pragma_is(db, "synchronous", "2");
+	put_result(db, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
+	pragma_is(db, "synchronous", "2");
+	put_result(db, "default", "r2", 200, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
+	pragma_is(db, "journal_mode", "wal");
+	pragma_is(db, "synchronous", "1");
+	hist_db_free(db);
+	db = open_ok(scratch_path(0, "h.db"));
+	pragma_is(db, "journal_mode", "wal");
+	pragma_is(db, "synchronous", "1");
 	hist_db_free(db);
 }
 END_TEST
@@ -725,6 +761,7 @@ Suite *check_store_suite(void)
 	tcase_add_checked_fixture(tc, scratch_make, scratch_remove);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, store_creates_current_schema);
+	tcase_add_test(tc, store_new_file_syncs_fully_until_wal);
 	tcase_add_test(tc, store_rejects_files_that_are_not_histories);
 	tcase_add_test(tc, store_read_only_never_creates);
 	tcase_add_test(tc, store_empty_history_lives_in_memory);
