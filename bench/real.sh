@@ -30,13 +30,15 @@
 #      its CPU time following its wall), so each process's wall is also a
 #      draw of the machine's speed. bench/speed_probe.c, built here with
 #      cc, runs beside the whole session and every PROBE_MS (500) times a
-#      fixed ~10 ms integer chain (2% of one core), logging its wall and
-#      CPU time to probe.log. Per process, runs.tsv gets: speed, the
-#      chunks' median CPU time during it over the median of all chunks so
-#      far (CPU, not wall: a chunk waiting for a core says nothing of the
-#      core's speed); steal, the guest's stolen CPU seconds (/proc/stat,
-#      all cores) per second of its wall; wait, its wall above its CPU
-#      time, as a share of the wall (other work held the core). A process
+#      fixed ~10 ms integer chain (2% of one core), on each CPU in turn (the
+#      one under the shard too), logging its wall and CPU time and the CPU
+#      to probe.log. Per process, runs.tsv gets: speed, per CPU the
+#      chunks' median CPU time during it over that CPU's median before it,
+#      the slowest CPU's figure (CPU time, not wall: a chunk waiting for a
+#      core says nothing of the core's speed); steal, the guest's stolen
+#      CPU seconds (/proc/stat, all cores) per second of its wall; wait,
+#      its wall above its CPU time, as a share of the wall (other work
+#      held the core). A process
 #      with speed > SPEED_LIMIT (1.05), steal > STEAL_LIMIT (0.02) or
 #      wait > WAIT_LIMIT (0.03) ran on a slow machine and is run again, up
 #      to RERUNS (2) more times. Every attempt stays in runs.tsv (column
@@ -46,14 +48,10 @@
 #      and reported. real_report.py applies the same rule to runs.tsv,
 #      shows every attempt with its evidence, says how many were rerun and
 #      why, and marks with ! each process left without a clean attempt:
-#      reruns are reported, never hidden. Limits, from this machine
-#      (doc/benchmarks.md): with 2-6 other processes on its two cores,
-#      every process's speed stayed within 0.99-1.02 and steal under 0.6%,
-#      while wait was 29-46%; an unhindered pytest's wall is within ~1% of
-#      its CPU time.
-#      The first process is judged against itself and the few chunks before
-#      it; the report also sets each against the whole session's median
-#      ("vs session").
+#      reruns are reported, never hidden. Why these limits: see
+#      doc/benchmarks.md. A CPU's first 20 chunks are their own reference
+#      (the first process is judged against itself); the report also sets
+#      each process against the whole session's median ("vs session").
 #
 # SPLIT_ALGOS picks pytest-split's algorithms (default: both).
 # HISTPLAN_ARGS adds options to every histplan (e.g. "--estimator auto").
@@ -78,9 +76,10 @@ SPLIT_ALGOS=${SPLIT_ALGOS:-least_duration duration_based_chunks}
 # A sub-tree of the suite, for a quick look (default: all of networkx).
 SUITE_PATH=${SUITE_PATH:-networkx}
 # The machine's speed (see the header): a process is run again, up to
-# RERUNS more times, while the probe's chunks took over SPEED_LIMIT x the
-# session's median so far or the guest lost over STEAL_LIMIT of its wall
-# to steal; PROBE_MS is the probe's interval.
+# RERUNS more times, while the probe's chunks on a CPU took over
+# SPEED_LIMIT x that CPU's median before, the guest lost over STEAL_LIMIT
+# of its wall to steal, or its wall was over WAIT_LIMIT above its CPU
+# time; PROBE_MS is the probe's interval.
 RERUNS=${RERUNS:-2}
 SPEED_LIMIT=${SPEED_LIMIT:-1.05}
 STEAL_LIMIT=${STEAL_LIMIT:-0.02}
@@ -146,7 +145,7 @@ hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 # One pytest process as a CI job runs it; its wall from outside, the load
 # before and after it, its CPU time, the probe's chunks during it against
-# all chunks so far, and the time stolen from the guest meanwhile.
+# the chunks before it, and the time stolen from the guest meanwhile.
 job() {
 	pp=$1
 	shift
@@ -174,17 +173,26 @@ job() {
 		tail -20 "$work/last.log" >&2
 		exit 1
 	fi
-	probe_n=$(awk -v a="$t0" -v b="$t1" '!/^#/ && $1 >= a && $1 <= b' "$work/probe.log" | wc -l)
 	# The chunks' CPU time, not their wall: a chunk that waited for a core
 	# (our own pytest on it while other work held the other) says nothing
 	# of the core's speed; the process's own wall against its CPU time
-	# (wait, below) says whether it waited.
-	probe_ms=$(awk -v a="$t0" -v b="$t1" '!/^#/ && $1 >= a && $1 <= b { print $3 }' "$work/probe.log" | median)
-	ref_ms=$(awk -v b="$t1" '!/^#/ && $1 <= b { print $3 }' "$work/probe.log" | median)
-	speed=
-	if [ -n "$probe_ms" ] && [ -n "$ref_ms" ]; then
-		speed=$(awk -v p="$probe_ms" -v r="$ref_ms" 'BEGIN { printf "%.3f", p / r }')
-	fi
+	# (wait, below) says whether it waited. Per CPU (the probe visits each
+	# in turn): the median of its chunks during the process against its
+	# chunks before it (all so far while it has fewer than 20 before), for
+	# each CPU with 3 chunks or more during it; the slowest CPU's figure is
+	# the process's speed.
+	probe_ms= ref_ms= speed=
+	awk -v a="$t0" -v b="$t1" '!/^#/ && $1 <= b { print "all", $4 + 0, $3; print ($1 >= a ? "in" : "pre"), $4 + 0, $3 }' \
+	    "$work/probe.log" | sort -k1,1 -k2,2n -k3,3g |
+	awk 'function flush() { if (n) print g, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), n; n = 0 }
+	    { k = $1 " " $2; if (k != g) { flush(); g = k } v[++n] = $3 } END { flush() }' |
+	awk '$1 == "all" && !($2 in ref) { ref[$2] = $3 } $1 == "pre" && $4 >= 20 { ref[$2] = $3 }
+	    $1 == "in" { med[$2] = $3; cnt[$2] = $4; tot += $4 }
+	    END { best = ""
+		for (c in med) if (cnt[c] >= 3 && ref[c] > 0 && (best == "" || med[c] / ref[c] > best)) {
+			best = med[c] / ref[c]; bm = med[c]; br = ref[c] }
+		if (best == "") print tot + 0; else printf "%d %s %s %.3f\n", tot, bm, br, best }' >"$work/pstat"
+	read -r probe_n probe_ms ref_ms speed <"$work/pstat" || :
 	stolen=
 	if [ -n "$s0" ] && [ -n "$s1" ]; then
 		stolen=$(awk -v a="$s0" -v b="$s1" -v hz="$hz" -v w="$wall" 'BEGIN { printf "%.4f", (b - a) / hz / w }')

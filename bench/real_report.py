@@ -18,8 +18,8 @@ wall: a wall far above it waited for a core.
 
 The machine's speed: bench/real.sh runs a process again (up to RERUNS
 times) when, during it, the speed probe's fixed chunk took more CPU time
-than SPEED_LIMIT x the session's median so far (speed), the guest lost
-more than STEAL_LIMIT of the wall to steal (steal), or the process's wall
+than SPEED_LIMIT x its median before, on one CPU (speed), the guest
+lost more than STEAL_LIMIT of the wall to steal (steal), or the wall
 was more than WAIT_LIMIT above its CPU time (wait). runs.tsv keeps every
 attempt; here each process is the first clean attempt, else the least
 slow one (the smallest figure over its limit), flagged "!". select()
@@ -212,7 +212,7 @@ def speed_summary(sp, limits):
            "(10th-90th percentile %s ms, %s samples)" % (
                sp["probe"] or "?", sp["session_median_ms"] or "?", sp["p10_p90_ms"] or "?", sp["samples"] or "?"),
            "- a process counts as run on a slow machine when its chunks' median was over %.2f x the "
-           "session's median so far (speed), steal took over %.1f%% of its wall (steal), or its wall was "
+           "same CPU's median before it (speed), steal took over %.1f%% of its wall (steal), or its wall was "
            "over %.1f%% above its CPU time (wait); it is then run again, up to %s more times" % (
                limits["speed"], 100 * limits["steal"], 100 * limits["wait"], sp["reruns"] or "?"),
            "- %d of %d processes were run again (%d attempts in all; slow attempts set aside: %s)" % (
@@ -233,7 +233,8 @@ def speed_table(sp):
         return fmt % v if v is not None else "-"
     out = ["## The machine's speed during each process", "",
            "Every attempt runs.tsv holds. speed: the probe chunk's median CPU time during the process "
-           "over the session's median so far (what real.sh judged by); vs session: over the whole "
+           "over the median of the chunks on the same CPU before it, the slowest CPU's figure (what real.sh "
+           "judged by); vs session: that CPU's median during the process over the whole "
            "session's median; steal: stolen CPU seconds (all cores) per second of wall; wait: wall "
            "above CPU time, as a share of the wall.", "",
            "| round | N | method | shard | attempt | wall (s) | CPU (s) | speed | vs session | steal | wait | "

@@ -2,14 +2,18 @@
  * usage: speed_probe OUT [INTERVAL_MS [CHUNK_MS]] (defaults 500 and 10).
  * Calibrates once how many rounds of a fixed integer chain take about
  * CHUNK_MS (the fastest of 7 tries), then, until it is killed or its
- * parent exits, times that same chunk every INTERVAL_MS and appends a line
- * to OUT: "<epoch seconds at the chunk's end> <chunk wall ms> <chunk CPU ms>".
+ * parent exits, times that same chunk every INTERVAL_MS, on each CPU it
+ * may use in turn (a core slowed under the benchmark's own process is
+ * sampled too, not only the idle one), and appends a line to OUT:
+ * "<epoch seconds at the chunk's end> <chunk wall ms> <chunk CPU ms> <cpu>".
  * The chunk is the same work all session long, so a chunk that takes
  * longer means the machine ran slower (host contention, steal, a lower
  * clock, or a core shared with other work). A chunk's wall above its CPU
  * time is time the probe waited for a core. Duty cycle: CHUNK_MS in
- * INTERVAL_MS (2% by default). bench/real.sh runs it. */
-#define _POSIX_C_SOURCE 200809L
+ * INTERVAL_MS (2% of one core by default, shared among the CPUs).
+ * bench/real.sh runs it. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +60,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pid_t parent = getppid();
+	cpu_set_t allowed;
+	size_t cpus[CPU_SETSIZE], ncpus = 0;
+	if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+		for (size_t c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &allowed))
+				cpus[ncpus++] = c;
 	uint64_t rounds = 1u << 16;
 	double best = 0;
 	for (;;) { /* grow until one chunk is measurable */
@@ -79,11 +89,17 @@ int main(int argc, char **argv)
 	fprintf(out, "# rounds %llu interval_ms %ld chunk_ms %.1f\n", (unsigned long long)rounds, interval, target);
 	fflush(out);
 	struct timespec pause = {interval / 1000, (interval % 1000) * 1000000L};
-	while (getppid() == parent) {
+	for (size_t n = 0; getppid() == parent; n++) {
+		if (ncpus > 1) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(cpus[n % ncpus], &one);
+			sched_setaffinity(0, sizeof one, &one);
+		}
 		double w0 = clock_ms(CLOCK_MONOTONIC), c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 		chunk(rounds);
 		double w1 = clock_ms(CLOCK_MONOTONIC), c1 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
-		fprintf(out, "%.3f %.3f %.3f\n", clock_ms(CLOCK_REALTIME) / 1e3, w1 - w0, c1 - c0);
+		fprintf(out, "%.3f %.3f %.3f %d\n", clock_ms(CLOCK_REALTIME) / 1e3, w1 - w0, c1 - c0, sched_getcpu());
 		if (fflush(out) != 0)
 			return 1;
 		nanosleep(&pause, NULL);
