@@ -45,6 +45,20 @@ int hist__buf_put(hist__buf *b, const char *data, size_t len)
 	return HIST_OK;
 }
 
+int hist__buf_put_line(hist__buf *b, const char *data, size_t len)
+{
+	int error;
+
+	if (len == SIZE_MAX || (error = grow(b, len + 1)) < 0)
+		return len == SIZE_MAX ? HIST_E_PARSE : error;
+	if (len)
+		memcpy(b->ptr + b->len, data, len);
+	b->ptr[b->len + len] = '\n';
+	b->len += len + 1;
+	b->ptr[b->len] = '\0';
+	return HIST_OK;
+}
+
 int hist__buf_putc(hist__buf *b, char c)
 {
 	return hist__buf_put(b, &c, 1);

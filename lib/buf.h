@@ -19,6 +19,8 @@ typedef struct {
 /* Each returns HIST_OK, HIST_E_NOMEM, or HIST_E_PARSE when the content would
  * pass the limit (the caller names the file and line). */
 int hist__buf_put(hist__buf *b, const char *data, size_t len);
+/* data and a line break: hist__buf_put then hist__buf_putc, one growth check. */
+int hist__buf_put_line(hist__buf *b, const char *data, size_t len);
 int hist__buf_putc(hist__buf *b, char c);
 int hist__buf_puts(hist__buf *b, const char *s);
 int hist__buf_printf(hist__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

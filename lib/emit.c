@@ -111,7 +111,7 @@ static int shard_text(hist__buf *b, const hist_plan *p, unsigned int k, hist__at
 	for (size_t r = p->start[k - 1]; r < p->start[k]; r++) {
 		const hist__plan_test *t = &p->tests[p->order[r]];
 		fetch_ahead(p, r, p->start[k]);
-		if ((error = hist__buf_put(b, t->id, t->len)) < 0 || (error = hist__buf_putc(b, '\n')) < 0)
+		if ((error = hist__buf_put_line(b, t->id, t->len)) < 0)
 			return error;
 		if (f && b->len >= SHARD_PIECE) {
 			if ((error = hist__atomic_write(f, b->ptr, b->len)) < 0)

@@ -34,6 +34,27 @@ START_TEST(buf_refuses_past_its_limit)
 }
 END_TEST
 
+/* A line: its bytes and a break, growing across the doubling, and
+ * refused whole past the limit. */
+START_TEST(buf_puts_lines)
+{
+	hist__buf b = HIST__BUF_INIT(0), small = HIST__BUF_INIT(4);
+
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(hist__buf_put_line(&b, "t.py::x", i % 2 ? 7 : 4), HIST_OK);
+	ck_assert_uint_eq(b.len, 50 * 8 + 50 * 5);
+	ck_assert_int_eq(strncmp(hist__buf_cstr(&b), "t.py\nt.py::x\nt.py\n", 18), 0);
+	ck_assert_int_eq(hist__buf_cstr(&b)[b.len], '\0');
+	ck_assert_int_eq(hist__buf_put_line(&b, "", 0), HIST_OK);
+	ck_assert_str_eq(hist__buf_cstr(&b) + b.len - 2, "x\n\n" + 1);
+	ck_assert_int_eq(hist__buf_put_line(&small, "abc", 3), HIST_OK);
+	ck_assert_int_eq(hist__buf_put_line(&small, "", 0), HIST_E_PARSE);
+	ck_assert_str_eq(hist__buf_cstr(&small), "abc\n");
+	hist__buf_free(&b);
+	hist__buf_free(&small);
+}
+END_TEST
+
 START_TEST(buf_reports_allocation_failure)
 {
 	hist__buf b = HIST__BUF_INIT(0);
@@ -85,6 +106,7 @@ Suite *check_buf_suite(void)
 
 	tcase_add_test(tc, buf_grows_and_stays_terminated);
 	tcase_add_test(tc, buf_refuses_past_its_limit);
+	tcase_add_test(tc, buf_puts_lines);
 	tcase_add_test(tc, buf_reports_allocation_failure);
 	tcase_add_test(tc, error_sets_message_and_returns_code);
 	tcase_add_test(tc, error_without_memory_still_says_why);
