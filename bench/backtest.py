@@ -41,19 +41,23 @@ import sys
 import tempfile
 
 
-def read_report(path):
-    tests, session = [], None
+def report_records(path):
+    """The records of a gzipped --hist-report, in order."""
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             line = line.strip()
-            if not line:
-                continue
-            rec = json.loads(line)
-            kind = rec.get("type")
-            if kind == "test":
-                tests.append(rec["nodeid"])
-            elif kind == "session":
-                session = rec
+            if line:
+                yield json.loads(line)
+
+
+def read_report(path):
+    tests, session = [], None
+    for rec in report_records(path):
+        kind = rec.get("type")
+        if kind == "test":
+            tests.append(rec["nodeid"])
+        elif kind == "session":
+            session = rec
     if session is None:
         raise SystemExit(f"backtest.py: {path}: no session record")
     seen, order = set(), []

@@ -31,7 +31,6 @@ Deterministic for the same reports and binaries; uses a scratch directory
 that it removes.
 """
 import argparse
-import gzip
 import json
 import os
 import shutil
@@ -39,23 +38,20 @@ import subprocess
 import sys
 import tempfile
 
+from backtest import report_records
+
 
 def read_report(path):
     """(session start, [nodeids in run order], {nodeid: seconds of its last attempt})."""
     order, dur, start = [], {}, None
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            rec = json.loads(line)
-            if rec.get("type") == "test":
-                t = rec["nodeid"]
-                if t not in dur:
-                    order.append(t)
-                dur[t] = sum(rec.get(p) or 0.0 for p in ("setup", "call", "teardown"))
-            elif rec.get("type") == "session":
-                start = rec["start"]
+    for rec in report_records(path):
+        if rec.get("type") == "test":
+            t = rec["nodeid"]
+            if t not in dur:
+                order.append(t)
+            dur[t] = sum(rec.get(p) or 0.0 for p in ("setup", "call", "teardown"))
+        elif rec.get("type") == "session":
+            start = rec["start"]
     if start is None:
         raise SystemExit(f"spread_backtest.py: {path}: no session record")
     return start, order, dur

@@ -711,26 +711,26 @@ struct hist__atomic {
  * threads) cost a read of that file each output: 65 of them a plan. Created
  * 0644, the kernel takes the umask (or the directory's default ACL) off as
  * for any file the user creates. The six characters mix the clock, the
- * process and the handle's address (distinct among live handles), and
- * change each try. */
+ * process, the handle's address (distinct among live handles) and the
+ * try, through the tables' hash. */
 static int temp_file(char *tmp, size_t xs, const void *handle)
 {
 	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	struct timespec ts;
-	uint64_t v;
+	struct {
+		struct timespec ts;
+		const void *handle;
+		pid_t pid;
+		int tries;
+	} seed;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	v = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 40 ^ (uint64_t)(uintptr_t)handle;
-	for (int tries = 0; tries < TEMP_TRIES; tries++) {
-		uint64_t x;
+	memset(&seed, 0, sizeof seed); /* the padding is hashed too */
+	clock_gettime(CLOCK_REALTIME, &seed.ts);
+	seed.handle = handle;
+	seed.pid = getpid();
+	for (; seed.tries < TEMP_TRIES; seed.tries++) {
+		uint64_t x = hist__hash_bytes(&seed, sizeof seed);
 		int fd;
 
-		/* splitmix64's step: every bit of v moves every character. */
-		v += 0x9e3779b97f4a7c15u;
-		x = v;
-		x = (x ^ x >> 30) * 0xbf58476d1ce4e5b9u;
-		x = (x ^ x >> 27) * 0x94d049bb133111ebu;
-		x ^= x >> 31;
 		for (size_t i = 0; i < 6; i++, x /= sizeof chars - 1)
 			tmp[xs + i] = chars[x % (sizeof chars - 1)];
 		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0 || errno != EEXIST)
