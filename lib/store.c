@@ -234,13 +234,13 @@ static const char *const sql_text[S_COUNT] = {
 	 * saved the pending pages it touched to a statement journal (7.8 MB
 	 * written to a temp file for 100,000 real tests). Every row has a
 	 * test id by now; a row dropped for a NULL all the same would leave
-	 * changes short of the batch, and S_BATCH_RAISE fails on it. */
+	 * changes short of the rows it takes, and S_BATCH_RAISE fails on it. */
 	[S_BATCH_RESULTS] = "INSERT OR IGNORE INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
-			    " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch",
+			    " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch WHERE pend",
 	/* Only when some result met a stored one (or one of the same batch):
 	 * the upsert applies them in batch order, each kept if greater. */
 	[S_BATCH_RAISE] = "INSERT INTO temp.pending(run_id, test_id, outcome, duration_us, setup_us, attempts)"
-			  " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch WHERE true"
+			  " SELECT ?1, test, outcome, duration_us, setup_us, attempts FROM hist_batch WHERE pend"
 			  " ON CONFLICT(run_id, test_id) DO UPDATE SET outcome = excluded.outcome,"
 			  " duration_us = excluded.duration_us, setup_us = excluded.setup_us,"
 			  " attempts = excluded.attempts WHERE " GREATER("excluded", "pending"),
@@ -748,6 +748,7 @@ void hist_db_free(hist_db *db)
 	hist__batch_free(db->one);
 	hist__free(db->dedup);
 	hist__store_pack_forget(db);
+	hist__free(db->open);
 	/* With every statement finalized, closing the last connection
 	 * checkpoints and deletes the WAL: one file to hand on. */
 	sqlite3_close(db->sql);

@@ -26,6 +26,11 @@ void hist__store_test_one_thread(hist_db *db, int on)
 	db->one_thread = on;
 }
 
+void hist__store_test_no_direct(hist_db *db, int on)
+{
+	db->no_direct = on;
+}
+
 void hist__store_test_migration(const char *sql)
 {
 	hist__store_test_sql = sql;
