@@ -14,7 +14,8 @@ and set-up of their modules, as a shard holding exactly them is predicted.
 Then the run is merged and the next one predicted.
 
 Actual wall: the wall measured from outside (runs.tsv, what bench-real
-compares with) when present, else the session record's wall. With
+compares with; a report real.sh copied from one of its attempts takes that
+attempt's row) when present, else the session record's wall. With
 --actual cpu, runs.tsv's cpu column (the process's user + system time)
 instead: on a loaded machine the wall waits for a core, the CPU time less.
 
@@ -23,8 +24,14 @@ the error relative to its run (predicted / actual over the run's mean of
 that ratio, minus 1): a run
 on a slower machine moves every shard alike, which the relative error
 leaves out. Balance depends on the relative error, the prediction of record
-on both. Summary lines give the mean and worst of each over the shards of
-plans (serial runs apart).
+on both. Then the error's three parts, each over the actual wall, which add
+up to it: the tests (the prediction less its start-up, per-test overhead and
+collection, against the report's summed test durations), the rest of the
+session (those parts against the session's wall less the tests' time), and
+after the report (the interpreter's exit, which only the outside wall sees
+and no prediction holds; with --actual cpu, the CPU time less the session's
+wall). Summary lines give the mean and worst of each over
+the shards of plans (serial runs apart).
 
   bench/backtest.py [--bin DIR] [--json FILE] [--actual wall|cpu] [-- HISTPLAN_ARGS...] DIR...
 
@@ -32,9 +39,11 @@ Deterministic for the same reports and binaries; uses a scratch directory
 that it removes.
 """
 import argparse
+import filecmp
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,24 +60,28 @@ def report_records(path):
 
 
 def read_report(path):
-    tests, session = [], None
+    """(nodeids in order, their summed durations, the session record). A
+    test's duration is setup + call + teardown of its last attempt, as
+    histmerge stores it: reruns count, they never add up."""
+    tests, dur, session = [], {}, None
     for rec in report_records(path):
         kind = rec.get("type")
         if kind == "test":
-            tests.append(rec["nodeid"])
+            if rec["nodeid"] not in dur:  # reruns repeat a nodeid
+                tests.append(rec["nodeid"])
+            dur[rec["nodeid"]] = sum(rec.get(k) or 0.0 for k in ("setup", "call", "teardown"))
         elif kind == "session":
             session = rec
     if session is None:
         raise SystemExit(f"backtest.py: {path}: no session record")
-    seen, order = set(), []
-    for t in tests:  # reruns repeat a nodeid
-        if t not in seen:
-            seen.add(t)
-            order.append(t)
-    return order, session
+    return tests, sum(dur.values()), session
 
 
 def outer_walls(d, column="wall"):
+    """Report path -> runs.tsv's column for the process that wrote it.
+    bench/real.sh writes each attempt to .../attempts/NAME.aK.jsonl.gz and
+    copies the attempt it reports to .../NAME.jsonl.gz, the file read here:
+    the copy takes the figures of the attempt whose bytes it holds."""
     walls = {}
     p = os.path.join(d, "runs.tsv")
     if not os.path.exists(p):
@@ -77,8 +90,15 @@ def outer_walls(d, column="wall"):
         head = f.readline().rstrip("\n").split("\t")
         for line in f:
             row = dict(zip(head, line.rstrip("\n").split("\t")))
-            if row.get("report") and row.get(column):
-                walls[os.path.join(d, row["report"])] = float(row[column])
+            if not (row.get("report") and row.get(column)):
+                continue
+            path = os.path.join(d, row["report"])
+            walls[path] = float(row[column])
+            folder, name = os.path.split(path)
+            copy = os.path.join(os.path.dirname(folder), re.sub(r"\.a[0-9]+\.jsonl\.gz$", ".jsonl.gz", name))
+            if (os.path.basename(folder) == "attempts" and copy != path and os.path.exists(copy)
+                    and os.path.exists(path) and filecmp.cmp(copy, path, shallow=False)):
+                walls[copy] = float(row[column])
     return walls
 
 
@@ -92,11 +112,11 @@ def collect(d, column="wall"):
         if not name.endswith(".jsonl.gz"):
             continue
         path = os.path.join(rep, name)
-        tests, s = read_report(path)
+        tests, test_time, s = read_report(path)
         if not tests or s.get("interrupted"):
             continue
         key = (d, s.get("plan_id") or name)
-        r = {"path": path, "name": name, "tests": tests, "session": s,
+        r = {"path": path, "name": name, "tests": tests, "test_time": test_time, "session": s,
              "start": s["start"], "wall": walls.get(path, s["wall"]),
              "wall_source": "outside" if path in walls else "session"}
         runs.setdefault(key, []).append(r)
@@ -111,13 +131,18 @@ def collect(d, column="wall"):
 
 
 def predict(bindir, db, tests, scratch, extra):
+    """(predicted seconds, the part of them that is not the tests' own
+    time: start-up, and per test the overhead and collection; a plan of one
+    shard splits no module)."""
     tl = os.path.join(scratch, "tests.txt")
     with open(tl, "w", encoding="utf-8") as f:
         f.write("".join(t + "\n" for t in tests))
-    out = subprocess.run([os.path.join(bindir, "histplan"), "-q", "--db", db, "--tests", tl,
-                          "--shards", "1", "--dry-run", "--json", *extra],
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out)["shards"][0]["predicted_seconds"]
+    out = json.loads(subprocess.run([os.path.join(bindir, "histplan"), "-q", "--db", db, "--tests", tl,
+                                     "--shards", "1", "--dry-run", "--json", *extra],
+                                    check=True, capture_output=True, text=True).stdout)
+    o = out["overheads"]
+    rest = o["shard_seconds"] + len(tests) * (o["test_seconds"] + (o["collect_per_test_seconds"] or 0.0))
+    return out["shards"][0]["predicted_seconds"], rest
 
 
 def replay(bindir, runs, db, scratch, extra):
@@ -126,13 +151,19 @@ def replay(bindir, runs, db, scratch, extra):
     for i, (label, reps) in enumerate(runs):
         if i > 0:
             preds = [predict(bindir, db, r["tests"], scratch, extra) for r in reps]
-            ratios = [p / r["wall"] for r, p in zip(reps, preds)]
+            ratios = [p / r["wall"] for r, (p, _) in zip(reps, preds)]
             mean_ratio = sum(ratios) / len(ratios)
-            for r, p, q in zip(reps, preds, ratios):
+            for r, (p, rest), q in zip(reps, preds, ratios):
+                a, s = r["wall"], r["session"]["wall"]
+                after = a - s if r["wall_source"] == "outside" else 0.0
                 rows.append({"run": label, "report": r["name"], "tests": len(r["tests"]),
                              "sharded": bool(r["session"].get("plan_id")),
-                             "predicted": p, "actual": r["wall"], "wall_source": r["wall_source"],
-                             "error": p / r["wall"] - 1, "relative": q / mean_ratio - 1})
+                             "predicted": p, "actual": a, "wall_source": r["wall_source"],
+                             "error": p / a - 1, "relative": q / mean_ratio - 1,
+                             # The error's parts, each over the actual wall; they add up to it.
+                             "error_tests": ((p - rest) - r["test_time"]) / a,
+                             "error_rest": (rest - (s - r["test_time"])) / a,
+                             "error_after": -after / a})
         subprocess.run([os.path.join(bindir, "histmerge"), "-q", "--db", db, "--run-id",
                         f"run-{i:04d}", *[r["path"] for r in reps]], check=True)
     return rows
@@ -158,11 +189,13 @@ def main():
             rows += replay(args.bin, collect(d, args.actual), os.path.join(scratch, f"h{n}.db"), scratch, extra)
     finally:
         shutil.rmtree(scratch)
-    print("| run | report | tests | predicted s | actual s | error | relative to its run |")
-    print("|---|---|---|---|---|---|---|")
+    print("| run | report | tests | predicted s | actual s | error | relative to its run |"
+          " of the error: tests | rest of the session | after the report |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['run']} | {r['report']} | {r['tests']} | {r['predicted']:.2f} | {r['actual']:.2f} |"
-              f" {100 * r['error']:+.1f}% | {100 * r['relative']:+.1f}% |")
+              f" {100 * r['error']:+.1f}% | {100 * r['relative']:+.1f}% | {100 * r['error_tests']:+.1f}% |"
+              f" {100 * r['error_rest']:+.1f}% | {100 * r['error_after']:+.1f}% |")
     summary = {}
     for what, sel in (("shards", [r for r in rows if r["sharded"]]), ("serial", [r for r in rows if not r["sharded"]])):
         if not sel:
@@ -172,9 +205,15 @@ def main():
         summary[what] = {"n": len(sel), "mean_abs_error": sum(e) / len(e), "worst_abs_error": max(e),
                          "mean_abs_relative": sum(rel) / len(rel), "worst_abs_relative": max(rel)}
         s = summary[what]
+        for part in ("tests", "rest", "after"):
+            v = [r["error_" + part] for r in sel]
+            s["mean_error_" + part] = sum(v) / len(v)
+            s["mean_abs_error_" + part] = sum(map(abs, v)) / len(v)
         print(f"{what}: {s['n']} predicted; |error| mean {100 * s['mean_abs_error']:.1f}% worst"
               f" {100 * s['worst_abs_error']:.1f}%; |relative| mean {100 * s['mean_abs_relative']:.1f}%"
-              f" worst {100 * s['worst_abs_relative']:.1f}%")
+              f" worst {100 * s['worst_abs_relative']:.1f}%; of the error (mean, mean of |x|): " + ", ".join(
+                  f"{part} {100 * s['mean_error_' + part]:+.1f}% {100 * s['mean_abs_error_' + part]:.1f}%"
+                  for part in ("tests", "rest", "after")))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"histplan_args": extra, "rows": rows, "summary": summary}, f, indent=1, sort_keys=True)

@@ -693,12 +693,18 @@ static int parse_hist(reader *r)
 }
 
 /* pytest-balance: one line per phase (or per test, without "phase"); a
- * test is done at its teardown line. */
+ * test is done at its teardown line, and a phase it already has starts a
+ * new attempt (a rerun: counted, its earlier phases dropped). One input is
+ * one run, so a second run_id is refused: folding two runs into one would
+ * sum their phases or keep one run's durations only. */
 static int parse_balance(reader *r)
 {
-	enum { TEST_ID, DURATION, TIMESTAMP, PHASE, NF };
+	enum { TEST_ID, DURATION, TIMESTAMP, PHASE, RUN_ID, NF };
 	field f[NF] = { { "test_id", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "duration", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
-		{ "timestamp", 1, 0, HIST__BUF_INIT(256) }, { "phase", 1, 0, HIST__BUF_INIT(WORD_BYTES) } };
+		{ "timestamp", 1, 0, HIST__BUF_INIT(256) }, { "phase", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
+		{ "run_id", 1, 0, HIST__BUF_INIT(TEXT_MAX) } };
+	hist__buf run = HIST__BUF_INIT(TEXT_MAX);
+	unsigned long run_line = 0;
 	open_map m = { NULL, 0, 0, 0 };
 	open_test *t;
 	int error, got, p;
@@ -716,12 +722,32 @@ static int parse_balance(reader *r)
 								     f[TIMESTAMP].val.len) < 0)
 			ts = -1;
 		lower_start(r, ts);
+		if (f[RUN_ID].type == F_STRING && !run_line) {
+			if (hist__buf_put(&run, f[RUN_ID].val.ptr, f[RUN_ID].val.len) < 0) {
+				error = nomem(r);
+				break;
+			}
+			run_line = r->line;
+		} else if (f[RUN_ID].type == F_STRING &&
+			   (run.len != f[RUN_ID].val.len || memcmp(run.ptr, f[RUN_ID].val.ptr, run.len) != 0)) {
+			error = hist__error(r->err, HIST_E_PARSE,
+					    "%s:%lu: run_id \"%.*s\" after \"%.*s\" of line %lu: one input is one run; "
+					    "split the file by run_id",
+					    r->name, r->line, (int)(f[RUN_ID].val.len > 200 ? 200 : f[RUN_ID].val.len),
+					    f[RUN_ID].val.ptr, (int)(run.len > 200 ? 200 : run.len), run.ptr, run_line);
+			break;
+		}
 		p = f[PHASE].type == F_STRING ? phase_index(&f[PHASE]) : 2;
 		if (p < 0)
 			continue; /* a phase it does not know */
 		if ((error = map_open(&m, f[TEST_ID].val.ptr, f[TEST_ID].val.len, &t)) < 0) {
 			error = nomem(r);
 			break;
+		}
+		if (t->phase[p] >= 0 || (p == 0 && t->phase[1] >= 0)) {
+			t->attempts++;
+			for (int q = 0; q < 3; q++)
+				t->phase[q] = -1;
 		}
 		if (us >= 0)
 			t->phase[p] = (t->phase[p] < 0 ? 0 : t->phase[p]) + us;
@@ -732,6 +758,7 @@ static int parse_balance(reader *r)
 		error = emit_rest(r, &m, 0);
 	map_free(&m);
 	free_fields(f, NF);
+	hist__buf_free(&run);
 	return error;
 }
 

@@ -355,6 +355,34 @@ START_TEST(balance_format)
 }
 END_TEST
 
+/* A phase seen again before the test's teardown is a new attempt (a
+ * rerun): counted, and only the final attempt's phases make the duration. */
+START_TEST(balance_repeated_phase_is_a_new_attempt)
+{
+	static const char doc[] =
+		"{\"test_id\": \"t.py::a\", \"duration\": 0.5, \"run_id\": \"r1\", \"phase\": \"setup\"}\n"
+		"{\"test_id\": \"t.py::a\", \"duration\": 2, \"run_id\": \"r1\", \"phase\": \"call\"}\n"
+		"{\"test_id\": \"t.py::a\", \"duration\": 0.25, \"run_id\": \"r1\", \"phase\": \"setup\"}\n"
+		"{\"test_id\": \"t.py::a\", \"duration\": 1, \"run_id\": \"r1\", \"phase\": \"call\"}\n"
+		"{\"test_id\": \"t.py::a\", \"duration\": 0.125, \"run_id\": \"r1\", \"phase\": \"teardown\"}\n"
+		"{\"test_id\": \"t.py::b\", \"duration\": 3, \"phase\": \"call\"}\n"
+		"{\"test_id\": \"t.py::b\", \"duration\": 4, \"phase\": \"call\"}\n";
+	collector c;
+	char msg[256];
+
+	ck_assert_int_eq(parse_mem(doc, sizeof doc - 1, HIST_FORMAT_BALANCE, &c, msg, sizeof msg), 0);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_str_eq(c.r[0].id, "t.py::a");
+	ck_assert_int_eq(c.r[0].duration_us, 1375000);
+	ck_assert_int_eq(c.r[0].setup_us, 250000);
+	ck_assert_uint_eq(c.r[0].attempts, 2);
+	ck_assert_str_eq(c.r[1].id, "t.py::b");
+	ck_assert_int_eq(c.r[1].duration_us, 4000000);
+	ck_assert_uint_eq(c.r[1].attempts, 2);
+	collector_free(&c);
+}
+END_TEST
+
 START_TEST(durations_format)
 {
 	collector c;
@@ -416,6 +444,11 @@ static const struct {
 	{ HIST_FORMAT_REPORTLOG, "{\"nodeid\": \"a\", \"when\": \"call\", \"outcome\": \"xpassed\", \"$report_type\": \"TestReport\"}\n",
 		"m:1: unknown outcome \"xpassed\"" },
 	{ HIST_FORMAT_BALANCE, "{\"duration\": 1}\n", "m:1: line without a test_id" },
+	/* One input is one run: a file holding two runs is refused, never
+	 * folded into one (their phases were summed into one test). */
+	{ HIST_FORMAT_BALANCE, "{\"test_id\": \"t.py::a\", \"duration\": 1, \"run_id\": \"r1\", \"phase\": \"call\"}\n"
+		"{\"test_id\": \"t.py::a\", \"duration\": 3, \"run_id\": \"r2\", \"phase\": \"call\"}\n",
+		"m:2: run_id \"r2\" after \"r1\" of line 1: one input is one run; split the file by run_id" },
 	{ HIST_FORMAT_DURATIONS, "{\"a\": \"slow\"}", "m:1: expected a number of seconds" },
 	{ HIST_FORMAT_DURATIONS, "{\"a\": 1,\n \"b\": 2\n}\n{}", "m:4: text after the durations object" },
 	{ HIST_FORMAT_DURATIONS, "{\"a\": 1,\n \"b\": 2,\n}", "m:3: expected a nodeid" },
@@ -675,6 +708,7 @@ Suite *check_jsonl_suite(void)
 	tcase_add_test(tc, hist_jsonl_marks_and_interruption);
 	tcase_add_test(tc, reportlog_outcome_vectors);
 	tcase_add_test(tc, balance_format);
+	tcase_add_test(tc, balance_repeated_phase_is_a_new_attempt);
 	tcase_add_test(tc, durations_format);
 	tcase_add_loop_test(tc, bad_lines_fail_with_reason_and_line, 0, (int)(sizeof bad / sizeof *bad));
 	tcase_add_test(tc, bad_files);
