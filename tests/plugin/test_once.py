@@ -308,6 +308,26 @@ def test_at_sign_is_stripped_only_where_xdist_added_it(hist, pytester, xdist):
         assert checked.returncode == 0, checked.stderr
 
 
+# -- a file name holding "::" ------------------------------------------------------
+
+@pytest.mark.parametrize("xdist", [0, 2])
+def test_file_name_with_double_colon_runs_once(hist, pytester, xdist):
+    # A nodeid's file is what comes before its first "::", so "test_a::b.py"
+    # reads as file "test_a" there; the shard that owns its tests by that
+    # reading must also collect the file (break: skip such paths like any
+    # other and every shard passes with the file's tests run nowhere).
+    files = spread(3)
+    files["pytest.ini"] = "[pytest]\naddopts = --import-mode=importlib\n"
+    files["test_a::b.py"] = "".join(f"def test_{j}(): pass\n" for j in range(6))
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    nodeids = pipe.plan()
+    assert "test_a::b.py::test_0" in nodeids
+    unsharded = pipe.unsharded(xdist=xdist)
+    runs = pipe.shards(xdist=xdist)
+    pipe.assert_exact(runs, unsharded)
+
+
 # -- case 7: an interrupted session -------------------------------------------------
 
 INTERRUPTED = {
