@@ -17,6 +17,9 @@ from . import nodeid as nid
 
 _PLAN_RE = re.compile(r"# hist plan ([0-9a-f]{16})\Z")
 _SHARD_RE = re.compile(r"# shard ([0-9]+)/([0-9]+)\Z")
+# histplan's count of the lines below it; a comment to people, and to the
+# plugin the way to tell a whole file from one cut short.
+_COUNT_RE = re.compile(r"# predicted [0-9.]+ s, ([0-9]+) tests\Z")
 _SIBLING_RE = re.compile(r"shard-([0-9]+)\.txt\Z")
 
 # histplan's HIST_MAX_SHARDS (lib/hist.h).
@@ -61,7 +64,7 @@ def read_shard_file(path):
         raise PlanError(f"{path}:{lineno}: not valid UTF-8: is this a "
                         f"shard file? {_REGENERATE}") from None
     plan_id = None
-    index = total = None
+    index = total = count = None
     lines = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if line.endswith("\r"):
@@ -93,6 +96,10 @@ def read_shard_file(path):
                 if total < 1 or not 1 <= index <= total:
                     raise PlanError(f"{path}:{lineno}: shard {index}/{total}: the "
                                     f"index must be 1..N with N >= 1; {_REGENERATE}")
+            else:
+                m = _COUNT_RE.match(line)
+                if m and count is None:
+                    count = int(m.group(1))
             continue
         if plan_id is None or index is None:
             raise PlanError(f"{path}:{lineno}: test line before the '# hist plan' "
@@ -102,6 +109,13 @@ def read_shard_file(path):
     if plan_id is None or index is None:
         raise PlanError(f"{path}: no '# hist plan' and '# shard K/N' header lines: "
                         f"this is not a hist shard file; {_REGENERATE}")
+    if count is not None and (len(lines) != count or not text.endswith("\n")):
+        # A broken download or copy: the tests it lost would read as new
+        # here and be placed by hash, while their shard runs them too.
+        raise PlanError(f"{path}: not as histplan wrote it (a copy cut short, or edited): "
+                        f"its header counts {count} tests, it lists {len(lines)}"
+                        + ("" if text.endswith("\n") else ", the last without a line break")
+                        + f"; copy the whole shards directory again or {_REGENERATE}")
     return ShardFile(path, plan_id, index, total, lines)
 
 

@@ -328,6 +328,32 @@ def test_file_name_with_double_colon_runs_once(hist, pytester, xdist):
     pipe.assert_exact(runs, unsharded)
 
 
+# -- a shard file cut short -----------------------------------------------------
+
+@pytest.mark.parametrize("cut", ["line", "mid-line"])
+def test_a_shard_file_cut_short_is_a_usage_error(hist, pytester, cut):
+    # Job 1 got shard-2.txt cut short (a broken artifact download): the
+    # tests it lost read as new there, and one that hashes to shard 1 runs
+    # on both jobs (break: drop the count check and both jobs pass, one
+    # test doubled).
+    make_files(pytester, spread(10))
+    pipe = Pipeline(hist, pytester, 2)
+    pipe.plan()
+    set_test_list(pipe.plan_dir, "history")
+    job1 = pytester.path / "job1"
+    shutil.copytree(pipe.plan_dir, job1)
+    text = (job1 / "shard-2.txt").read_text()
+    lines = text.splitlines(keepends=True)
+    assert lines[2].startswith("# predicted ") and len(lines) > 6
+    cut_text = "".join(lines[:-3]) if cut == "line" else text[:-3]
+    (job1 / "shard-2.txt").write_text(cut_text)
+    result = hist.run("--shard-file=job1/shard-1.txt")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: hist: *job1/shard-2.txt: not as histplan wrote it (a copy cut short*"])
+    # Whole files still run as planned.
+    assert hist.run("--shard-file=shards/shard-1.txt").ret == 0
+
+
 # -- case 7: an interrupted session -------------------------------------------------
 
 INTERRUPTED = {
