@@ -17,6 +17,9 @@ from .items import collected_nodeid
 # conftest.py needs no such care: pytest loads it when it enters the
 # directory, whatever this hook says about the file.
 _PACKAGE_INIT = "__init__.py"
+# Where a nodeid's file part ends (nodeid.file_of); a path holding it is
+# never skipped.
+_FILE_END = "::"
 _SHOW_MISSING = 20
 # Set in workerinput by the controller whose hist scheduler groups tests by
 # the plan's lists (sched.py), so workers can refuse what it cannot group.
@@ -112,6 +115,10 @@ class ShardSelector:
         except ValueError:
             return None     # outside rootdir: nodeids are not rootdir-relative
         if rel == "." or rel in self.always_collect or self.plan.shard_may_own(self.index, rel):
+            return None
+        if _FILE_END in rel:
+            # Its nodeids read as a file that ends at the first "::", which
+            # is not this path: the owner rule and this one could disagree.
             return None
         # The owner rule looks at files; a directory may hold files of any
         # shard, so it is always walked. Only an unwanted path costs a stat.

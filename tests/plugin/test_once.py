@@ -308,6 +308,55 @@ def test_at_sign_is_stripped_only_where_xdist_added_it(hist, pytester, xdist):
         assert checked.returncode == 0, checked.stderr
 
 
+# -- a file name holding "::" ------------------------------------------------------
+
+@pytest.mark.parametrize("xdist", [0, 2])
+def test_file_name_with_double_colon_runs_once(hist, pytester, xdist):
+    # A nodeid's file is what comes before its first "::", so "test_a::b.py"
+    # reads as file "test_a" there; the shard that owns its tests by that
+    # reading must also collect the file (break: skip such paths like any
+    # other and every shard passes with the file's tests run nowhere).
+    files = spread(3)
+    files["pytest.ini"] = "[pytest]\naddopts = --import-mode=importlib\n"
+    files["test_a::b.py"] = "".join(f"def test_{j}(): pass\n" for j in range(6))
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    nodeids = pipe.plan()
+    assert "test_a::b.py::test_0" in nodeids
+    unsharded = pipe.unsharded(xdist=xdist)
+    runs = pipe.shards(xdist=xdist)
+    pipe.assert_exact(runs, unsharded)
+
+
+# -- a shard file cut short -----------------------------------------------------
+
+@pytest.mark.parametrize("cut", ["line", "mid-line", "header"])
+def test_a_shard_file_cut_short_is_a_usage_error(hist, pytester, cut):
+    # Job 1 got shard-2.txt cut short (a broken artifact download): the
+    # tests it lost read as new there, and one that hashes to shard 1 runs
+    # on both jobs (break: drop the count check and both jobs pass, one
+    # test doubled).
+    make_files(pytester, spread(10))
+    pipe = Pipeline(hist, pytester, 2)
+    pipe.plan()
+    set_test_list(pipe.plan_dir, "history")
+    job1 = pytester.path / "job1"
+    shutil.copytree(pipe.plan_dir, job1)
+    text = (job1 / "shard-2.txt").read_text()
+    lines = text.splitlines(keepends=True)
+    assert lines[2].startswith("# predicted ") and len(lines) > 6
+    cut_text = {"line": "".join(lines[:-3]), "mid-line": text[:-3],
+                "header": "".join(lines[:2])}[cut]
+    (job1 / "shard-2.txt").write_text(cut_text)
+    result = hist.run("--shard-file=job1/shard-1.txt")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    # Cut within its lines, the file's own count tells; down to its
+    # header, plan.json's (break: drop either check).
+    result.stderr.fnmatch_lines(["ERROR: hist: *job1/shard-2.txt: *a copy cut short*"])
+    # Whole files still run as planned.
+    assert hist.run("--shard-file=shards/shard-1.txt").ret == 0
+
+
 # -- case 7: an interrupted session -------------------------------------------------
 
 INTERRUPTED = {
