@@ -202,6 +202,36 @@ def test_prune_collection_no_is_exact(hist, pytester, monkeypatch, tree, how):
     assert "collecting every file" in runs[1].out
 
 
+def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
+    """A plan from history is lenient about tests it does not list, so a
+    hook that selects across files went unseen there: every shard passed,
+    and the shards that did not collect the focused test's file ran what no
+    unsharded run would. A shard that collected only its files and saw a
+    hook take tests out (with no -k, -m, --deselect or --lf) now fails."""
+    files = spread(8)
+    files.update(FOCUS)
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    unsharded = pipe.unsharded()
+    assert list(unsharded.outcomes()) == ["test_focus.py::test_this"]
+    db = pytester.path / "history.db"
+    assert tool("histmerge", "--db", db, pytester.path / "unsharded.jsonl").returncode == 0
+    made = tool("histplan", "--db", db, "--shards", pipe.total, "--out", pipe.plan_dir)
+    assert made.returncode == 0, made.stderr
+    pipe.listed = {line: k for k in range(1, pipe.total + 1)
+                   for line in (pipe.plan_dir / f"shard-{k}.txt").read_text().splitlines()
+                   if line and not line.startswith("#")}
+    assert list(pipe.listed) == ["test_focus.py::test_this"]
+    failed = pipe.assert_loud(pipe.shards(), [])
+    text = "\n".join(r.out for r in failed.values())
+    assert "taken out by a conftest or plugin hook" in text and "--hist-prune-collection no" in text
+    runs = pipe.shards("--hist-prune-collection", "no")
+    pipe.assert_exact(runs, unsharded, plan_check=False)
+    # -k is the user's own selection: the shards prune and pass.
+    for run in pipe.shards("-k", "test_0 or test_this").values():
+        assert run.ret in (0, 5), run.out
+
+
 def test_prune_collection_env_must_be_yes_or_no(hist, pytester, monkeypatch):
     make_files(pytester, spread(2))
     pipe = Pipeline(hist, pytester, 2)
