@@ -235,6 +235,8 @@ int hist__store_results_module(hist_db *db);
 #ifdef HIST_TESTING
 /* store_testing.c: one more migration step when not NULL. */
 extern const char *hist__store_test_sql;
+/* store_testing.c: a new file takes every migration step when set. */
+extern int hist__store_test_replay;
 #endif
 
 #endif
