@@ -190,9 +190,14 @@ int hist__store_check(hist_db *db);
 /* on: the window read decodes the packs row by row through hist_results
  * instead of its own two passes; both must agree. */
 void hist__store_test_no_packs(hist_db *db, int on);
+/* on: every result of a batch goes through temp.pending, none is packed
+ * from memory (store_pack.c), so tests can compare the two. */
+void hist__store_test_no_direct(hist_db *db, int on);
 /* on: the window read reads and sinks on the caller's thread, as when no
  * second thread can start; the batches must come out the same. */
 void hist__store_test_one_thread(hist_db *db, int on);
+/* on: a new file takes every migration step instead of its one script. */
+void hist__store_test_replay_steps(int on);
 /* store_testing.c, in test builds only: sql becomes one more migration step (NULL removes it),
  * so tests can open a file of today's version with a "later build". */
 void hist__store_test_migration(const char *sql);

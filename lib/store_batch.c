@@ -1,8 +1,9 @@
 /* store_batch.c - results on their way into the history.
  * Owns: the batch (plain memory a parser fills), the hist_batch virtual
  * table that shows it to SQL, and storing a batch in a few statements:
- * test ids from the counter, results inserted into temp.pending (packed
- * at commit, store_pack.c), conflicts resolved.
+ * test ids from the counter, results put into the chunks they fall in
+ * (from memory, or through temp.pending where stored results can meet
+ * them: store_pack.c), conflicts resolved.
  * Not here: the statements' text and the handle (store.c), transactions
  * (the caller's: ingest.c and pipe.c). */
 #include "store.h"
@@ -26,6 +27,7 @@ typedef struct {
 	unsigned int attempts;
 	unsigned char is_key, outcome;
 	unsigned char fresh;  /* the batch adds this test */
+	unsigned char pend;   /* stored through temp.pending (else packed from memory) */
 } batch_row;
 
 struct hist__batch {
@@ -47,7 +49,7 @@ struct hist__batch {
 /* hist_batch: the batch being stored, as an eponymous virtual table of
  * this connection only (nothing in the file names it). Columns in the
  * order of this declaration; the rowid is the row's index in the batch. */
-enum { B_NAME, B_IS_KEY, B_TEST, B_OUTCOME, B_DURATION, B_SETUP, B_ATTEMPTS, B_FRESH };
+enum { B_NAME, B_IS_KEY, B_TEST, B_OUTCOME, B_DURATION, B_SETUP, B_ATTEMPTS, B_FRESH, B_PEND };
 
 typedef struct {
 	sqlite3_vtab base;
@@ -68,7 +70,7 @@ static int bt_connect(sqlite3 *sql, void *aux, int argc, const char *const *argv
 	(void)argv;
 	(void)msg;
 	rc = hist__store_vtab_connect(sql, "CREATE TABLE x(name TEXT, is_key INTEGER, test INTEGER, outcome INTEGER,"
-				       " duration_us INTEGER, setup_us INTEGER, attempts INTEGER, fresh INTEGER)",
+				       " duration_us INTEGER, setup_us INTEGER, attempts INTEGER, fresh INTEGER, pend INTEGER)",
 		sizeof(batch_vtab), out);
 	if (rc == SQLITE_OK)
 		((batch_vtab *)*out)->db = aux;
@@ -173,6 +175,9 @@ static int bt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 	case B_FRESH:
 		sqlite3_result_int(ctx, r->fresh);
 		break;
+	case B_PEND:
+		sqlite3_result_int(ctx, r->pend);
+		break;
 	default:
 		break;
 	}
@@ -259,6 +264,7 @@ int hist__batch_add(hist__batch *b, const hist__record *r)
 	row->is_key = r->id_is_key != 0;
 	row->outcome = (unsigned char)r->outcome;
 	row->fresh = 0;
+	row->pend = 1;
 	return b->count == HIST__BATCH_ROWS || b->names.len >= HIST__BATCH_BYTES;
 }
 
@@ -362,7 +368,9 @@ static int batch_insert_first(int64_t *added, hist_db *db, hist__batch *b)
 int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t tests_added = 0;
+	hist__pack_open *open = NULL;
+	int64_t tests_added = 0, direct = 0;
+	size_t pending = 0;
 	int error, missing = 0;
 
 	*added = 0;
@@ -384,25 +392,39 @@ int hist__store_batch(int64_t *added, hist_db *db, int64_t run, hist__batch *b)
 	}
 	/* The next batch of a file is most likely like this one. */
 	db->insert_first = (size_t)tests_added * 2 > b->count;
-	/* The stored results of the chunks this batch falls in join it in
-	 * temp.pending (once a transaction), so the conflict rule meets them. */
-	for (size_t i = 0; i < b->count; i++)
-		if ((i == 0 || b->rows[i].test / HIST__PACK_CHUNK != b->rows[i - 1].test / HIST__PACK_CHUNK) &&
-			(error = hist__store_pack_touch(db, run, b->rows[i].test)) < 0)
+	/* Each result goes to its chunk: from memory where nothing stored
+	 * can meet it, else through temp.pending, where the stored results
+	 * of its chunk join it (once a transaction) for the conflict rule. */
+	for (size_t i = 0; i < b->count; i++) {
+		batch_row *r = &b->rows[i];
+
+		if ((i == 0 || r->test / HIST__PACK_CHUNK != b->rows[i - 1].test / HIST__PACK_CHUNK) &&
+			(error = hist__store_pack_route(&open, db, run, r->test)) < 0)
 			goto done;
-	if ((error = hist__store_stmt(&s, db, S_BATCH_RESULTS)) < 0)
-		goto done;
-	sqlite3_bind_int64(s, 1, run);
-	if ((error = hist__store_step_done(db, s)) < 0)
-		goto done;
-	*added = sqlite3_changes64(db->sql);
-	if ((size_t)*added < b->count) {
-		if ((error = hist__store_stmt(&s, db, S_BATCH_RAISE)) < 0)
+		r->pend = !open;
+		if (open)
+			direct += hist__store_pack_put(open, &(hist__pack_row){ r->test, r->duration_us, r->setup_us,
+								     r->attempts, r->outcome });
+		else
+			pending++;
+	}
+	if (pending) {
+		if ((error = hist__store_stmt(&s, db, S_BATCH_RESULTS)) < 0)
 			goto done;
 		sqlite3_bind_int64(s, 1, run);
 		if ((error = hist__store_step_done(db, s)) < 0)
 			goto done;
+		*added = sqlite3_changes64(db->sql);
+		if ((size_t)*added < pending) {
+			if ((error = hist__store_stmt(&s, db, S_BATCH_RAISE)) < 0)
+				goto done;
+			sqlite3_bind_int64(s, 1, run);
+			if ((error = hist__store_step_done(db, s)) < 0)
+				goto done;
+		}
 	}
+	*added += direct;
+	error = hist__store_pack_settle(db);
 done:
 	db->batch = NULL;
 	hist__batch_clear(b);

@@ -113,6 +113,10 @@ typedef struct {
 	int whole;
 } hist__pack_touched;
 
+/* A chunk of a run with nothing stored for it, filled from batches in
+ * memory and packed straight from there (store_pack.c). */
+typedef struct hist__pack_open hist__pack_open;
+
 struct hist_db {
 	sqlite3 *sql;
 	sqlite3_stmt *stmt[S_COUNT];
@@ -128,12 +132,15 @@ struct hist_db {
 	int insert_first;         /* the last batch was mostly new tests */
 	hist__pack_touched *touched; /* chunks to repack at commit */
 	size_t ntouched;
+	hist__pack_open *open;       /* chunks filled in memory (store_pack.c) */
+	size_t nopen;
 	int pending_ready;           /* temp.pending exists */
 	int wal_later;               /* a new file, still in rollback mode (store.c) */
 	int began;                   /* hist__store_begin calls since open */
 #ifdef HIST_TESTING
 	int no_packs; /* the window read ignores the packs */
 	int one_thread; /* the window read runs on the caller's thread */
+	int no_direct;  /* every result goes through temp.pending */
 #endif
 };
 
@@ -165,6 +172,17 @@ int hist__pack_count(uint32_t *count, int64_t *past, int64_t max_test, int64_t c
  * writer meets the stored results of a chunk (or a whole run), these load
  * them there, once a transaction. The chunk of test_id of run: */
 int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id);
+/* Where a batch's result for test_id of run goes: *out an open chunk
+ * (no result of it is stored: hist__store_pack_put it there), or NULL
+ * when stored results can meet it (the chunk is loaded into temp.pending
+ * as by hist__store_pack_touch: store it there). */
+int hist__store_pack_route(hist__pack_open **out, hist_db *db, int64_t run, int64_t test_id);
+/* Puts r into its open chunk by the conflict rule; 1 when the chunk had
+ * no result of that test yet. */
+int hist__store_pack_put(hist__pack_open *o, const hist__pack_row *r);
+/* After a batch: packs the open chunks it did not meet (they are most
+ * likely complete; a later result for one loads it as stored). */
+int hist__store_pack_settle(hist_db *db);
 /* Every chunk of run (merge, prune): */
 int hist__store_pack_load_run(hist_db *db, int64_t run);
 /* Every chunk of each run that constant sql lists (one integer a row). */
@@ -216,6 +234,8 @@ int hist__store_results_module(hist_db *db);
 #ifdef HIST_TESTING
 /* store_testing.c: one more migration step when not NULL. */
 extern const char *hist__store_test_sql;
+/* store_testing.c: a new file takes every migration step when set. */
+extern int hist__store_test_replay;
 #endif
 
 #endif

@@ -1,9 +1,10 @@
 /* store_pack.c - the results, packed by run.
  * Owns: the packs table (each run's results, HIST__PACK_CHUNK = 256 test
  * ids a row, as one compact blob that fits in a page), encoding and
- * decoding it, and writing it: the chunks a transaction changes are
- * loaded into temp.pending, changed there with SQL, and packed again at
- * commit.
+ * decoding it, and writing it: a chunk with nothing stored is filled in
+ * memory and packed from there; the chunks a transaction changes that
+ * hold stored results are loaded into temp.pending, changed there with
+ * SQL, and packed again at commit.
  * Not here: reading packs as rows for SQL (store_results.c), the window
  * read (store_window.c), the statements' text (store.c).
  *
@@ -13,6 +14,10 @@
  * result (1M tests x 5 runs: 1.4 s of the 2.2 s a plan took).
  *
  * Writing, in one transaction:
+ *  - a batch's result for a chunk of which nothing is stored (a run new
+ *    to the history, new tests) goes to that chunk's copy in memory
+ *    (hist__store_pack_route, _put), packed once the batches move past
+ *    it or at commit; a chunk packed so is stored like any other;
  *  - before a writer meets stored results it loads them into temp.pending
  *    (a table of this connection, keyed like the results table of schema
  *    5): the batch writer the chunks its results fall in
@@ -20,8 +25,8 @@
  *    (hist__store_pack_load_run);
  *  - the writers' statements insert, raise and delete rows of
  *    temp.pending, with the conflict rule in SQL as before;
- *  - hist__store_commit calls hist__store_packs_flush, which packs every
- *    loaded chunk (every chunk of a whole run) from temp.pending, replaces
+ *  - hist__store_commit calls hist__store_packs_flush, which packs the
+ *    chunks still in memory and every loaded chunk (every chunk of a whole run) from temp.pending, replaces
  *    its packs and empties temp.pending, inside the same transaction; a
  *    rollback empties it with the rest;
  *  - a run deleted takes its packs with it (ON DELETE CASCADE). */
@@ -67,6 +72,25 @@ static uint64_t zigzag(int64_t v)
 static int64_t unzigzag(uint64_t v)
 {
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* One result at enc (room for ENC_MAX bytes), prev the id before it in
+ * the pack; returns its length. unknown: FLAG_NO_DURATION and
+ * FLAG_NO_SETUP, for those of r's values to leave out. */
+#define ENC_MAX (4 * 10 + 1)
+static size_t encode_row(unsigned char *enc, int64_t prev, const hist__pack_row *r, int unknown)
+{
+	int flags = r->outcome | unknown | (r->attempts > 1 ? FLAG_RERUN : 0);
+	size_t n = varint_at(enc, (uint64_t)(r->test_id - prev));
+
+	enc[n++] = (unsigned char)flags;
+	if (!(flags & FLAG_NO_DURATION))
+		n += varint_at(enc + n, zigzag(r->duration_us));
+	if (!(flags & FLAG_NO_SETUP))
+		n += varint_at(enc + n, zigzag(r->setup_us));
+	if (flags & FLAG_RERUN)
+		n += varint_at(enc + n, r->attempts);
+	return n;
 }
 
 /* 0 when p runs past end or the varint is longer than 64 bits. */
@@ -238,6 +262,7 @@ void hist__pack_reader_init(hist__pack_reader *r, int64_t chunk, const void *dat
 
 void hist__store_pack_forget(hist_db *db)
 {
+	db->nopen = 0;
 	for (size_t i = 0; i < db->ntouched; i++)
 		hist__free(db->touched[i].bits);
 	hist__free(db->touched);
@@ -310,19 +335,14 @@ static int load_pack(hist_db *db, int64_t run, int64_t chunk, const void *data, 
 	return HIST_OK;
 }
 
-int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
+/* Loads the stored pack of chunk of run into temp.pending; *found: there
+ * was one. */
+static int load_chunk(int *found, hist_db *db, int64_t run, int64_t chunk)
 {
-	hist__pack_touched *t = NULL;
 	sqlite3_stmt *s = NULL;
-	int64_t chunk = test_id / HIST__PACK_CHUNK;
-	int error, was;
+	int error;
 
-	if (test_id < 0 || chunk >= HIST__PACK_MAX_CHUNK)
-		return hist__error(&db->err, HIST_E_DB, "%s: test id %lld out of range", db->path, (long long)test_id);
-	if ((error = touched_run(&t, db, run)) < 0 || (error = touched_set(&was, db, t, (uint64_t)chunk)) < 0)
-		return error;
-	if (was || t->whole)
-		return HIST_OK;
+	*found = 0;
 	if ((error = hist__store_stmt(&s, db, S_PACK_GET)) < 0)
 		return error;
 	sqlite3_bind_int64(s, 1, run);
@@ -336,12 +356,189 @@ int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
 			error = hist__store_pack_damaged(db, run);
 			break;
 		}
-		if (got == 1 && (error = load_pack(db, run, chunk, sqlite3_column_blob(s, 2),
-					 (size_t)sqlite3_column_bytes(s, 2))) < 0)
-			break;
+		if (got == 1) {
+			*found = 1;
+			if ((error = load_pack(db, run, chunk, sqlite3_column_blob(s, 2),
+				     (size_t)sqlite3_column_bytes(s, 2))) < 0)
+				break;
+		}
 	}
 	hist__store_reset(s);
 	return error;
+}
+
+static int check_test_id(hist_db *db, int64_t test_id)
+{
+	if (test_id < 0 || test_id / HIST__PACK_CHUNK >= HIST__PACK_MAX_CHUNK)
+		return hist__error(&db->err, HIST_E_DB, "%s: test id %lld out of range", db->path, (long long)test_id);
+	return HIST_OK;
+}
+
+int hist__store_pack_touch(hist_db *db, int64_t run, int64_t test_id)
+{
+	hist__pack_touched *t = NULL;
+	int64_t chunk = test_id / HIST__PACK_CHUNK;
+	int error, was, found;
+
+	if ((error = check_test_id(db, test_id)) < 0 || (error = touched_run(&t, db, run)) < 0 ||
+		(error = touched_set(&was, db, t, (uint64_t)chunk)) < 0)
+		return error;
+	return was || t->whole ? HIST_OK : load_chunk(&found, db, run, chunk);
+}
+
+/* ---- chunks packed from memory -------------------------------------- */
+
+/* A chunk no stored result can meet (nothing of it is stored: most
+ * chunks of a run new to the history) takes its results in memory, by
+ * the conflict rule, and is packed from there: through temp.pending,
+ * inserting the rows, reading them back in order and deleting them cost
+ * as much as the rest of the commit (100,000 real tests). The packs are
+ * the same either way (check_store_pack.c compares them). */
+struct hist__pack_open {
+	int64_t run, chunk;
+	int hit; /* by the batch being stored */
+	uint64_t have[HIST__PACK_CHUNK / 64];
+	hist__pack_row rows[HIST__PACK_CHUNK]; /* by test id within the chunk */
+};
+
+/* Chunks open at once: a batch of results in test id order meets a few
+ * (HIST__BATCH_ROWS / HIST__PACK_CHUNK + 1); past this, chunks go through
+ * temp.pending, so a batch in no order costs 264 KB at most. */
+#define OPEN_MAX 32
+
+static int packs_put(hist_db *db, int64_t run, int64_t chunk, const void *data, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int error;
+
+	if (!len)
+		return HIST_OK;
+	if ((error = hist__store_stmt(&s, db, S_PACK_ADD)) < 0)
+		return error;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, chunk);
+	if (len > INT32_MAX)
+		return hist__error(&db->err, HIST_E_DB, "%s: pack of run %lld too large", db->path, (long long)run);
+	sqlite3_bind_blob(s, 3, data, (int)len, SQLITE_STATIC);
+	return hist__store_step_done(db, s);
+}
+
+static int open_write(hist_db *db, const hist__pack_open *o)
+{
+	unsigned char out[HIST__PACK_CHUNK * ENC_MAX];
+	int64_t prev = o->chunk * HIST__PACK_CHUNK - 1;
+	size_t len = 0;
+
+	for (size_t k = 0; k < HIST__PACK_CHUNK; k++) {
+		const hist__pack_row *r = &o->rows[k];
+
+		if (!(o->have[k / 64] >> (k % 64) & 1))
+			continue;
+		len += encode_row(out + len, prev, r,
+			(r->duration_us < 0 ? FLAG_NO_DURATION : 0) | (r->setup_us < 0 ? FLAG_NO_SETUP : 0));
+		prev = r->test_id;
+	}
+	return packs_put(db, o->run, o->chunk, out, len);
+}
+
+/* Packs the open chunks (all, or those the last batch did not meet). */
+static int open_write_all(hist_db *db, int all)
+{
+	size_t kept = 0;
+	int error;
+
+	for (size_t i = 0; i < db->nopen; i++) {
+		hist__pack_open *o = &db->open[i];
+
+		if (all || !o->hit) {
+			if ((error = open_write(db, o)) < 0)
+				return error;
+			continue;
+		}
+		o->hit = 0;
+		if (kept != i)
+			db->open[kept] = *o;
+		kept++;
+	}
+	db->nopen = kept;
+	return HIST_OK;
+}
+
+int hist__store_pack_settle(hist_db *db)
+{
+	return open_write_all(db, 0);
+}
+
+int hist__store_pack_route(hist__pack_open **out, hist_db *db, int64_t run, int64_t test_id)
+{
+	hist__pack_touched *t = NULL;
+	hist__pack_open *o;
+	int64_t chunk = test_id / HIST__PACK_CHUNK;
+	int error, was, found;
+
+	*out = NULL;
+	if ((error = check_test_id(db, test_id)) < 0)
+		return error;
+	for (size_t i = 0; i < db->nopen; i++)
+		if (db->open[i].run == run && db->open[i].chunk == chunk) {
+			db->open[i].hit = 1;
+			*out = &db->open[i];
+			return HIST_OK;
+		}
+	if (db->nopen == OPEN_MAX
+#ifdef HIST_TESTING
+		|| db->no_direct
+#endif
+	)
+		return hist__store_pack_touch(db, run, test_id);
+	if ((error = touched_run(&t, db, run)) < 0)
+		return error;
+	if (t->whole || (chunk / 64 < (int64_t)t->words && (t->bits[chunk / 64] >> (chunk % 64) & 1)))
+		return HIST_OK;
+	if ((error = load_chunk(&found, db, run, chunk)) < 0)
+		return error;
+	/* t may have moved: touched_run again. */
+	if (found)
+		return (error = touched_run(&t, db, run)) < 0 ? error : touched_set(&was, db, t, (uint64_t)chunk);
+	if (!db->open && !(db->open = hist__malloc(OPEN_MAX * sizeof *db->open)))
+		return hist__store_nomem(db);
+	o = &db->open[db->nopen++];
+	o->run = run;
+	o->chunk = chunk;
+	o->hit = 1;
+	memset(o->have, 0, sizeof o->have);
+	*out = o;
+	return HIST_OK;
+}
+
+/* The conflict rule (GREATER in store.c): (attempts, outcome, duration,
+ * setup), unknown (-1) below every known value. */
+static int greater(const hist__pack_row *n, const hist__pack_row *o)
+{
+	if (n->attempts != o->attempts)
+		return n->attempts > o->attempts;
+	if (n->outcome != o->outcome)
+		return n->outcome > o->outcome;
+	if (n->duration_us != o->duration_us)
+		return n->duration_us > o->duration_us;
+	return n->setup_us > o->setup_us;
+}
+
+int hist__store_pack_put(hist__pack_open *o, const hist__pack_row *r)
+{
+	size_t k = (size_t)(r->test_id - o->chunk * HIST__PACK_CHUNK);
+	hist__pack_row v = *r;
+	int fresh = !(o->have[k / 64] >> (k % 64) & 1);
+
+	/* Every negative is unknown, as hist_batch shows it to SQL. */
+	if (v.duration_us < 0)
+		v.duration_us = -1;
+	if (v.setup_us < 0)
+		v.setup_us = -1;
+	if (fresh || greater(&v, &o->rows[k]))
+		o->rows[k] = v;
+	o->have[k / 64] |= (uint64_t)1 << (k % 64);
+	return fresh;
 }
 
 int hist__store_pack_load_run(hist_db *db, int64_t run)
@@ -350,7 +547,8 @@ int hist__store_pack_load_run(hist_db *db, int64_t run)
 	sqlite3_stmt *s = NULL;
 	int error, row, was;
 
-	if ((error = touched_run(&t, db, run)) < 0 || t->whole)
+	/* Whole runs are read from the packs: the open chunks join them. */
+	if ((error = open_write_all(db, 1)) < 0 || (error = touched_run(&t, db, run)) < 0 || t->whole)
 		return error;
 	if ((error = hist__store_stmt(&s, db, S_PACKS_OF_RUN)) < 0)
 		return error;
@@ -412,23 +610,6 @@ done:
 	return error;
 }
 
-static int pack_insert(hist_db *db, int64_t run, int64_t chunk, const hist__buf *b)
-{
-	sqlite3_stmt *s = NULL;
-	int error;
-
-	if (!b->len)
-		return HIST_OK;
-	if ((error = hist__store_stmt(&s, db, S_PACK_ADD)) < 0)
-		return error;
-	sqlite3_bind_int64(s, 1, run);
-	sqlite3_bind_int64(s, 2, chunk);
-	if (b->len > INT32_MAX)
-		return hist__error(&db->err, HIST_E_DB, "%s: pack of run %lld too large", db->path, (long long)run);
-	sqlite3_bind_blob(s, 3, b->ptr, (int)b->len, SQLITE_STATIC);
-	return hist__store_step_done(db, s);
-}
-
 /* Packs the results of run with test ids in [lo, hi) (whole chunks), as
  * `read` gives them (run, lo, hi bound; rows of test_id, outcome,
  * duration_us, setup_us, attempts by test id), and replaces the packs of
@@ -437,7 +618,8 @@ static int pack_range(hist_db *db, sqlite3_stmt *read, hist__buf *b, int64_t run
 {
 	sqlite3_stmt *s = NULL;
 	int64_t chunk = -1, prev = 0;
-	unsigned char enc[4 * 10 + 1]; /* one result: four varints and the flags */
+	unsigned char enc[ENC_MAX];
+	hist__pack_row r;
 	size_t n;
 	int error, row;
 
@@ -455,7 +637,7 @@ static int pack_range(hist_db *db, sqlite3_stmt *read, hist__buf *b, int64_t run
 	hist__buf_clear(b);
 	while ((row = hist__store_step_row(db, s)) == 1) {
 		int64_t id = sqlite3_column_int64(s, 0);
-		int outcome = sqlite3_column_int(s, 1), flags;
+		int outcome = sqlite3_column_int(s, 1);
 		int64_t attempts = sqlite3_column_int64(s, 4);
 
 		if (id < 0 || id / HIST__PACK_CHUNK >= HIST__PACK_MAX_CHUNK || outcome < 0 || outcome > 5 ||
@@ -465,24 +647,19 @@ static int pack_range(hist_db *db, sqlite3_stmt *read, hist__buf *b, int64_t run
 			goto done;
 		}
 		if (id / HIST__PACK_CHUNK != chunk) {
-			if ((error = pack_insert(db, run, chunk, b)) < 0)
+			if ((error = packs_put(db, run, chunk, b->ptr, b->len)) < 0)
 				goto done;
 			hist__buf_clear(b);
 			chunk = id / HIST__PACK_CHUNK;
 			prev = chunk * HIST__PACK_CHUNK - 1;
 		}
-		flags = outcome | (sqlite3_column_type(s, 2) == SQLITE_NULL ? FLAG_NO_DURATION : 0) |
-			(sqlite3_column_type(s, 3) == SQLITE_NULL ? FLAG_NO_SETUP : 0) | (attempts > 1 ? FLAG_RERUN : 0);
+		r = (hist__pack_row){ id, sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3), (uint32_t)attempts,
+			outcome };
 		/* One result is encoded on the stack and appended once: a put
 		 * per field was a fifth of packing 100,000 results at commit. */
-		n = varint_at(enc, (uint64_t)(id - prev));
-		enc[n++] = (unsigned char)flags;
-		if (!(flags & FLAG_NO_DURATION))
-			n += varint_at(enc + n, zigzag(sqlite3_column_int64(s, 2)));
-		if (!(flags & FLAG_NO_SETUP))
-			n += varint_at(enc + n, zigzag(sqlite3_column_int64(s, 3)));
-		if (flags & FLAG_RERUN)
-			n += varint_at(enc + n, (uint64_t)attempts);
+		n = encode_row(enc, prev, &r,
+			(sqlite3_column_type(s, 2) == SQLITE_NULL ? FLAG_NO_DURATION : 0) |
+				(sqlite3_column_type(s, 3) == SQLITE_NULL ? FLAG_NO_SETUP : 0));
 		if ((error = hist__buf_put(b, (const char *)enc, n)) < 0) {
 			error = hist__store_nomem(db);
 			goto done;
@@ -491,7 +668,7 @@ static int pack_range(hist_db *db, sqlite3_stmt *read, hist__buf *b, int64_t run
 	}
 	if ((error = row) < 0)
 		goto done;
-	error = pack_insert(db, run, chunk, b);
+	error = packs_put(db, run, chunk, b->ptr, b->len);
 done:
 	hist__store_reset(s);
 	return error;
@@ -503,9 +680,8 @@ int hist__store_packs_flush(hist_db *db)
 	sqlite3_stmt *read = NULL;
 	int error;
 
-	if (!db->ntouched)
-		return HIST_OK;
-	if ((error = hist__store_stmt(&read, db, S_PACK_READ)) < 0)
+	if ((error = open_write_all(db, 1)) < 0 || !db->ntouched ||
+		(error = hist__store_stmt(&read, db, S_PACK_READ)) < 0)
 		goto done;
 	for (size_t i = 0; i < db->ntouched && error == HIST_OK; i++) {
 		const hist__pack_touched *t = &db->touched[i];

@@ -15,6 +15,7 @@
 #include "store_db.h"
 
 const char *hist__store_test_sql;
+int hist__store_test_replay;
 
 void hist__store_test_no_packs(hist_db *db, int on)
 {
@@ -24,6 +25,16 @@ void hist__store_test_no_packs(hist_db *db, int on)
 void hist__store_test_one_thread(hist_db *db, int on)
 {
 	db->one_thread = on;
+}
+
+void hist__store_test_no_direct(hist_db *db, int on)
+{
+	db->no_direct = on;
+}
+
+void hist__store_test_replay_steps(int on)
+{
+	hist__store_test_replay = on;
 }
 
 void hist__store_test_migration(const char *sql)

@@ -50,6 +50,61 @@ START_TEST(store_creates_current_schema)
 }
 END_TEST
 
+/* What a new file holds before any input: every schema object in order
+ * with its SQL, the pragmas a history sets, and meta. */
+static char *new_file_text(hist_db *db)
+{
+	static const char sql[] = "SELECT type, name, tbl_name, sql FROM sqlite_schema UNION ALL"
+				  " SELECT 'pragma', user_version, application_id, page_size"
+				  " FROM pragma_user_version, pragma_application_id, pragma_page_size UNION ALL"
+				  " SELECT 'meta', key, value, NULL FROM meta";
+	hist__buf out = HIST__BUF_INIT(0);
+	sqlite3_stmt *st;
+
+	/* sqlite_schema in row id order (the order .dump uses), then the rest. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (int c = 0; c < 4; c++) {
+			const char *t = (const char *)sqlite3_column_text(st, c);
+			ck_assert_int_eq(hist__buf_printf(&out, "%s%s", t ? t : "NULL", c == 3 ? "\n" : "|"), HIST_OK);
+		}
+	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
+	return hist__buf_detach(&out);
+}
+
+/* A new file takes one script (store.c, new_file_schema) instead of
+ * every migration step: the same objects in the same order with the same
+ * text, the same pragmas and meta, and the same content after a write. */
+START_TEST(store_new_file_script_equals_the_steps)
+{
+	hist_db *script = open_ok(scratch_path(0, "script.db")), *steps;
+	char *a, *b;
+	size_t k;
+
+	hist__store_test_replay_steps(1);
+	steps = open_ok(scratch_path(1, "steps.db"));
+	hist__store_test_replay_steps(0);
+	a = new_file_text(script);
+	b = new_file_text(steps);
+	for (k = 0; a[k] && a[k] == b[k]; k++)
+		;
+	ck_assert_msg(a[k] == b[k], "the new file's script differs from the steps: %.80s | %.80s", a + k, b + k);
+	ck_assert_ptr_nonnull(strstr(a, "CREATE TABLE \"tests\"("));
+	free(a);
+	free(b);
+	put_result(script, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
+	put_result(steps, "default", "r1", 100, "t.py::a", 0, HIST_OUTCOME_PASSED, 5, 1);
+	a = dump(script);
+	b = dump(steps);
+	ck_assert_msg(strcmp(a, b) == 0, "content differs after a write");
+	free(a);
+	free(b);
+	ck_assert_int_eq(hist__store_check(script), HIST_OK);
+	hist_db_free(script);
+	hist_db_free(steps);
+}
+END_TEST
+
 /* PRAGMA main.<name> of db's connection, as text. */
 static void pragma_is(hist_db *db, const char *name, const char *want)
 {
@@ -761,6 +816,7 @@ Suite *check_store_suite(void)
 	tcase_add_checked_fixture(tc, scratch_make, scratch_remove);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, store_creates_current_schema);
+	tcase_add_test(tc, store_new_file_script_equals_the_steps);
 	tcase_add_test(tc, store_new_file_syncs_fully_until_wal);
 	tcase_add_test(tc, store_rejects_files_that_are_not_histories);
 	tcase_add_test(tc, store_read_only_never_creates);
