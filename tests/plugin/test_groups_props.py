@@ -51,7 +51,12 @@ class Scenario:
         for line in lines[2:]:
             group, _, _, nodeid = line.split("\t", 3)
             got.append((nodeid, None if group == "-" else group))
-        assert got == suite.tests(self.markers)
+        expected = suite.tests(self.markers)
+        if pytest.version_tuple >= (8,):
+            # pytest 8 collects a directory's files and subdirectories in
+            # one sorted order; the model knows pytest 7's, files first.
+            got, expected = sorted(got), sorted(expected)
+        assert got == expected
         return got
 
     def plan(self, suite):
