@@ -48,65 +48,99 @@ int hist__emit_seconds(hist__buf *b, int64_t us, int decimals)
 
 /* The id names the split itself, so shard files of different plans never
  * mix. XXH3 runs at memory speed; FNV-1a, a byte at a time, took a tenth of
- * a second on a million tests. The bytes go through a buffer: two hash
- * updates a test cost more than the hashing. */
-int hist__emit_plan_id(char id[17], const hist_plan *p)
+ * a second on a million tests. */
+static void set_id(hist_plan *p)
 {
 	static const char hex[] = "0123456789abcdef";
-	hist__hash64 *h;
+	uint64_t v = hist__hash64_digest(p->id_hash);
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		p->id[i] = hex[v & 15];
+	p->id[16] = '\0';
+}
+
+static void hash_label(const hist_plan *p, unsigned int k)
+{
+	char label[32];
+	int len = snprintf(label, sizeof label, "shard %u/%u\n", k, p->shards);
+
+	hist__hash64_update(p->id_hash, label, (size_t)len);
+}
+
+/* The id without writing the files. The bytes go through a buffer: two
+ * hash updates a test cost more than the hashing. */
+static void hash_shards(hist_plan *p)
+{
 	char buf[65536];
 	size_t used = 0;
-	uint64_t v;
 
-	if (hist__hash64_open(&h) < 0)
-		return HIST_E_NOMEM;
+	hist__hash64_reset(p->id_hash);
 	for (unsigned int k = 0; k < p->shards; k++) {
-		used += (size_t)snprintf(buf + used, sizeof buf - used, "shard %u/%u\n", k + 1, p->shards);
+		hash_label(p, k + 1);
 		for (size_t r = p->start[k]; r < p->start[k + 1]; r++) {
 			const hist__plan_test *t = &p->tests[p->order[r]];
 
 			fetch_ahead(p, r, p->start[k + 1]);
-			if (sizeof buf - used < (size_t)t->len + 64) {
-				hist__hash64_update(h, buf, used);
+			if (sizeof buf - used < (size_t)t->len + 1) {
+				hist__hash64_update(p->id_hash, buf, used);
 				used = 0;
 			}
-			if (t->len + 64 > sizeof buf) {
-				hist__hash64_update(h, t->id, t->len);
+			if (t->len + 1 > sizeof buf) {
+				hist__hash64_update(p->id_hash, t->id, t->len);
 			} else {
 				memcpy(buf + used, t->id, t->len);
 				used += t->len;
 			}
 			buf[used++] = '\n';
 		}
-		if (sizeof buf - used < 64) {
-			hist__hash64_update(h, buf, used);
-			used = 0;
-		}
+		hist__hash64_update(p->id_hash, buf, used);
+		used = 0;
 	}
-	hist__hash64_update(h, buf, used);
-	v = hist__hash64_digest(h);
-	hist__hash64_free(h);
-	for (int i = 15; i >= 0; i--, v >>= 4)
-		id[i] = hex[v & 15];
-	id[16] = '\0';
-	return HIST_OK;
+	set_id(p);
+}
+
+const char *hist__emit_id(const hist_plan *plan)
+{
+	/* Naming writes the id alone, once, under the lock: to every reader
+	 * the plan stays unchanged (hist.h lets threads share it). */
+	hist_plan *p = (hist_plan *)plan;
+
+	if (!atomic_load_explicit(&p->id_done, memory_order_acquire)) {
+		pthread_mutex_lock(&p->id_mu);
+		if (!atomic_load_explicit(&p->id_done, memory_order_relaxed)) {
+			hash_shards(p);
+			atomic_store_explicit(&p->id_done, 1, memory_order_release);
+		}
+		pthread_mutex_unlock(&p->id_mu);
+	}
+	return p->id;
 }
 
 /* Written out a piece at a time: the buffer stays in the cache instead of
  * growing to a whole shard (1.7 MB at a million tests, copied twice). */
 #define SHARD_PIECE (128 * 1024)
 
+/* A shard file starts with this, then the plan id: hist_plan_write puts
+ * the id in at this offset once the files it wrote named the plan. */
+#define ID_AT (sizeof "# hist plan " - 1)
+
+static int shard_head(hist__buf *b, const hist_plan *p, const char *id, unsigned int k)
+{
+	int error;
+
+	if ((error = hist__buf_printf(b, "# hist plan %s\n# shard %u/%u\n# predicted ", id, k, p->shards)) < 0 ||
+	    (error = hist__emit_seconds(b, p->predicted[k - 1], 3)) < 0)
+		return error;
+	return hist__buf_printf(b, " s, %zu tests\n", hist_plan_shard_size(p, k));
+}
+
 /* Shard k's text into b; with a file f, b goes to f whenever it holds a
  * piece, and the caller writes what is left. */
 static int shard_text(hist__buf *b, const hist_plan *p, unsigned int k, hist__atomic *f)
 {
-	size_t count = hist_plan_shard_size(p, k);
 	int error;
 
-	if ((error = hist__buf_printf(b, "# hist plan %s\n# shard %u/%u\n# predicted ", p->id, k,
-	                              p->shards)) < 0 ||
-	    (error = hist__emit_seconds(b, p->predicted[k - 1], 3)) < 0 ||
-	    (error = hist__buf_printf(b, " s, %zu tests\n", count)) < 0)
+	if ((error = shard_head(b, p, hist__emit_id(p), k)) < 0)
 		return error;
 	for (size_t r = p->start[k - 1]; r < p->start[k]; r++) {
 		const hist__plan_test *t = &p->tests[p->order[r]];
@@ -370,7 +404,7 @@ static int json_document(hist__buf *b, const hist_plan *p)
 
 	if ((error =
 	         hist__buf_printf(b, "{\n  \"plan_id\": \"%s\",\n  \"shard_count\": %u,\n  \"shards\": [\n",
-	                          p->id, p->shards)) < 0)
+	                          hist__emit_id(p), p->shards)) < 0)
 		return error;
 	for (unsigned int k = 1; k <= p->shards; k++) {
 		if ((error = hist__buf_printf(b,
@@ -526,7 +560,7 @@ static int preview(hist__buf *b, const hist_plan *p)
 	    (error = hist__emit_seconds(b, p->scope_setup_us, 3)) < 0 ||
 	    (error = hist__buf_printf(b, " s (%zu of %zu modules with set-up split)\n", p->scopes_split,
 	                              p->scopes_with_setup)) < 0 ||
-	    (error = hist__buf_printf(b, "plan %s: %zu tests, %zu without history; %s", p->id, p->n,
+	    (error = hist__buf_printf(b, "plan %s: %zu tests, %zu without history; %s", hist__emit_id(p), p->n,
 	                              p->without_history, hist_estimator_name(p->estimator))) < 0)
 		goto done;
 	if (p->estimator == HIST_EST_EMA &&
@@ -570,8 +604,8 @@ static int svg(hist__buf *b, const hist_plan *p)
 	         "<title>hist plan %s</title>\n<rect width=\"%lld\" height=\"%lld\" fill=\"#ffffff\"/>\n"
 	         "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">plan %s: %u shards, %zu "
 	         "tests, suite ",
-	         (long long)width, (long long)height, (long long)width, (long long)height, p->id,
-	         (long long)width, (long long)height, p->id, p->shards, p->n)) < 0 ||
+	         (long long)width, (long long)height, (long long)width, (long long)height, hist__emit_id(p),
+	         (long long)width, (long long)height, hist__emit_id(p), p->shards, p->n)) < 0 ||
 	    (error = xml_text(b, p->suite ? p->suite : "default")) < 0 ||
 	    (error = hist__buf_puts(b, "</text>\n<text x=\"10\" y=\"38\" fill=\"#555555\">makespan ")) < 0 ||
 	    (error = hist__emit_seconds(b, p->makespan_us, 3)) < 0 ||
@@ -698,7 +732,92 @@ typedef struct {
 	size_t end;
 	atomic_size_t next;
 	atomic_int failed; /* a file failed: the others stop taking files */
+	/* Naming the plan as its shard files are written: shard i's lines
+	 * are hashed once shards 0..i-1's are (hashed == i), the holder of
+	 * that turn alone touching plan->id_hash. */
+	int naming;
+	pthread_mutex_t turn_mu;
+	pthread_cond_t turn_cv;
+	size_t hashed;
 } write_job;
+
+/* A shard whose turn to be hashed has not come is held in memory up to
+ * this size (past a million tests a shard of 64 holds 1.7 MB), then its
+ * writer waits for the turn. Test builds hold less, so that wait runs. */
+#ifdef HIST_TESTING
+#define NAMING_HOLD (2 * SHARD_PIECE)
+#else
+#define NAMING_HOLD (4 * 1024 * 1024)
+#endif
+
+/* 1 when shard i's turn has come (and its label is hashed), 0 when it has
+ * not (without wait) or a file failed (with wait). */
+static int take_turn(write_job *j, size_t i, int wait)
+{
+	int mine;
+
+	pthread_mutex_lock(&j->turn_mu);
+	while (wait && j->hashed != i && !atomic_load(&j->failed))
+		pthread_cond_wait(&j->turn_cv, &j->turn_mu);
+	mine = j->hashed == i;
+	pthread_mutex_unlock(&j->turn_mu);
+	if (mine)
+		hash_label(j->plan, (unsigned int)i + 1);
+	return mine;
+}
+
+/* Shard i's turn is over, or (failed) none will come. */
+static void pass_turn(write_job *j, int failed)
+{
+	pthread_mutex_lock(&j->turn_mu);
+	if (failed)
+		atomic_store(&j->failed, 1);
+	else
+		j->hashed++;
+	pthread_cond_broadcast(&j->turn_cv);
+	pthread_mutex_unlock(&j->turn_mu);
+}
+
+/* Shard i's file while the writers name the plan: each nodeid is gathered
+ * once, for the file and for the id. The header holds a stand-in id that
+ * hist_plan_write overwrites. The caller writes what is left in b, unless
+ * another file failed meanwhile. */
+static int shard_named(write_job *j, size_t i, hist__buf *b, hist__atomic *f)
+{
+	const hist_plan *p = j->plan;
+	unsigned int k = (unsigned int)i + 1;
+	size_t from, check = SHARD_PIECE; /* b's bytes from `from` on are not hashed yet */
+	int mine = 0, error;
+
+	if ((error = shard_head(b, p, "0000000000000000", k)) < 0)
+		return error;
+	from = b->len;
+	for (size_t r = p->start[k - 1]; r < p->start[k]; r++) {
+		const hist__plan_test *t = &p->tests[p->order[r]];
+		fetch_ahead(p, r, p->start[k]);
+		if ((error = hist__buf_put_line(b, t->id, t->len)) < 0)
+			return error;
+		if (b->len < check)
+			continue;
+		if (!mine && !(mine = take_turn(j, i, b->len >= NAMING_HOLD))) {
+			if (b->len >= NAMING_HOLD)
+				return HIST_OK;
+			check = b->len + SHARD_PIECE;
+			continue;
+		}
+		hist__hash64_update(p->id_hash, b->ptr + from, b->len - from);
+		if ((error = hist__atomic_write(f, b->ptr, b->len)) < 0)
+			return error;
+		hist__buf_clear(b);
+		from = 0;
+		check = SHARD_PIECE;
+	}
+	if (!mine && !take_turn(j, i, 1))
+		return HIST_OK;
+	hist__hash64_update(p->id_hash, b->ptr + from, b->len - from);
+	pass_turn(j, 0);
+	return HIST_OK;
+}
 
 static int write_one(write_job *j, size_t i, hist__buf *content, hist__buf *path)
 {
@@ -715,10 +834,12 @@ static int write_one(write_job *j, size_t i, hist__buf *content, hist__buf *path
 		return hist__error(err, error, "out of memory");
 	if ((error = hist__atomic_open(&j->files[i], path->ptr, err)) < 0)
 		return error;
-	error = k <= plan->shards ? shard_text(content, plan, k, j->files[i]) : json_document(content, plan);
+	error = k > plan->shards ? json_document(content, plan)
+	        : j->naming      ? shard_named(j, i, content, j->files[i])
+	                         : shard_text(content, plan, k, j->files[i]);
 	if (error < 0 && error != HIST_E_IO) /* an I/O error has its message */
 		return hist__error(err, error, "out of memory");
-	if (error < 0)
+	if (error < 0 || atomic_load(&j->failed))
 		return error;
 	return hist__atomic_write(j->files[i], content->ptr ? content->ptr : "", content->len);
 }
@@ -731,7 +852,7 @@ static void *writer(void *payload)
 
 	while (!atomic_load(&j->failed) && (i = atomic_fetch_add(&j->next, 1)) < j->end)
 		if ((j->codes[i] = write_one(j, i, &content, &path)) < 0)
-			atomic_store(&j->failed, 1);
+			pass_turn(j, 1);
 	hist__buf_free(&content);
 	hist__buf_free(&path);
 	return NULL;
@@ -758,6 +879,35 @@ static int write_files(write_job *j, size_t from, size_t end, unsigned int threa
 	return HIST_OK;
 }
 
+/* 1 with plan->id_mu held and the hash reset, when the id is still to be
+ * hashed: the shard files' writers hash it (shard_named). */
+static int lock_naming(hist_plan *plan)
+{
+	if (atomic_load_explicit(&plan->id_done, memory_order_acquire))
+		return 0;
+	pthread_mutex_lock(&plan->id_mu);
+	if (atomic_load_explicit(&plan->id_done, memory_order_relaxed)) {
+		pthread_mutex_unlock(&plan->id_mu);
+		return 0;
+	}
+	hist__hash64_reset(plan->id_hash);
+	return 1;
+}
+
+/* Every shard is hashed: the id is known, and goes into each file's
+ * header over the stand-in. */
+static int name_files(hist_plan *plan, hist__atomic **files, size_t n)
+{
+	int error;
+
+	set_id(plan);
+	for (size_t i = 0; i < n; i++)
+		if ((error = hist__atomic_write_at(files[i], plan->id, 16, ID_AT)) < 0)
+			return error;
+	atomic_store_explicit(&plan->id_done, 1, memory_order_release);
+	return HIST_OK;
+}
+
 /* Threads to write with: the cores there are, at most WRITERS_MAX. */
 static unsigned int writers(size_t files)
 {
@@ -773,7 +923,7 @@ int hist_plan_write(hist_plan *plan, const char *dir)
 	size_t n = (size_t)plan->shards + 1;
 	unsigned int threads = writers(n);
 	struct stat st;
-	int created = 0, error = HIST_OK;
+	int created = 0, turns = 0, error = HIST_OK; /* turns: 2 once turn_mu and turn_cv are made */
 
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
@@ -789,16 +939,28 @@ int hist_plan_write(hist_plan *plan, const char *dir)
 	j.dir = dir;
 	atomic_init(&j.next, 0);
 	atomic_init(&j.failed, 0);
-	if (!(j.files = hist__calloc(n, sizeof *j.files)) || !(j.errs = hist__calloc(n, sizeof *j.errs)) ||
+	if (pthread_mutex_init(&j.turn_mu, NULL) == 0 && ++turns && pthread_cond_init(&j.turn_cv, NULL) == 0)
+		turns++;
+	if (turns < 2 || !(j.files = hist__calloc(n, sizeof *j.files)) || !(j.errs = hist__calloc(n, sizeof *j.errs)) ||
 	    !(j.codes = hist__calloc(n, sizeof *j.codes))) {
 		error = hist__error(&plan->err, HIST_E_NOMEM, "out of memory");
 		goto done;
 	}
 	/* Every file is written, then all are made durable together, and only
 	 * then renamed into place (shard files first, plan.json last), so a
-	 * failure on the way leaves the older plan whole. Past
-	 * HIST__ATOMIC_OPEN_MAX open files, those written are synced first. */
-	for (size_t from = 0; from < n; from += HIST__ATOMIC_OPEN_MAX) {
+	 * failure on the way leaves the older plan whole. */
+	if (n <= HIST__ATOMIC_OPEN_MAX && lock_naming(plan)) {
+		j.naming = 1;
+		error = write_files(&j, 0, n - 1, threads);
+		if (error == HIST_OK)
+			error = name_files(plan, j.files, n - 1);
+		pthread_mutex_unlock(&plan->id_mu);
+		if (error < 0 || (error = write_files(&j, n - 1, n, 1)) < 0)
+			goto done;
+	}
+	/* Past HIST__ATOMIC_OPEN_MAX open files, those written are synced
+	 * first (and the id is hashed before, by hist__emit_id). */
+	for (size_t from = 0; !j.naming && from < n; from += HIST__ATOMIC_OPEN_MAX) {
 		size_t end = n - from < HIST__ATOMIC_OPEN_MAX ? n : from + HIST__ATOMIC_OPEN_MAX;
 
 		if ((error = write_files(&j, from, end, threads)) < 0)
@@ -826,6 +988,10 @@ done:
 	 * removes only an empty one). */
 	if (error < 0 && created)
 		rmdir(dir);
+	if (turns > 1)
+		pthread_cond_destroy(&j.turn_cv);
+	if (turns > 0)
+		pthread_mutex_destroy(&j.turn_mu);
 	hist__free(j.files);
 	hist__free(j.errs);
 	hist__free(j.codes);

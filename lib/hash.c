@@ -81,6 +81,12 @@ void hist__hash64_update(hist__hash64 *h, const void *data, size_t len)
 	(void)XXH3_64bits_update(h->state, data, len);
 }
 
+void hist__hash64_reset(hist__hash64 *h)
+{
+	/* Only a NULL state fails, and open made this one. */
+	(void)XXH3_64bits_reset(h->state);
+}
+
 uint64_t hist__hash64_digest(const hist__hash64 *h)
 {
 	return XXH3_64bits_digest(h->state);

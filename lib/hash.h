@@ -27,6 +27,8 @@ void hist__hash128_free(hist__hash128 *h);
 typedef struct hist__hash64 hist__hash64;
 int hist__hash64_open(hist__hash64 **out);
 void hist__hash64_update(hist__hash64 *h, const void *data, size_t len);
+/* Back to the state open leaves: nothing hashed. */
+void hist__hash64_reset(hist__hash64 *h);
 uint64_t hist__hash64_digest(const hist__hash64 *h);
 void hist__hash64_free(hist__hash64 *h);
 

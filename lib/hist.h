@@ -579,7 +579,9 @@ HIST_API const char *hist_plan_shard_test(const hist_plan *plan, unsigned int k,
  * module it runs part of. */
 HIST_API int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k);
 /* 16 lowercase hex digits: XXH3-64 over the shards' nodeids (doc/histplan.md
- * "Outputs"); owned by the plan. */
+ * "Outputs"); owned by the plan. Hashed when first needed (hist_plan_write
+ * hashes it as it writes the shard files), so the first call may take a
+ * while; any thread may make it. */
 HIST_API const char *hist_plan_id(const hist_plan *plan);
 /* 1 when the history knew no duration of the suite and each test (its
  * scope's prefix at class and module scope) went to shard

@@ -795,6 +795,26 @@ int hist__atomic_write(hist__atomic *f, const void *data, size_t len)
 	return HIST_OK;
 }
 
+int hist__atomic_write_at(hist__atomic *f, const void *data, size_t len, uint64_t offset)
+{
+	const char *p = data;
+
+	if (f->synced)
+		return hist__error(f->err, HIST_E_INVALID, "%s: written after it was synced", f->path);
+	while (len) {
+		ssize_t n = pwrite(f->fd, p, len, (off_t)offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hist__error(f->err, HIST_E_IO, "%s: %s", f->path, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return HIST_OK;
+}
+
 #ifdef HIST_TESTING
 /* Test builds only, like alloc.c's seam: files[k] of the next sync fails
  * with EIO, so a test can fail one file in the middle of a set. */

@@ -48,6 +48,7 @@ typedef struct {
 	uint32_t group_report; /* report + 1 of that run, or 0 */
 	uint32_t group_shard; /* the shard its group runs on */
 	unsigned long group_line;
+	const char *by;       /* a key line: the nodeid that matched it first; arena */
 } entry;
 
 /* A run beyond a test's first: each is named. */
@@ -158,7 +159,9 @@ static int entry_put(uint32_t *out, hist_plan_check *c, const char *id, size_t l
 
 /* The planned entry a reported nodeid stands for: the same line, else
  * its JUnit key (plans made from xunit2 history list keys); else a new
- * unplanned entry under the nodeid. */
+ * unplanned entry under the nodeid. Two files can share a key
+ * (tests/a/b/t.py in a package, tests/a.b/t.py): a key line stands for the
+ * first nodeid that matched it, so the other is not taken for a second run. */
 static int entry_of(uint32_t *out, hist_plan_check *c, const char *id, size_t len)
 {
 	int64_t need;
@@ -173,8 +176,13 @@ static int entry_of(uint32_t *out, hist_plan_check *c, const char *id, size_t le
 			if (hist__buf_putc(&c->key, 0) < 0)
 				return nomem(c);
 		hist_nodeid_junit_key(c->key.ptr, (size_t)need + 1, id, len);
-		if (hist__strmap_get(out, &c->map, c->key.ptr, (size_t)need) && c->e[*out].shard)
-			return HIST_OK;
+		if (hist__strmap_get(out, &c->map, c->key.ptr, (size_t)need) && c->e[*out].shard) {
+			entry *e = &c->e[*out];
+			if (!e->by && !(e->by = hist__arena_dup(&c->arena, id, len)))
+				return nomem(c);
+			if (strlen(e->by) == len && memcmp(e->by, id, len) == 0)
+				return HIST_OK;
+		}
 	}
 	return entry_put(out, c, id, len, &added);
 }

@@ -1,7 +1,8 @@
 /* planner.c - the front of planning: history in, a named plan out.
  * Owns: hist_plan_create (checking the options, reading the history in one
  * snapshot, choosing the overheads, the warnings, then estimate ->
- * partition -> plan id), the only place a struct hist_plan is assembled,
+ * partition; the plan id is hashed when first needed), the only place a
+ * struct hist_plan is assembled,
  * and the plan's public accessors.
  * Not here: SQL (store*.c), estimates (estimate.c), partitioning (plan.c),
  * output formats and the id's hash (emit.c). */
@@ -175,8 +176,12 @@ int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err 
 	plan->scopes_with_setup = r.scopes_with_setup;
 	plan->scopes_split = r.scopes_split;
 	plan->fallback = in->fallback;
-	if ((error = hist__emit_plan_id(plan->id, plan)) < 0)
-		return hist__error(err, error, "out of memory");
+	if (pthread_mutex_init(&plan->id_mu, NULL) != 0)
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	if (hist__hash64_open(&plan->id_hash) < 0) {
+		pthread_mutex_destroy(&plan->id_mu);
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	}
 	return HIST_OK;
 }
 
@@ -360,6 +365,10 @@ void hist_plan_free(hist_plan *plan)
 	if (!plan)
 		return;
 	hist__err_clear(&plan->err);
+	if (plan->id_hash) {
+		pthread_mutex_destroy(&plan->id_mu);
+		hist__hash64_free(plan->id_hash);
+	}
 	hist__arena_free(plan->arena);
 	hist__free(plan->tests);
 	hist__free(plan->order);
@@ -395,7 +404,7 @@ int64_t hist_plan_shard_predicted_us(const hist_plan *plan, unsigned int k)
 
 const char *hist_plan_id(const hist_plan *plan)
 {
-	return plan->id;
+	return hist__emit_id(plan);
 }
 
 int hist_plan_fallback(const hist_plan *plan)

@@ -6,11 +6,14 @@
 #ifndef HIST_PLANNER_H
 #define HIST_PLANNER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
 #include "err.h"
+#include "hash.h"
 #include "hist.h"
 #include "plan.h"
 
@@ -23,7 +26,15 @@ struct hist_plan {
 	uint32_t *order;    /* test indexes shard by shard, each longest first */
 	size_t *start;      /* shards + 1 offsets into order */
 	int64_t *predicted; /* per shard, µs */
+	/* The id is hashed once, when first needed (hist__emit_id): by
+	 * hist_plan_write as it writes the shard files, so each nodeid is
+	 * gathered once, else by the first caller that shows it. id_mu
+	 * guards the hashing; id_hash is made with the plan, so naming it
+	 * later cannot fail. */
 	char id[17];
+	atomic_int id_done;
+	pthread_mutex_t id_mu;
+	hist__hash64 *id_hash; /* NULL until id_mu is set up too */
 	int fallback;
 	int from_collection; /* the test list was the caller's (--tests), not the history's */
 	int target_missed; /* no plan up to max_shards met target_us */
@@ -54,8 +65,9 @@ struct hist_plan {
 };
 
 /* The stages after estimation: partitions plan->tests (plan->n of them) per
- * in, keeps the partition in the plan and names it (plan->id). The tests
- * call it on suites they make up. */
+ * in, keeps the partition in the plan and readies its naming (the id is
+ * hashed when first needed: hist__emit_id). The tests call it on suites
+ * they make up. */
 int hist__planner_finish(hist_plan *plan, const hist__plan_input *in, hist__err *err);
 
 #endif

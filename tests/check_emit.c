@@ -461,9 +461,9 @@ START_TEST(write_more_files_than_kept_open)
 }
 END_TEST
 
-/* n tests of 60-70 bytes, 1..n ms each, on one shard: a shard file far
- * larger than the piece it is written by. */
-static hist_plan *big_plan(uint32_t n)
+/* n tests of 60-70 bytes, 1..n ms each, on `shards` shards: shard files
+ * far larger than the piece they are written by. */
+static hist_plan *big_plan(uint32_t n, unsigned int shards)
 {
 	int64_t setup[1] = {0};
 	hist_plan *p = hist__calloc(1, sizeof *p);
@@ -486,7 +486,7 @@ static hist_plan *big_plan(uint32_t n)
 	p->test_overhead_us = 1000;
 	memset(&in, 0, sizeof in);
 	in.scope = HIST_SCOPE_TEST;
-	in.shards = 1;
+	in.shards = shards;
 	in.effort = HIST_PLAN_EFFORT_DEFAULT;
 	in.module_setup = setup;
 	in.modules = 1;
@@ -499,7 +499,7 @@ static hist_plan *big_plan(uint32_t n)
 START_TEST(write_a_large_shard_file)
 {
 	enum { N = 5000 }; /* about 300 KB */
-	hist_plan *p = big_plan(N);
+	hist_plan *p = big_plan(N, 1);
 	hist__buf want = HIST__BUF_INIT(0);
 	char *got = calloc(1, 1 << 20), *line;
 	FILE *f;
@@ -527,6 +527,82 @@ START_TEST(write_a_large_shard_file)
 	free(got);
 	hist__buf_free(&want);
 	hist_plan_free(p);
+}
+END_TEST
+
+/* Scratch file dir/name, NUL-terminated. */
+static char *whole_file(size_t *len, const char *dir, const char *name)
+{
+	char rel[128], *s = calloc(1, 4 << 20);
+	FILE *f;
+
+	snprintf(rel, sizeof rel, "%s/%s", dir, name);
+	f = fopen(at(rel), "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", rel);
+	*len = fread(s, 1, (4 << 20) - 1, f);
+	ck_assert_uint_lt(*len, (4 << 20) - 1);
+	fclose(f);
+	return s;
+}
+
+/* The id as doc/histplan.md defines it, from the plan's accessors. */
+static void id_by_definition(char id[17], const hist_plan *p)
+{
+	hist__hash64 *h;
+	char label[64];
+	uint64_t v;
+
+	ck_assert_int_eq(hist__hash64_open(&h), HIST_OK);
+	for (unsigned int k = 1; k <= hist_plan_shard_count(p); k++) {
+		hist__hash64_update(h, label, (size_t)snprintf(label, sizeof label, "shard %u/%u\n", k,
+		                                               hist_plan_shard_count(p)));
+		for (size_t i = 0; i < hist_plan_shard_size(p, k); i++) {
+			hist__hash64_update(h, hist_plan_shard_test(p, k, i), strlen(hist_plan_shard_test(p, k, i)));
+			hist__hash64_update(h, "\n", 1);
+		}
+	}
+	v = hist__hash64_digest(h);
+	hist__hash64_free(h);
+	snprintf(id, 17, "%016llx", (unsigned long long)v);
+}
+
+/* hist_plan_write names the plan while it writes the shard files (each
+ * shard hashed after the one before, the header's id filled in last);
+ * hist_plan_id before any write hashes it alone. Both give the id of the
+ * definition and the same bytes in every file, with shards larger than
+ * the pieces they are written and hashed by. */
+START_TEST(write_names_the_plan_as_the_id_does)
+{
+	enum { N = 30000, SHARDS = 3 }; /* about 600 KB a shard */
+	hist_plan *named = big_plan(N, SHARDS), *first = big_plan(N, SHARDS);
+	char want[17], name[64];
+
+	id_by_definition(want, first);
+	ck_assert_str_eq(hist_plan_id(first), want);
+	ck_assert_int_eq(hist_plan_write(first, at("first")), HIST_OK);
+	ck_assert_int_eq(hist_plan_write(named, at("named")), HIST_OK);
+	ck_assert_str_eq(hist_plan_id(named), want);
+	for (unsigned int k = 1; k <= SHARDS + 1; k++) {
+		char *a, *b;
+		size_t alen, blen;
+
+		if (k <= SHARDS)
+			snprintf(name, sizeof name, "shard-%u.txt", k);
+		else
+			snprintf(name, sizeof name, "plan.json");
+		a = whole_file(&alen, "first", name);
+		b = whole_file(&blen, "named", name);
+		ck_assert_uint_eq(alen, blen);
+		ck_assert_int_eq(memcmp(a, b, alen), 0);
+		ck_assert_ptr_nonnull(strstr(a, want));
+		free(a);
+		free(b);
+	}
+	/* Written again, the plan keeps its id and its files. */
+	ck_assert_int_eq(hist_plan_write(named, at("again")), HIST_OK);
+	ck_assert_str_eq(hist_plan_id(named), want);
+	hist_plan_free(named);
+	hist_plan_free(first);
 }
 END_TEST
 
@@ -593,6 +669,7 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_failure_keeps_the_older_plan);
 	tcase_add_test(files, write_more_files_than_kept_open);
 	tcase_add_test(files, write_a_large_shard_file);
+	tcase_add_test(files, write_names_the_plan_as_the_id_does);
 	tcase_add_test(files, write_failure_removes_the_directory_it_made);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);

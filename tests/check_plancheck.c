@@ -219,6 +219,33 @@ START_TEST(junit_key_lines_and_other_formats)
 }
 END_TEST
 
+/* Two files can share a JUnit key (tests/a/b/t.py in a package and
+ * tests/a.b/t.py give "tests.a.b.t"): the plugin runs both on the key
+ * line's shard, and each ran once; a line that ran twice still counts. */
+START_TEST(two_nodeids_of_one_key_line_ran_once_each)
+{
+#define ONE_SHARD "{\"hist\": 1, \"type\": \"session\", \"plan_id\": \"" PLAN "\", \"shard\": 1, \"shards\": 1}\n"
+	static const char *const reports[] = {"r.jsonl", NULL};
+
+	mkdir(scratch_path(0, "p"), 0755);
+	put("p/plan.json", "{\"plan_id\": \"" PLAN "\", \"shard_count\": 1}");
+	put("p/shard-1.txt", "# hist plan " PLAN "\n# shard 1/1\ntests.a.b.t::test_d\n");
+	put("r.jsonl", TEST("tests/a/b/t.py::test_d") TEST("tests/a.b/t.py::test_d") ONE_SHARD);
+	check(reports);
+	ck_assert_msg(ps.n == 0, "%s", ps.text[0]);
+	ck_assert_uint_eq(t.ran, 1);
+	ck_assert_uint_eq(t.unplanned, 1);
+	ck_assert_uint_eq(t.ran_twice, 0);
+	put("r.jsonl", TEST("tests/a/b/t.py::test_d") TEST("tests/a.b/t.py::test_d") TEST("tests/a/b/t.py::test_d")
+	               ONE_SHARD);
+	check(reports);
+	ck_assert_int_eq(ps.n, 1);
+	ck_assert_uint_eq(t.ran_twice, 1);
+	ck_assert_msg(strstr(ps.text[0], "ran_twice r.jsonl:3 [tests.a.b.t::test_d]") != NULL, "%s", ps.text[0]);
+#undef ONE_SHARD
+}
+END_TEST
+
 /* plan() with group serial:db = a.py::t1, a.py::t2 on shard 1, as
  * histplan writes plan.json from a --hist-collect file. */
 static void plan_with_groups(void)
@@ -303,6 +330,7 @@ Suite *check_plancheck_suite(void)
 	tcase_add_test(tc, collection_plans_are_strict_history_plans_lenient);
 	tcase_add_test(tc, reports_of_other_plans_are_named_not_counted);
 	tcase_add_test(tc, junit_key_lines_and_other_formats);
+	tcase_add_test(tc, two_nodeids_of_one_key_line_ran_once_each);
 	tcase_add_test(tc, a_test_away_from_its_group_is_named);
 	tcase_add_test(tc, bad_plans_are_refused_with_the_file);
 	suite_add_tcase(s, tc);

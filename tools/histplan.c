@@ -318,6 +318,23 @@ int main(int argc, char **argv)
 		cli_error("%s", db ? hist_db_errmsg(db) : hist_strerror(error));
 		goto done;
 	}
+	/* A history without a result of the suite (a new suite, a typo in
+	 * --suite, everything pruned) is as empty as no file: without the
+	 * collected suite there is nothing to plan. */
+	if (!list) {
+		hist_counts counts;
+		if ((error = hist_db_counts(&counts, db, o.suite)) < 0) {
+			cli_error("%s", hist_db_errmsg(db));
+			goto done;
+		}
+		if (counts.results == 0) {
+			cli_error("%s: no result of suite '%s' in the history, and no --tests to plan from: "
+			          "give the collected suite (pytest --collect-only -q > tests.txt; histplan "
+			          "--tests tests.txt) for a first plan",
+			          db_path, o.suite);
+			goto done;
+		}
+	}
 	if ((error = hist_plan_create(&plan, db, &o)) < 0) {
 		cli_error("%s", hist_db_errmsg(db));
 		status = error == HIST_E_INVALID ? CLI_USAGE : CLI_FAILURE;

@@ -405,10 +405,74 @@ static int show_plans(out *o, hist_db *db, const char *suite)
 	return error;
 }
 
+/* --test NODEID: a run that knew the test only by its JUnit key (an xunit2
+ * report) holds its result under the key, so both are read, and a run with
+ * both shows the nodeid's. */
+typedef struct {
+	hist_test_result r;
+	int by_key;
+} held;
+
+typedef struct {
+	held *v;
+	size_t n, cap;
+	int by_key;
+} results;
+
+static int hold(const hist_test_result *r, void *payload)
+{
+	results *rs = payload;
+	held *h;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 16;
+		held *v = realloc(rs->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	h = &rs->v[rs->n];
+	h->r = *r;
+	h->by_key = rs->by_key;
+	h->r.suite = strdup(r->suite);
+	h->r.run_id = strdup(r->run_id);
+	rs->n += h->r.suite && h->r.run_id;
+	return h->r.suite && h->r.run_id ? 0 : -1;
+}
+
+static int cmp_held(const void *pa, const void *pb)
+{
+	const held *a = pa, *b = pb;
+	int c = strcmp(a->r.suite, b->r.suite);
+
+	if (c)
+		return c;
+	if (a->r.started_us != b->r.started_us)
+		return a->r.started_us < b->r.started_us ? -1 : 1;
+	c = strcmp(a->r.run_id, b->r.run_id);
+	return c ? c : a->by_key - b->by_key;
+}
+
 static int show_test(out *o, hist_db *db, const char *suite, const char *nodeid)
 {
-	int error;
+	results rs = { NULL, 0, 0, 0 };
+	size_t len = strlen(nodeid);
+	int64_t klen = hist_nodeid_junit_key(NULL, 0, nodeid, len);
+	char *key = klen >= 0 ? malloc((size_t)klen + 1) : NULL;
+	int error = klen >= 0 && !key ? -1 : 0;
 
+	if (key)
+		hist_nodeid_junit_key(key, (size_t)klen + 1, nodeid, len);
+	if (!error)
+		error = hist_db_test_history(db, suite, nodeid, hold, &rs);
+	rs.by_key = 1;
+	if (!error && key && strcmp(key, nodeid) != 0)
+		error = hist_db_test_history(db, suite, key, hold, &rs);
+	if (error == -1)
+		cli_error("out of memory");
+	if (rs.n > 1)
+		qsort(rs.v, rs.n, sizeof *rs.v, cmp_held);
 	if (o->json) {
 		printf("{\"nodeid\": ");
 		cli_json_string(stdout, nodeid);
@@ -416,9 +480,18 @@ static int show_test(out *o, hist_db *db, const char *suite, const char *nodeid)
 	} else {
 		printf("%-12s %-30s %-20s  %-8s %10s%4s\n", "suite", "run", "started", "outcome", "seconds", "att");
 	}
-	error = hist_db_test_history(db, suite, nodeid, test_line, o);
+	for (size_t i = 0; i < rs.n && !error; i++)
+		if (!i || strcmp(rs.v[i].r.suite, rs.v[i - 1].r.suite) != 0 ||
+		    strcmp(rs.v[i].r.run_id, rs.v[i - 1].r.run_id) != 0)
+			test_line(&rs.v[i].r, o);
 	if (o->json)
 		printf("]}\n");
+	for (size_t i = 0; i < rs.n; i++) {
+		free((char *)rs.v[i].r.suite);
+		free((char *)rs.v[i].r.run_id);
+	}
+	free(rs.v);
+	free(key);
 	return error;
 }
 

@@ -14,6 +14,8 @@ for f in m/shard-*.txt; do echo "--- $f"; sed 1,3d "$f"; done
 # The hash, computed apart in Python (hash_placement.py): shard k holds what
 # the hash % 3 puts on k - 1 (pytest writes non-ASCII escaped: ASCII here).
 "$PYTHON" "$OLDPWD/tests/cli/hash_placement.py" shards 3
-# Nothing to plan at all (no --tests, no history of the suite).
-histplan --db h.db --shards 2
+# Nothing to plan at all (no --tests, no result of the suite in a history
+# that exists): as with no history file, exit 1 and nothing written.
+histplan --db h.db --shards 2 --out none
 echo "exit $?"
+ls none 2>/dev/null || echo "no directory none"
