@@ -131,6 +131,10 @@ typedef struct {
  * counts zero). Fails only as SQLite does: HIST_E_DB, HIST_E_IO or
  * HIST_E_NOMEM. */
 HIST_API int hist_db_counts(hist_counts *out, hist_db *db, const char *suite);
+/* *out = 1 when the suite (any suite for NULL) has a result in db, else 0:
+ * what hist_db_counts' results > 0 tells, without counting (that reads
+ * every result). Fails only as SQLite does. */
+HIST_API int hist_db_has_results(int *out, hist_db *db, const char *suite);
 
 /* ------------------------------------------------------------------ */
 /* Pruning the history                                                 */

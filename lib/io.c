@@ -700,6 +700,7 @@ struct hist__atomic {
 	char *tmp;      /* the temp file beside path */
 	char *path;
 	hist__err *err;
+	uint64_t end;   /* bytes written: where hist__atomic_write goes on */
 };
 
 /* Temp names tried before giving up, as many as mkstemp tries. */
@@ -778,21 +779,11 @@ done:
 
 int hist__atomic_write(hist__atomic *f, const void *data, size_t len)
 {
-	const char *p = data;
+	int error = hist__atomic_write_at(f, data, len, f->end);
 
-	if (f->synced)
-		return hist__error(f->err, HIST_E_INVALID, "%s: written after it was synced", f->path);
-	while (len) {
-		ssize_t n = write(f->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return hist__error(f->err, HIST_E_IO, "%s: %s", f->path, strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-	return HIST_OK;
+	if (error == HIST_OK)
+		f->end += len;
+	return error;
 }
 
 int hist__atomic_write_at(hist__atomic *f, const void *data, size_t len, uint64_t offset)

@@ -69,7 +69,8 @@ typedef struct hist__atomic hist__atomic;
 
 int hist__atomic_open(hist__atomic **out, const char *path, hist__err *err);
 int hist__atomic_write(hist__atomic *f, const void *data, size_t len);
-/* Overwrites bytes written before, at offset; the file's end stays. */
+/* hist__atomic_write appends; _at overwrites bytes written before, at
+ * offset, and the next append still goes to the end. */
 int hist__atomic_write_at(hist__atomic *f, const void *data, size_t len, uint64_t offset);
 /* Makes each file's bytes durable (fsync, all in flight together) and
  * closes it (checked), keeping its temp name: nothing is renamed and the

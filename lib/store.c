@@ -307,6 +307,11 @@ static const char *const sql_text[S_COUNT] = {
 	 * read only the test ids in them (store_results.c). */
 	[S_COUNT_PACKS] = "SELECT p.run_id, p.chunk, p.data FROM runs r JOIN suites s ON s.id = r.suite_id"
 			  " CROSS JOIN packs p ON p.run_id = r.id WHERE ?1 IS NULL OR s.name = ?1",
+	/* A pack is stored only with a result in it (store_pack.c): the
+	 * first non-empty one answers. */
+	[S_HAS_RESULTS] = "SELECT EXISTS (SELECT 1 FROM runs r JOIN suites s ON s.id = r.suite_id"
+			  " CROSS JOIN packs p ON p.run_id = r.id WHERE (?1 IS NULL OR s.name = ?1)"
+			  " AND length(p.data) > 0)",
 	/* Newest first; ext_id breaks ties so equal start times still give
 	 * one order on every machine. */
 	[S_WINDOW] = "SELECT r.id FROM runs r JOIN suites s ON s.id = r.suite_id WHERE s.name = ?1"

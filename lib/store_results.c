@@ -2,7 +2,8 @@
  * Owns: hist_results, a read-only virtual table of this connection that
  * shows the packs (store_pack.c) as the results table of schema 5 did,
  * one row a result: run_id, test_id, outcome, duration_us, setup_us (NULL
- * unknown), attempts; and the counts of results and tests (hist_db_counts).
+ * unknown), attempts; and the counts of results and tests (hist_db_counts,
+ * hist_db_has_results).
  * Not here: encoding, decoding and writing packs (store_pack.c), the
  * window read for plans (store_window.c).
  *
@@ -428,6 +429,23 @@ static int count_results(int64_t *tests, int64_t *results, hist_db *db, const ch
 done:
 	hist__store_reset(s);
 	hist__free(count);
+	return error;
+}
+
+int hist_db_has_results(int *out, hist_db *db, const char *suite)
+{
+	sqlite3_stmt *s = NULL;
+	int error, row;
+
+	*out = 0;
+	if ((error = hist__store_stmt(&s, db, S_HAS_RESULTS)) < 0 ||
+		(suite && (error = hist__store_bind_text(db, s, 1, suite, strlen(suite))) < 0) ||
+		(error = row = hist__store_step_row(db, s)) < 0)
+		goto done;
+	*out = row && sqlite3_column_int(s, 0) != 0;
+	error = HIST_OK;
+done:
+	hist__store_reset(s);
 	return error;
 }
 

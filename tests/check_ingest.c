@@ -257,6 +257,55 @@ START_TEST(ingest_names_what_it_cannot_take)
 }
 END_TEST
 
+/* hist_db_has_results says what hist_db_counts' results > 0 says, for
+ * each suite and all: before any input, after a run without results, and
+ * with results in one suite of two. */
+static void has_results_as_counts(hist_db *db, const char *const *suites, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		hist_counts c;
+		int any = -1;
+
+		ck_assert_int_eq(hist_db_counts(&c, db, suites[i]), HIST_OK);
+		ck_assert_int_eq(hist_db_has_results(&any, db, suites[i]), HIST_OK);
+		ck_assert_msg(any == (c.results > 0), "suite %s: has %d, %lld results", suites[i] ? suites[i] : "(all)",
+		              any, (long long)c.results);
+	}
+}
+
+START_TEST(has_results_agrees_with_the_counts)
+{
+	static const char *const suites[] = {NULL, "default", "integration", "none"};
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist_ingest_options o = opts("empty");
+	hist_ingest_stats st;
+	const char *empty = scratch_path(1, "empty.xml");
+	FILE *f = fopen(empty, "w");
+	hist_counts c;
+	int any = -1;
+
+	has_results_as_counts(db, suites, 4);
+	ck_assert_int_eq(hist_db_has_results(&any, db, NULL), HIST_OK);
+	ck_assert_int_eq(any, 0);
+	ck_assert_ptr_nonnull(f);
+	fputs("<testsuite name=\"s\" tests=\"0\"></testsuite>\n", f);
+	fclose(f);
+	o.suite = "integration";
+	ck_assert_int_eq(hist_ingest_path(&st, db, empty, NULL, &o), HIST_OK);
+	ck_assert_int_eq(hist_db_counts(&c, db, "integration"), HIST_OK);
+	ck_assert_int_eq(c.runs, 1);
+	ck_assert_int_eq(c.results, 0);
+	has_results_as_counts(db, suites, 4);
+	ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r1");
+	has_results_as_counts(db, suites, 4);
+	ck_assert_int_eq(hist_db_has_results(&any, db, "default"), HIST_OK);
+	ck_assert_int_eq(any, 1);
+	ck_assert_int_eq(hist_db_has_results(&any, db, "integration"), HIST_OK);
+	ck_assert_int_eq(any, 0);
+	hist_db_free(db);
+}
+END_TEST
+
 START_TEST(ingest_merges_a_database_input)
 {
 	hist_db *db = open_ok(scratch_path(0, "h.db"));
@@ -595,6 +644,7 @@ Suite *check_ingest_suite(void)
 	tcase_add_checked_fixture(tc, scratch_make, scratch_remove);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ingest_junit_then_again_adds_nothing);
+	tcase_add_test(tc, has_results_agrees_with_the_counts);
 	tcase_add_test(tc, ingest_gzip_and_stdin_read_alike);
 	tcase_add_test(tc, ingest_run_start_is_the_earliest);
 	tcase_add_test(tc, ingest_knows_a_seen_file_without_the_write_lock);

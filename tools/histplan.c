@@ -322,12 +322,12 @@ int main(int argc, char **argv)
 	 * --suite, everything pruned) is as empty as no file: without the
 	 * collected suite there is nothing to plan. */
 	if (!list) {
-		hist_counts counts;
-		if ((error = hist_db_counts(&counts, db, o.suite)) < 0) {
+		int any;
+		if ((error = hist_db_has_results(&any, db, o.suite)) < 0) {
 			cli_error("%s", hist_db_errmsg(db));
 			goto done;
 		}
-		if (counts.results == 0) {
+		if (!any) {
 			cli_error("%s: no result of suite '%s' in the history, and no --tests to plan from: "
 			          "give the collected suite (pytest --collect-only -q > tests.txt; histplan "
 			          "--tests tests.txt) for a first plan",

@@ -405,6 +405,19 @@ static int show_plans(out *o, hist_db *db, const char *suite)
 	return error;
 }
 
+/* The JUnit key pytest's xunit2 gives nodeid, allocated; NULL for an
+ * empty nodeid or no memory. */
+static char *junit_key(const char *nodeid)
+{
+	size_t len = strlen(nodeid);
+	int64_t need = hist_nodeid_junit_key(NULL, 0, nodeid, len);
+	char *key = need >= 0 ? malloc((size_t)need + 1) : NULL;
+
+	if (key)
+		hist_nodeid_junit_key(key, (size_t)need + 1, nodeid, len);
+	return key;
+}
+
 /* --test NODEID: a run that knew the test only by its JUnit key (an xunit2
  * report) holds its result under the key, so both are read, and a run with
  * both shows the nodeid's. */
@@ -457,13 +470,9 @@ static int cmp_held(const void *pa, const void *pb)
 static int show_test(out *o, hist_db *db, const char *suite, const char *nodeid)
 {
 	results rs = { NULL, 0, 0, 0 };
-	size_t len = strlen(nodeid);
-	int64_t klen = hist_nodeid_junit_key(NULL, 0, nodeid, len);
-	char *key = klen >= 0 ? malloc((size_t)klen + 1) : NULL;
-	int error = klen >= 0 && !key ? -1 : 0;
+	char *key = junit_key(nodeid);
+	int error = *nodeid && !key ? -1 : 0;
 
-	if (key)
-		hist_nodeid_junit_key(key, (size_t)klen + 1, nodeid, len);
 	if (!error)
 		error = hist_db_test_history(db, suite, nodeid, hold, &rs);
 	rs.by_key = 1;
@@ -525,21 +534,14 @@ static int export_counts(const hist_stats *st, size_t *written, size_t *left_out
 	*written = *left_out = 0;
 	for (size_t i = 0; i < n && !error; i++) {
 		const hist_stats_test *t = hist_stats_get(st, HIST_STATS_SLOWEST, i);
-		int64_t len;
-		char *k;
 
 		if (t->is_key) {
 			keys[nkeys++] = t->nodeid;
-			continue;
-		}
-		len = hist_nodeid_junit_key(NULL, 0, t->nodeid, strlen(t->nodeid));
-		if (len < 0 || !(k = malloc((size_t)len + 1))) {
+		} else if ((id_keys[nids] = junit_key(t->nodeid))) {
+			ids[nids++] = t->nodeid;
+		} else {
 			error = -1;
-			break;
 		}
-		hist_nodeid_junit_key(k, (size_t)len + 1, t->nodeid, strlen(t->nodeid));
-		id_keys[nids] = k;
-		ids[nids++] = t->nodeid;
 	}
 	if (!error) {
 		*written = sort_distinct(ids, nids);

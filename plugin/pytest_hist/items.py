@@ -57,6 +57,17 @@ def report_group(report):
     return getattr(report, GROUP_ATTR, None)
 
 
+def _new_style_wrappers():
+    """Whether pluggy takes wrapper=True (pluggy 1.1, pytest 8 documents
+    only these); Debian's pytest 7.2 comes with pluggy 1.0, which has only
+    hookwrapper=True and refuses the keyword."""
+    try:
+        pytest.hookimpl(wrapper=True)
+    except TypeError:
+        return False
+    return True
+
+
 class NodeidKeeper:
     """Registered wherever tests are collected (each xdist worker)."""
 
@@ -66,10 +77,20 @@ class NodeidKeeper:
     def pytest_itemcollected(self, item):
         item.stash[_COLLECTED_AS] = item.nodeid
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
+    if _new_style_wrappers():
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_makereport(self, item, call):
+            report = yield
+            self._mark(item, report)
+            return report
+    else:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(self, item, call):
+            outcome = yield
+            self._mark(item, outcome.get_result())
+
+    def _mark(self, item, report):
+        """Carry the collected nodeid and the group key on the report."""
         nodeid = collected_nodeid(item)
         if report is not None and nodeid != report.nodeid:
             setattr(report, REPORT_ATTR, nodeid)

@@ -17,6 +17,9 @@ from . import nodeid as nid
 
 _PLAN_RE = re.compile(r"# hist plan ([0-9a-f]{16})\Z")
 _SHARD_RE = re.compile(r"# shard ([0-9]+)/([0-9]+)\Z")
+# histplan's count of the lines below it; a comment to people, and to the
+# plugin the way to tell a whole file from one cut short.
+_COUNT_RE = re.compile(r"# predicted [0-9.]+ s, ([0-9]+) tests\Z")
 _SIBLING_RE = re.compile(r"shard-([0-9]+)\.txt\Z")
 
 # histplan's HIST_MAX_SHARDS (lib/hist.h).
@@ -61,7 +64,7 @@ def read_shard_file(path):
         raise PlanError(f"{path}:{lineno}: not valid UTF-8: is this a "
                         f"shard file? {_REGENERATE}") from None
     plan_id = None
-    index = total = None
+    index = total = count = None
     lines = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if line.endswith("\r"):
@@ -93,6 +96,10 @@ def read_shard_file(path):
                 if total < 1 or not 1 <= index <= total:
                     raise PlanError(f"{path}:{lineno}: shard {index}/{total}: the "
                                     f"index must be 1..N with N >= 1; {_REGENERATE}")
+            else:
+                m = _COUNT_RE.match(line)
+                if m and count is None:
+                    count = int(m.group(1))
             continue
         if plan_id is None or index is None:
             raise PlanError(f"{path}:{lineno}: test line before the '# hist plan' "
@@ -102,6 +109,13 @@ def read_shard_file(path):
     if plan_id is None or index is None:
         raise PlanError(f"{path}: no '# hist plan' and '# shard K/N' header lines: "
                         f"this is not a hist shard file; {_REGENERATE}")
+    if count is not None and (len(lines) != count or not text.endswith("\n")):
+        # A broken download or copy: the tests it lost would read as new
+        # here and be placed by hash, while their shard runs them too.
+        raise PlanError(f"{path}: not as histplan wrote it (a copy cut short, or edited): "
+                        f"its header counts {count} tests, it lists {len(lines)}"
+                        + ("" if text.endswith("\n") else ", the last without a line break")
+                        + f"; copy the whole shards directory again or {_REGENERATE}")
     return ShardFile(path, plan_id, index, total, lines)
 
 
@@ -337,13 +351,29 @@ def _read_groups(path, doc, total):
     return GroupPlan(markers, shard_of, members)
 
 
-def read_plan_json(shard_path, plan_id, total):
+def _check_counts(path, doc, counts):
+    """A shard file that lists fewer tests than histplan wrote (a copy cut
+    short, down to its header lines) would run the tests of other shards
+    as new ones."""
+    shards = doc.get("shards")
+    for entry in shards if isinstance(shards, list) else ():
+        k = entry.get("index") if isinstance(entry, dict) else None
+        want = entry.get("tests") if isinstance(entry, dict) else None
+        if type(k) is int and type(want) is int and k in counts and counts[k] != want:
+            name = os.path.join(os.path.dirname(path), f"shard-{k}.txt")
+            raise PlanError(f"{name}: lists {counts[k]} "
+                            f"tests but {path} says histplan wrote {want}: a copy cut short, "
+                            f"or edited; copy the whole shards directory again or {_REGENERATE}")
+
+
+def read_plan_json(shard_path, plan_id, total, counts=None):
     """(test_list, groups) from plan.json beside the shard files: where
     the plan's test list came from, "collection" (histplan --tests, a
     collection of the tree) or "history"; and its GroupPlan, or None for
     a plan made without group markers. A plan without plan.json, or a
     plan.json without the key (older histplan), is "history": the lenient
-    rules."""
+    rules. counts (shard -> lines its file lists), when given, must be
+    the shards' "tests" in plan.json."""
     path = os.path.join(os.path.dirname(shard_path) or ".", "plan.json")
     try:
         with open(path, "rb") as f:
@@ -367,6 +397,8 @@ def read_plan_json(shard_path, plan_id, total):
     if got is not None and got != plan_id:
         raise PlanError(f"{path}: is of plan {got} but the shard files of plan {plan_id}: "
                         f"the directory mixes two plans; {_REGENERATE}")
+    if counts is not None:
+        _check_counts(path, doc, counts)
     test_list = doc.get("test_list", "history")
     if test_list not in TEST_LISTS:
         raise PlanError(f"{path}: \"test_list\": {test_list!r} is neither \"collection\" "

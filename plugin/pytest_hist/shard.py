@@ -17,6 +17,9 @@ from .items import collected_nodeid
 # conftest.py needs no such care: pytest loads it when it enters the
 # directory, whatever this hook says about the file.
 _PACKAGE_INIT = "__init__.py"
+# Where a nodeid's file part ends (nodeid.file_of); a path holding it is
+# never skipped.
+_FILE_END = "::"
 _SHOW_MISSING = 20
 # Set in workerinput by the controller whose hist scheduler groups tests by
 # the plan's lists (sched.py), so workers can refuse what it cannot group.
@@ -75,6 +78,7 @@ class ShardSelector:
         self.collected = []           # every item as collected, in order
         self.files = set()            # files whose collection ran
         self.collect_errors = False   # pytest fails the run for those itself
+        self.pruned = False           # pytest_ignore_collect skipped a file
         self.prune = prune and not self._stepwise_from_a_failure(config)
         # An xdist worker whose controller schedules by the plan (sched.py).
         self.scheduled_by_plan = bool(getattr(config, "workerinput", {}).get(WORKER_FLAG))
@@ -113,10 +117,15 @@ class ShardSelector:
             return None     # outside rootdir: nodeids are not rootdir-relative
         if rel == "." or rel in self.always_collect or self.plan.shard_may_own(self.index, rel):
             return None
+        if _FILE_END in rel:
+            # Its nodeids read as a file that ends at the first "::", which
+            # is not this path: the owner rule and this one could disagree.
+            return None
         # The owner rule looks at files; a directory may hold files of any
         # shard, so it is always walked. Only an unwanted path costs a stat.
         if collection_path.is_dir():
             return None
+        self.pruned = True
         return True
 
     def pytest_collectreport(self, report):
@@ -187,6 +196,7 @@ class ShardSelector:
             else:
                 others.append(item)
         deselected = []       # this shard's tests that the user's selection removed
+        taken_out = []        # every test some hook took out of the collection
         lf_filtered = False
         for item in self.collected:
             node = collected_nodeid(item)
@@ -194,6 +204,7 @@ class ShardSelector:
                 lf_filtered = True      # (pytest's cache may hold xdist's names)
             if id(item) in final:
                 continue
+            taken_out.append(node)
             k, line = owner(node, group_of(item))
             if line is not None:
                 matched.add(line)
@@ -208,6 +219,7 @@ class ShardSelector:
             deselected += missing
             gone = []
         errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
+        errors += self._hook_selection_errors(config, taken_out)
         errors += self._group_errors(**problems)
         n_others = len(others)
         if errors:
@@ -266,6 +278,28 @@ class ShardSelector:
                 f"import) needs --hist-prune-collection no; if the tests were removed, "
                 f"plan again", in_collected))
         return errors
+
+    def _hook_selection_errors(self, config, taken_out):
+        """A shard that collected only its files cannot tell whether a
+        conftest or plugin hook that took tests out (run only the focused
+        tests, ...) chose by what it saw here: with the whole collection it
+        may choose otherwise. pytest's own selections (-k, -m, --deselect,
+        --lf, --sw) look at each test alone, and every other shard sees the
+        same; any other taking-out is not proven, so it fails the shard
+        (a plan from --tests catches most of these too; a plan from history,
+        lenient about tests it does not list, caught none)."""
+        if not (self.pruned and taken_out) or self.collect_errors:
+            return []
+        own = any(config.getoption(name, None) for name in (
+            "keyword", "markexpr", "deselect", "lf", "stepwise", "stepwise_skip"))
+        if own:
+            return []
+        return [(f"{len(taken_out)} collected tests were taken out by a conftest or plugin "
+                 f"hook (not by -k, -m, --deselect or --lf), and this shard collected only "
+                 f"its own files: a hook that selects across files (run only the focused "
+                 f"tests, ...) sees another suite here than one unsharded run does, so this "
+                 f"shard cannot prove its part; run every shard with "
+                 f"--hist-prune-collection no", taken_out)]
 
     def _group_errors(self, changed, unreachable, unscheduled):
         plan = f"plan {self.plan.plan_id}"

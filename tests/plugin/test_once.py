@@ -202,6 +202,36 @@ def test_prune_collection_no_is_exact(hist, pytester, monkeypatch, tree, how):
     assert "collecting every file" in runs[1].out
 
 
+def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
+    """A plan from history is lenient about tests it does not list, so a
+    hook that selects across files went unseen there: every shard passed,
+    and the shards that did not collect the focused test's file ran what no
+    unsharded run would. A shard that collected only its files and saw a
+    hook take tests out (with no -k, -m, --deselect or --lf) now fails."""
+    files = spread(8)
+    files.update(FOCUS)
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    unsharded = pipe.unsharded()
+    assert list(unsharded.outcomes()) == ["test_focus.py::test_this"]
+    db = pytester.path / "history.db"
+    assert tool("histmerge", "--db", db, pytester.path / "unsharded.jsonl").returncode == 0
+    made = tool("histplan", "--db", db, "--shards", pipe.total, "--out", pipe.plan_dir)
+    assert made.returncode == 0, made.stderr
+    pipe.listed = {line: k for k in range(1, pipe.total + 1)
+                   for line in (pipe.plan_dir / f"shard-{k}.txt").read_text().splitlines()
+                   if line and not line.startswith("#")}
+    assert list(pipe.listed) == ["test_focus.py::test_this"]
+    failed = pipe.assert_loud(pipe.shards(), [])
+    text = "\n".join(r.out for r in failed.values())
+    assert "taken out by a conftest or plugin hook" in text and "--hist-prune-collection no" in text
+    runs = pipe.shards("--hist-prune-collection", "no")
+    pipe.assert_exact(runs, unsharded, plan_check=False)
+    # -k is the user's own selection: the shards prune and pass.
+    for run in pipe.shards("-k", "test_0 or test_this").values():
+        assert run.ret in (0, 5), run.out
+
+
 def test_prune_collection_env_must_be_yes_or_no(hist, pytester, monkeypatch):
     make_files(pytester, spread(2))
     pipe = Pipeline(hist, pytester, 2)
@@ -306,6 +336,55 @@ def test_at_sign_is_stripped_only_where_xdist_added_it(hist, pytester, xdist):
         if "users.spec::bob ran on shard" in checked.stderr:
             pytest.xfail("histmerge strips '@...' from hist JSONL nodeids (issue 13 case 6, C side)")
         assert checked.returncode == 0, checked.stderr
+
+
+# -- a file name holding "::" ------------------------------------------------------
+
+@pytest.mark.parametrize("xdist", [0, 2])
+def test_file_name_with_double_colon_runs_once(hist, pytester, xdist):
+    # A nodeid's file is what comes before its first "::", so "test_a::b.py"
+    # reads as file "test_a" there; the shard that owns its tests by that
+    # reading must also collect the file (break: skip such paths like any
+    # other and every shard passes with the file's tests run nowhere).
+    files = spread(3)
+    files["pytest.ini"] = "[pytest]\naddopts = --import-mode=importlib\n"
+    files["test_a::b.py"] = "".join(f"def test_{j}(): pass\n" for j in range(6))
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    nodeids = pipe.plan()
+    assert "test_a::b.py::test_0" in nodeids
+    unsharded = pipe.unsharded(xdist=xdist)
+    runs = pipe.shards(xdist=xdist)
+    pipe.assert_exact(runs, unsharded)
+
+
+# -- a shard file cut short -----------------------------------------------------
+
+@pytest.mark.parametrize("cut", ["line", "mid-line", "header"])
+def test_a_shard_file_cut_short_is_a_usage_error(hist, pytester, cut):
+    # Job 1 got shard-2.txt cut short (a broken artifact download): the
+    # tests it lost read as new there, and one that hashes to shard 1 runs
+    # on both jobs (break: drop the count check and both jobs pass, one
+    # test doubled).
+    make_files(pytester, spread(10))
+    pipe = Pipeline(hist, pytester, 2)
+    pipe.plan()
+    set_test_list(pipe.plan_dir, "history")
+    job1 = pytester.path / "job1"
+    shutil.copytree(pipe.plan_dir, job1)
+    text = (job1 / "shard-2.txt").read_text()
+    lines = text.splitlines(keepends=True)
+    assert lines[2].startswith("# predicted ") and len(lines) > 6
+    cut_text = {"line": "".join(lines[:-3]), "mid-line": text[:-3],
+                "header": "".join(lines[:2])}[cut]
+    (job1 / "shard-2.txt").write_text(cut_text)
+    result = hist.run("--shard-file=job1/shard-1.txt")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    # Cut within its lines, the file's own count tells; down to its
+    # header, plan.json's (break: drop either check).
+    result.stderr.fnmatch_lines(["ERROR: hist: *job1/shard-2.txt: *a copy cut short*"])
+    # Whole files still run as planned.
+    assert hist.run("--shard-file=shards/shard-1.txt").ret == 0
 
 
 # -- case 7: an interrupted session -------------------------------------------------

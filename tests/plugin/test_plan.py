@@ -20,7 +20,8 @@ def error_of(path):
 
 def test_reads_header_and_lines(tmp_path):
     (p,) = write_plan(tmp_path, [["a.py::t[x y]", "b.py::u"]])
-    p.write_text(p.read_text() + "\n# a later comment\r\nc.py::v\r\n")
+    text = p.read_text().replace(", 2 tests", ", 3 tests")
+    p.write_text(text + "\n# a later comment\r\nc.py::v\r\n")
     sf = read_shard_file(str(p))
     assert (sf.plan_id, sf.index, sf.total) == (PLAN_ID, 1, 1)
     assert sf.lines == ["a.py::t[x y]", "b.py::u", "c.py::v"]
@@ -41,6 +42,13 @@ def test_reads_header_and_lines(tmp_path):
     ("# hist plan 0123456789abcdef\n# shard 1/100000000\n", ":2: shard line '# shard 1/100000000': N is at most 1024"),
     ("# hist plan 0123456789abcdef\n# shard 1/1025\n", ":2: shard 1/1025: N is at most 1024"),
     ("# hist plan 0123456789abcdef\n# shard 1/1\nok\n\xff\n", ":4: not valid UTF-8"),
+    # A copy cut short: histplan's count says so.
+    ("# hist plan 0123456789abcdef\n# shard 1/1\n# predicted 2.000 s, 3 tests\na\nb\n",
+     ": not as histplan wrote it (a copy cut short, or edited): its header counts 3 tests, "
+     "it lists 2;"),
+    ("# hist plan 0123456789abcdef\n# shard 1/1\n# predicted 2.000 s, 2 tests\na\nb",
+     ": not as histplan wrote it (a copy cut short, or edited): its header counts 2 tests, "
+     "it lists 2, the last without a line break;"),
 ])
 def test_malformed_file_names_file_and_line(tmp_path, text, expect):
     p = tmp_path / "shard-1.txt"

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from histtest import PLAN_ID, read_report, write_plan
+from pytest_hist.items import NodeidKeeper
 from pytest_hist.report import attempt_outcome
 
 OUTCOMES = """
@@ -229,3 +230,15 @@ def test_report_directory_must_exist(hist, pytester):
 ])
 def test_attempt_outcome(phases, outcome):
     assert attempt_outcome(phases) == outcome
+
+
+def test_makereport_wrapper_is_the_style_pluggy_takes():
+    # pytest 8 documents only new-style wrappers (wrapper=True, pluggy 1.1);
+    # Debian's pytest 7.2 has pluggy 1.0, which knows only hookwrapper=True.
+    try:
+        pytest.hookimpl(wrapper=True)
+        new_style = True
+    except TypeError:
+        new_style = False
+    opts = NodeidKeeper.pytest_runtest_makereport.pytest_impl
+    assert (bool(opts.get("wrapper")), bool(opts.get("hookwrapper"))) == (new_style, not new_style)
