@@ -26,9 +26,10 @@
  *  - the writers' statements insert, raise and delete rows of
  *    temp.pending, with the conflict rule in SQL as before;
  *  - hist__store_commit calls hist__store_packs_flush, which packs the
- *    chunks still in memory and every loaded chunk (every chunk of a whole run) from temp.pending, replaces
- *    its packs and empties temp.pending, inside the same transaction; a
- *    rollback empties it with the rest;
+ *    chunks still in memory, then every loaded chunk (every chunk of a
+ *    whole run) from temp.pending, replaces its packs and empties
+ *    temp.pending, inside the same transaction; a rollback empties it
+ *    with the rest (and drops the chunks in memory);
  *  - a run deleted takes its packs with it (ON DELETE CASCADE). */
 #include "store.h"
 
