@@ -5,7 +5,9 @@ files and a history database between them, each file given to two
 writers), two histprune --max-age that remove exactly the old runs
 (nothing the writers add is old), and two histplan readers planning over
 and over until the writers are done. Every process must exit 0 (a writer
-waits for another, up to the 30 s busy timeout; readers never wait), no
+waits for another, up to the 30 s busy timeout; readers never wait; a
+reader that finds the history empty, between the prunes and the first
+writer's commit, exits 1 saying so, as the SPEC asks), no
 result is lost or stored twice, and the history equals a serial run of the
 same commands. ROUNDS defaults to 3; the issue's hand run is 200."""
 
@@ -61,7 +63,7 @@ def main():
         want = content(db)
         assert len(want[0]) == 12 * 600 + 2 * 1000, len(want[0])  # every file once
 
-        plans = 0
+        plans = empty = 0
         t0 = time.monotonic()
         for r in range(rounds):
             remove_db(db)
@@ -72,7 +74,12 @@ def main():
             while any(p.poll() is None for _, p in procs):
                 for _ in range(2):  # two readers, one after the other
                     res = subprocess.run(planner, capture_output=True, text=True)
-                    if res.returncode != 0:
+                    # The prunes may remove the old runs before any writer
+                    # commits: a history with no result is nothing to plan
+                    # (SPEC), exit 1 with that reason, and a right answer.
+                    if res.returncode == 1 and "no result of suite" in res.stderr:
+                        empty += 1
+                    elif res.returncode != 0:
                         print(f"concurrency: FAILED: round {r}: histplan exit {res.returncode}: {res.stderr}")
                         return 1
                     readers_done += 1
@@ -93,7 +100,7 @@ def main():
                       f"a serial run gives {len(want[0])} and {len(want[1])}")
                 return 1
         print(f"concurrency: {rounds} rounds of 4 histmerge + 2 histprune + histplan readers "
-              f"({plans} plans made meanwhile) in {time.monotonic() - t0:.1f} s: all exit 0, "
+              f"({plans} plans made meanwhile, {empty} of an empty history) in {time.monotonic() - t0:.1f} s: all exit 0, "
               f"the history as a serial run gives it ({len(want[0])} results, {len(want[1])} inputs)")
     return 0
 
