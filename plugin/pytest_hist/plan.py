@@ -61,6 +61,12 @@ def read_shard_file(path):
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         lineno = data.count(b"\n", 0, e.start) + 1
+        if data.startswith(b"# hist plan") and lineno > 2:
+            # histplan wrote it: a test file or directory named in another
+            # encoding, which no collected (text) nodeid can match.
+            raise PlanError(f"{path}:{lineno}: a test id that is not valid UTF-8 (a file or "
+                            f"directory named in another encoding?): no collected test can "
+                            f"match it; give the file a UTF-8 name, then {_REGENERATE}") from None
         raise PlanError(f"{path}:{lineno}: not valid UTF-8: is this a "
                         f"shard file? {_REGENERATE}") from None
     plan_id = None

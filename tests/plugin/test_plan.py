@@ -41,7 +41,8 @@ def test_reads_header_and_lines(tmp_path):
     ("# hist plan 0123456789abcdef\n# shard 1/" + "1" * 5000 + "\n", ":2: shard line '# shard 1/111"),
     ("# hist plan 0123456789abcdef\n# shard 1/100000000\n", ":2: shard line '# shard 1/100000000': N is at most 1024"),
     ("# hist plan 0123456789abcdef\n# shard 1/1025\n", ":2: shard 1/1025: N is at most 1024"),
-    ("# hist plan 0123456789abcdef\n# shard 1/1\nok\n\xff\n", ":4: not valid UTF-8"),
+    ("# hist plan 0123456789abcdef\n# shard 1/1\nok\n\xff\n", ":4: a test id that is not valid UTF-8"),
+    ("\xff\n# hist plan 0123456789abcdef\n# shard 1/1\n", ":1: not valid UTF-8: is this a shard file?"),
     # A copy cut short: histplan's count says so.
     ("# hist plan 0123456789abcdef\n# shard 1/1\n# predicted 2.000 s, 3 tests\na\nb\n",
      ": not as histplan wrote it (a copy cut short, or edited): its header counts 3 tests, "
