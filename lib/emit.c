@@ -917,22 +917,82 @@ static unsigned int writers(size_t files)
 	return files < n ? (unsigned int)files : n;
 }
 
+/* Removes the last made directories of path, deepest first, each only
+ * if empty; path is changed on the way. */
+static void unmake_dirs(char *path, int made)
+{
+	size_t len = strlen(path);
+
+	while (made-- > 0 && rmdir(path) == 0) {
+		while (len > 1 && path[len - 1] == '/')
+			path[--len] = '\0';
+		while (len > 0 && path[len - 1] != '/')
+			path[--len] = '\0';
+	}
+}
+
+/* mkdir -p dir: *made counts the directories made (the deepest ones of
+ * dir), so a failure after can take them away again; on its own failure
+ * it takes away what it made. */
+static int make_dirs(hist__err *err, const char *dir, int *made)
+{
+	char *path = hist__strdup(dir);
+	size_t made_end = 0; /* where the deepest directory made ends in path */
+	int error = HIST_OK;
+
+	*made = 0;
+	if (!path)
+		return hist__error(err, HIST_E_NOMEM, "out of memory");
+	for (char *p = path + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) == 0) {
+			++*made;
+			made_end = (size_t)(p - path);
+		} else if (errno != EEXIST) {
+			error = hist__error(err, HIST_E_IO, "%s: cannot create the directory: %s", path,
+			                    strerror(errno));
+			path[made_end] = '\0';
+			unmake_dirs(path, *made);
+			*made = 0;
+			break;
+		}
+		if (!(*p = c))
+			break;
+	}
+	hist__free(path);
+	return error;
+}
+
+/* Takes away the directories hist_plan_write made for dir. */
+static void unmake_plan_dirs(const char *dir, int made)
+{
+	char *path = hist__strdup(dir);
+
+	if (path)
+		unmake_dirs(path, made);
+	hist__free(path);
+}
+
 int hist_plan_write(hist_plan *plan, const char *dir)
 {
 	write_job j;
 	size_t n = (size_t)plan->shards + 1;
 	unsigned int threads = writers(n);
 	struct stat st;
-	int created = 0, turns = 0, error = HIST_OK; /* turns: 2 once turn_mu and turn_cv are made */
+	int created = 0, turns = 0, error = HIST_OK; /* created: directories made; turns: 2 once turn_mu and turn_cv are made */
 
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return hist__error(&plan->err, HIST_E_IO, "%s: not a directory", dir);
-	} else if (errno != ENOENT || mkdir(dir, 0777) < 0) {
+	} else if (errno != ENOENT) {
 		return hist__error(&plan->err, HIST_E_IO, "%s: cannot create the directory: %s", dir,
 		                   strerror(errno));
-	} else {
-		created = 1;
+	} else if ((error = make_dirs(&plan->err, dir, &created)) < 0) {
+		return error;
 	}
 	memset(&j, 0, sizeof j);
 	j.plan = plan;
@@ -984,10 +1044,10 @@ done:
 	}
 	for (size_t i = 0; j.errs && i < n; i++)
 		hist__err_clear(&j.errs[i]);
-	/* A directory made here goes again unless a file reached it (rmdir
+	/* Directories made here go again unless a file reached them (rmdir
 	 * removes only an empty one). */
 	if (error < 0 && created)
-		rmdir(dir);
+		unmake_plan_dirs(dir, created);
 	if (turns > 1)
 		pthread_cond_destroy(&j.turn_cv);
 	if (turns > 0)

@@ -317,16 +317,14 @@ END_TEST
 START_TEST(write_failure_leaves_nothing)
 {
 	hist_plan *p = small_plan(2);
-	struct stat st;
 	char *names;
 
 	/* A file where the directory should be. */
 	touch(at("file"));
 	ck_assert_int_eq(hist_plan_write(p, at("file")), HIST_E_IO);
 	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "not a directory"));
-	/* A parent that does not exist. */
-	ck_assert_int_eq(hist_plan_write(p, at("no/such")), HIST_E_IO);
-	ck_assert_int_ne(stat(at("no"), &st), 0);
+	/* A parent that is a file. */
+	ck_assert_int_eq(hist_plan_write(p, at("file/such")), HIST_E_IO);
 	/* A directory it made but could not write into (plan.json is a
 	 * directory, so its rename fails after the shards are in place: those
 	 * stay, as the newest plan's). */
@@ -613,16 +611,16 @@ START_TEST(write_failure_removes_the_directory_it_made)
 	int error = HIST_E_NOMEM;
 
 	/* Fail the k-th allocation for rising k: while nothing is in place the
-	 * directory made for the plan goes again; once a file is in place it
-	 * stays, with that file. */
+	 * directories made for the plan (and its missing parents) go again;
+	 * once a file is in place they stay, with that file. */
 	for (long k = 0; error == HIST_E_NOMEM && k < 1000; k++) {
 		hist__alloc_fail_at(k);
-		error = hist_plan_write(p, at("new"));
+		error = hist_plan_write(p, at("new/deeper/shards"));
 		hist__alloc_fail_at(-1);
 		if (error == HIST_E_NOMEM && stat(at("new"), &st) == 0) {
 			char cmd[200];
 
-			ck_assert_int_eq(stat(at("new/shard-1.txt"), &st), 0);
+			ck_assert_int_eq(stat(at("new/deeper/shards/shard-1.txt"), &st), 0);
 			snprintf(cmd, sizeof cmd, "rm -rf '%s'", at("new"));
 			ck_assert_int_eq(system(cmd), 0);
 		}
@@ -630,7 +628,30 @@ START_TEST(write_failure_removes_the_directory_it_made)
 			ck_assert_int_ne(stat(at("new"), &st), 0);
 	}
 	ck_assert_int_eq(error, HIST_OK);
-	ck_assert_int_eq(stat(at("new/plan.json"), &st), 0);
+	ck_assert_int_eq(stat(at("new/deeper/shards/plan.json"), &st), 0);
+	hist_plan_free(p);
+}
+END_TEST
+
+START_TEST(write_makes_missing_parents)
+{
+	hist_plan *p = small_plan(2);
+	struct stat st;
+
+	/* --out build/shards in a fresh clone: the parents are made too. */
+	ck_assert_int_eq(hist_plan_write(p, at("a/b//c/")), HIST_OK);
+	ck_assert_int_eq(stat(at("a/b/c/shard-2.txt"), &st), 0);
+	/* A parent that is a file: an error naming it. */
+	touch(at("f"));
+	ck_assert_int_eq(hist_plan_write(p, at("f/x/y")), HIST_E_IO);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "cannot create the directory"));
+	/* A failure after a parent was made takes it away again. */
+	ck_assert_int_eq(mkdir(at("g"), 0777), 0);
+	touch(at("g/file"));
+	ck_assert_int_eq(hist_plan_write(p, at("g/h/../file/z")), HIST_E_IO);
+	ck_assert_ptr_nonnull(strstr(hist_plan_errmsg(p), "file/z: cannot create the directory"));
+	ck_assert_int_eq(stat(at("g"), &st), 0);
+	ck_assert_int_ne(stat(at("g/h"), &st), 0);
 	hist_plan_free(p);
 }
 END_TEST
@@ -671,6 +692,7 @@ Suite *check_emit_suite(void)
 	tcase_add_test(files, write_a_large_shard_file);
 	tcase_add_test(files, write_names_the_plan_as_the_id_does);
 	tcase_add_test(files, write_failure_removes_the_directory_it_made);
+	tcase_add_test(files, write_makes_missing_parents);
 	tcase_add_test(files, write_svg_file);
 	suite_add_tcase(s, files);
 	return s;
