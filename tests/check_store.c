@@ -54,22 +54,11 @@ END_TEST
  * with its SQL, the pragmas a history sets, and meta. */
 static char *new_file_text(hist_db *db)
 {
-	static const char sql[] = "SELECT type, name, tbl_name, sql FROM sqlite_schema UNION ALL"
-				  " SELECT 'pragma', user_version, application_id, page_size"
-				  " FROM pragma_user_version, pragma_application_id, pragma_page_size UNION ALL"
-				  " SELECT 'meta', key, value, NULL FROM meta";
-	hist__buf out = HIST__BUF_INIT(0);
-	sqlite3_stmt *st;
-
 	/* sqlite_schema in row id order (the order .dump uses), then the rest. */
-	ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		for (int c = 0; c < 4; c++) {
-			const char *t = (const char *)sqlite3_column_text(st, c);
-			ck_assert_int_eq(hist__buf_printf(&out, "%s%s", t ? t : "NULL", c == 3 ? "\n" : "|"), HIST_OK);
-		}
-	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
-	return hist__buf_detach(&out);
+	return query_text(db->sql, "SELECT type, name, tbl_name, sql FROM sqlite_schema UNION ALL"
+				   " SELECT 'pragma', user_version, application_id, page_size"
+				   " FROM pragma_user_version, pragma_application_id, pragma_page_size UNION ALL"
+				   " SELECT 'meta', key, value, NULL FROM meta");
 }
 
 /* A new file takes one script (store.c, new_file_schema) instead of

@@ -321,23 +321,10 @@ END_TEST
  * the id counter, runs): what two ways of writing must leave alike. */
 static char *raw_dump(hist_db *db)
 {
-	static const char sql[] = "SELECT 'test', id, name, is_key FROM tests UNION ALL"
-				  " SELECT 'pack', run_id, chunk, hex(data) FROM packs UNION ALL"
-				  " SELECT 'meta', key, value, NULL FROM meta UNION ALL"
-				  " SELECT 'run', id, ext_id, started_us FROM runs ORDER BY 1, 2, 3";
-	hist__buf out = HIST__BUF_INIT(0);
-	sqlite3_stmt *s;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &s, NULL), SQLITE_OK);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		for (int c = 0; c < 4; c++) {
-			const char *t = (const char *)sqlite3_column_text(s, c);
-			ck_assert_int_eq(hist__buf_printf(&out, "%s%s", c ? "|" : "", t ? t : "NULL"), HIST_OK);
-		}
-		ck_assert_int_eq(hist__buf_putc(&out, '\n'), HIST_OK);
-	}
-	ck_assert_int_eq(sqlite3_finalize(s), SQLITE_OK);
-	return hist__buf_detach(&out);
+	return query_text(db->sql, "SELECT 'test', id, name, is_key FROM tests UNION ALL"
+				   " SELECT 'pack', run_id, chunk, hex(data) FROM packs UNION ALL"
+				   " SELECT 'meta', key, value, NULL FROM meta UNION ALL"
+				   " SELECT 'run', id, ext_id, started_us FROM runs ORDER BY 1, 2, 3");
 }
 
 /* One random input into both twins: a run (new, or one stored before),

@@ -3,6 +3,7 @@
 #define HIST_CHECK_UTIL_H
 
 #include <check.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,27 @@ static inline char *dump(hist_db *db)
 
 	ck_assert_int_eq(hist__store_dump(&b, db), HIST_OK);
 	return hist__buf_detach(&b);
+}
+
+/* Every row of query on sql as text, its columns joined by '|', a line a
+ * row ("NULL" for NULL), so two databases compare with one strcmp; free
+ * with hist__free. */
+static inline char *query_text(sqlite3 *sql, const char *query)
+{
+	hist__buf out = HIST__BUF_INIT(0);
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(sql, query, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(st); c++) {
+			const char *t = (const char *)sqlite3_column_text(st, c);
+
+			ck_assert_int_eq(hist__buf_printf(&out, "%s%s", c ? "|" : "", t ? t : "NULL"), HIST_OK);
+		}
+		ck_assert_int_eq(hist__buf_putc(&out, '\n'), HIST_OK);
+	}
+	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
+	return hist__buf_detach(&out);
 }
 
 /* Stores one result of name (is_key: a JUnit key) in run of suite, started

@@ -100,7 +100,8 @@ def main():
                       f"a serial run gives {len(want[0])} and {len(want[1])}")
                 return 1
         print(f"concurrency: {rounds} rounds of 4 histmerge + 2 histprune + histplan readers "
-              f"({plans} plans made meanwhile, {empty} of an empty history) in {time.monotonic() - t0:.1f} s: all exit 0, "
+              f"({plans} plans made meanwhile, {empty} of an empty history) in {time.monotonic() - t0:.1f} s: "
+              f"all exit 0 (or 1 on an empty history), "
               f"the history as a serial run gives it ({len(want[0])} results, {len(want[1])} inputs)")
     return 0
 
