@@ -154,6 +154,88 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
+/* The code point of the valid sequence of n bytes at p. */
+static uint32_t code_point(const unsigned char *p, size_t n)
+{
+	uint32_t c = n == 1 ? p[0] : n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+
+	for (size_t i = 1; i < n; i++)
+		c = c << 6 | (p[i] & 0x3fu);
+	return c;
+}
+
+/* Columns a terminal gives code point c: 0 for combining marks and
+ * zero-width characters, 2 for East Asian wide and fullwidth ones and
+ * emoji, else 1. A fixed table, not wcwidth(): that one needs a UTF-8
+ * locale, and the tools never call setlocale (golden tests run LC_ALL=C). */
+static int columns(uint32_t c)
+{
+	static const uint32_t zero[][2] = { { 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
+		{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x200b, 0x200f },
+		{ 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f },
+		{ 0xfeff, 0xfeff } };
+	static const uint32_t wide[][2] = { { 0x1100, 0x115f }, { 0x231a, 0x231b }, { 0x2329, 0x232a },
+		{ 0x23e9, 0x23ec }, { 0x2614, 0x2615 }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff }, { 0x3400, 0x4dbf },
+		{ 0x4e00, 0x9fff }, { 0xa000, 0xa4cf }, { 0xa960, 0xa97f }, { 0xac00, 0xd7a3 }, { 0xf900, 0xfaff },
+		{ 0xfe10, 0xfe19 }, { 0xfe30, 0xfe6f }, { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd } };
+
+	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		if (c >= zero[i][0] && c <= zero[i][1])
+			return 0;
+	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* Columns of the character at p and its length in bytes; a byte that
+ * starts no valid sequence is one column (the terminal shows one mark). */
+static int next_char(const unsigned char *p, size_t *len)
+{
+	size_t n = utf8_len(p);
+
+	*len = n ? n : 1;
+	return n ? columns(code_point(p, n)) : 1;
+}
+
+size_t cli_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0, n;
+
+	while (*p) {
+		w += (size_t)next_char(p, &n);
+		p += n;
+	}
+	return w;
+}
+
+const char *cli_tail(const char *s, size_t cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = cli_width(s), n;
+
+	/* Whole characters off the front until the rest fits. */
+	while (*p && w > cols) {
+		w -= (size_t)next_char(p, &n);
+		p += n;
+	}
+	/* A combining mark left at the start would sit on the "..". */
+	while (*p && next_char(p, &n) == 0)
+		p += n;
+	return (const char *)p;
+}
+
+void cli_pad(FILE *f, const char *s, size_t cols)
+{
+	size_t w = cli_width(s);
+
+	fputs(s, f);
+	for (; w < cols; w++)
+		fputc(' ', f);
+}
+
 void cli_json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

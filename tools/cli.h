@@ -40,6 +40,15 @@ unsigned int cli_busy_timeout_ms(void);
 /* s as a JSON string on f; bytes that are not UTF-8 become U+FFFD so the
  * document stays valid. */
 void cli_json_string(FILE *f, const char *s);
+/* Columns s takes on a terminal: UTF-8 characters, East Asian wide ones
+ * 2, combining marks 0; a byte that is not UTF-8 counts 1. Tables pad by
+ * this, never by bytes. */
+size_t cli_width(const char *s);
+/* The longest end of s, cut between characters, that takes at most cols
+ * columns. */
+const char *cli_tail(const char *s, size_t cols);
+/* s on f, then spaces up to cols columns. */
+void cli_pad(FILE *f, const char *s, size_t cols);
 /* us (µs) as seconds with 3 decimals ("12.346"), rounded half up, in buf;
  * returns buf. */
 const char *cli_seconds(char buf[32], int64_t us);

@@ -62,18 +62,31 @@ static double secs(int64_t us)
 }
 
 /* A test's name in a table: "suite: " before it when several suites show,
- * and its start cut (".." marks the cut) so the row fits. */
+ * and its start cut (".." marks the cut) so the row fits. Widths are the
+ * columns a terminal gives the text (cli_width), not bytes, so the figures
+ * after a UTF-8 nodeid stay in line. */
 static void name_cell(const out *o, const char *suite, const char *id, int width)
 {
-	char buf[4096];
-	size_t len;
+	const char *pre = o->many_suites ? suite : "", *sep = o->many_suites ? ": " : "";
+	size_t cols = (size_t)width, wid = cli_width(id), wpre = o->many_suites ? cli_width(suite) + 2 : 0;
 
-	snprintf(buf, sizeof buf, "%s%s%s", o->many_suites ? suite : "", o->many_suites ? ": " : "", id);
-	len = strlen(buf);
-	if (len > (size_t)width)
-		printf("  ..%-*s", width - 2, buf + len - (size_t)(width - 2));
-	else
-		printf("  %-*s", width, buf);
+	fputs("  ", stdout);
+	if (wpre + wid > cols) {
+		/* What fits of the end of suite, ": " and id, after "..". */
+		fputs("..", stdout);
+		cols -= 2;
+		if (wid >= cols) {
+			pre = sep = "";
+			id = cli_tail(id, cols);
+		} else if (cols - wid >= 2) {
+			pre = cli_tail(pre, cols - wid - 2);
+		} else {
+			pre = "";
+			sep = cols > wid ? " " : "";
+		}
+	}
+	printf("%s%s", pre, sep);
+	cli_pad(stdout, id, cols - cli_width(pre) - cli_width(sep));
 }
 
 static void json_key(const char *key, const char *suite, const char *id)
@@ -219,7 +232,10 @@ static int test_line(const hist_test_result *r, void *payload)
 			printf("null");
 		printf(", \"attempts\": %u}", r->attempts);
 	} else {
-		printf("%-12s %-30s %s  %-8s ", r->suite, r->run_id, when, hist_outcome_name(r->outcome));
+		cli_pad(stdout, r->suite, 12);
+		putchar(' ');
+		cli_pad(stdout, r->run_id, 30);
+		printf(" %s  %-8s ", when, hist_outcome_name(r->outcome));
 		if (r->duration_us >= 0)
 			printf("%10.3f", secs(r->duration_us));
 		else
@@ -255,15 +271,14 @@ static plan_sums sum_plan(const hist_plan_run *r)
 	return s;
 }
 
-/* A string of the history in a header line, its start cut to max bytes. */
-static const char *cut(char *buf, size_t size, const char *s, size_t max)
+/* A string of the history in a header line, its start cut to max columns
+ * (between characters, never inside one). */
+static void put_cut(const char *s, size_t max)
 {
-	size_t len = strlen(s);
-
-	if (len <= max)
-		return s;
-	snprintf(buf, size, "..%s", s + len - (max - 2));
-	return buf;
+	if (cli_width(s) > max)
+		printf("..%s", cli_tail(s, max - 2));
+	else
+		fputs(s, stdout);
 }
 
 /* Actual, error in seconds and as a share of the prediction: each cell
@@ -340,7 +355,7 @@ static int plan_line(const hist_plan_run *r, void *payload)
 {
 	out *o = payload;
 	plan_sums s = sum_plan(r);
-	char started[64], stored[64], b1[64], b2[64];
+	char started[64], stored[64];
 	int width = 0;
 
 	cli_utc(started, sizeof started, r->started_us);
@@ -350,11 +365,14 @@ static int plan_line(const hist_plan_run *r, void *payload)
 		o->shown++;
 		return 0;
 	}
-	printf("%splan %s  suite %s  %u %s, %u reported\n", o->shown ? "\n" : "", r->plan_id,
-		cut(b1, sizeof b1, r->suite, 40), r->shards, r->shards == 1 ? "shard" : "shards", s.reported);
-	if (r->run_id)
-		printf("run %s  started %s\n", cut(b2, sizeof b2, r->run_id, 50), started);
-	else
+	printf("%splan %s  suite ", o->shown ? "\n" : "", r->plan_id);
+	put_cut(r->suite, 40);
+	printf("  %u %s, %u reported\n", r->shards, r->shards == 1 ? "shard" : "shards", s.reported);
+	if (r->run_id) {
+		fputs("run ", stdout);
+		put_cut(r->run_id, 50);
+		printf("  started %s\n", started);
+	} else
 		printf("no run reported it; stored %s\n", stored);
 	if (s.missing && r->run_id) {
 		width = printf("missing:");
