@@ -48,6 +48,8 @@ struct hist__input {
 	int gzip;
 	int z_ready;          /* inflateInit2 succeeded */
 	int member_done;      /* the last inflate ended a gzip member */
+	uint64_t out_bytes, out_lines; /* inflated so far, and its line breaks */
+	int out_partial;      /* the last byte inflated is not a line break */
 	z_stream zs;
 	unsigned char *look;  /* decompressed bytes peeked and not read yet */
 	size_t look_pos, look_len, look_cap;
@@ -145,6 +147,37 @@ static int refill(hist__input *in)
 	return HIST_OK;
 }
 
+/* Counts what inflating made, so a broken stream can say where it broke. */
+static void count_out(hist__input *in, const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n;
+
+	if (!n)
+		return;
+	in->out_bytes += n;
+	in->out_partial = end[-1] != '\n';
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		in->out_lines++;
+		p++;
+	}
+}
+
+/* A gzip stream that breaks off or is damaged, named with the line it
+ * broke in (or after), as a parser names its lines, and what came out
+ * whole before it: a user can check the file that far. */
+static int fail_inflating(hist__input *in, const char *what)
+{
+	uint64_t line = in->out_lines + (uint64_t)in->out_partial;
+
+	in->failed = HIST_E_PARSE;
+	if (!in->out_bytes)
+		return hist__error(in->err, HIST_E_PARSE, "%s: %s before any data", in->name, what);
+	return hist__error(in->err, HIST_E_PARSE, "%s:%llu: %s: the data breaks off %s line %llu: %llu whole line%s, "
+		"%llu bytes uncompressed", in->name, (unsigned long long)line, what,
+		in->out_partial ? "inside" : "after", (unsigned long long)line, (unsigned long long)in->out_lines,
+		in->out_lines == 1 ? "" : "s", (unsigned long long)in->out_bytes);
+}
+
 static long inflate_some(hist__input *in, unsigned char *dst, size_t len)
 {
 	int error, ret;
@@ -174,16 +207,19 @@ static long inflate_some(hist__input *in, unsigned char *dst, size_t len)
 		} else if (ret == Z_MEM_ERROR) {
 			return fail(in, HIST_E_NOMEM, "out of memory");
 		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			hist__error(in->err, HIST_E_PARSE, "%s: corrupt gzip stream (%s)", in->name,
-				in->zs.msg ? in->zs.msg : "bad data");
-			in->failed = HIST_E_PARSE;
-			return HIST_E_PARSE;
+			char what[160];
+
+			count_out(in, dst, made);
+			snprintf(what, sizeof what, "corrupt gzip stream (%s)", in->zs.msg ? in->zs.msg : "bad data");
+			return fail_inflating(in, what);
 		} else if (!made && in->raw_eof && !in->zs.avail_in) {
 			/* zlib wants more and the file has no more. */
-			return fail(in, HIST_E_PARSE, "truncated gzip stream");
+			return fail_inflating(in, "truncated gzip stream");
 		}
-		if (made)
+		if (made) {
+			count_out(in, dst, made);
 			return (long)made;
+		}
 	}
 }
 

@@ -11,6 +11,7 @@
 
 #include <libxml/xmlerror.h>
 #include <libxml/xmlmemory.h>
+#include <zlib.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -451,6 +452,61 @@ START_TEST(ingest_large_input_is_one_transaction)
 }
 END_TEST
 
+/* A .jsonl.gz cut short (a broken CI artifact) after the store thread had
+ * taken batches of it: the file is rejected naming the line the data
+ * breaks off in, and nothing of it is stored; the history is as it was. */
+START_TEST(ingest_truncated_gzip_stores_nothing)
+{
+	hist_db *db = open_ok(scratch_path(0, "h.db"));
+	hist_ingest_options o = opts("r2");
+	hist_ingest_stats st;
+	const char *plain = scratch_path(1, "big.jsonl"), *cut = scratch_path(1, "cut.jsonl.gz");
+	hist__buf b = HIST__BUF_INIT(0);
+	unsigned char *z;
+	uLongf zn;
+	char *before, *after;
+	const char *msg;
+	unsigned long at;
+	gzFile g;
+
+	ingest_ok(db, fixture("junit/pytest-xunit1.xml"), "r1");
+	before = dump(db);
+	for (int i = 0; i < 6000; i++)
+		ck_assert_int_eq(hist__buf_printf(&b, "{\"hist\": 1, \"type\": \"test\", \"nodeid\": \"tests/m%d.py::test_%d\", "
+					 "\"attempt\": 1, \"outcome\": \"passed\", \"setup\": 0.0, \"call\": 0.%03d, "
+					 "\"teardown\": 0.0, \"worker\": \"master\", \"start\": 1764000000.0}\n",
+					 i / 50, i, i % 1000),
+			HIST_OK);
+	write_file(plain, b.ptr, b.len);
+	/* Compressed whole, then cut at four fifths: past several batches. */
+	zn = compressBound((uLong)b.len) + 64;
+	ck_assert_ptr_nonnull(z = malloc(zn));
+	ck_assert_ptr_nonnull(g = gzopen(cut, "wb"));
+	ck_assert_int_eq(gzwrite(g, b.ptr, (unsigned)b.len), (int)b.len);
+	ck_assert_int_eq(gzclose(g), Z_OK);
+	{
+		FILE *f = fopen(cut, "rb");
+		ck_assert_ptr_nonnull(f);
+		zn = (uLongf)fread(z, 1, zn, f);
+		fclose(f);
+	}
+	write_file(cut, z, zn * 4 / 5);
+	ck_assert_int_eq(hist_ingest_path(&st, db, cut, "cut.jsonl.gz", &o), HIST_E_PARSE);
+	msg = hist_db_errmsg(db);
+	ck_assert_msg(sscanf(msg, "cut.jsonl.gz:%lu: ", &at) == 1 && at > 3000 && at < 6000, "%s", msg);
+	ck_assert_ptr_nonnull(strstr(msg, ": truncated gzip stream: the data breaks off inside line "));
+	ck_assert_int_eq(st.tests, 0);
+	after = dump(db);
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(hist__store_check(db), HIST_OK);
+	free(after);
+	free(before);
+	free(z);
+	hist__buf_free(&b);
+	hist_db_free(db);
+}
+END_TEST
+
 /* libxml2 allocates through alloc.c too (no size header needed, so
  * blocks from before the switch still free correctly). */
 static char *xml_strdup(const char *s)
@@ -655,6 +711,7 @@ Suite *check_ingest_suite(void)
 	tcase_add_test(tc, ingest_keeps_the_session_startup);
 	tcase_add_test(tc, ingest_survives_every_allocation_failure);
 	tcase_add_test(tc, ingest_large_input_is_one_transaction);
+	tcase_add_test(tc, ingest_truncated_gzip_stores_nothing);
 	tcase_add_test(tc, walk_is_sorted_recursive_and_skips_dir_links);
 	tcase_add_test(tc, dependency_versions_name_each_library);
 	suite_add_tcase(s, tc);

@@ -131,11 +131,26 @@ START_TEST(gzip_truncated_is_an_error)
 	size_t zn = gz(z, sizeof z, "<testsuite name=\"x\"/>\n", 23), n;
 
 	/* Every cut short of the end, even one that drops only the trailer,
-	 * is truncation and never a short file. */
+	 * is truncation and never a short file. The message says where the
+	 * data broke off: in its one line, after it, or before any byte. */
 	for (size_t cut = 2; cut < zn; cut++) {
+		char want[160];
+
 		ck_assert_int_eq(hist__input_open_mem(&in, z, cut, "t.xml.gz", &e), HIST_OK);
 		ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), HIST_E_PARSE);
-		ck_assert_str_eq(hist__err_msg(&e), "t.xml.gz: truncated gzip stream");
+		/* 22 bytes of one line, then the NUL gz() was given: a second line. */
+		if (!n)
+			snprintf(want, sizeof want, "t.xml.gz: truncated gzip stream before any data");
+		else if (n < 22)
+			snprintf(want, sizeof want, "t.xml.gz:1: truncated gzip stream: the data breaks off inside "
+				"line 1: 0 whole lines, %zu bytes uncompressed", n);
+		else if (n == 22)
+			snprintf(want, sizeof want, "t.xml.gz:1: truncated gzip stream: the data breaks off after "
+				"line 1: 1 whole line, 22 bytes uncompressed");
+		else
+			snprintf(want, sizeof want, "t.xml.gz:2: truncated gzip stream: the data breaks off inside "
+				"line 2: 1 whole line, 23 bytes uncompressed");
+		ck_assert_str_eq(hist__err_msg(&e), want);
 		/* The failure sticks. */
 		ck_assert_int_eq(hist__input_read(in, out, 8), HIST_E_PARSE);
 		hist__input_free(in);
@@ -155,7 +170,8 @@ START_TEST(gzip_corrupt_is_an_error)
 	z[zn - 6] ^= 0xff; /* inside the CRC-32 of the trailer */
 	ck_assert_int_eq(hist__input_open_mem(&in, z, zn, "c.gz", &e), HIST_OK);
 	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), HIST_E_PARSE);
-	ck_assert_str_eq(hist__err_msg(&e), "c.gz: corrupt gzip stream (incorrect data check)");
+	ck_assert_str_eq(hist__err_msg(&e), "c.gz:1: corrupt gzip stream (incorrect data check): the data breaks off "
+					    "inside line 1: 0 whole lines, 26 bytes uncompressed");
 	hist__input_free(in);
 
 	/* Garbage after a member is not another member. */
@@ -163,7 +179,8 @@ START_TEST(gzip_corrupt_is_an_error)
 	memcpy(z + zn, "junk", 4);
 	ck_assert_int_eq(hist__input_open_mem(&in, z, zn + 4, "g.gz", &e), HIST_OK);
 	ck_assert_int_eq(slurp(in, out, sizeof out, &n, 64), HIST_E_PARSE);
-	ck_assert_str_eq(hist__err_msg(&e), "g.gz: corrupt gzip stream (incorrect header check)");
+	ck_assert_str_eq(hist__err_msg(&e), "g.gz:1: corrupt gzip stream (incorrect header check): the data breaks off "
+					    "inside line 1: 0 whole lines, 3 bytes uncompressed");
 	hist__input_free(in);
 	hist__err_clear(&e);
 }
@@ -190,7 +207,7 @@ START_TEST(empty_and_tiny_inputs)
 	ck_assert_int_eq(hist__input_open_mem(&in, "\x1f\x8b", 2, "two", &e), HIST_OK);
 	ck_assert_int_eq(hist__input_is_gzip(in), 1);
 	ck_assert_int_eq(hist__input_read(in, out, sizeof out), HIST_E_PARSE);
-	ck_assert_str_eq(hist__err_msg(&e), "two: truncated gzip stream");
+	ck_assert_str_eq(hist__err_msg(&e), "two: truncated gzip stream before any data");
 	hist__input_free(in);
 	hist__err_clear(&e);
 }
@@ -304,7 +321,7 @@ START_TEST(read_ahead_reads_as_without_it)
 			ck_assert_int_eq(memcmp(h1, h2, 16), 0);
 		} else {
 			ck_assert_int_eq(r1, HIST_E_PARSE);
-			ck_assert_str_eq(m1, "f: truncated gzip stream");
+			ck_assert_ptr_nonnull(strstr(m1, ": truncated gzip stream: the data breaks off inside line "));
 			ck_assert_uint_gt(n1, len / 3);
 		}
 	}

@@ -267,8 +267,10 @@ static const struct {
 	const char *msg;
 } bad[] = {
 	{ "bad/truncated.xml", HIST_E_PARSE, "bad/truncated.xml:7: Couldn't find end of Start Tag system-ou" },
-	{ "bad/truncated.xml.gz", HIST_E_PARSE, "bad/truncated.xml.gz: truncated gzip stream" },
-	{ "bad/corrupt.gz", HIST_E_PARSE, "bad/corrupt.gz: corrupt gzip stream (invalid bit length repeat)" },
+	{ "bad/truncated.xml.gz", HIST_E_PARSE,
+	  "bad/truncated.xml.gz:4: truncated gzip stream: the data breaks off inside line 4: 3 whole lines, 134 bytes "
+	  "uncompressed" },
+	{ "bad/corrupt.gz", HIST_E_PARSE, "bad/corrupt.gz: corrupt gzip stream (invalid bit length repeat) before any data" },
 	{ "bad/empty.xml", HIST_E_PARSE, "bad/empty.xml:1: empty input, no XML document" },
 	{ "bad/invalid-utf8.xml", HIST_E_PARSE,
 		"bad/invalid-utf8.xml:4: Input is not proper UTF-8, indicate encoding ! Bytes: 0xC3 0x28 0x62 0x61" },
