@@ -726,6 +726,17 @@ typedef struct {
  * HIST_E_NOMEM; the run is exact when out->problems is 0. */
 HIST_API int hist_plan_check_finish(hist_plan_check_totals *out, hist_plan_check *check,
 	void (*problem)(const hist_check_problem *p, void *payload), void *payload);
+/* Of the tests a plan made from history counts gone: those whose shard had
+ * collected their file while it skipped other shards' files (the plugin's
+ * default pruned collection; "pruned": true on the report's gone line).
+ * Each was removed or renamed since the plan, or a test module makes it
+ * from what other test modules put in a registry at import, which a shard
+ * that skips their files cannot see; the reports cannot tell the two
+ * apart. Calls fn (may be NULL) for each in byte order of nodeids, with
+ * its shard; returns how many (0 for a plan from --tests, where they are
+ * problems), or HIST_E_NOMEM. The nodeid lives until fn returns. */
+HIST_API int64_t hist_plan_check_gone_pruned(hist_plan_check *check,
+	void (*fn)(const char *nodeid, unsigned int shard, void *payload), void *payload);
 
 #ifdef __cplusplus
 }

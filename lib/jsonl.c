@@ -581,7 +581,7 @@ static int parse_reportlog(reader *r)
 static int parse_hist(reader *r)
 {
 	enum { HIST, TYPE, NODEID, OUTCOME, ATTEMPT, SETUP, CALL, TEARDOWN, START, COLLECT, WALL, WORKERS,
-		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, STARTUP, NF };
+		PLAN, SHARD, SHARDS, INTERRUPTED, GROUP, STARTUP, PRUNED, NF };
 	field f[NF] = { { "hist", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "type", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "nodeid", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "outcome", 1, 0, HIST__BUF_INIT(WORD_BYTES) },
 		{ "attempt", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "setup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
@@ -590,7 +590,8 @@ static int parse_hist(reader *r)
 		{ "wall", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "workers", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "plan_id", 1, 0, HIST__BUF_INIT(1024) }, { "shard", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
 		{ "shards", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) }, { "interrupted", 0, 0, HIST__BUF_INIT(WORD_BYTES) },
-		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "startup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) } };
+		{ "group", 1, 0, HIST__BUF_INIT(TEXT_MAX) }, { "startup", 0, 0, HIST__BUF_INIT(NUMBER_BYTES) },
+		{ "pruned", 0, 0, HIST__BUF_INIT(WORD_BYTES) } };
 	int error, got, mark;
 	long v;
 
@@ -648,6 +649,8 @@ static int parse_hist(reader *r)
 			}
 			if ((error = normalise(r, f[NODEID].val.ptr, f[NODEID].val.len, &len, r->line)) < 0)
 				break;
+			if (mark == HIST__MARK_GONE && f[PRUNED].type == F_TRUE)
+				mark = HIST__MARK_GONE_PRUNED;
 			if (r->sink->mark &&
 				(error = r->sink->mark(r->sink->ctx, (hist__mark)mark, f[NODEID].val.ptr, len, r->line)) < 0)
 				break;

@@ -44,6 +44,7 @@ typedef struct {
 	uint32_t deselected;  /* report + 1 that deselected it, or 0 */
 	uint32_t gone;        /* report + 1 that says it was not collected */
 	unsigned long gone_line;
+	int gone_pruned;      /* that report's shard collected its file, not others' */
 	const char *group;    /* a run on another shard than its group's: the key */
 	uint32_t group_report; /* report + 1 of that run, or 0 */
 	uint32_t group_shard; /* the shard its group runs on */
@@ -748,10 +749,11 @@ static int account(hist_plan_check *c, uint32_t ri)
 		} else if (v->kind == HIST__MARK_DESELECTED) {
 			if (!x->deselected)
 				x->deselected = ri + 1;
-		} else if (v->kind == HIST__MARK_GONE) {
+		} else if (v->kind == HIST__MARK_GONE || v->kind == HIST__MARK_GONE_PRUNED) {
 			if (!x->gone) {
 				x->gone = ri + 1;
 				x->gone_line = v->line;
+				x->gone_pruned = v->kind == HIST__MARK_GONE_PRUNED;
 			}
 		} else if (!rep->cut) {
 			rep->cut = at + 1;
@@ -1053,6 +1055,35 @@ static int test_problems(verdict *v, const uint32_t *order)
 		}
 	}
 	return error;
+}
+
+int64_t hist_plan_check_gone_pruned(hist_plan_check *c,
+	void (*fn)(const char *nodeid, unsigned int shard, void *payload), void *payload)
+{
+	uint32_t *order, *tmp;
+	size_t n = 0;
+
+	if (c->from_collection)
+		return 0;
+	if (!(order = hist__malloc((c->n ? c->n : 1) * sizeof *order)) ||
+	    !(tmp = hist__malloc((c->n ? c->n : 1) * sizeof *tmp))) {
+		hist__free(order);
+		return nomem(c);
+	}
+	/* As hist_plan_check_finish counts gone: planned, not run, not
+	 * deselected, reported gone. */
+	for (size_t i = 0; i < c->n; i++) {
+		const entry *x = &c->e[i];
+
+		if (x->shard && !x->runs && !x->deselected && x->gone && x->gone_pruned)
+			order[n++] = (uint32_t)i;
+	}
+	sort_ids(order, tmp, n, c->e);
+	for (size_t i = 0; fn && i < n; i++)
+		fn(c->e[order[i]].id, c->e[order[i]].shard, payload);
+	hist__free(order);
+	hist__free(tmp);
+	return (int64_t)n;
 }
 
 int hist_plan_check_finish(hist_plan_check_totals *out, hist_plan_check *c,

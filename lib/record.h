@@ -38,6 +38,9 @@ typedef struct {
  * deselected for the user, listed tests it did not collect, and the test
  * an interruption cut off. Only the plan check needs them. */
 typedef enum { HIST__MARK_DESELECTED = 0, HIST__MARK_GONE, HIST__MARK_INTERRUPTED,
+	/* A gone test whose file its shard collected while skipping other
+	 * shards' files ("pruned": true). */
+	HIST__MARK_GONE_PRUNED,
 	/* Not a nodeid: the group key (--hist-group-marker) of the test whose
 	 * record comes next. */
 	HIST__MARK_GROUP } hist__mark;

@@ -176,6 +176,40 @@ START_TEST(collection_plans_are_strict_history_plans_lenient)
 }
 END_TEST
 
+static void name_gone(const char *nodeid, unsigned int shard, void *payload)
+{
+	char *out = payload;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%u:%s ", shard, nodeid);
+}
+
+/* A gone line with "pruned": true (its shard collected its file while
+ * skipping others') is counted gone as any other, and named apart: a
+ * history plan cannot tell it from a removed test, so the tool warns. */
+START_TEST(gone_from_collected_files_are_named_apart)
+{
+	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", NULL};
+	char names[256] = "";
+
+	put("r1.jsonl", TEST("a.py::t1") MARK("gone", "a.py::t2") SESSION("\"" PLAN "\"", "1", "false"));
+	put("r2.jsonl", "{\"hist\": 1, \"type\": \"gone\", \"nodeid\": \"b.py::t4\", \"pruned\": true}\n"
+	                "{\"hist\": 1, \"type\": \"gone\", \"pruned\": true, \"nodeid\": \"b.py::t3\"}\n"
+	                SESSION("\"" PLAN "\"", "2", "false"));
+	plan("history");
+	check(reports);
+	ck_assert_int_eq(ps.n, 0);
+	ck_assert_uint_eq(t.gone, 3);
+	ck_assert_int_eq(hist_plan_check_gone_pruned(c, name_gone, names), 2);
+	ck_assert_str_eq(names, "2:b.py::t3 2:b.py::t4 ");
+	ck_assert_int_eq(hist_plan_check_gone_pruned(c, NULL, NULL), 2);
+	/* From --tests they are problems already, not named again. */
+	plan("collection");
+	check(reports);
+	ck_assert_int_eq(ps.n, 3);
+	ck_assert_int_eq(hist_plan_check_gone_pruned(c, NULL, NULL), 0);
+}
+END_TEST
+
 START_TEST(reports_of_other_plans_are_named_not_counted)
 {
 	static const char *const reports[] = {"r1.jsonl", "r2.jsonl", "old.jsonl", "plain.jsonl", "r2.jsonl", NULL};
@@ -328,6 +362,7 @@ Suite *check_plancheck_suite(void)
 	tcase_add_test(tc, twice_not_run_and_missing_are_named);
 	tcase_add_test(tc, interrupted_shard_stores_its_cut_off_test_nowhere);
 	tcase_add_test(tc, collection_plans_are_strict_history_plans_lenient);
+	tcase_add_test(tc, gone_from_collected_files_are_named_apart);
 	tcase_add_test(tc, reports_of_other_plans_are_named_not_counted);
 	tcase_add_test(tc, junit_key_lines_and_other_formats);
 	tcase_add_test(tc, two_nodeids_of_one_key_line_ran_once_each);

@@ -25,6 +25,7 @@ typedef struct {
 	int64_t input_size;    /* bytes of the input being read; 0: unknown */
 	hist_plan_check *check; /* --plan: the plan the reports are checked against */
 	hist_plan_check_totals plan_totals;
+	int64_t gone_pruned;    /* of plan_totals.gone: in files their shard collected */
 	int check_failed;       /* a report could not be read for the check */
 } merge;
 

@@ -36,6 +36,52 @@ static void print_problem(const hist_check_problem *p, void *payload)
 	fputc('}', m->list_f);
 }
 
+#define SHOW_GONE 20
+
+typedef struct {
+	merge *m;
+	int64_t shown;
+} gone_list;
+
+static void print_gone_pruned(const char *nodeid, unsigned int shard, void *payload)
+{
+	gone_list *g = payload;
+
+	if (g->shown++ < SHOW_GONE)
+		cli_error("  shard %u/%u: %s", shard, hist_plan_check_shard_count(g->m->check), nodeid);
+}
+
+/* Gone tests of a plan from history whose shard collected their file: a
+ * warning, not a problem (the plan is lenient about removed tests), but
+ * never silent, since the reports cannot tell a removed test from one that
+ * a test module makes from other modules at import. */
+static int warn_gone_pruned(merge *m)
+{
+	gone_list g = { m, 0 };
+	int64_t n = hist_plan_check_gone_pruned(m->check, NULL, NULL);
+
+	m->gone_pruned = n > 0 ? n : 0;
+	if (n < 0) {
+		cli_error("%s", hist_plan_check_errmsg(m->check));
+		return -1;
+	}
+	if (!n || cli_verbosity() < 0)
+		return 0;
+	cli_error("warning: plan %s: %lld gone tests were not yielded by files their shard collected while it "
+	          "skipped the files of other shards: removed or renamed since the plan, or a test module takes "
+	          "its tests or parameters from other test modules at import (a registry they fill), which such "
+	          "a shard cannot see, and then they ran on no shard. If these tests still exist, run every "
+	          "shard with --hist-prune-collection no, or plan with histplan --tests (then they fail the "
+	          "run):", hist_plan_check_id(m->check), (long long)n);
+	if (hist_plan_check_gone_pruned(m->check, print_gone_pruned, &g) < 0) {
+		cli_error("%s", hist_plan_check_errmsg(m->check));
+		return -1;
+	}
+	if (g.shown > SHOW_GONE)
+		cli_error("  ... and %lld more", (long long)(g.shown - SHOW_GONE));
+	return 0;
+}
+
 /* Accounts the run against the plan: problems on stderr (and in the JSON
  * "plan" object, which this prints into the list stream's place). */
 int merge_finish_check(merge *m, char **doc)
@@ -67,6 +113,8 @@ int merge_finish_check(merge *m, char **doc)
 		          cli_plural(hist_plan_check_shard_count(m->check), "shard", "shards"), t.problems,
 		          cli_plural((int64_t)t.problems, "problem", "problems"));
 	m->plan_totals = t;
+	if (warn_gone_pruned(m) < 0)
+		return -1;
 	return t.problems ? 1 : 0;
 }
 
@@ -114,8 +162,10 @@ void merge_print_plan_json(const merge *m, const char *problems)
 
 	printf("{\"plan_id\": \"%s\", \"test_list\": \"%s\", \"shards\": %u, \"planned\": %zu, "
 	       "\"ran\": %zu, \"deselected\": %zu, \"gone\": %zu, \"unaccounted\": %zu, "
-	       "\"unplanned\": %zu, \"ran_twice\": %zu, \"reports\": %zu, \"problems\": [%s]}",
+	       "\"unplanned\": %zu, \"ran_twice\": %zu, \"reports\": %zu, \"problems\": [%s], "
+	       "\"gone_in_collected_files\": %lld}",
 		hist_plan_check_id(m->check), hist_plan_check_test_list(m->check),
 		hist_plan_check_shard_count(m->check), t->planned, t->ran, t->deselected, t->gone,
-		t->unaccounted, t->unplanned, t->ran_twice, t->reports, problems ? problems : "");
+		t->unaccounted, t->unplanned, t->ran_twice, t->reports, problems ? problems : "",
+		(long long)m->gone_pruned);
 }

@@ -238,10 +238,17 @@ class HistReporter:
             self._finish(nodeid)
         shard = self.shard
         if shard is not None:
-            deselected, gone = shard.accounted()
-            for kind, nodeids in (("deselected", deselected), ("gone", gone)):
-                for nodeid in nodeids:
-                    self._write({"hist": FORMAT_VERSION, "type": kind, "nodeid": nodeid})
+            deselected, gone, gone_pruned = shard.accounted()
+            for nodeid in deselected:
+                self._write({"hist": FORMAT_VERSION, "type": "deselected", "nodeid": nodeid})
+            pruned = set(gone_pruned)
+            for nodeid in gone:
+                line = {"hist": FORMAT_VERSION, "type": "gone", "nodeid": nodeid}
+                if nodeid in pruned:
+                    # Its file was collected while others' were skipped:
+                    # histmerge --plan names the likely causes.
+                    line["pruned"] = True
+                self._write(line)
         if self.worker_collect:
             collect = max(self.worker_collect)
         else:

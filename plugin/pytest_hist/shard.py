@@ -218,6 +218,12 @@ class ShardSelector:
             # the user's selection, not gone.
             deselected += missing
             gone = []
+        # Listed tests gone from files this shard did collect, while it
+        # skipped other shards' files: removed since the plan, or (no
+        # shard can tell) made by a module from what other test modules
+        # put in a registry at import. Only a plan from history gets here.
+        gone_pruned = sorted(line for line in gone if nid.file_of(line) in self.files) \
+            if self.pruned and not self.collect_errors else []
         errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
         errors += self._hook_selection_errors(config, taken_out)
         errors += self._group_errors(**problems)
@@ -243,6 +249,7 @@ class ShardSelector:
             "new": len(keep) - listed,
             "others": n_others,
             "missing": gone,
+            "gone_pruned": gone_pruned,
             "deselected": sorted(set(deselected)),
             "errors": errors,
         }
@@ -322,12 +329,14 @@ class ShardSelector:
         return errors
 
     def accounted(self):
-        """(deselected, gone): this shard's tests that the user's selection
-        removed, and its listed tests that collection did not yield."""
+        """(deselected, gone, gone_pruned): this shard's tests that the
+        user's selection removed, its listed tests that collection did not
+        yield, and those of them whose file it collected while it skipped
+        the files of other shards."""
         st = self.stats
         if st is None:
-            return [], []
-        return st["deselected"], st["missing"]
+            return [], [], []
+        return st["deselected"], st["missing"], st.get("gone_pruned", [])
 
     # -- xdist controller: the workers did the selecting -----------------
     @pytest.hookimpl(optionalhook=True)
@@ -367,12 +376,23 @@ class ShardSelector:
                       f"tests belong to other shards")
         if self.empty:
             tr.write_line(f"{head}: nothing to run, exit status 0")
-        missing = st["missing"]
+        pruned = set(st.get("gone_pruned", []))
+        missing = [line for line in st["missing"] if line not in pruned]
         if missing:
             tr.write_line(f"{head}: {len(missing)} listed tests were not collected "
                           f"(removed or renamed since plan {self.plan.plan_id}, or "
                           f"outside the paths given):", yellow=True)
             self._list(tr, missing, verbose)
+        if pruned:
+            tr.write_line(
+                f"{head}: WARNING: {len(pruned)} listed tests were not yielded by files this "
+                f"shard collected while it skipped the files of other shards: removed or "
+                f"renamed since plan {self.plan.plan_id}, or a test module takes its tests or "
+                f"parameters from other test modules at import (a registry they fill), which "
+                f"a shard that skips their files cannot see, and then they ran on no shard. "
+                f"If these tests still exist, run every shard with --hist-prune-collection "
+                f"no, or plan with histplan --tests (a shard then fails on this):", red=True)
+            self._list(tr, sorted(pruned), verbose)
 
     @staticmethod
     def _list(tr, nodeids, verbose):

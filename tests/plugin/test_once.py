@@ -232,6 +232,48 @@ def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
         assert run.ret in (0, 5), run.out
 
 
+@pytest.mark.parametrize("xdist", [0, 2])
+def test_registry_with_a_plan_from_history_warns(hist, pytester, xdist):
+    """A module that takes its parameters from other modules at import
+    (REGISTRY) loses some on a shard that skips those modules' files. A
+    plan from history is lenient about listed tests that are gone (SPEC:
+    reported, not fatal), and no shard can tell these from removed tests,
+    so every shard passes; but the shards and histmerge --plan warn, naming
+    each such test, the likely cause and the two remedies."""
+    files = spread(8)
+    files.update(REGISTRY)
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    unsharded = pipe.unsharded()
+    db = pytester.path / "history.db"
+    assert tool("histmerge", "--db", db, pytester.path / "unsharded.jsonl").returncode == 0
+    made = tool("histplan", "--db", db, "--shards", pipe.total, "--out", pipe.plan_dir)
+    assert made.returncode == 0, made.stderr
+    pipe.listed = {line: k for k in range(1, pipe.total + 1)
+                   for line in (pipe.plan_dir / f"shard-{k}.txt").read_text().splitlines()
+                   if line and not line.startswith("#")}
+    runs = pipe.shards(xdist=xdist)
+    assert all(run.ret == 0 for run in runs.values())
+    ran = {n for run in runs.values() for n in run.outcomes()}
+    lost = sorted(set(unsharded.outcomes()) - ran)
+    assert lost and all(n.startswith("test_zz_uses.py::") for n in lost)
+    gone = [r for run in runs.values() for r in run.records if r["type"] == "gone"]
+    assert sorted(r["nodeid"] for r in gone) == lost
+    assert all(r.get("pruned") is True for r in gone)
+    text = "\n".join(run.out for run in runs.values())
+    assert "WARNING: " in text and "a registry they fill" in text
+    assert "--hist-prune-collection no" in text and "histplan --tests" in text
+    assert all(n in text for n in lost)
+    checked = pipe.check_plan(runs)
+    assert f"{len(lost)} gone tests were not yielded by files their shard collected" in checked.stderr
+    assert "--hist-prune-collection no" in checked.stderr and "histplan --tests" in checked.stderr
+    assert all(n in checked.stderr for n in lost)
+    # Collecting every file, the same plan runs every test once, quietly.
+    runs = pipe.shards("--hist-prune-collection", "no")
+    pipe.assert_exact(runs, unsharded, plan_check=False)
+    assert "WARNING" not in "\n".join(run.out for run in runs.values())
+
+
 def test_prune_collection_env_must_be_yes_or_no(hist, pytester, monkeypatch):
     make_files(pytester, spread(2))
     pipe = Pipeline(hist, pytester, 2)
