@@ -123,7 +123,10 @@ HIST_API int hist_db_schema_version(void);
 
 typedef struct {
 	int64_t runs;
-	int64_t tests;   /* distinct test identities with at least one result */
+	/* distinct tests with at least one result; a JUnit key counts only
+	 * when no nodeid with a result has it (the same test, as planning
+	 * matches them) */
+	int64_t tests;
 	int64_t results;
 } hist_counts;
 
