@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <libxml/xmlreader.h>
-#include <libxml/xmlversion.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -730,9 +729,4 @@ done:
 	hist__buf_free(&j.tname);
 	hist__buf_free(&j.file);
 	return error;
-}
-
-const char *hist__junit_libxml_version(void)
-{
-	return LIBXML_DOTTED_VERSION;
 }
