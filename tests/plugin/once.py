@@ -78,13 +78,23 @@ class Pipeline:
         assert not (self.pytester.path / "no-history-yet.db").exists()
         plan = json.loads((self.plan_dir / "plan.json").read_text())
         assert plan["test_list"] == "collection"
-        self.listed = {}
-        for k in range(1, self.total + 1):
-            for line in (self.plan_dir / f"shard-{k}.txt").read_text().splitlines():
-                if line and not line.startswith("#"):
-                    self.listed[line] = k
+        self._read_listed()
         assert sorted(self.listed) == sorted(nodeids)
         return nodeids
+
+    def _read_listed(self):
+        self.listed = {line: k for k in range(1, self.total + 1)
+                       for line in (self.plan_dir / f"shard-{k}.txt").read_text().splitlines()
+                       if line and not line.startswith("#")}
+
+    def plan_from_history(self):
+        """histplan without --tests, from a history of the unsharded run's
+        report (call unsharded() first)."""
+        db = self.pytester.path / "history.db"
+        assert tool("histmerge", "--db", db, self.pytester.path / "unsharded.jsonl").returncode == 0
+        made = tool("histplan", "--db", db, "--shards", self.total, "--out", self.plan_dir)
+        assert made.returncode == 0, made.stderr
+        self._read_listed()
 
     def _run(self, name, *args, xdist=0):
         report = self.pytester.path / f"{name}.jsonl"

@@ -214,13 +214,7 @@ def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
     pipe = Pipeline(hist, pytester, 3)
     unsharded = pipe.unsharded()
     assert list(unsharded.outcomes()) == ["test_focus.py::test_this"]
-    db = pytester.path / "history.db"
-    assert tool("histmerge", "--db", db, pytester.path / "unsharded.jsonl").returncode == 0
-    made = tool("histplan", "--db", db, "--shards", pipe.total, "--out", pipe.plan_dir)
-    assert made.returncode == 0, made.stderr
-    pipe.listed = {line: k for k in range(1, pipe.total + 1)
-                   for line in (pipe.plan_dir / f"shard-{k}.txt").read_text().splitlines()
-                   if line and not line.startswith("#")}
+    pipe.plan_from_history()
     assert list(pipe.listed) == ["test_focus.py::test_this"]
     failed = pipe.assert_loud(pipe.shards(), [])
     text = "\n".join(r.out for r in failed.values())
@@ -245,13 +239,7 @@ def test_registry_with_a_plan_from_history_warns(hist, pytester, xdist):
     make_files(pytester, files)
     pipe = Pipeline(hist, pytester, 3)
     unsharded = pipe.unsharded()
-    db = pytester.path / "history.db"
-    assert tool("histmerge", "--db", db, pytester.path / "unsharded.jsonl").returncode == 0
-    made = tool("histplan", "--db", db, "--shards", pipe.total, "--out", pipe.plan_dir)
-    assert made.returncode == 0, made.stderr
-    pipe.listed = {line: k for k in range(1, pipe.total + 1)
-                   for line in (pipe.plan_dir / f"shard-{k}.txt").read_text().splitlines()
-                   if line and not line.startswith("#")}
+    pipe.plan_from_history()
     runs = pipe.shards(xdist=xdist)
     assert all(run.ret == 0 for run in runs.values())
     ran = {n for run in runs.values() for n in run.outcomes()}
