@@ -319,6 +319,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_RUN_RESULTS] = "SELECT test_id, outcome, coalesce(duration_us, -1), coalesce(setup_us, -1), attempts"
 			  " FROM hist_results WHERE run_id = ?1 ORDER BY test_id",
 	[S_TESTS_BY_NAME] = "SELECT id, name, is_key FROM tests ORDER BY name, is_key",
+	/* The nodeids (0) or the JUnit keys (1), in no order: counting. */
+	[S_TESTS_OF_KIND] = "SELECT id, name FROM tests WHERE is_key = ?1",
 	/* w.age numbers the window's runs as S_WINDOW orders them. */
 	[S_OVERHEADS] = "SELECT i.wall_us, i.collect_us, i.tests, i.test_us, i.workers, w.age, i.startup_us FROM inputs i"
 			" JOIN (SELECT r.id, row_number() OVER (ORDER BY r.started_us DESC, r.ext_id DESC) - 1"
