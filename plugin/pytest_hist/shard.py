@@ -54,6 +54,22 @@ def _spaced_shard_file(config):
     return any(a == "--shard-file" for a in args[:-1])
 
 
+def _in_files(line, files, modules):
+    """Whether a plan line is a test of one of files (paths), or a JUnit key
+    whose classname is one of modules (dotted), or a class in one."""
+    head = nid.file_of(line)
+    if head in files:
+        return True
+    while modules:
+        if head in modules:
+            return True
+        cut = head.rfind(".")
+        if cut < 0:
+            return False
+        head = head[:cut]
+    return False
+
+
 class ShardSelector:
     """Registered by pytest_configure when --shard-file is given.
 
@@ -222,8 +238,12 @@ class ShardSelector:
         # skipped other shards' files: removed since the plan, or (no
         # shard can tell) made by a module from what other test modules
         # put in a registry at import. Only a plan from history gets here.
-        gone_pruned = sorted(line for line in gone if nid.file_of(line) in self.files) \
-            if self.pruned and not self.collect_errors else []
+        gone_pruned = []
+        if self.pruned and not self.collect_errors:
+            # A JUnit key line (a plan from xunit2 history) names its file
+            # by the dotted module its classname starts with.
+            modules = {nid.dotted_module(f) for f in self.files} if self.plan.has_keys else set()
+            gone_pruned = sorted(line for line in gone if _in_files(line, self.files, modules))
         errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
         errors += self._hook_selection_errors(config, taken_out)
         errors += self._group_errors(**problems)

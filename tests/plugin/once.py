@@ -87,11 +87,12 @@ class Pipeline:
                        for line in (self.plan_dir / f"shard-{k}.txt").read_text().splitlines()
                        if line and not line.startswith("#")}
 
-    def plan_from_history(self):
-        """histplan without --tests, from a history of the unsharded run's
-        report (call unsharded() first)."""
+    def plan_from_history(self, source=None):
+        """histplan without --tests, from a history of source, by default
+        the unsharded run's report (call unsharded() first)."""
         db = self.pytester.path / "history.db"
-        assert tool("histmerge", "--db", db, self.pytester.path / "unsharded.jsonl").returncode == 0
+        source = source or self.pytester.path / "unsharded.jsonl"
+        assert tool("histmerge", "--db", db, source).returncode == 0
         made = tool("histplan", "--db", db, "--shards", self.total, "--out", self.plan_dir)
         assert made.returncode == 0, made.stderr
         self._read_listed()

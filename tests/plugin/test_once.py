@@ -10,6 +10,7 @@ import pytest
 
 from histtest import set_test_list, write_tree
 from once import TOOLS, Pipeline, tool
+from pytest_hist.nodeid import junit_key
 
 pytestmark = pytest.mark.skipif(
     "histplan" not in TOOLS or "histmerge" not in TOOLS,
@@ -226,25 +227,29 @@ def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
         assert run.ret in (0, 5), run.out
 
 
-@pytest.mark.parametrize("xdist", [0, 2])
-def test_registry_with_a_plan_from_history_warns(hist, pytester, xdist):
+@pytest.mark.parametrize("xdist, history", [(0, "report"), (2, "report"), (0, "xunit2")])
+def test_registry_with_a_plan_from_history_warns(hist, pytester, xdist, history):
     """A module that takes its parameters from other modules at import
     (REGISTRY) loses some on a shard that skips those modules' files. A
     plan from history is lenient about listed tests that are gone (SPEC:
     reported, not fatal), and no shard can tell these from removed tests,
     so every shard passes; but the shards and histmerge --plan warn, naming
-    each such test, the likely cause and the two remedies."""
+    each such test, the likely cause and the two remedies. A plan from
+    xunit2 history lists JUnit keys: their file is the classname's module."""
     files = spread(8)
     files.update(REGISTRY)
     make_files(pytester, files)
     pipe = Pipeline(hist, pytester, 3)
-    unsharded = pipe.unsharded()
-    pipe.plan_from_history()
+    xml = pytester.path / "unsharded.xml"
+    unsharded = pipe.unsharded(*([f"--junitxml={xml}", "-o", "junit_family=xunit2"] if history == "xunit2" else []))
+    pipe.plan_from_history(xml if history == "xunit2" else None)
     runs = pipe.shards(xdist=xdist)
     assert all(run.ret == 0 for run in runs.values())
     ran = {n for run in runs.values() for n in run.outcomes()}
     lost = sorted(set(unsharded.outcomes()) - ran)
     assert lost and all(n.startswith("test_zz_uses.py::") for n in lost)
+    if history == "xunit2":
+        lost = sorted(junit_key(n) for n in lost)
     gone = [r for run in runs.values() for r in run.records if r["type"] == "gone"]
     assert sorted(r["nodeid"] for r in gone) == lost
     assert all(r.get("pruned") is True for r in gone)
@@ -258,8 +263,11 @@ def test_registry_with_a_plan_from_history_warns(hist, pytester, xdist):
     assert all(n in checked.stderr for n in lost)
     # Collecting every file, the same plan runs every test once, quietly.
     runs = pipe.shards("--hist-prune-collection", "no")
-    pipe.assert_exact(runs, unsharded, plan_check=False)
     assert "WARNING" not in "\n".join(run.out for run in runs.values())
+    if history == "report":
+        pipe.assert_exact(runs, unsharded, plan_check=False)
+    else:
+        assert sorted(n for run in runs.values() for n in run.outcomes()) == sorted(unsharded.outcomes())
 
 
 def test_prune_collection_env_must_be_yes_or_no(hist, pytester, monkeypatch):
