@@ -19,7 +19,9 @@ bench/suite_gen.c, long realistic nodeids) and each size (SIZES, default
 
 Every command runs REPS times (REPS_1M at 1,000,000 tests, default 3 to
 keep `make bench` near 10 minutes), one at a time and on one core of
-work each (histmerge's parser and store threads are its own). Wall time,
+work each (histmerge's parser and store threads are its own), a row's
+floor and tool interleaved (floor, tool, tool, floor, ...) so a load that
+moves from one minute to the next weighs on both alike. Wall time,
 CPU time (user + sys of the child, from wait4) and peak RSS are kept for
 every run; the table gives min / median / max and the ratios of medians
 to the floor's. On a loaded machine wall time moves with the neighbours;
@@ -76,14 +78,18 @@ def run_once(argv, before=None):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
-def measure(argv, reps, before=None):
-    walls, cpus, rss = [], [], []
-    for _ in range(reps):
-        w, c, r = run_once(argv, before)
-        walls.append(w)
-        cpus.append(c)
-        rss.append(r)
-    return {"argv": argv, "walls": walls, "cpus": cpus, "rss": rss}
+def measure(floor_argv, argv, reps, before=None):
+    """The floor and the tool, interleaved (which goes first alternates),
+    so both see the same minute of a machine whose load moves."""
+    floor = {"argv": floor_argv, "walls": [], "cpus": [], "rss": []}
+    tool = {"argv": argv, "walls": [], "cpus": [], "rss": []}
+    for i in range(reps):
+        for m in ((floor, tool) if i % 2 == 0 else (tool, floor)):
+            w, c, r = run_once(m["argv"], before if m is tool else None)
+            m["walls"].append(w)
+            m["cpus"].append(c)
+            m["rss"].append(r)
+    return floor, tool
 
 
 def spread(xs):
@@ -188,15 +194,15 @@ def ci_rows(gen, n, k, scratch):
     rows = []
     if "xml-ci" in works:
         xml2 = base + "-run2.xml"
-        floor = measure(["xmllint", "--stream", "--noout", xml2], k)
-        m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
-                    copy_db(pre, scratch))
+        floor, m = measure(["xmllint", "--stream", "--noout", xml2],
+                           [os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", xml2], k,
+                           copy_db(pre, scratch))
         rows.append(row("xml-ci", gen, n, m, floor, "xmllint --stream"))
     if "gz-ci" in works:
         gz2 = base + "-run2.jsonl.gz"
-        floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2], k)
-        m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
-                    copy_db(pre, scratch))
+        floor, m = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz2],
+                           [os.path.join(BIN, "histmerge"), "-q", "--db", scratch, "--run-id", "run2", gz2], k,
+                           copy_db(pre, scratch))
         rows.append(row("gz-ci", gen, n, m, floor, "gzip -dc"))
     rm_db(scratch)()
     return rows
@@ -251,17 +257,17 @@ def main():
             shards = os.path.join(OUT, "perf-shards")
             log("measuring %s %d (%d reps)" % (gen, n, k))
             if "plan" in works:
-                floor = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"], k)
-                m = measure([os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS), "--out",
-                             shards], k, rm_tree(shards))
+                floor, m = measure(["sqlite3", db, "SELECT count(*), sum(length(name)) FROM tests"],
+                                   [os.path.join(BIN, "histplan"), "-q", "--db", db, "--shards", str(SHARDS),
+                                    "--out", shards], k, rm_tree(shards))
                 rows.append(row("plan", gen, n, m, floor, "sqlite3 reads the nodeids"))
             if "xml" in works:
-                floor = measure(["xmllint", "--stream", "--noout", xml], k)
-                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
+                floor, m = measure(["xmllint", "--stream", "--noout", xml],
+                                   [os.path.join(BIN, "histmerge"), "-q", "--db", scratch, xml], k, rm_db(scratch))
                 rows.append(row("xml", gen, n, m, floor, "xmllint --stream"))
             if "gz" in works:
-                floor = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz], k)
-                m = measure([os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
+                floor, m = measure(["sh", "-c", "gzip -dc '%s' >/dev/null" % gz],
+                                   [os.path.join(BIN, "histmerge"), "-q", "--db", scratch, gz], k, rm_db(scratch))
                 rows.append(row("gz", gen, n, m, floor, "gzip -dc"))
             rm_db(scratch)()
             rm_tree(shards)()
