@@ -43,16 +43,21 @@ static int add_row(void *payload, const hist__history_row *row)
 }
 
 /* packs 0: the results read row by row; 1: the packs, read on a thread
- * of their own; 2: the packs, on this thread. */
+ * of their own; 2: the packs, on this thread. The walk reads with a
+ * smaller page cache, and gives the handle's back. */
 static char *window_text(hist_db *db, const char *suite, unsigned window, int packs)
 {
 	rows_text c = { HIST__BUF_INIT(0) };
+	int64_t cache;
 
+	ck_assert_int_eq(hist__store_exec(db, "PRAGMA main.cache_size = -3000"), HIST_OK);
 	hist__store_test_no_packs(db, !packs);
 	hist__store_test_one_thread(db, packs == 2);
 	ck_assert_msg(hist__store_each_result(db, suite, window, add_row, &c) == HIST_OK, "%s", hist_db_errmsg(db));
 	hist__store_test_no_packs(db, 0);
 	hist__store_test_one_thread(db, 0);
+	ck_assert_int_eq(hist__store_query_int(&cache, db, "PRAGMA main.cache_size"), HIST_OK);
+	ck_assert_int_eq(cache, -3000);
 	return hist__buf_detach(&c.out);
 }
 
