@@ -6,6 +6,8 @@ the exit status of an empty shard.
 Not here: the owner rule and shard files (plan.py).
 """
 
+import sys
+
 import pytest
 
 from . import groups
@@ -24,6 +26,13 @@ _SHOW_MISSING = 20
 # Set in workerinput by the controller whose hist scheduler groups tests by
 # the plan's lists (sched.py), so workers can refuse what it cannot group.
 WORKER_FLAG = "pytest_hist_scheduler"
+# The modules that report pytest's own selections through pytest_deselected:
+# -k and -m (_pytest.mark), --deselect (_pytest.main), --lf
+# (_pytest.cacheprovider), --sw (_pytest.stepwise), in pytest 7.2 to 9.1.
+# A removal reported from anywhere else is a hook's; so, if a pytest moved
+# one of these, its selection would fail pruned shards loudly, never pass.
+_PYTEST_SELECTION = frozenset(
+    ("_pytest.mark", "_pytest.main", "_pytest.cacheprovider", "_pytest.stepwise"))
 
 
 def _is_xdist_worker(config):
@@ -95,6 +104,7 @@ class ShardSelector:
         self.files = set()            # files whose collection ran
         self.collect_errors = False   # pytest fails the run for those itself
         self.pruned = False           # pytest_ignore_collect skipped a file
+        self.by_pytest = set()        # id() of items pytest's own selection removed
         self.prune = prune and not self._stepwise_from_a_failure(config)
         # An xdist worker whose controller schedules by the plan (sched.py).
         self.scheduled_by_plan = bool(getattr(config, "workerinput", {}).get(WORKER_FLAG))
@@ -152,6 +162,16 @@ class ShardSelector:
 
     def pytest_itemcollected(self, item):
         self.collected.append(item)
+
+    def pytest_deselected(self, items):
+        # pytest gives a hook no caller, and options alone cannot say who
+        # removed what (a focus hook with -k): the caller is the module of
+        # the first frame outside pluggy, which runs the hooks.
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "pluggy":
+            frame = frame.f_back
+        if frame is not None and frame.f_globals.get("__name__") in _PYTEST_SELECTION:
+            self.by_pytest.update(id(item) for item in items)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session):
@@ -212,7 +232,7 @@ class ShardSelector:
             else:
                 others.append(item)
         deselected = []       # this shard's tests that the user's selection removed
-        taken_out = []        # every test some hook took out of the collection
+        by_hook = []          # tests taken out that pytest's own selection did not report
         lf_filtered = False
         for item in self.collected:
             node = collected_nodeid(item)
@@ -220,7 +240,8 @@ class ShardSelector:
                 lf_filtered = True      # (pytest's cache may hold xdist's names)
             if id(item) in final:
                 continue
-            taken_out.append(node)
+            if id(item) not in self.by_pytest:
+                by_hook.append(node)
             k, line = owner(node, group_of(item))
             if line is not None:
                 matched.add(line)
@@ -245,7 +266,7 @@ class ShardSelector:
             modules = {nid.dotted_module(f) for f in self.files} if self.plan.has_keys else set()
             gone_pruned = sorted(line for line in gone if _in_files(line, self.files, modules))
         errors = self._errors(config, lines, missing, gone, unlisted, lf_filtered)
-        errors += self._hook_selection_errors(config, taken_out)
+        errors += self._hook_selection_errors(by_hook)
         errors += self._group_errors(**problems)
         n_others = len(others)
         if errors:
@@ -263,6 +284,7 @@ class ShardSelector:
             config.hook.pytest_deselected(items=others)
         items[:] = keep
         self.collected = []
+        self.by_pytest = set()
         self.stats = {
             "run": len(keep),
             "listed": listed,
@@ -306,27 +328,24 @@ class ShardSelector:
                 f"plan again", in_collected))
         return errors
 
-    def _hook_selection_errors(self, config, taken_out):
+    def _hook_selection_errors(self, by_hook):
         """A shard that collected only its files cannot tell whether a
         conftest or plugin hook that took tests out (run only the focused
         tests, ...) chose by what it saw here: with the whole collection it
         may choose otherwise. pytest's own selections (-k, -m, --deselect,
         --lf, --sw) look at each test alone, and every other shard sees the
-        same; any other taking-out is not proven, so it fails the shard
-        (a plan from --tests catches most of these too; a plan from history,
-        lenient about tests it does not list, caught none)."""
-        if not (self.pruned and taken_out) or self.collect_errors:
+        same; any other taking-out, reported or not, is not proven, so it
+        fails the shard (a plan from --tests catches most of these too; a
+        plan from history, lenient about tests it does not list, caught
+        none)."""
+        if not (self.pruned and by_hook) or self.collect_errors:
             return []
-        own = any(config.getoption(name, None) for name in (
-            "keyword", "markexpr", "deselect", "lf", "stepwise", "stepwise_skip"))
-        if own:
-            return []
-        return [(f"{len(taken_out)} collected tests were taken out by a conftest or plugin "
-                 f"hook (not by -k, -m, --deselect or --lf), and this shard collected only "
-                 f"its own files: a hook that selects across files (run only the focused "
-                 f"tests, ...) sees another suite here than one unsharded run does, so this "
-                 f"shard cannot prove its part; run every shard with "
-                 f"--hist-prune-collection no", taken_out)]
+        return [(f"{len(by_hook)} collected tests were taken out by a conftest or plugin "
+                 f"hook (not by -k, -m, --deselect, --lf or --sw), and this shard collected "
+                 f"only its own files: a hook that selects across files (run only the "
+                 f"focused tests, ...) sees another suite here than one unsharded run does, "
+                 f"so this shard cannot prove its part; run every shard with "
+                 f"--hist-prune-collection no", by_hook)]
 
     def _group_errors(self, changed, unreachable, unscheduled):
         plan = f"plan {self.plan.plan_id}"

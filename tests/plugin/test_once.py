@@ -131,6 +131,26 @@ def test_last_failed_over_shards_is_the_unsharded_union(hist, pytester, monkeypa
     pipe.assert_exact(runs, unsharded)
 
 
+@pytest.mark.parametrize("xdist", [0, 2])
+def test_last_failed_deselection_is_pytests_own(hist, pytester, cached, xdist):
+    """A last failure that is gone leaves its file unfiltered at collection,
+    and --lf then deselects that file's tests itself: every shard collects
+    the file, and none may count that as a hook's taking-out."""
+    files = spread(8)
+    files.update(FAILING)
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 4, cache=True)
+    assert pipe.unsharded("-q").ret == 1
+    (pytester.path / "test_fail_a.py").write_text("def test_ok(): pass\ndef test_renamed(): pass\n")
+    pipe.plan()
+    cached.save()
+    unsharded = pipe.unsharded("--lf")
+    assert list(unsharded.outcomes()) == ["test_fail_b.py::test_broken_too"]
+    assert "collected 3 items / 2 deselected" in unsharded.out     # by --lf, not at collection
+    runs = pipe.shards("--lf", xdist=xdist, before_each=cached.restore)
+    pipe.assert_exact(runs, unsharded)
+
+
 # -- case 2: collection that looks across files -----------------------------------
 
 REGISTRY = {
@@ -208,7 +228,7 @@ def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
     hook that selects across files went unseen there: every shard passed,
     and the shards that did not collect the focused test's file ran what no
     unsharded run would. A shard that collected only its files and saw a
-    hook take tests out (with no -k, -m, --deselect or --lf) now fails."""
+    hook take tests out now fails."""
     files = spread(8)
     files.update(FOCUS)
     make_files(pytester, files)
@@ -222,9 +242,30 @@ def test_focus_with_a_plan_from_history_is_loud(hist, pytester):
     assert "taken out by a conftest or plugin hook" in text and "--hist-prune-collection no" in text
     runs = pipe.shards("--hist-prune-collection", "no")
     pipe.assert_exact(runs, unsharded, plan_check=False)
-    # -k is the user's own selection: the shards prune and pass.
-    for run in pipe.shards("-k", "test_0 or test_this").values():
-        assert run.ret in (0, 5), run.out
+
+
+@pytest.mark.parametrize("xdist, history", [(0, True), (2, True), (0, False)])
+def test_focus_with_k_is_loud(hist, pytester, xdist, history):
+    """The check stood down for -k (and -m, --deselect, --lf, --sw), not
+    knowing who took what out: with -k every shard passed, and those that
+    did not collect the focused test's file ran test_0 of theirs, which one
+    unsharded run does not. Only pytest's own selection is the user's now."""
+    files = spread(8)
+    files.update(FOCUS)
+    make_files(pytester, files)
+    pipe = Pipeline(hist, pytester, 3)
+    select = ("-k", "test_0 or test_this")
+    unsharded = pipe.unsharded(*select)
+    assert list(unsharded.outcomes()) == ["test_focus.py::test_this"]
+    if history:
+        pipe.plan_from_history()
+    else:
+        pipe.plan()
+    failed = pipe.assert_loud(pipe.shards(*select, xdist=xdist), [])
+    text = "\n".join(r.out for r in failed.values())
+    assert "taken out by a conftest or plugin hook" in text and "--hist-prune-collection no" in text
+    runs = pipe.shards(*select, "--hist-prune-collection", "no", xdist=xdist)
+    pipe.assert_exact(runs, unsharded, plan_check=not history)
 
 
 @pytest.mark.parametrize("xdist, history", [(0, "report"), (2, "report"), (0, "xunit2")])
