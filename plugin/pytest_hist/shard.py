@@ -164,9 +164,10 @@ class ShardSelector:
         self.collected.append(item)
 
     def pytest_deselected(self, items):
-        # pytest gives a hook no caller, and options alone cannot say who
-        # removed what (a focus hook with -k): the caller is the module of
-        # the first frame outside pluggy, which runs the hooks.
+        # The options cannot say who removed what (-k with a focus hook),
+        # and a hook is not told its caller: that is the module of the
+        # first frame outside pluggy, which runs the hooks. The shard's own
+        # report (others, below) is never recorded.
         frame = sys._getframe(1)
         while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "pluggy":
             frame = frame.f_back
