@@ -620,6 +620,14 @@ done:
 	return error;
 }
 
+static int set_cache(hist_db *db, int64_t size)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA main.cache_size = %lld", (long long)size);
+	return hist__store_exec(db, sql);
+}
+
 /* The walk reads each page once, in order: a few pages of cache are
  * enough, each cursor's leaf and its parents. Recycled, they stay in the
  * CPU's cache, and fewer are made (100,000 real tests: 1.4 MB less memory,
@@ -628,7 +636,6 @@ done:
 static int small_cache(int64_t *old, int *shrunk, hist_db *db, size_t cursors)
 {
 	int64_t page, want = 16 + 4 * (int64_t)cursors;
-	char sql[64];
 	int error;
 
 	*shrunk = 0;
@@ -638,19 +645,10 @@ static int small_cache(int64_t *old, int *shrunk, hist_db *db, size_t cursors)
 	/* A size below 0 is in KiB, above in pages. */
 	if (want * page >= (*old < 0 ? -*old * 1024 : *old * page))
 		return HIST_OK;
-	snprintf(sql, sizeof sql, "PRAGMA main.cache_size = %lld", (long long)want);
-	if ((error = hist__store_exec(db, sql)) < 0)
+	if ((error = set_cache(db, want)) < 0)
 		return error;
 	*shrunk = 1;
 	return HIST_OK;
-}
-
-static int restore_cache(hist_db *db, int64_t old)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof sql, "PRAGMA main.cache_size = %lld", (long long)old);
-	return hist__store_exec(db, sql);
 }
 
 int hist__store_window(hist_db *db, const char *suite, unsigned int window, const hist__window_sink *k)
@@ -675,7 +673,7 @@ int hist__store_window(hist_db *db, const char *suite, unsigned int window, cons
 		error = walk_names(db, max_test, k);
 done:
 	if (shrunk) {
-		int restored = restore_cache(db, cache);
+		int restored = set_cache(db, cache);
 
 		error = error == 0 ? restored : error;
 	}
