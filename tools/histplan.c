@@ -156,6 +156,17 @@ static int whole(long *v, const char *name, const char *arg, long lo, long hi)
 	return 0;
 }
 
+/* No history to plan from and no --tests: no file at db_path (suite
+ * NULL), or a file without a result of suite. Either way the one way out
+ * is the collected suite. */
+static void nothing_to_plan(const char *db_path, const char *suite)
+{
+	cli_error("%s: %s%s%s, and no --tests to plan from: give the collected suite (pytest "
+	          "--collect-only -q > tests.txt; histplan --tests tests.txt) for a first plan",
+	          db_path, suite ? "no result of suite '" : "no such history database", suite ? suite : "",
+	          suite ? "' in the history" : "");
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const scopes[] = {"test", "class", "module", NULL};
@@ -302,10 +313,7 @@ int main(int argc, char **argv)
 		 * there is a plan to make, by hash; without it there is nothing
 		 * to plan. No file is made: histmerge creates the history. */
 		if (!list) {
-			cli_error("%s: no such history database, and no --tests to plan from: give the "
-			          "collected suite (pytest --collect-only -q > tests.txt; histplan --tests "
-			          "tests.txt) for a first plan",
-			          db_path);
+			nothing_to_plan(db_path, NULL);
 			goto done;
 		}
 		cli_error("warning: %s: no such history database yet (a first pipeline, an empty CI "
@@ -328,10 +336,7 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		if (!any) {
-			cli_error("%s: no result of suite '%s' in the history, and no --tests to plan from: "
-			          "give the collected suite (pytest --collect-only -q > tests.txt; histplan "
-			          "--tests tests.txt) for a first plan",
-			          db_path, o.suite);
+			nothing_to_plan(db_path, o.suite);
 			goto done;
 		}
 	}
