@@ -81,8 +81,9 @@ static void name_cell(const out *o, const char *suite, const char *id, int width
 		} else if (cols - wid >= 2) {
 			pre = cli_tail(pre, cols - wid - 2);
 		} else {
+			/* One column left before id. */
 			pre = "";
-			sep = cols > wid ? " " : "";
+			sep = " ";
 		}
 	}
 	printf("%s%s", pre, sep);
