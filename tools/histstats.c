@@ -469,8 +469,13 @@ static int hold(const hist_test_result *r, void *payload)
 	h->by_key = rs->by_key;
 	h->r.suite = strdup(r->suite);
 	h->r.run_id = strdup(r->run_id);
-	rs->n += h->r.suite && h->r.run_id;
-	return h->r.suite && h->r.run_id ? 0 : -1;
+	if (!h->r.suite || !h->r.run_id) {
+		free((char *)h->r.suite);
+		free((char *)h->r.run_id);
+		return -1;
+	}
+	rs->n++;
+	return 0;
 }
 
 static int cmp_held(const void *pa, const void *pb)
