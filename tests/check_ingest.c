@@ -462,8 +462,7 @@ START_TEST(ingest_truncated_gzip_stores_nothing)
 	hist_ingest_stats st;
 	const char *cut = scratch_path(1, "cut.jsonl.gz");
 	hist__buf b = HIST__BUF_INIT(0);
-	unsigned char *z;
-	uLongf zn;
+	struct stat sb;
 	char *before, *after;
 	const char *msg;
 	unsigned long at;
@@ -478,18 +477,11 @@ START_TEST(ingest_truncated_gzip_stores_nothing)
 					 i / 50, i, i % 1000),
 			HIST_OK);
 	/* Compressed whole, then cut at four fifths: past several batches. */
-	zn = compressBound((uLong)b.len) + 64;
-	ck_assert_ptr_nonnull(z = malloc(zn));
 	ck_assert_ptr_nonnull(g = gzopen(cut, "wb"));
 	ck_assert_int_eq(gzwrite(g, b.ptr, (unsigned)b.len), (int)b.len);
 	ck_assert_int_eq(gzclose(g), Z_OK);
-	{
-		FILE *f = fopen(cut, "rb");
-		ck_assert_ptr_nonnull(f);
-		zn = (uLongf)fread(z, 1, zn, f);
-		fclose(f);
-	}
-	write_file(cut, z, zn * 4 / 5);
+	ck_assert_int_eq(stat(cut, &sb), 0);
+	ck_assert_int_eq(truncate(cut, sb.st_size * 4 / 5), 0);
 	ck_assert_int_eq(hist_ingest_path(&st, db, cut, "cut.jsonl.gz", &o), HIST_E_PARSE);
 	msg = hist_db_errmsg(db);
 	ck_assert_msg(sscanf(msg, "cut.jsonl.gz:%lu: ", &at) == 1 && at > 3000 && at < 6000, "%s", msg);
@@ -500,7 +492,6 @@ START_TEST(ingest_truncated_gzip_stores_nothing)
 	ck_assert_int_eq(hist__store_check(db), HIST_OK);
 	free(after);
 	free(before);
-	free(z);
 	hist__buf_free(&b);
 	hist_db_free(db);
 }
