@@ -32,6 +32,11 @@ static int grow(hist__buf *b, size_t extra)
 	return HIST_OK;
 }
 
+int hist__buf_reserve(hist__buf *b, size_t n)
+{
+	return grow(b, n);
+}
+
 int hist__buf_put(hist__buf *b, const char *data, size_t len)
 {
 	int error;

@@ -25,6 +25,8 @@ int hist__buf_putc(hist__buf *b, char c);
 int hist__buf_puts(hist__buf *b, const char *s);
 int hist__buf_printf(hist__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int hist__buf_vprintf(hist__buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Room for n more bytes (and the NUL) at ptr + len, nothing added. */
+int hist__buf_reserve(hist__buf *b, size_t n);
 /* "" for a buffer that holds nothing yet. */
 const char *hist__buf_cstr(const hist__buf *b);
 void hist__buf_clear(hist__buf *b); /* keeps the memory */

@@ -172,3 +172,18 @@ int64_t hist_nodeid_junit_key(char *buf, size_t size, const char *s, size_t len)
 		buf[need < size ? need : size - 1] = '\0';
 	return (int64_t)need;
 }
+
+int hist__nodeid_key(hist__buf *b, const char *nodeid, size_t len)
+{
+	int64_t need = hist_nodeid_junit_key(NULL, 0, nodeid, len);
+	int error;
+
+	hist__buf_clear(b);
+	if (need < 0)
+		return 0;
+	if ((error = hist__buf_reserve(b, (size_t)need)) < 0)
+		return error;
+	hist_nodeid_junit_key(b->ptr, (size_t)need + 1, nodeid, len);
+	b->len = (size_t)need;
+	return 1;
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "hist.h"
 
 /* A nodeid longer than this is not a nodeid (a test list's line, a
@@ -40,5 +41,9 @@ size_t hist__nodeid_module_len(const char *path, size_t len);
  * tests/vectors/group_suffix.tsv: only items of a .py file lose one (a JUnit
  * key, is_key, is taken as Python). */
 size_t hist__nodeid_strip_group(const char *nodeid, size_t len, int is_key);
+
+/* hist_nodeid_junit_key into b (its content replaced): 1, or 0 when the
+ * nodeid has no key; HIST_E_NOMEM. */
+int hist__nodeid_key(hist__buf *b, const char *nodeid, size_t len);
 
 #endif

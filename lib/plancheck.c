@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "err.h"
 #include "io.h"
+#include "nodeid.h"
 #include "json.h"
 #include "jsonl.h"
 #include "num.h"
@@ -165,25 +166,19 @@ static int entry_put(uint32_t *out, hist_plan_check *c, const char *id, size_t l
  * first nodeid that matched it, so the other is not taken for a second run. */
 static int entry_of(uint32_t *out, hist_plan_check *c, const char *id, size_t len)
 {
-	int64_t need;
-	int added;
+	int added, keyed;
 
 	if (hist__strmap_get(out, &c->map, id, len))
 		return HIST_OK;
-	need = hist_nodeid_junit_key(NULL, 0, id, len);
-	if (need > 0) {
-		hist__buf_clear(&c->key);
-		for (int64_t i = 0; i <= need; i++)
-			if (hist__buf_putc(&c->key, 0) < 0)
-				return nomem(c);
-		hist_nodeid_junit_key(c->key.ptr, (size_t)need + 1, id, len);
-		if (hist__strmap_get(out, &c->map, c->key.ptr, (size_t)need) && c->e[*out].shard) {
-			entry *e = &c->e[*out];
-			if (!e->by && !(e->by = hist__arena_dup(&c->arena, id, len)))
-				return nomem(c);
-			if (strlen(e->by) == len && memcmp(e->by, id, len) == 0)
-				return HIST_OK;
-		}
+	if ((keyed = hist__nodeid_key(&c->key, id, len)) < 0)
+		return nomem(c);
+	if (keyed && c->key.len && hist__strmap_get(out, &c->map, c->key.ptr, c->key.len) && c->e[*out].shard) {
+		entry *e = &c->e[*out];
+
+		if (!e->by && !(e->by = hist__arena_dup(&c->arena, id, len)))
+			return nomem(c);
+		if (strlen(e->by) == len && memcmp(e->by, id, len) == 0)
+			return HIST_OK;
 	}
 	return entry_put(out, c, id, len, &added);
 }

@@ -22,6 +22,8 @@
 
 #include "alloc.h"
 #include "arena.h"
+#include "buf.h"
+#include "nodeid.h"
 #include "store_db.h"
 #include "strmap.h"
 
@@ -393,55 +395,41 @@ static int drop_matched_keys(int64_t *tests, hist_db *db, const uint32_t *count,
 {
 	hist__strmap keys = HIST__STRMAP_INIT;
 	hist__arena_block *names = NULL;
-	char *key = NULL;
-	size_t key_cap = 0;
+	hist__buf key = HIST__BUF_INIT(0);
 	sqlite3_stmt *s = NULL;
 	unsigned char *matched = NULL;
 	uint32_t nkeys = 0;
 	int error, row;
 
+	/* Pass 0 maps the keys with results, pass 1 looks up each nodeid's. */
 	for (int pass = 0; pass < 2; pass++) {
 		if ((error = hist__store_stmt(&s, db, S_TESTS_OF_KIND)) < 0)
 			goto done;
 		sqlite3_bind_int(s, 1, !pass);
 		while ((row = hist__store_step_row(db, s)) == 1) {
-			int64_t id = sqlite3_column_int64(s, 0), need;
-			const char *name;
-			size_t len;
+			int64_t id = sqlite3_column_int64(s, 0);
+			const char *name = (const char *)sqlite3_column_text(s, 1), *copy;
+			size_t len = (size_t)sqlite3_column_bytes(s, 1);
 			uint32_t k;
-			int added;
+			int added, keyed;
 
 			if (id < 0 || (uint64_t)id + 1 >= slots || !count[id + 1])
 				continue;
-			name = (const char *)sqlite3_column_text(s, 1);
-			len = (size_t)sqlite3_column_bytes(s, 1);
 			if (!name) {
 				error = hist__store_nomem(db);
 				goto done;
 			}
 			if (!pass) {
-				const char *copy = hist__arena_dup(&names, name, len);
-				if (!copy || hist__strmap_put(&k, &added, &keys, copy, len, nkeys) < 0) {
+				if (!(copy = hist__arena_dup(&names, name, len)) ||
+					hist__strmap_put(&k, &added, &keys, copy, len, nkeys) < 0) {
 					error = hist__store_nomem(db);
 					goto done;
 				}
-				if (added)
-					nkeys++;
-				continue;
-			}
-			if ((need = hist_nodeid_junit_key(key, key_cap, name, len)) < 0)
-				continue;
-			if ((size_t)need >= key_cap) {
-				char *n = hist__realloc(key, (size_t)need + 1);
-				if (!n) {
-					error = hist__store_nomem(db);
-					goto done;
-				}
-				key = n;
-				key_cap = (size_t)need + 1;
-				hist_nodeid_junit_key(key, key_cap, name, len);
-			}
-			if (hist__strmap_get(&k, &keys, key, (size_t)need) && !matched[k]) {
+				nkeys += (uint32_t)added;
+			} else if ((keyed = hist__nodeid_key(&key, name, len)) < 0) {
+				error = hist__store_nomem(db);
+				goto done;
+			} else if (keyed && hist__strmap_get(&k, &keys, key.ptr, key.len) && !matched[k]) {
 				matched[k] = 1;
 				(*tests)--;
 			}
@@ -459,7 +447,7 @@ static int drop_matched_keys(int64_t *tests, hist_db *db, const uint32_t *count,
 done:
 	hist__store_reset(s);
 	hist__free(matched);
-	hist__free(key);
+	hist__buf_free(&key);
 	hist__arena_free(names);
 	hist__strmap_free(&keys);
 	return error;
