@@ -1052,30 +1052,32 @@ static int test_problems(verdict *v, const uint32_t *order)
 	return error;
 }
 
+/* Whether x counts gone: planned, not run, not deselected, reported not
+ * collected, in a plan from history (from --tests that is a problem). */
+static int counts_gone(const hist_plan_check *c, const entry *x)
+{
+	return x->shard && !x->runs && !x->deselected && x->gone && !c->from_collection;
+}
+
 int64_t hist_plan_check_gone_pruned(hist_plan_check *c,
 	void (*fn)(const char *nodeid, unsigned int shard, void *payload), void *payload)
 {
 	uint32_t *order, *tmp;
 	size_t n = 0;
 
-	if (c->from_collection)
-		return 0;
 	if (!(order = hist__malloc((c->n ? c->n : 1) * sizeof *order)) ||
 	    !(tmp = hist__malloc((c->n ? c->n : 1) * sizeof *tmp))) {
 		hist__free(order);
 		return nomem(c);
 	}
-	/* As hist_plan_check_finish counts gone: planned, not run, not
-	 * deselected, reported gone. */
-	for (size_t i = 0; i < c->n; i++) {
-		const entry *x = &c->e[i];
-
-		if (x->shard && !x->runs && !x->deselected && x->gone && x->gone_pruned)
+	for (size_t i = 0; i < c->n; i++)
+		if (counts_gone(c, &c->e[i]) && c->e[i].gone_pruned)
 			order[n++] = (uint32_t)i;
+	if (fn) {
+		sort_ids(order, tmp, n, c->e);
+		for (size_t i = 0; i < n; i++)
+			fn(c->e[order[i]].id, c->e[order[i]].shard, payload);
 	}
-	sort_ids(order, tmp, n, c->e);
-	for (size_t i = 0; fn && i < n; i++)
-		fn(c->e[order[i]].id, c->e[order[i]].shard, payload);
 	hist__free(order);
 	hist__free(tmp);
 	return (int64_t)n;
@@ -1112,7 +1114,7 @@ int hist_plan_check_finish(hist_plan_check_totals *out, hist_plan_check *c,
 			out->ran++;
 		else if (x->deselected)
 			out->deselected++;
-		else if (x->gone && !c->from_collection)
+		else if (counts_gone(c, x))
 			out->gone++;
 		else {
 			out->unaccounted++;

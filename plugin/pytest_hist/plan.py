@@ -357,29 +357,28 @@ def _read_groups(path, doc, total):
     return GroupPlan(markers, shard_of, members)
 
 
-def _check_counts(path, doc, counts):
+def _check_counts(path, doc, shards):
     """A shard file that lists fewer tests than histplan wrote (a copy cut
     short, down to its header lines) would run the tests of other shards
     as new ones."""
-    shards = doc.get("shards")
-    for entry in shards if isinstance(shards, list) else ():
+    entries = doc.get("shards")
+    for entry in entries if isinstance(entries, list) else ():
         k = entry.get("index") if isinstance(entry, dict) else None
         want = entry.get("tests") if isinstance(entry, dict) else None
-        if type(k) is int and type(want) is int and k in counts and counts[k] != want:
-            name = os.path.join(os.path.dirname(path), f"shard-{k}.txt")
-            raise PlanError(f"{name}: lists {counts[k]} "
+        if type(k) is int and type(want) is int and k in shards and len(shards[k].lines) != want:
+            raise PlanError(f"{shards[k].path}: lists {len(shards[k].lines)} "
                             f"tests but {path} says histplan wrote {want}: a copy cut short, "
                             f"or edited; copy the whole shards directory again or {_REGENERATE}")
 
 
-def read_plan_json(shard_path, plan_id, total, counts=None):
+def read_plan_json(shard_path, plan):
     """(test_list, groups) from plan.json beside the shard files: where
     the plan's test list came from, "collection" (histplan --tests, a
     collection of the tree) or "history"; and its GroupPlan, or None for
     a plan made without group markers. A plan without plan.json, or a
     plan.json without the key (older histplan), is "history": the lenient
-    rules. counts (shard -> lines its file lists), when given, must be
-    the shards' "tests" in plan.json."""
+    rules. Each of plan's shard files must list as many tests as its
+    shard's "tests" in plan.json."""
     path = os.path.join(os.path.dirname(shard_path) or ".", "plan.json")
     try:
         with open(path, "rb") as f:
@@ -400,13 +399,12 @@ def read_plan_json(shard_path, plan_id, total, counts=None):
     if not isinstance(doc, dict):
         raise PlanError(f"{path}: not a histplan plan.json (no JSON object); {_REGENERATE}")
     got = doc.get("plan_id")
-    if got is not None and got != plan_id:
-        raise PlanError(f"{path}: is of plan {got} but the shard files of plan {plan_id}: "
+    if got is not None and got != plan.plan_id:
+        raise PlanError(f"{path}: is of plan {got} but the shard files of plan {plan.plan_id}: "
                         f"the directory mixes two plans; {_REGENERATE}")
-    if counts is not None:
-        _check_counts(path, doc, counts)
+    _check_counts(path, doc, plan.shards)
     test_list = doc.get("test_list", "history")
     if test_list not in TEST_LISTS:
         raise PlanError(f"{path}: \"test_list\": {test_list!r} is neither \"collection\" "
                         f"nor \"history\"; {_REGENERATE}")
-    return test_list, _read_groups(path, doc, total)
+    return test_list, _read_groups(path, doc, plan.total)

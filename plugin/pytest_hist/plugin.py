@@ -65,8 +65,7 @@ def _shard_selector(config):
         path = fill_path(template, job)
         check_index_in_plan(path, job)
         plan, own = load_plan(path)
-        counts = {k: len(sf.lines) for k, sf in plan.shards.items()}
-        test_list, plan.groups = read_plan_json(path, plan.plan_id, plan.total, counts)
+        test_list, plan.groups = read_plan_json(path, plan)
     except PlanError as e:
         where = options.origin(config, "shard_file")
         where = f"from {where}: " if where != "command line" else ""

@@ -376,7 +376,7 @@ class ShardSelector:
         st = self.stats
         if st is None:
             return [], [], []
-        return st["deselected"], st["missing"], st.get("gone_pruned", [])
+        return st["deselected"], st["missing"], st["gone_pruned"]
 
     # -- xdist controller: the workers did the selecting -----------------
     @pytest.hookimpl(optionalhook=True)
@@ -416,8 +416,9 @@ class ShardSelector:
                       f"tests belong to other shards")
         if self.empty:
             tr.write_line(f"{head}: nothing to run, exit status 0")
-        pruned = set(st.get("gone_pruned", []))
-        missing = [line for line in st["missing"] if line not in pruned]
+        pruned = st["gone_pruned"]
+        shown = set(pruned)
+        missing = [line for line in st["missing"] if line not in shown]
         if missing:
             tr.write_line(f"{head}: {len(missing)} listed tests were not collected "
                           f"(removed or renamed since plan {self.plan.plan_id}, or "
@@ -432,7 +433,7 @@ class ShardSelector:
                 f"a shard that skips their files cannot see, and then they ran on no shard. "
                 f"If these tests still exist, run every shard with --hist-prune-collection "
                 f"no, or plan with histplan --tests (a shard then fails on this):", red=True)
-            self._list(tr, sorted(pruned), verbose)
+            self._list(tr, pruned, verbose)
 
     @staticmethod
     def _list(tr, nodeids, verbose):

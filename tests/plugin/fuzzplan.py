@@ -31,8 +31,7 @@ def read_or_refuse(shard, describe):
     signal.alarm(LIMIT)
     try:
         plan, _ = load_plan(shard)
-        counts = {k: len(sf.lines) for k, sf in plan.shards.items()}
-        test_list, groups = read_plan_json(shard, plan.plan_id, plan.total, counts)
+        test_list, groups = read_plan_json(shard, plan)
         assert test_list in ("collection", "history")
         assert groups is None or all(1 <= k <= plan.total for k in groups.shard_of.values())
         for node in NODES:
