@@ -449,6 +449,7 @@ typedef struct {
 	held *v;
 	size_t n, cap;
 	int by_key;
+	int oom;   /* hold failed: the walk's -1 is ours, not the library's */
 } results;
 
 static int hold(const hist_test_result *r, void *payload)
@@ -460,7 +461,7 @@ static int hold(const hist_test_result *r, void *payload)
 		size_t cap = rs->cap ? 2 * rs->cap : 16;
 		held *v = realloc(rs->v, cap * sizeof *v);
 		if (!v)
-			return -1;
+			return rs->oom = -1;
 		rs->v = v;
 		rs->cap = cap;
 	}
@@ -472,7 +473,7 @@ static int hold(const hist_test_result *r, void *payload)
 	if (!h->r.suite || !h->r.run_id) {
 		free((char *)h->r.suite);
 		free((char *)h->r.run_id);
-		return -1;
+		return rs->oom = -1;
 	}
 	rs->n++;
 	return 0;
@@ -491,19 +492,21 @@ static int cmp_held(const void *pa, const void *pb)
 	return c ? c : a->by_key - b->by_key;
 }
 
+/* Says what failed itself: an allocation of its own, or the library's
+ * message. */
 static int show_test(out *o, hist_db *db, const char *suite, const char *nodeid)
 {
-	results rs = { NULL, 0, 0, 0 };
+	results rs = { NULL, 0, 0, 0, 0 };
 	char *key = junit_key(nodeid);
-	int error = *nodeid && !key ? -1 : 0;
+	int error = *nodeid && !key ? (rs.oom = -1) : 0;
 
 	if (!error)
 		error = hist_db_test_history(db, suite, nodeid, hold, &rs);
 	rs.by_key = 1;
 	if (!error && key && strcmp(key, nodeid) != 0)
 		error = hist_db_test_history(db, suite, key, hold, &rs);
-	if (error == -1)
-		cli_error("out of memory");
+	if (error < 0)
+		cli_error("%s", rs.oom ? "out of memory" : hist_db_errmsg(db));
 	if (rs.n > 1)
 		qsort(rs.v, rs.n, sizeof *rs.v, cmp_held);
 	if (o->json) {
@@ -646,7 +649,7 @@ int main(int argc, char **argv)
 		goto failed;
 	if (test) {
 		if ((error = show_test(&o, db, suite, test)) < 0)
-			goto failed;
+			goto done;
 		if (!o.shown) {
 			cli_error("%s: no result in the history", test);
 			error = -1;
